@@ -1,0 +1,120 @@
+# slmsim: one non-recursive Makefile.  `make test` and `make run` install
+# what a fresh Debian machine lacks (see `deps`), then build and go.
+
+PKGS      := gsl yaml-0.1
+PREFIX    ?= /usr/local
+CC        ?= cc
+CPPFLAGS  += -I. -D_POSIX_C_SOURCE=200809L
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wwrite-strings -Wundef -Wformat=2 \
+             -Wdouble-promotion -Wvla
+CFLAGS    ?= -O2 -g
+# Recursive (=) so pkg-config runs after `deps` has installed the packages.
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+B         ?= build
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer
+
+# Sources, per folder.  cli/ is the program; everything else is the library.
+SIM_SRC    := $(wildcard sim/*.c)
+MODELS_SRC := $(wildcard models/*.c)
+PLOTS_SRC  := $(wildcard plots/*.c)
+CAL_SRC    := $(wildcard calibrate/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
+LIB_SRC    := $(SIM_SRC) $(MODELS_SRC) $(PLOTS_SRC) $(CAL_SRC)
+TEST_SRC   := $(wildcard tests/test_*.c)
+BENCH_SRC  := $(wildcard bench/*.c)
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
+TEST_BIN   := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+SCENARIO  ?= scenarios/quickstart.yaml
+
+.PHONY: all test run sanitize valgrind bench deps clean install print-flags \
+        check-deps test-unit test-cli format fuzz calibrate-cuda
+.DEFAULT_GOAL := all
+
+all: slmsim
+
+# ---- set-up -------------------------------------------------------------
+deps:
+	@scripts/deps.sh
+
+# ---- build --------------------------------------------------------------
+slmsim: $(B)/slmsim
+	@cp $< $@
+
+$(B)/slmsim: $(CLI_OBJ) $(B)/libslmsim.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libslmsim.a $(LIBS)
+
+$(B)/libslmsim.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tests/%: tests/%.c $(B)/libslmsim.a tests/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DTEST_DATA_DIR='"tests/data"' $(ALL_CFLAGS) \
+	    $(shell pkg-config --cflags cmocka 2>/dev/null) -MMD -MP -o $@ $< \
+	    $(B)/libslmsim.a $(LIBS) $(TEST_LIBS)
+
+$(B)/bench/%: bench/%.c $(B)/libslmsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/libslmsim.a $(LIBS)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
+
+# ---- checks -------------------------------------------------------------
+# The unit and statistical tests (cmocka), then the CLI: golden error
+# messages and every scenario in scenarios/ on a short horizon.
+test: deps
+	@$(MAKE) --no-print-directory test-unit test-cli
+
+test-unit: $(TEST_BIN)
+	@scripts/run-tests.sh $(TEST_BIN)
+
+test-cli: slmsim
+	@scripts/test-cli.sh ./slmsim
+
+run: deps
+	@$(MAKE) --no-print-directory slmsim
+	./slmsim run $(SCENARIO)
+
+sanitize: deps
+	@$(MAKE) --no-print-directory B=build/sanitize \
+	    CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" test-unit test-cli
+
+valgrind: deps
+	@$(MAKE) --no-print-directory slmsim
+	@scripts/valgrind.sh ./slmsim
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+install: slmsim
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 slmsim $(DESTDIR)$(PREFIX)/bin/slmsim
+
+calibrate-cuda:
+	@command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ] || \
+	    { echo "calibrate-cuda: nvcc not found (CUDA toolkit)"; exit 1; }
+	@$(MAKE) --no-print-directory -C calibrate -f cuda.mk
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)
+
+print-flags:
+	@echo "CC=$(CC)"; echo "CPPFLAGS=$(CPPFLAGS)"; echo "CFLAGS=$(ALL_CFLAGS)"
+	@echo "LIBS=$(LIBS)"
+
+clean:
+	rm -rf build slmsim out

@@ -1,0 +1,34 @@
+/*
+ * units: the scenario's quantities, from text to SI.
+ *
+ * Durations take ms, s, m (minutes), h, d and convert to seconds; a bare
+ * number is seconds.  Rates take /s, /m (or /min), /h, /day (or /d), /week,
+ * /month and /year and convert to events per second.  A month is the mean
+ * Gregorian month, 365.25/12 days = 2,629,800 s, so "1e6/month" is
+ * 0.380257... per second and twelve months make a year exactly.
+ */
+#ifndef SLM_UNITS_H
+#define SLM_UNITS_H
+
+#define UNITS_MINUTE 60.0
+#define UNITS_HOUR 3600.0
+#define UNITS_DAY 86400.0
+#define UNITS_WEEK (7.0 * UNITS_DAY)
+#define UNITS_YEAR (365.25 * UNITS_DAY)
+#define UNITS_MONTH (UNITS_YEAR / 12.0)
+
+/* Each parser returns 0 and stores the value, or -1 leaving *out alone when
+ * text is not a finite number with an allowed unit.  Leading and trailing
+ * spaces are allowed; nothing else is. */
+int units_parse_number(const char *text, double *out);
+int units_parse_duration(const char *text, double *out);  /* seconds */
+int units_parse_rate(const char *text, double *out);      /* per second */
+/* Decimal byte sizes: B, KB, MB, GB, TB and binary KiB, MiB, GiB, TiB. */
+int units_parse_bytes(const char *text, double *out);
+
+/* The unit words each parser accepts, for error messages. */
+#define UNITS_DURATION_HELP "ms, s, m, h, d"
+#define UNITS_RATE_HELP "/s, /m, /h, /day, /week, /month, /year"
+#define UNITS_BYTES_HELP "B, KB, MB, GB, TB, KiB, MiB, GiB, TiB"
+
+#endif
