@@ -40,7 +40,8 @@ void *mem_realloc(void *p, size_t n, size_t size)
         return NULL;
     if (mem_should_fail())
         return NULL;
-    return realloc(p, n * size ? n * size : 1);
+    size_t total = n * size;
+    return realloc(p, total ? total : 1);
 }
 
 char *mem_strndup(const char *s, size_t n)
