@@ -1,0 +1,87 @@
+/*
+ * backend: what every serving model (station, gpu, api) offers the run.
+ *
+ * A backend kind is a table of functions.  The scenario keeps, per backend,
+ * its kind and its parsed configuration (owned by the scenario, shared
+ * read-only by all replications); each replication creates an instance with
+ * create(), submits requests to it, and after the run asks it for its
+ * figures.  When a request leaves the backend, done or failed, the backend
+ * calls env->done exactly once for it and never touches it again.
+ *
+ * Latency statistics are not the backend's business: the run derives them
+ * from the request's timestamps, which the backend must keep true:
+ *   t_enqueue  set by the run before submit (arrival at this backend)
+ *   t_start    when service (prefill, first attempt that was admitted) began
+ *   t_first_token  when the first output token was out (gpu, api; for a
+ *              station, equal to the completion time)
+ */
+#ifndef SLM_BACKEND_H
+#define SLM_BACKEND_H
+
+#include <stddef.h>
+
+#include "sim/cfg.h"
+#include "sim/diag.h"
+#include "sim/sim.h"
+
+struct workload_spec;
+
+/* How a request left a backend. */
+enum backend_outcome {
+    BACKEND_DONE = 0,
+    BACKEND_FAILED = 1,   /* gave up (retries exhausted, outage) */
+    BACKEND_REJECTED = 2  /* refused at the door (too long for context) */
+};
+
+struct backend_env {
+    void (*done)(struct sim *s, void *ctx, struct request *r,
+                 enum backend_outcome outcome);
+    void *ctx;                          /* borrowed: the run */
+    const struct workload_spec *workload; /* borrowed */
+    int index;                          /* this backend's index */
+};
+
+/* A named figure a backend reports after a run, e.g. {"utilization", 0.8}.
+ * key is a static string; dots nest in results.json
+ * ("kv.occupancy.mean" -> "kv": {"occupancy": {"mean": ...}}). */
+struct backend_figure {
+    const char *key;
+    double value;
+};
+
+#define BACKEND_MAX_FIGURES 48
+
+struct backend_figures {
+    size_t n;
+    struct backend_figure f[BACKEND_MAX_FIGURES];
+};
+
+/* Appends {key, value} (ignored past BACKEND_MAX_FIGURES). */
+void backend_figures_add(struct backend_figures *fig, const char *key,
+                         double value);
+
+struct backend_kind {
+    const char *name; /* the YAML 'kind' */
+    /* Parses the backend's mapping (where = "backends.NAME") into *cfg,
+     * owned by the caller and released with cfg_free.  0 or -1. */
+    int (*parse)(const struct cfg_node *map, const char *where, void **cfg,
+                 struct diag *d);
+    void (*cfg_free)(void *cfg);
+    /* One line describing the configuration, for the report. */
+    const char *(*describe)(const void *cfg, char *buf, size_t size);
+    /* An instance for one replication; NULL when out of memory. */
+    void *(*create)(struct sim *s, const void *cfg, const char *name,
+                    const struct backend_env *env);
+    void (*destroy)(void *self);
+    void (*submit)(struct sim *s, void *self, struct request *r);
+    /* After the run (clock at the horizon): utilization, throughput-related
+     * and kind-specific figures over the measurement window. */
+    void (*collect)(void *self, struct sim *s, struct backend_figures *out);
+};
+
+/* The kind named name, or NULL; backend_kind_names lists them all. */
+const struct backend_kind *backend_kind_find(const char *name);
+extern const char *const backend_kind_names[];
+extern const size_t backend_kind_count;
+
+#endif
