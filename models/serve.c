@@ -47,7 +47,7 @@ struct serve {
     long pf_pending; /* prompt tokens left in the prefill FIFO */
     long blocks_used;
     /* the step (or decode run) in flight */
-    int busy, decode_in, in_boundary;
+    int busy, decode_in, in_boundary, cmp_bound;
     double t0, t1, t_acc, factor;
     long n, demand;
     size_t npf, batch;
@@ -548,6 +548,10 @@ static int start_prefill_step(struct serve *sv, double now)
     }
     sv->batch = sv->npf + (sv->decode_in ? sv->nd : 0);
     double b = serve_step_time(&sv->p, &st);
+    struct serve_step mem_only = st;
+    sv->p.perf.flops *= 1e30; /* the same step with compute for free */
+    sv->cmp_bound = serve_step_time(&sv->p, &mem_only) < b;
+    sv->p.perf.flops /= 1e30;
     set_step(sv, now, b, b * b, 1);
     return 1;
 }
@@ -597,6 +601,7 @@ static void plan(struct serve *sv, double now)
     struct lin l = run_lin(sv);
     double s1, s2;
     lin_sums(&l, (double)n, &s1, &s2);
+    sv->cmp_bound = l.b0 > l.a0;
     set_step(sv, now, s1, s2, (long)n);
 }
 
@@ -743,6 +748,8 @@ void serve_boundary(struct serve *sv, double now)
     if (counted) {
         sv->st.events++;
         sv->st.steps += (uint64_t)sv->n;
+        if (sv->cmp_bound)
+            sv->st.compute_bound += now - sv->t0;
     }
     if (sv->decode_in) {
         sv->K += sv->n;

@@ -141,6 +141,7 @@ struct serve_stats {
     uint64_t tokens_in;   /* prompt tokens prefilled (recompute too) */
     uint64_t preemptions;
     uint64_t completed;
+    double compute_bound; /* s of steps whose FLOPs outweigh their bytes */
 };
 
 /* Time-series indices a replica adds to, or SIZE_MAX for none. */
