@@ -396,6 +396,7 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
         "kv_cache", "serving", "efficiency", "calibration", "balancer",
         "failures"};
     struct gpu_cfg *c = mem_calloc(1, sizeof *c);
+    *out = NULL;
     if (!c)
         return -1;
     int bad = cfg_check_keys(map, where, keys, 12, d) > 0;
@@ -803,4 +804,5 @@ const struct backend_kind gpu_backend_kind = {
     .destroy = gpu_destroy,
     .submit = gpu_submit,
     .collect = gpu_collect,
+    .has_tokens = 1,
 };
