@@ -208,7 +208,10 @@ static void compare_modes(struct serve_params p, double rate, size_t n,
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, seed);
     double *t = drv_poisson(r, rate, n);
-    uint32_t *in = malloc(n * sizeof *in), *out = malloc(n * sizeof *out);
+    uint32_t *in = calloc(n, sizeof *in), *out = calloc(n, sizeof *out);
+    assert_non_null(in);
+    assert_non_null(out);
+    assert_non_null(t);
     for (size_t i = 0; i < n; i++) {
         in[i] = 20 + (uint32_t)gsl_rng_uniform_int(r, 300);
         out[i] = 1 + (uint32_t)gsl_rng_uniform_int(r, 200);
@@ -278,7 +281,9 @@ static void test_gpu_runs_agree_with_steps_under_jitter(void **s)
     double fig[2][R][4];
     gsl_rng *ar = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng *jit = gsl_rng_alloc(gsl_rng_mt19937);
-    uint32_t *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out);
+    uint32_t *in = calloc(N, sizeof *in), *out = calloc(N, sizeof *out);
+    assert_non_null(in);
+    assert_non_null(out);
     for (int rep = 0; rep < R; rep++) {
         gsl_rng_set(ar, 100 + (unsigned long)rep);
         /* a busy L40S: batches in the tens, queueing at times */
@@ -328,7 +333,9 @@ static void test_gpu_events_per_request_do_not_grow_with_output(void **s)
         gsl_rng_set(r, 5);
         /* the same arrivals: ten times the tokens for the second */
         double *t = drv_poisson(r, 1.5, N);
-        uint32_t *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out);
+        uint32_t *in = calloc(N, sizeof *in), *out = calloc(N, sizeof *out);
+    assert_non_null(in);
+    assert_non_null(out);
         for (size_t i = 0; i < N; i++) {
             in[i] = 300;
             out[i] = outs[k];
