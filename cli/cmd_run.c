@@ -72,7 +72,7 @@ static int cmd_run_replications(const struct scenario *sc,
                                 struct run_result *res, size_t *n)
 {
     struct cli_progress prog;
-    struct run_hooks hooks = {cli_progress_update, &prog};
+    struct run_hooks hooks = {cli_progress_update, &prog, 0};
     struct diag d;
     char label[64];
     unsigned r;
@@ -85,6 +85,7 @@ static int cmd_run_replications(const struct scenario *sc,
         cli_progress_init(&prog, label);
         st = run_result_init(&res[r], sc->nbackends);
         *n = r + 1;
+        hooks.keep_extras = r == 0; /* time series of one realisation */
         if (!st)
             st = run_replication(sc, r, &hooks, &d, &res[r]);
         cli_progress_done(&prog);

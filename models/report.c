@@ -80,6 +80,27 @@ int report_figure(const struct run_result *res, size_t n, int b,
     return 0;
 }
 
+/* The most frequent answer wins; a tie goes to the earliest replication. */
+const char *report_binding(const struct run_result *res, size_t n, int b)
+{
+    const char *best = NULL;
+    size_t i, j, votes, best_votes = 0;
+
+    for (i = 0; i < n; i++) {
+        const char *w = res[i].backend[b].binding;
+        if (!w)
+            continue;
+        for (votes = 0, j = i; j < n; j++)
+            votes += res[j].backend[b].binding &&
+                     !strcmp(res[j].backend[b].binding, w);
+        if (votes > best_votes) {
+            best = w;
+            best_votes = votes;
+        }
+    }
+    return best;
+}
+
 /* Across replications of a per-replication count. */
 static void report_count(const struct run_result *res, size_t n,
                          size_t offset_b, int b, double *mean, double *hw)
@@ -169,6 +190,8 @@ static void report_text_backend(FILE *f, const struct scenario *sc,
             c / res[0].window);
     if (report_figure(res, n, b, "utilization", &u, &uhw) == 0)
         fprintf(f, ", utilization %.4f ± %.4f", u, uhw);
+    if (report_binding(res, n, b))
+        fprintf(f, ", bound by %s", report_binding(res, n, b));
     fputc('\n', f);
     report_text_latency_table(f, res, n, b);
 }
@@ -293,6 +316,22 @@ static void report_json_figures(struct jw *w, const struct run_result *res,
         jw_object_end(w);
 }
 
+/* Kind-specific members (time series), from the first replication that
+ * kept them. */
+static void report_json_extras(struct jw *w, const struct run_result *res,
+                               size_t n, int b)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const struct run_backend *rb = &res[i].backend[b];
+        if (rb->extras && rb->extras_kind->write_json) {
+            rb->extras_kind->write_json(rb->extras, w);
+            return;
+        }
+    }
+}
+
 static void report_json_backend(struct jw *w, const struct scenario *sc,
                                 const struct run_result *res, size_t n, int b)
 {
@@ -316,8 +355,11 @@ static void report_json_backend(struct jw *w, const struct scenario *sc,
         jw_number(w, "utilization_ci95_high", u + uhw);
     }
     jw_number(w, "throughput", c / res[0].window);
+    if (report_binding(res, n, b))
+        jw_string(w, "binding_constraint", report_binding(res, n, b));
     report_json_latency(w, sc, res, n, b);
     report_json_figures(w, res, n, b);
+    report_json_extras(w, res, n, b);
     jw_object_end(w);
 }
 

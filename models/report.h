@@ -36,6 +36,10 @@ void report_latency(const struct run_result *res, size_t n, int b,
 int report_figure(const struct run_result *res, size_t n, int b,
                   const char *key, double *mean, double *hw);
 
+/* What bound backend b in most replications (ties: the earliest), a
+ * static word from its kind's binding hook, or NULL when it has none. */
+const char *report_binding(const struct run_result *res, size_t n, int b);
+
 /* The text report. */
 void report_print_text(FILE *f, const struct scenario *sc,
                        const struct run_result *res, size_t n);
