@@ -781,6 +781,11 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
     backend_figures_add(o, "calibration.measured", g->c->measured);
 }
 
+long gpu_cfg_replicas(const void *cfg)
+{
+    return ((const struct gpu_cfg *)cfg)->count;
+}
+
 const struct tseries *gpu_timeseries(const void *self)
 {
     return ((const struct gpu *)self)->ts;

@@ -83,6 +83,9 @@
 
 extern const struct backend_kind gpu_backend_kind;
 
+/* Replicas (count) of a configuration parsed by gpu_backend_kind.parse. */
+long gpu_cfg_replicas(const void *cfg);
+
 /* The series of an instance made by gpu_backend_kind.create (borrowed
  * until destroy; NULL once the extras hook has taken them): arrivals,
  * queue, batch, kv. */

@@ -123,8 +123,7 @@ static void report_count(const struct run_result *res, size_t n,
 
 /* ---- text ---- */
 
-/* Seconds in the unit a reader expects: 850 us, 12.3 ms, 1.25 s. */
-static const char *report_fmt_time(double s, char *buf, size_t size)
+const char *report_fmt_time(double s, char *buf, size_t size)
 {
     double a = fabs(s);
 
@@ -196,6 +195,59 @@ static void report_text_backend(FILE *f, const struct scenario *sc,
     report_text_latency_table(f, res, n, b);
 }
 
+/* The SLO's targets with the metrics they bound, as users see them. */
+struct report_slo {
+    const char *key;  /* "ttft_p99" */
+    const char *name; /* "TTFT" */
+    double target;    /* s; 0 when not set */
+    struct report_stat st;
+};
+
+static size_t report_slo(const struct scenario *sc,
+                         const struct run_result *res, size_t n,
+                         struct report_slo out[2])
+{
+    size_t k = 0;
+
+    if (sc->slo.ttft_p99 > 0) {
+        out[k].key = "ttft_p99";
+        out[k].name = "TTFT";
+        out[k].target = sc->slo.ttft_p99;
+        report_latency(res, n, -1, RUN_TTFT, &out[k++].st);
+    }
+    if (sc->slo.e2e_p99 > 0) {
+        out[k].key = "e2e_p99";
+        out[k].name = "e2e";
+        out[k].target = sc->slo.e2e_p99;
+        report_latency(res, n, -1, RUN_E2E, &out[k++].st);
+    }
+    return k;
+}
+
+/* Met when the P99 estimate is within the target; said "undecided" when
+ * the target lies inside the P99's interval. */
+static void report_text_slo(FILE *f, const struct scenario *sc,
+                            const struct run_result *res, size_t n)
+{
+    struct report_slo slo[2];
+    char a[32], b[32], c[32];
+    size_t i, k = report_slo(sc, res, n, slo);
+
+    for (i = 0; i < k; i++) {
+        const struct report_stat *st = &slo[i].st;
+        int met = st->n > 0 && st->p99 <= slo[i].target;
+        int close = fabs(st->p99 - slo[i].target) <= st->p99_hw;
+        fprintf(f, "%s P99 %s %s ± %s %s %s: %s%s", i ? ";" : "\nSLO:",
+                slo[i].name, report_fmt_time(st->p99, a, sizeof a),
+                report_fmt_time(st->p99_hw, b, sizeof b), met ? "<=" : ">",
+                report_fmt_time(slo[i].target, c, sizeof c),
+                met ? "met" : "NOT met",
+                close ? " (within the interval: undecided)" : "");
+    }
+    if (k)
+        fputc('\n', f);
+}
+
 void report_print_text(FILE *f, const struct scenario *sc,
                        const struct run_result *res, size_t n)
 {
@@ -228,12 +280,13 @@ void report_print_text(FILE *f, const struct scenario *sc,
         fprintf(f, "\noverall, as users see it\n");
         report_text_latency_table(f, res, n, -1);
     }
+    report_text_slo(f, sc, res, n);
     fprintf(f, "\n(± are 95%% confidence half-widths across replications)\n");
 }
 
 /* ---- JSON ---- */
 
-static void report_json_stat(struct jw *w, const char *key,
+void report_json_stat(struct jw *w, const char *key,
                              const struct report_stat *st)
 {
     jw_object_begin(w, key);
@@ -402,6 +455,28 @@ static void report_json_assumptions(struct jw *w, const struct scenario *sc)
     jw_array_end(w);
 }
 
+static void report_json_slo(struct jw *w, const struct scenario *sc,
+                            const struct run_result *res, size_t n)
+{
+    struct report_slo slo[2];
+    size_t i, k = report_slo(sc, res, n, slo);
+
+    if (!k)
+        return;
+    jw_object_begin(w, "slo");
+    for (i = 0; i < k; i++) {
+        const struct report_stat *st = &slo[i].st;
+        jw_object_begin(w, slo[i].key);
+        jw_number(w, "target", slo[i].target);
+        jw_number(w, "p99", st->p99);
+        jw_number(w, "p99_ci95_low", st->p99 - st->p99_hw);
+        jw_number(w, "p99_ci95_high", st->p99 + st->p99_hw);
+        jw_bool(w, "met", st->n > 0 && st->p99 <= slo[i].target);
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+}
+
 int report_write_json(FILE *f, const struct scenario *sc,
                       const struct run_result *res, size_t n)
 {
@@ -429,6 +504,7 @@ int report_write_json(FILE *f, const struct scenario *sc,
     jw_object_begin(&w, "overall");
     report_json_latency(&w, sc, res, n, -1);
     jw_object_end(&w);
+    report_json_slo(&w, sc, res, n);
     report_json_assumptions(&w, sc);
     jw_object_end(&w);
     return jw_finish(&w);

@@ -16,6 +16,7 @@
 
 #include "models/run.h"
 #include "models/scenario.h"
+#include "sim/out.h"
 
 #define SLMSIM_VERSION "0.1.0"
 
@@ -39,6 +40,15 @@ int report_figure(const struct run_result *res, size_t n, int b,
 /* What bound backend b in most replications (ties: the earliest), a
  * static word from its kind's binding hook, or NULL when it has none. */
 const char *report_binding(const struct run_result *res, size_t n, int b);
+
+/* Seconds in the unit a reader expects ("850 us", "12.3 ms", "1.25 s",
+ * "4.5 min"), written into buf, which is returned. */
+const char *report_fmt_time(double s, char *buf, size_t size);
+
+/* st as the JSON object key: {count, mean, p50, p95, p99, max, ci95_low,
+ * ci95_high, pNN_ci95_low, pNN_ci95_high} (docs/results.md). */
+void report_json_stat(struct jw *w, const char *key,
+                      const struct report_stat *st);
 
 /* The text report. */
 void report_print_text(FILE *f, const struct scenario *sc,

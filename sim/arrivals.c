@@ -1,5 +1,6 @@
 #include "sim/arrivals.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,13 @@ int arrivals_spec_copy(struct arrivals_spec *dst,
 double arrivals_mean_rate(const struct arrivals_spec *spec)
 {
     return spec->rate;
+}
+
+int arrivals_spec_set_rate(struct arrivals_spec *spec, double rate)
+{
+    assert(rate > 0 && isfinite(rate));
+    spec->rate = rate;
+    return 0;
 }
 
 const char *arrivals_describe(const struct arrivals_spec *spec, char *buf,

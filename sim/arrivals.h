@@ -51,6 +51,12 @@ int arrivals_spec_copy(struct arrivals_spec *dst,
 
 /* Long-run mean rate, arrivals per second. */
 double arrivals_mean_rate(const struct arrivals_spec *spec);
+/* Scales the process to the long-run mean rate (arrivals per second,
+ * finite, > 0), keeping its shape (gamma's cv): what a capacity search
+ * varies between probes.  Returns 0, or -1 when the process has no rate
+ * to set; every process here has one, and one that does not (a trace
+ * replayed as logged) must say so here. */
+int arrivals_spec_set_rate(struct arrivals_spec *spec, double rate);
 /* One line for the report, e.g. "poisson, 0.3803/s (1,000,000/month)". */
 const char *arrivals_describe(const struct arrivals_spec *spec, char *buf,
                               size_t size);
