@@ -590,7 +590,6 @@ static void cap_json_method(struct jw *w, const struct cap *c)
     jw_int(w, "replications", c->sc->replications);
     jw_number(w, "horizon", c->sc->horizon);
     jw_number(w, "warmup", c->sc->warmup);
-    jw_int(w, "seed", (int64_t)c->sc->seed);
     jw_number(w, "tolerance", c->o->tolerance);
     jw_number(w, "min_per_second", c->floor);
     jw_number(w, "max_per_second", c->o->max_volume);
@@ -603,14 +602,7 @@ static int cap_json(FILE *f, const void *ctx)
     const struct scenario *sc = c->sc;
     struct jw w;
 
-    jw_init(&w, f);
-    jw_object_begin(&w, NULL);
-    jw_object_begin(&w, "slmsim");
-    jw_string(&w, "version", SLMSIM_VERSION);
-    jw_object_end(&w);
-    jw_object_begin(&w, "scenario");
-    jw_string(&w, "name", sc->name);
-    jw_string(&w, "path", sc->path);
+    report_json_begin(&w, f, sc);
     jw_object_end(&w);
     jw_string(&w, "backend", sc->backends[c->b].name);
     jw_object_begin(&w, "slo");

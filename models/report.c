@@ -477,21 +477,26 @@ static void report_json_slo(struct jw *w, const struct scenario *sc,
     jw_object_end(w);
 }
 
+void report_json_begin(struct jw *w, FILE *f, const struct scenario *sc)
+{
+    jw_init(w, f);
+    jw_object_begin(w, NULL);
+    jw_object_begin(w, "slmsim");
+    jw_string(w, "version", SLMSIM_VERSION);
+    jw_object_end(w);
+    jw_object_begin(w, "scenario");
+    jw_string(w, "name", sc->name);
+    jw_string(w, "path", sc->path);
+    jw_int(w, "seed", (int64_t)sc->seed);
+}
+
 int report_write_json(FILE *f, const struct scenario *sc,
                       const struct run_result *res, size_t n)
 {
     struct jw w;
     size_t b;
 
-    jw_init(&w, f);
-    jw_object_begin(&w, NULL);
-    jw_object_begin(&w, "slmsim");
-    jw_string(&w, "version", SLMSIM_VERSION);
-    jw_object_end(&w);
-    jw_object_begin(&w, "scenario");
-    jw_string(&w, "name", sc->name);
-    jw_string(&w, "path", sc->path);
-    jw_int(&w, "seed", (int64_t)sc->seed);
+    report_json_begin(&w, f, sc);
     jw_int(&w, "replications", (int64_t)n);
     jw_number(&w, "horizon", sc->horizon);
     jw_number(&w, "warmup", sc->warmup);

@@ -50,6 +50,11 @@ const char *report_fmt_time(double s, char *buf, size_t size);
 void report_json_stat(struct jw *w, const char *key,
                       const struct report_stat *st);
 
+/* Starts a JSON document on f as every output file does: the top object,
+ * slmsim.version, then "scenario" with name, path and seed, left open for
+ * the caller's members (close it with jw_object_end). */
+void report_json_begin(struct jw *w, FILE *f, const struct scenario *sc);
+
 /* The text report. */
 void report_print_text(FILE *f, const struct scenario *sc,
                        const struct run_result *res, size_t n);
