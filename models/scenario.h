@@ -25,6 +25,8 @@
 #define SCENARIO_MAX_BACKENDS 16
 #define SCENARIO_MAX_REPLICATIONS 1000
 
+struct cost_spec;
+
 struct scenario_backend {
     char *name;                     /* owned */
     const struct backend_kind *kind; /* static */
@@ -53,6 +55,7 @@ struct scenario {
     char *out_dir;  /* owned */
     size_t nplots;
     char **plots;   /* owned list of figure names */
+    struct cost_spec *costs; /* owned; NULL when the file has no costs */
 };
 
 /* Overrides applied on top of the file, in order. */
