@@ -268,13 +268,15 @@ int cli_cost_commit(struct out_file *of, const char *path, FILE *f)
 
 enum tco_fig {
     FIG_MONTHLY_LOCAL, FIG_MONTHLY_API, FIG_MONTHLY_TOTAL, FIG_PER_1K,
+    FIG_ALL_API_MONTHLY, FIG_ALL_API_PER_1K, FIG_SAVINGS,
     FIG_TCO_LOCAL, FIG_TCO_API, FIG_TCO_HYBRID, FIG_CROSS, FIG_CROSS_NO_ONE,
     FIG_BREAK_EVEN, FIG_N
 };
 
 static const char *const tco_fig_labels[FIG_N] = {
     "monthly, local side", "monthly, API side", "monthly, total",
-    "per 1K queries", "TCO, all local", "TCO, all API", "TCO, hybrid",
+    "per 1K queries", "all API: monthly", "all API: per 1K queries",
+    "savings a month vs all API", "TCO, all local", "TCO, all API", "TCO, hybrid",
     "crossover, queries/month", "  without one-time costs",
     "break-even month (cash)"};
 
@@ -302,6 +304,9 @@ static int tco_figures(const struct cost_spec *spec, const double *v,
     fig[FIG_MONTHLY_API] = m1->api[dep];
     fig[FIG_MONTHLY_TOTAL] = fig[FIG_MONTHLY_LOCAL] + fig[FIG_MONTHLY_API];
     fig[FIG_PER_1K] = t.per_1k_queries[dep];
+    fig[FIG_ALL_API_MONTHLY] = m1->total[COST_API];
+    fig[FIG_ALL_API_PER_1K] = t.per_1k_queries[COST_API];
+    fig[FIG_SAVINGS] = fig[FIG_ALL_API_MONTHLY] - fig[FIG_MONTHLY_TOTAL];
     fig[FIG_TCO_LOCAL] = t.tco[COST_LOCAL];
     fig[FIG_TCO_API] = t.tco[COST_API];
     fig[FIG_TCO_HYBRID] = t.tco[COST_HYBRID];
@@ -423,18 +428,20 @@ static void tco_print_table(FILE *f, const struct cost_tco *t)
     char b[10][32];
     enum cost_option dep = tco_deployment(t);
 
-    fprintf(f, "\n%5s %14s %4s %11s %10s %11s %13s %15s %15s %15s %15s\n",
-            "month", "volume", "gpus", "capex", "opex", "one-time",
-            cost_option_names[dep], "api", "cum local", "cum api",
+    fprintf(f, "\n%5s %14s %4s %10s %9s %10s %13s %14s %14s %15s %15s "
+               "%15s\n", "month", "volume", "gpus", "capex", "opex",
+            "one-time", cost_option_names[dep], "api", "savings",
+            dep == COST_HYBRID ? "cum hybrid" : "cum local", "cum api",
             "cum savings");
     for (int i = 0; i < t->months; i++) {
         const struct cost_month *m = &t->m[i];
-        fprintf(f, "%5d %14.0f %4d %11s %10s %11s %13s %15s %15s %15s %15s\n",
-                m->month, m->volume, m->gpus[dep],
+        fprintf(f, "%5d %14.0f %4d %10s %9s %10s %13s %14s %14s %15s %15s "
+                   "%15s\n", m->month, m->volume, m->gpus[dep],
                 money(b[0], 32, m->capex[dep]), money(b[1], 32, m->opex[dep]),
                 money(b[2], 32, m->one_time[dep]),
                 money(b[3], 32, m->total[dep]),
                 money(b[4], 32, m->total[COST_API]),
+                money(b[8], 32, m->total[COST_API] - m->total[dep]),
                 money(b[5], 32, m->cum[dep]),
                 money(b[6], 32, m->cum[COST_API]),
                 money(b[7], 32, m->cum[COST_API] - m->cum[dep]));
@@ -458,7 +465,7 @@ static void tco_print_summary(FILE *f, const struct tco_summary *s,
 {
     char a[32], b[32], c[32], d[32];
 
-    fprintf(f, "\n%-28s %15s %15s %15s %15s\n", "summary (month 1)",
+    fprintf(f, "\n%-28s %15s %15s %15s %15s\n", "month 1 (steady) and totals",
             "nominal", "low", "high", s->has_sim ? "simulated" : "");
     for (int i = 0; i < FIG_N; i++) {
         if (i == FIG_TCO_HYBRID && !has_hybrid)
@@ -512,6 +519,11 @@ static void tco_json_figs(struct jw *w, const char *key, const double *fig,
     jw_number(w, "total", fig[FIG_MONTHLY_TOTAL]);
     jw_object_end(w);
     jw_number(w, "per_1k_queries", fig[FIG_PER_1K]);
+    jw_object_begin(w, "all_api");
+    jw_number(w, "monthly", fig[FIG_ALL_API_MONTHLY]);
+    jw_number(w, "per_1k_queries", fig[FIG_ALL_API_PER_1K]);
+    jw_object_end(w);
+    jw_number(w, "savings_per_month", fig[FIG_SAVINGS]);
     jw_object_begin(w, "tco");
     jw_int(w, "months", months);
     jw_number(w, "local", fig[FIG_TCO_LOCAL]);
