@@ -58,7 +58,8 @@ static const char cmd_capacity_help[] =
     "share reaches the backend.\n"
     "\n"
     "options:\n" CLI_SCENARIO_OPTS_HELP
-    "                         (--replications: per probe, default 3)\n"
+    "                         (--replications: per probe here, default 3;\n"
+    "                         --set: applied to every probe)\n"
     "  --backend NAME         the gpu backend (default: the only one)\n"
     "  --horizon DURATION     simulated time per probe, default 2h; the\n"
     "                         first sixth is warm-up\n"
@@ -528,10 +529,10 @@ static void cap_print(const struct cap *c)
            "half-widths across replications.\n");
 }
 
-static void cap_json_probe(struct jw *w, long replicas,
+static void cap_json_probe(struct jw *w, const char *key, long replicas,
                            const struct cap_probe *p)
 {
-    jw_object_begin(w, NULL);
+    jw_object_begin(w, key);
     jw_int(w, "replicas", replicas);
     jw_number(w, "per_second", p->rate);
     jw_number(w, "per_month", p->rate * UNITS_MONTH);
@@ -574,7 +575,7 @@ static void cap_json_search(struct jw *w, const struct cap_search *s)
     jw_string(w, "binding_constraint", p ? p->binding : NULL);
     jw_string(w, "fails_first", f ? f->failed : NULL);
     if (p)
-        cap_json_probe(w, s->replicas, p);
+        cap_json_probe(w, "at_capacity", s->replicas, p);
     jw_object_end(w);
 }
 
@@ -619,7 +620,7 @@ static int cap_json(FILE *f, const void *ctx)
     jw_array_begin(&w, "probes");
     for (size_t i = 0; i < c->nsearch; i++)
         for (size_t k = 0; k < c->search[i].n; k++)
-            cap_json_probe(&w, c->search[i].replicas,
+            cap_json_probe(&w, NULL, c->search[i].replicas,
                            &c->search[i].probe[k]);
     jw_array_end(&w);
     jw_object_end(&w);
