@@ -70,6 +70,12 @@ cmp -s "$OUT/err.txt" "$OUT/want.txt" && ok "capacity refuses a scenario without
     grep -q '"probes": \[' "$OUT/cap/capacity.json" &&
     ok "capacity finds a volume and writes its probes" ||
     bad "capacity finds a volume and writes its probes"
+"$BIN" capacity -q --horizon 30m --tolerance 0.1 \
+    --set backends.local.count=2 --out "$OUT/cap2" scenarios/quickstart.yaml &&
+    [ "$(grep -c '"status": "found"' "$OUT/cap2/capacity.json")" = 2 ] &&
+    grep -q '"replicas": 2' "$OUT/cap2/capacity.json" &&
+    ok "capacity sizes one replica, then the pool" ||
+    bad "capacity sizes one replica, then the pool"
 "$BIN" capacity -q --horizon 30m --set slo.e2e_p99=1s --out "$OUT/cap1" \
     scenarios/quickstart.yaml &&
     grep -q '"status": "infeasible"' "$OUT/cap1/capacity.json" &&
