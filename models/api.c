@@ -160,10 +160,10 @@ static int api_parse_preset(const struct cfg_node *map, const char *where,
                                         api_preset_count);
         diag_error(d, &cfg_get(map, "preset")->pos,
                    "unknown API preset '%s' in %s (allowed: gpt-4, "
-                   "gpt-4-turbo, gpt-4o, gpt-4o-2024-05-13, gpt-3.5-turbo)"
-                   "%s%s%s",
+                   "gpt-4-turbo, gpt-4o, gpt-4o-2024-05-13, gpt-3.5-turbo"
+                   "%s%s%s)",
                    name, where, hint ? "; did you mean '" : "",
-                   hint ? hint : "", hint ? "'" : "");
+                   hint ? hint : "", hint ? "'?" : "");
         return -1;
     }
     c->tier_defaulted = got == 1;

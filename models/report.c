@@ -332,7 +332,7 @@ static void report_text_backend(FILE *f, const struct scenario *sc,
                                 const struct run_result *res, size_t n,
                                 int b)
 {
-    char desc[256];
+    char desc[512];
     double c, chw, u, uhw;
 
     sc->backends[b].kind->describe(sc->backends[b].cfg, desc, sizeof desc);
@@ -471,7 +471,7 @@ static void report_json_figures(struct jw *w, const struct run_result *res,
 static void report_json_backend(struct jw *w, const struct scenario *sc,
                                 const struct run_result *res, size_t n, int b)
 {
-    char desc[256];
+    char desc[512];
     double c, hw, u, uhw, v, vhw;
 
     jw_object_begin(w, sc->backends[b].name);
