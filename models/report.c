@@ -270,23 +270,35 @@ static void report_text_api(FILE *f, const struct run_result *res, size_t n,
             report_fig(res, n, b, "billed.dollars_per_month"));
 }
 
+/* Task t's arrivals, first choices (local, api) and escalations, summed
+ * over the replications. */
+static void report_task_counts(const struct run_result *res, size_t n,
+                               size_t t, double *arrived, double *local,
+                               double *api, double *escalated)
+{
+    size_t i;
+
+    *arrived = *local = *api = *escalated = 0.0;
+    for (i = 0; i < n; i++) {
+        *arrived += (double)res[i].task[t].arrived;
+        *local += (double)res[i].task[t].routed[ROUTER_LOCAL];
+        *api += (double)res[i].task[t].routed[ROUTER_API];
+        *escalated += (double)res[i].task[t].escalated;
+    }
+}
+
 static void report_text_tasks(FILE *f, const struct scenario *sc,
                               const struct run_result *res, size_t n,
                               const struct report_routing *rr)
 {
-    size_t t, i;
+    size_t t;
 
     fprintf(f, "  %-32s %8s %8s %8s %9s %9s\n", "task", "arrived", "local",
             "api", "escalated", "accuracy");
     for (t = 0; t < sc->workload.ntasks; t++) {
-        double a = 0, l = 0, p = 0, e = 0, ans[ROUTER_NSIDES];
+        double a, l, p, e, ans[ROUTER_NSIDES];
         double acc = report_task_accuracy(sc, res, n, t, rr->few_shot, ans);
-        for (i = 0; i < n; i++) {
-            a += (double)res[i].task[t].arrived;
-            l += (double)res[i].task[t].routed[ROUTER_LOCAL];
-            p += (double)res[i].task[t].routed[ROUTER_API];
-            e += (double)res[i].task[t].escalated;
-        }
+        report_task_counts(res, n, t, &a, &l, &p, &e);
         fprintf(f, "  %-32s %7.2f%% %7.2f%% %7.2f%% %8.2f%% %9.4f\n",
                 sc->workload.tasks[t].type,
                 rr->arrived > 0 ? 100.0 * a / rr->arrived : 0.0,
@@ -520,18 +532,13 @@ static void report_json_tasks(struct jw *w, const struct scenario *sc,
                               const struct run_result *res, size_t n,
                               const struct report_routing *rr)
 {
-    size_t t, i;
+    size_t t;
 
     jw_object_begin(w, "tasks");
     for (t = 0; t < sc->workload.ntasks; t++) {
-        double a = 0, l = 0, p = 0, e = 0, ans[ROUTER_NSIDES];
+        double a, l, p, e, ans[ROUTER_NSIDES];
         double acc = report_task_accuracy(sc, res, n, t, rr->few_shot, ans);
-        for (i = 0; i < n; i++) {
-            a += (double)res[i].task[t].arrived;
-            l += (double)res[i].task[t].routed[ROUTER_LOCAL];
-            p += (double)res[i].task[t].routed[ROUTER_API];
-            e += (double)res[i].task[t].escalated;
-        }
+        report_task_counts(res, n, t, &a, &l, &p, &e);
         jw_object_begin(w, sc->workload.tasks[t].type);
         jw_number(w, "share", rr->arrived > 0 ? a / rr->arrived : 0.0);
         jw_number(w, "local", a > 0 ? l / a : 0.0);
