@@ -18,6 +18,14 @@ static const struct metric *report_metric(const struct run_result *r, int b,
     return b < 0 ? &r->overall[m] : &r->backend[b].lat[m];
 }
 
+static void report_floor_hw(double value, double *hw)
+{
+    double floor = QHIST_REL_ERR * fabs(value);
+
+    if (*hw < floor)
+        *hw = floor;
+}
+
 /* Replications with no samples of the metric are left out of its CI. */
 void report_latency(const struct run_result *res, size_t n, int b,
                     enum run_metric m, struct report_stat *out)
@@ -45,6 +53,12 @@ void report_latency(const struct run_result *res, size_t n, int b,
     stats_ci_t(v[1], k, REPORT_LEVEL, &out->p50, &out->p50_hw);
     stats_ci_t(v[2], k, REPORT_LEVEL, &out->p95, &out->p95_hw);
     stats_ci_t(v[3], k, REPORT_LEVEL, &out->p99, &out->p99_hw);
+    /* A percentile is only known to the histogram's resolution: when every
+     * replication lands in one bucket the t interval collapses to 0, which
+     * would claim more than we know. */
+    report_floor_hw(out->p50, &out->p50_hw);
+    report_floor_hw(out->p95, &out->p95_hw);
+    report_floor_hw(out->p99, &out->p99_hw);
 }
 
 int report_figure(const struct run_result *res, size_t n, int b,
