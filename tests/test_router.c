@@ -186,6 +186,33 @@ static void test_router_forced_outage_makes_failover_switch_sides(void **state)
     drv_free(&v);
 }
 
+/* One GPU replica failing every 2 h on average for 1 h: down a third of
+ * the time, and that third goes to the API. */
+static void test_router_failover_uses_the_api_while_local_is_down(
+    void **state)
+{
+    struct drv v;
+    const struct run_result *x;
+    double fo;
+
+    (void)state;
+    drv_run(&v, R_HEAD("4d", "1", "0.2/s")
+                "  tasks: [{type: t, share: 1, input_tokens: 300, "
+                "output_tokens: 20}]\n"
+                "backends:\n  local: {kind: gpu, gpu: L40S, count: 1, model: "
+                "llama-3-8b, quant: int4, failures: {mtbf: 2h, mttr: 1h}}\n"
+                "  api: " R_API_PLAIN "}\n"
+                "routing: {policy: failover}\n");
+    x = &v.res[0];
+    drv_check_identity(&v);
+    fo = r_sum_reason(&v, ROUTER_BY_FAILOVER) / (double)x->arrived;
+    /* ~32 failures in 4 days: the down share is 1/3 give or take 0.08 */
+    assert_within(fo, 0.2, 0.47);
+    assert_close((double)x->backend[1].routed,
+                 r_sum_reason(&v, ROUTER_BY_FAILOVER), 0);
+    drv_free(&v);
+}
+
 /* Without the outage nothing fails over; with the local side primary and
  * always up, the API sees nothing. */
 static void test_router_failover_stays_on_a_healthy_primary(void **state)
@@ -303,6 +330,8 @@ int main(void)
         cmocka_unit_test(test_router_fallback_pays_both_latencies),
         cmocka_unit_test(test_router_forced_outage_makes_failover_switch_sides),
         cmocka_unit_test(test_router_failover_stays_on_a_healthy_primary),
+        cmocka_unit_test(
+            test_router_failover_uses_the_api_while_local_is_down),
         cmocka_unit_test(
             test_router_overflow_spills_when_the_wait_breaks_the_slo),
         cmocka_unit_test(test_router_overflow_defaults_to_the_slo),
