@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "models/accuracy.h"
+#include "models/economics.h"
 #include "models/api.h"
 #include "sim/mem.h"
 #include "sim/out.h"
@@ -657,6 +658,8 @@ int report_write_json(FILE *f, const struct scenario *sc,
     jw_string(&w, "accuracy_api_prompting",
               rr.few_shot ? "few-shot" : "zero-shot");
     jw_object_end(&w);
+    if (economics_write_json(&w, sc, res, n) != SLM_OK)
+        return -1;
     report_json_assumptions(&w, sc);
     jw_object_end(&w);
     return jw_finish(&w);
