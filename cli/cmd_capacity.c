@@ -88,6 +88,7 @@ struct cap_probe {
                                      "queue growing"; NULL on a pass */
     struct report_stat ttft, e2e; /* at the backend */
     double utilization, gpus;
+    double served;                /* completions per second at the backend */
     double in_flight;             /* share of arrivals left at the end */
     const char *binding;          /* static, may be NULL */
     int sure;                     /* the verdict holds at the P99s' 95%
@@ -276,9 +277,12 @@ static void cap_summarise(const struct run_result *res, size_t n, int b,
     if (report_figure(res, n, b, "gpus", &p->gpus, &hw))
         p->gpus = 1;
     p->binding = report_binding(res, n, b);
+    p->served = 0;
     for (size_t i = 0; i < n; i++) {
         arrived += (double)res[i].arrived;
         left += (double)res[i].in_flight;
+        p->served += (double)res[i].backend[b].completed / res[i].window /
+                     (double)n;
     }
     p->in_flight = arrived > 0 ? left / arrived : 0;
 }
@@ -484,6 +488,11 @@ static void cap_print_search(const struct cap_search *s)
                p->rate * UNITS_MINUTE, p->rate,
                cap_fmt_count(p->rate * UNITS_MONTH / p->gpus, g, sizeof g),
                f ? "" : " (or more: the search limit)");
+        if (fabs(p->served - p->rate) > 0.01 * p->rate)
+            printf("  of which the backend served %s/month (%.4g/s); the "
+                   "routing sent the rest elsewhere\n",
+                   cap_fmt_count(p->served * UNITS_MONTH, m, sizeof m),
+                   p->served);
         printf("  at capacity:");
         cap_print_p99("ttft", &p->ttft);
         cap_print_p99("e2e", &p->e2e);
@@ -540,6 +549,7 @@ static void cap_json_probe(struct jw *w, const char *key, long replicas,
     jw_string(w, "failed", p->failed);
     report_json_stat(w, "ttft", &p->ttft);
     report_json_stat(w, "e2e", &p->e2e);
+    jw_number(w, "served_per_second", p->served);
     jw_number(w, "utilization", p->utilization);
     jw_number(w, "in_flight_share", p->in_flight);
     jw_bool(w, "confident", p->sure);

@@ -97,6 +97,16 @@ struct backend_kind {
     void (*extras_free)(void *extras);
     /* Writes the snapshot as members of the backend's JSON object. */
     void (*write_json)(const void *extras, struct jw *w);
+    /* Optional, NULL when the kind cannot say: the queueing delay, in
+     * seconds, that request r would see before its service began if it
+     * were submitted now.  The overflow router compares it with its
+     * threshold; it must not change the backend's state or draw. */
+    double (*predicted_wait)(void *self, struct sim *s,
+                             const struct request *r);
+    /* Optional, NULL meaning always: 1 when the backend can serve now, 0
+     * while it is down (every replica failed, an API outage).  The
+     * failover router asks it; it must not change state or draw. */
+    int (*available)(void *self, struct sim *s);
 };
 
 /* The kind named name, or NULL; backend_kind_names lists them all. */
