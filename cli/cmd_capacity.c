@@ -454,17 +454,29 @@ static void cap_print_probes(const struct cap_search *s)
     }
 }
 
+/* "6M/month", or none when rate is 0. */
+static const char *cap_fmt_month(double rate, const char *none, char *buf,
+                                 size_t size)
+{
+    char c[32];
+
+    if (rate <= 0)
+        return none;
+    snprintf(buf, size, "%s/month", cap_fmt_count(rate * UNITS_MONTH, c,
+                                                   sizeof c));
+    return buf;
+}
+
 static void cap_print_sure(const struct cap_search *s)
 {
-    char m[32], g[32];
+    char m[48], g[48];
     double pass, fail;
 
     cap_sure_range(s, &pass, &fail);
     printf("  with 95%% confidence (P99 intervals of the probes): passes "
-           "at %s/month, fails at %s/month\n",
-           pass > 0 ? cap_fmt_count(pass * UNITS_MONTH, m, sizeof m) : "none",
-           fail > 0 ? cap_fmt_count(fail * UNITS_MONTH, g, sizeof g)
-                    : "none probed");
+           "at %s, fails at %s\n",
+           cap_fmt_month(pass, "no volume probed", m, sizeof m),
+           cap_fmt_month(fail, "no volume probed", g, sizeof g));
 }
 
 static void cap_print_search(const struct cap_search *s)
