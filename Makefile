@@ -81,8 +81,8 @@ test: deps
 test-unit: $(TEST_BIN)
 	@scripts/run-tests.sh $(TEST_BIN)
 
-test-cli: slmsim
-	@scripts/test-cli.sh ./slmsim
+test-cli: $(B)/slmsim
+	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
 
 run: deps
 	@$(MAKE) --no-print-directory slmsim

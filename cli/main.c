@@ -1,6 +1,76 @@
+/*
+ * slmsim: the command line.  Dispatches to one cmd_<name>() per
+ * subcommand; the only code that prints or exits.
+ */
+#include <signal.h>
 #include <stdio.h>
-int main(void)
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "cli/cmd.h"
+#include "models/report.h"
+
+struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct cli_command cli_commands[] = {
+    {"run", cmd_run, "simulate a scenario: report, results.json"},
+    {"validate", cmd_validate, "check a scenario file, every error located"},
+};
+#define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
+
+static void cli_usage(FILE *f)
 {
-    puts("slmsim: under construction");
-    return 0;
+    size_t i;
+
+    fprintf(f,
+            "usage: slmsim COMMAND [OPTIONS] [FILE]\n"
+            "\n"
+            "Capacity planning for a self-hosted language model against a\n"
+            "cloud API: queueing latency, cost, crossover volume, TCO.\n"
+            "\n"
+            "commands:\n");
+    for (i = 0; i < CLI_NCOMMANDS; i++)
+        fprintf(f, "  %-12s %s\n", cli_commands[i].name,
+                cli_commands[i].summary);
+    fprintf(f,
+            "  %-12s %s\n"
+            "\n"
+            "`slmsim COMMAND --help` describes each command.\n"
+            "exit status: 0 success, 1 the run failed, 2 bad input "
+            "(flags, scenario, trace), 128+N killed by signal N\n",
+            "version", "print the version");
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    /* GSL's default handler aborts; every GSL status is checked instead.
+     * A dying gnuplot must not kill us through SIGPIPE. */
+    gsl_set_error_handler_off();
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        cli_usage(stderr);
+        return CLI_EXIT_INPUT;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        cli_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("slmsim %s\n", SLMSIM_VERSION);
+        return CLI_EXIT_OK;
+    }
+    for (i = 0; i < CLI_NCOMMANDS; i++)
+        if (!strcmp(argv[1], cli_commands[i].name))
+            return cli_commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "slmsim: error: unknown command '%s' (try 'slmsim --help')\n",
+            argv[1]);
+    return CLI_EXIT_INPUT;
 }

@@ -62,8 +62,13 @@ void backend_figures_add(struct backend_figures *fig, const char *key,
 
 struct backend_kind {
     const char *name; /* the YAML 'kind' */
+    /* 1 when the backend produces output tokens (gpu, api): the run then
+     * records ttft and tpot for it; 0 for stations. */
+    int has_tokens;
     /* Parses the backend's mapping (where = "backends.NAME") into *cfg,
-     * owned by the caller and released with cfg_free.  0 or -1. */
+     * owned by the caller and released with cfg_free.  0 or -1 after
+     * reporting; *cfg is set (NULL or partly filled) even on failure and
+     * cfg_free must accept it. */
     int (*parse)(const struct cfg_node *map, const char *where, void **cfg,
                  struct diag *d);
     void (*cfg_free)(void *cfg);

@@ -24,6 +24,9 @@
 
 #define SCENARIO_MAX_BACKENDS 16
 #define SCENARIO_MAX_REPLICATIONS 1000
+#define SCENARIO_MAX_NOTES 32
+#define SCENARIO_DEFAULT_REPLICATIONS 5
+#define SCENARIO_DEFAULT_SEED 1
 
 struct scenario_backend {
     char *name;                     /* owned */
@@ -53,6 +56,10 @@ struct scenario {
     char *out_dir;  /* owned */
     size_t nplots;
     char **plots;   /* owned list of figure names */
+    /* Defaults the file did not set, said aloud in the report's
+     * assumptions, e.g. "replications: 5 (default)". */
+    size_t nnotes;
+    char *notes[SCENARIO_MAX_NOTES]; /* owned */
 };
 
 /* Overrides applied on top of the file, in order. */
@@ -71,5 +78,10 @@ void scenario_free(struct scenario *sc); /* NULL is fine */
 
 /* Index of the backend named name, or -1. */
 int scenario_backend_index(const struct scenario *sc, const char *name);
+
+/* Adds a note to the scenario's assumptions (printf-style; dropped past
+ * SCENARIO_MAX_NOTES or when out of memory). */
+void scenario_note(struct scenario *sc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

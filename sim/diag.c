@@ -13,6 +13,10 @@ void diag_init(struct diag *d, FILE *sink)
 
 static void diag_emit(struct diag *d, const struct diag_pos *where,
                       const char *kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void diag_emit(struct diag *d, const struct diag_pos *where,
+                      const char *kind, const char *fmt, va_list ap)
 {
     if (!d->sink)
         return;

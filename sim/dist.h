@@ -60,7 +60,8 @@ struct dist {
 void dist_init_fixed(struct dist *dd, double value);
 
 /* Parses node (scalar or mapping) into dd; where names it in messages.
- * Returns 0, or -1 after reporting.  dd owns any arrays: dist_fini(). */
+ * Returns 0, -1 after reporting, or SLM_ENOMEM (nothing reported).
+ * dd owns any arrays: dist_fini(). */
 int dist_parse(const struct cfg_node *node, const char *where,
                enum dist_quantity q, struct dist *dd, struct diag *d);
 void dist_fini(struct dist *dd);

@@ -1,0 +1,152 @@
+/* What the scenario-reading subcommands share: options, loading, exit
+ * statuses and the progress line. */
+#include "cli/cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int cli_option_value(int argc, char **argv, int *i, const char **out)
+{
+    const char *opt = argv[*i];
+    const char *eq = strchr(opt, '=');
+
+    if (!strncmp(opt, "--", 2) && eq) {
+        *out = eq + 1;
+        return 0;
+    }
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "slmsim: error: option '%s' needs a value\n", opt);
+        return -1;
+    }
+    *out = argv[++*i];
+    return 0;
+}
+
+static int cli_is_opt(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+}
+
+int cli_take_scenario_opt(struct cli_scenario_opts *o, int argc, char **argv,
+                          int *i)
+{
+    const char *a = argv[*i];
+    const char *v;
+
+    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+        o->quiet = 1;
+        return 1;
+    }
+    if (cli_is_opt(a, "--set") || !strcmp(a, "-s")) {
+        if (cli_option_value(argc, argv, i, &v))
+            return -1;
+        if (o->nsets == CLI_MAX_SETS) {
+            fprintf(stderr, "slmsim: error: too many --set options (limit %d)\n",
+                    CLI_MAX_SETS);
+            return -1;
+        }
+        o->sets[o->nsets++] = v;
+        return 1;
+    }
+    if (cli_is_opt(a, "--out") || !strcmp(a, "-o"))
+        return cli_option_value(argc, argv, i, &o->out_dir) ? -1 : 1;
+    if (cli_is_opt(a, "--seed"))
+        return cli_option_value(argc, argv, i, &o->seed) ? -1 : 1;
+    if (cli_is_opt(a, "--replications"))
+        return cli_option_value(argc, argv, i, &o->replications) ? -1 : 1;
+    return 0;
+}
+
+int cli_load_scenario(const struct cli_scenario_opts *o,
+                      struct scenario **out)
+{
+    const char *sets[CLI_MAX_SETS + 2];
+    char seed[96], reps[96];
+    struct scenario_overrides ov = {sets, 0, o->out_dir};
+    struct diag d;
+    size_t i;
+    int st;
+
+    /* --seed and --replications are --set in disguise, applied last so
+     * they win, and checked by the same code as the file. */
+    for (i = 0; i < o->nsets; i++)
+        sets[ov.nsets++] = o->sets[i];
+    if (o->seed) {
+        snprintf(seed, sizeof seed, "seed=%s", o->seed);
+        sets[ov.nsets++] = seed;
+    }
+    if (o->replications) {
+        snprintf(reps, sizeof reps, "replications=%s", o->replications);
+        sets[ov.nsets++] = reps;
+    }
+    diag_init(&d, stderr);
+    st = scenario_load(o->path, &ov, &d, out);
+    if (st == SLM_ESYS)
+        return cli_status_exit(st, "cannot read", o->path);
+    return cli_status_exit(st, NULL, NULL);
+}
+
+int cli_status_exit(int status, const char *what, const char *path)
+{
+    switch (status) {
+    case SLM_OK:
+        return CLI_EXIT_OK;
+    case SLM_EINPUT:
+        return CLI_EXIT_INPUT;
+    case SLM_ENOMEM:
+        fprintf(stderr, "slmsim: error: out of memory\n");
+        return CLI_EXIT_FAIL;
+    case SLM_ESYS:
+        if (what && path)
+            fprintf(stderr, "slmsim: error: %s '%s': %s\n", what, path,
+                    strerror(errno));
+        else
+            fprintf(stderr, "slmsim: error: %s\n", strerror(errno));
+        return CLI_EXIT_FAIL;
+    default:
+        fprintf(stderr, "slmsim: error: numerical failure\n");
+        return CLI_EXIT_FAIL;
+    }
+}
+
+static double cli_wall(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cli_progress_init(struct cli_progress *p, const char *label)
+{
+    p->tty = isatty(STDERR_FILENO);
+    p->started = cli_wall();
+    p->shown = 0;
+    p->label = label;
+}
+
+void cli_progress_update(void *ctx, double now, double horizon)
+{
+    struct cli_progress *p = ctx;
+    double elapsed;
+
+    if (!p->tty)
+        return;
+    elapsed = cli_wall() - p->started;
+    if (elapsed < 1.0)
+        return;
+    fprintf(stderr, "\r%s: %5.1f%% of simulated time, %.0f s elapsed ",
+            p->label, horizon > 0.0 ? 100.0 * now / horizon : 0.0, elapsed);
+    p->shown = 1;
+}
+
+void cli_progress_done(struct cli_progress *p)
+{
+    if (p->shown)
+        fprintf(stderr, "\r\033[K");
+    p->shown = 0;
+}

@@ -1,0 +1,393 @@
+#include "models/report.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sim/mem.h"
+#include "sim/out.h"
+#include "sim/units.h"
+
+#define REPORT_LEVEL 0.95
+#define REPORT_MAX_REPS SCENARIO_MAX_REPLICATIONS
+
+static const struct metric *report_metric(const struct run_result *r, int b,
+                                          enum run_metric m)
+{
+    return b < 0 ? &r->overall[m] : &r->backend[b].lat[m];
+}
+
+static void report_floor_hw(double value, double *hw)
+{
+    double floor = QHIST_REL_ERR * fabs(value);
+
+    if (*hw < floor)
+        *hw = floor;
+}
+
+/* Replications with no samples of the metric are left out of its CI. */
+void report_latency(const struct run_result *res, size_t n, int b,
+                    enum run_metric m, struct report_stat *out)
+{
+    double v[5][REPORT_MAX_REPS];
+    size_t i, k = 0;
+
+    memset(out, 0, sizeof *out);
+    for (i = 0; i < n; i++) {
+        const struct metric *mt = report_metric(&res[i], b, m);
+        if (mt->w.n == 0)
+            continue;
+        v[0][k] = mt->w.mean;
+        v[1][k] = qhist_quantile(mt->h, 0.50);
+        v[2][k] = qhist_quantile(mt->h, 0.95);
+        v[3][k] = qhist_quantile(mt->h, 0.99);
+        if (mt->w.max > out->max || out->n == 0)
+            out->max = mt->w.max;
+        out->n += mt->w.n;
+        k++;
+    }
+    if (k == 0)
+        return;
+    stats_ci_t(v[0], k, REPORT_LEVEL, &out->mean, &out->mean_hw);
+    stats_ci_t(v[1], k, REPORT_LEVEL, &out->p50, &out->p50_hw);
+    stats_ci_t(v[2], k, REPORT_LEVEL, &out->p95, &out->p95_hw);
+    stats_ci_t(v[3], k, REPORT_LEVEL, &out->p99, &out->p99_hw);
+    /* A percentile is only known to the histogram's resolution: when every
+     * replication lands in one bucket the t interval collapses to 0, which
+     * would claim more than we know. */
+    report_floor_hw(out->p50, &out->p50_hw);
+    report_floor_hw(out->p95, &out->p95_hw);
+    report_floor_hw(out->p99, &out->p99_hw);
+}
+
+int report_figure(const struct run_result *res, size_t n, int b,
+                  const char *key, double *mean, double *hw)
+{
+    double v[REPORT_MAX_REPS];
+    size_t i, j, k = 0;
+
+    for (i = 0; i < n; i++) {
+        const struct backend_figures *fig = &res[i].backend[b].fig;
+        for (j = 0; j < fig->n; j++) {
+            if (strcmp(fig->f[j].key, key) == 0) {
+                v[k++] = fig->f[j].value;
+                break;
+            }
+        }
+    }
+    if (k == 0)
+        return -1;
+    stats_ci_t(v, k, REPORT_LEVEL, mean, hw);
+    return 0;
+}
+
+/* Across replications of a per-replication count. */
+static void report_count(const struct run_result *res, size_t n,
+                         size_t offset_b, int b, double *mean, double *hw)
+{
+    double v[REPORT_MAX_REPS];
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *base = b < 0 ? (const char *)&res[i]
+                                 : (const char *)&res[i].backend[b];
+        uint64_t c;
+        memcpy(&c, base + offset_b, sizeof c);
+        v[i] = (double)c;
+    }
+    stats_ci_t(v, n, REPORT_LEVEL, mean, hw);
+}
+
+#define REPORT_COUNT(res, n, b, type, field, mean, hw)                        \
+    report_count(res, n, offsetof(type, field), b, mean, hw)
+
+/* ---- text ---- */
+
+/* Seconds in the unit a reader expects: 850 us, 12.3 ms, 1.25 s. */
+static const char *report_fmt_time(double s, char *buf, size_t size)
+{
+    double a = fabs(s);
+
+    if (a == 0.0)
+        snprintf(buf, size, "0");
+    else if (a < 1e-3)
+        snprintf(buf, size, "%.3g us", s * 1e6);
+    else if (a < 1.0)
+        snprintf(buf, size, "%.3g ms", s * 1e3);
+    else if (a < 600.0)
+        snprintf(buf, size, "%.4g s", s);
+    else if (a < 2.0 * UNITS_HOUR)
+        snprintf(buf, size, "%.4g min", s / UNITS_MINUTE);
+    else if (a < 2.0 * UNITS_DAY)
+        snprintf(buf, size, "%.4g h", s / UNITS_HOUR);
+    else
+        snprintf(buf, size, "%.4g d", s / UNITS_DAY);
+    return buf;
+}
+
+static void report_text_stat(FILE *f, const char *name,
+                             const struct report_stat *st)
+{
+    char a[32], b[32], c[32], d[32], e[32], g[32], h[32];
+
+    if (st->n == 0)
+        return;
+    fprintf(f, "  %-5s %10s ±%-9s %10s %10s %10s ±%-9s %10s\n", name,
+            report_fmt_time(st->mean, a, sizeof a),
+            report_fmt_time(st->mean_hw, b, sizeof b),
+            report_fmt_time(st->p50, c, sizeof c),
+            report_fmt_time(st->p95, d, sizeof d),
+            report_fmt_time(st->p99, e, sizeof e),
+            report_fmt_time(st->p99_hw, g, sizeof g),
+            report_fmt_time(st->max, h, sizeof h));
+}
+
+static void report_text_latency_table(FILE *f, const struct run_result *res,
+                                      size_t n, int b)
+{
+    int m;
+
+    fprintf(f, "  %-5s %10s  %-9s %10s %10s %10s  %-9s %10s\n", "", "mean",
+            "(95% CI)", "p50", "p95", "p99", "(95% CI)", "max");
+    for (m = 0; m < RUN_NMETRICS; m++) {
+        struct report_stat st;
+        report_latency(res, n, b, (enum run_metric)m, &st);
+        report_text_stat(f, run_metric_names[m], &st);
+    }
+}
+
+static void report_text_backend(FILE *f, const struct scenario *sc,
+                                const struct run_result *res, size_t n,
+                                int b)
+{
+    char desc[256];
+    double c, chw, u, uhw;
+
+    sc->backends[b].kind->describe(sc->backends[b].cfg, desc, sizeof desc);
+    fprintf(f, "\nbackend %s: %s\n", sc->backends[b].name, desc);
+    REPORT_COUNT(res, n, b, struct run_backend, completed, &c, &chw);
+    fprintf(f, "  completed %.0f per replication (%.4g/s)", c,
+            c / res[0].window);
+    if (report_figure(res, n, b, "utilization", &u, &uhw) == 0)
+        fprintf(f, ", utilization %.4f ± %.4f", u, uhw);
+    fputc('\n', f);
+    report_text_latency_table(f, res, n, b);
+}
+
+void report_print_text(FILE *f, const struct scenario *sc,
+                       const struct run_result *res, size_t n)
+{
+    char arr[160], hz[32], wu[32], route[256];
+    double a, ahw, c, chw, fl, flhw, inf, infhw;
+    size_t b;
+
+    fprintf(f, "slmsim %s: scenario '%s' (%s)\n", SLMSIM_VERSION, sc->name,
+            sc->path);
+    fprintf(f, "  arrivals: %s\n",
+            arrivals_describe(&sc->workload.arrivals, arr, sizeof arr));
+    fprintf(f, "  horizon %s, warm-up %s, %u replication%s, seed %llu\n",
+            report_fmt_time(sc->horizon, hz, sizeof hz),
+            report_fmt_time(sc->warmup, wu, sizeof wu), sc->replications,
+            sc->replications == 1 ? "" : "s", (unsigned long long)sc->seed);
+    fprintf(f, "  routing: %s\n",
+            router_describe(&sc->routing, sc->backend_names, route,
+                            sizeof route));
+    REPORT_COUNT(res, n, -1, struct run_result, arrived, &a, &ahw);
+    REPORT_COUNT(res, n, -1, struct run_result, completed, &c, &chw);
+    REPORT_COUNT(res, n, -1, struct run_result, failed, &fl, &flhw);
+    REPORT_COUNT(res, n, -1, struct run_result, in_flight, &inf, &infhw);
+    fprintf(f,
+            "\nrequests per replication (after warm-up): arrived %.0f, "
+            "completed %.0f, failed %.0f, in flight at the end %.0f\n",
+            a, c, fl, inf);
+    for (b = 0; b < sc->nbackends; b++)
+        report_text_backend(f, sc, res, n, (int)b);
+    if (sc->nbackends > 1) {
+        fprintf(f, "\noverall, as users see it\n");
+        report_text_latency_table(f, res, n, -1);
+    }
+    fprintf(f, "\n(± are 95%% confidence half-widths across replications)\n");
+}
+
+/* ---- JSON ---- */
+
+static void report_json_stat(struct jw *w, const char *key,
+                             const struct report_stat *st)
+{
+    jw_object_begin(w, key);
+    jw_int(w, "count", (int64_t)st->n);
+    jw_number(w, "mean", st->mean);
+    jw_number(w, "p50", st->p50);
+    jw_number(w, "p95", st->p95);
+    jw_number(w, "p99", st->p99);
+    jw_number(w, "max", st->max);
+    jw_number(w, "ci95_low", st->mean - st->mean_hw);
+    jw_number(w, "ci95_high", st->mean + st->mean_hw);
+    jw_number(w, "p50_ci95_low", st->p50 - st->p50_hw);
+    jw_number(w, "p50_ci95_high", st->p50 + st->p50_hw);
+    jw_number(w, "p95_ci95_low", st->p95 - st->p95_hw);
+    jw_number(w, "p95_ci95_high", st->p95 + st->p95_hw);
+    jw_number(w, "p99_ci95_low", st->p99 - st->p99_hw);
+    jw_number(w, "p99_ci95_high", st->p99 + st->p99_hw);
+    jw_object_end(w);
+}
+
+static void report_json_latency(struct jw *w, const struct scenario *sc,
+                                const struct run_result *res, size_t n, int b)
+{
+    int m, tokens = b < 0;
+
+    if (!tokens)
+        tokens = sc->backends[b].kind->has_tokens;
+    else
+        for (m = 0; (size_t)m < sc->nbackends; m++)
+            tokens |= sc->backends[m].kind->has_tokens;
+    jw_object_begin(w, "latency");
+    for (m = 0; m < RUN_NMETRICS; m++) {
+        struct report_stat st;
+        if ((m == RUN_TTFT || m == RUN_TPOT) && !tokens)
+            continue;
+        report_latency(res, n, b, (enum run_metric)m, &st);
+        report_json_stat(w, run_metric_names[m], &st);
+    }
+    jw_object_end(w);
+}
+
+/* Writes "a.b.c": v as nested objects, given the previous key written at
+ * this level so that runs of keys sharing a prefix stay in one object.
+ * Figures come in the order the backend added them, so related keys are
+ * adjacent; keys here have at most three parts. */
+static void report_json_figures(struct jw *w, const struct run_result *res,
+                                size_t n, int b)
+{
+    const struct backend_figures *fig = &res[0].backend[b].fig;
+    char open[2][64] = {"", ""};
+    int depth = 0;
+    size_t i;
+
+    for (i = 0; i < fig->n; i++) {
+        char parts[3][64] = {"", "", ""};
+        int np = sscanf(fig->f[i].key, "%63[^.].%63[^.].%63s", parts[0],
+                        parts[1], parts[2]);
+        double mean, hw;
+        int k;
+
+        if (np < 1 || !strcmp(fig->f[i].key, "utilization"))
+            continue;
+        /* close levels that no longer match */
+        for (k = 0; k < depth; k++)
+            if (k >= np - 1 || strcmp(open[k], parts[k]))
+                break;
+        while (depth > k) {
+            jw_object_end(w);
+            depth--;
+        }
+        while (depth < np - 1) {
+            jw_object_begin(w, parts[depth]);
+            snprintf(open[depth], sizeof open[depth], "%s", parts[depth]);
+            depth++;
+        }
+        report_figure(res, n, b, fig->f[i].key, &mean, &hw);
+        jw_number(w, parts[np - 1], mean);
+    }
+    while (depth-- > 0)
+        jw_object_end(w);
+}
+
+static void report_json_backend(struct jw *w, const struct scenario *sc,
+                                const struct run_result *res, size_t n, int b)
+{
+    char desc[256];
+    double c, hw, u, uhw, v, vhw;
+
+    jw_object_begin(w, sc->backends[b].name);
+    jw_string(w, "kind", sc->backends[b].kind->name);
+    jw_string(w, "description",
+              sc->backends[b].kind->describe(sc->backends[b].cfg, desc,
+                                             sizeof desc));
+    REPORT_COUNT(res, n, b, struct run_backend, completed, &c, &hw);
+    jw_number(w, "requests", c);
+    REPORT_COUNT(res, n, b, struct run_backend, failed, &v, &vhw);
+    jw_number(w, "failed", v);
+    REPORT_COUNT(res, n, b, struct run_backend, rejected, &v, &vhw);
+    jw_number(w, "rejected", v);
+    if (report_figure(res, n, b, "utilization", &u, &uhw) == 0) {
+        jw_number(w, "utilization", u);
+        jw_number(w, "utilization_ci95_low", u - uhw);
+        jw_number(w, "utilization_ci95_high", u + uhw);
+    }
+    jw_number(w, "throughput", c / res[0].window);
+    report_json_latency(w, sc, res, n, b);
+    report_json_figures(w, res, n, b);
+    jw_object_end(w);
+}
+
+static void report_json_requests(struct jw *w, const struct run_result *res,
+                                 size_t n)
+{
+    double v, hw;
+
+    jw_object_begin(w, "requests");
+    jw_string(w, "per", "replication, measurement window");
+    REPORT_COUNT(res, n, -1, struct run_result, arrived, &v, &hw);
+    jw_number(w, "arrived", v);
+    REPORT_COUNT(res, n, -1, struct run_result, completed, &v, &hw);
+    jw_number(w, "completed", v);
+    REPORT_COUNT(res, n, -1, struct run_result, failed, &v, &hw);
+    jw_number(w, "failed", v);
+    REPORT_COUNT(res, n, -1, struct run_result, rejected, &v, &hw);
+    jw_number(w, "rejected", v);
+    REPORT_COUNT(res, n, -1, struct run_result, in_flight, &v, &hw);
+    jw_number(w, "in_flight_at_end", v);
+    jw_object_end(w);
+}
+
+static void report_json_assumptions(struct jw *w, const struct scenario *sc)
+{
+    char buf[256];
+    size_t i;
+
+    jw_array_begin(w, "assumptions");
+    jw_string(w, NULL, arrivals_describe(&sc->workload.arrivals, buf,
+                                         sizeof buf));
+    for (i = 0; i < sc->nbackends; i++)
+        jw_string(w, NULL, sc->backends[i].kind->describe(
+                               sc->backends[i].cfg, buf, sizeof buf));
+    for (i = 0; i < sc->nnotes; i++)
+        jw_string(w, NULL, sc->notes[i]);
+    jw_string(w, NULL, "a month is 365.25/12 days (2,629,800 s)");
+    jw_string(w, NULL, "confidence intervals: Student t, 95%, across "
+                       "replications");
+    jw_array_end(w);
+}
+
+int report_write_json(FILE *f, const struct scenario *sc,
+                      const struct run_result *res, size_t n)
+{
+    struct jw w;
+    size_t b;
+
+    jw_init(&w, f);
+    jw_object_begin(&w, NULL);
+    jw_object_begin(&w, "slmsim");
+    jw_string(&w, "version", SLMSIM_VERSION);
+    jw_object_end(&w);
+    jw_object_begin(&w, "scenario");
+    jw_string(&w, "name", sc->name);
+    jw_string(&w, "path", sc->path);
+    jw_int(&w, "seed", (int64_t)sc->seed);
+    jw_int(&w, "replications", (int64_t)n);
+    jw_number(&w, "horizon", sc->horizon);
+    jw_number(&w, "warmup", sc->warmup);
+    jw_object_end(&w);
+    report_json_requests(&w, res, n);
+    jw_object_begin(&w, "backends");
+    for (b = 0; b < sc->nbackends; b++)
+        report_json_backend(&w, sc, res, n, (int)b);
+    jw_object_end(&w);
+    jw_object_begin(&w, "overall");
+    report_json_latency(&w, sc, res, n, -1);
+    jw_object_end(&w);
+    report_json_assumptions(&w, sc);
+    jw_object_end(&w);
+    return jw_finish(&w);
+}

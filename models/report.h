@@ -1,0 +1,47 @@
+/*
+ * report: replications summed up for people (text) and for programs
+ * (results.json, the contract in docs/results.md).
+ *
+ * Point estimates are means across replications of each replication's
+ * figure (its mean, P50, P95, P99...); the 95% intervals are Student-t
+ * intervals across replications (sim/stats.h), so they shrink with more
+ * replications, not with longer ones alone.  max is the largest value seen
+ * in any replication.
+ */
+#ifndef SLM_REPORT_H
+#define SLM_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "models/run.h"
+#include "models/scenario.h"
+
+#define SLMSIM_VERSION "0.1.0"
+
+/* One latency statistic across replications. */
+struct report_stat {
+    double mean, mean_hw;  /* mean and its 95% half-width */
+    double p50, p50_hw, p95, p95_hw, p99, p99_hw;
+    double max;
+    uint64_t n;            /* samples, all replications */
+};
+
+/* Summarises metric m of backend b (b < 0: overall) over res[0..n). */
+void report_latency(const struct run_result *res, size_t n, int b,
+                    enum run_metric m, struct report_stat *out);
+
+/* Mean and 95% half-width across replications of figure key of backend b;
+ * returns 0, or -1 when no replication reported it. */
+int report_figure(const struct run_result *res, size_t n, int b,
+                  const char *key, double *mean, double *hw);
+
+/* The text report. */
+void report_print_text(FILE *f, const struct scenario *sc,
+                       const struct run_result *res, size_t n);
+
+/* results.json into f; returns 0 or -1 when a write failed. */
+int report_write_json(FILE *f, const struct scenario *sc,
+                      const struct run_result *res, size_t n);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * run: one replication of a scenario, start to horizon.
+ *
+ * run_replication() builds a fresh struct sim from the scenario (seed,
+ * replication index), creates every backend, generates arrivals, routes
+ * each request, and records what happened to it when it leaves.  Only
+ * requests that arrive inside the measurement window [warmup, horizon)
+ * count; what is still in the system at the horizon is "in flight".
+ * Identity, exact for every run: arrived = completed + failed + rejected +
+ * in_flight.
+ *
+ * Latencies per request, from its timestamps:
+ *   wait = t_start - t_enqueue            (queueing before service)
+ *   e2e  = done - t_enqueue at a backend, done - t_arrival overall
+ *   ttft = t_first_token - t_enqueue / t_arrival   (token backends only)
+ *   tpot = (done - t_first_token) / (output_tokens - 1), when > 1 token
+ */
+#ifndef SLM_RUN_H
+#define SLM_RUN_H
+
+#include <stdint.h>
+
+#include "models/scenario.h"
+#include "sim/sim.h"
+#include "sim/stats.h"
+
+enum run_metric { RUN_WAIT, RUN_E2E, RUN_TTFT, RUN_TPOT, RUN_NMETRICS };
+extern const char *const run_metric_names[RUN_NMETRICS];
+
+struct run_backend {
+    uint64_t completed, failed, rejected;
+    double tokens_in, tokens_out;      /* of completed requests */
+    struct metric lat[RUN_NMETRICS];   /* owned histograms */
+    struct backend_figures fig;        /* from the backend's collect() */
+};
+
+struct run_result {
+    unsigned replication;
+    double window; /* horizon - warmup, s */
+    uint64_t arrived, completed, failed, rejected, in_flight;
+    uint64_t events;         /* events executed */
+    size_t peak_in_flight;   /* requests, all (not only measured) */
+    size_t evq_peak;
+    size_t nbackends;
+    struct run_backend backend[SCENARIO_MAX_BACKENDS];
+    struct metric overall[RUN_NMETRICS];
+};
+
+/* Prepares out for nbackends (allocates histograms).  0 or SLM_ENOMEM;
+ * run_result_fini releases it either way. */
+int run_result_init(struct run_result *out, size_t nbackends);
+void run_result_fini(struct run_result *out);
+
+struct run_hooks {
+    sim_progress_fn *progress; /* may be NULL */
+    void *progress_ctx;
+};
+
+/* Runs replication rep of sc into out (initialised by run_result_init).
+ * Returns 0, SLM_ENOMEM, or SLM_EINPUT / SLM_ESYS when an input read
+ * during the run (a trace) is bad, reported to d. */
+int run_replication(const struct scenario *sc, unsigned rep,
+                    const struct run_hooks *hooks, struct diag *d,
+                    struct run_result *out);
+
+#endif

@@ -1,0 +1,339 @@
+#include "models/scenario.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cfg.h"
+#include "sim/mem.h"
+
+static const char *const scenario_keys[] = {
+    "name",     "description", "seed",    "horizon", "warmup", "replications",
+    "workload", "backends",    "routing", "slo",     "outputs",
+};
+#define SCENARIO_NKEYS (sizeof scenario_keys / sizeof scenario_keys[0])
+
+/* Figures `outputs.plots` may name; the plots module draws them. */
+static const char *const scenario_plot_names[] = {
+    "latency-cdf", "latency-vs-load", "cost-vs-volume", "tco",
+    "timeline",    "sensitivity",     "accuracy-cost", "utilization",
+};
+#define SCENARIO_NPLOTS \
+    (sizeof scenario_plot_names / sizeof scenario_plot_names[0])
+
+void scenario_note(struct scenario *sc, const char *fmt, ...)
+{
+    va_list ap;
+    char buf[512];
+
+    if (sc->nnotes >= SCENARIO_MAX_NOTES)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    sc->notes[sc->nnotes] = mem_strdup(buf);
+    if (sc->notes[sc->nnotes])
+        sc->nnotes++;
+}
+
+static int scenario_copy_string(const char *src, char **dst)
+{
+    if (!src)
+        return 0;
+    *dst = mem_strdup(src);
+    return *dst ? 0 : -1;
+}
+
+/* name, description, seed, horizon, warmup, replications. */
+static int scenario_parse_run(const struct cfg_node *root, struct scenario *sc,
+                              struct diag *d)
+{
+    const char *name = NULL, *desc = NULL;
+    long seed = SCENARIO_DEFAULT_SEED, reps = SCENARIO_DEFAULT_REPLICATIONS;
+    int bad = 0, got;
+
+    bad |= cfg_get_string(root, "name", "", CFG_REQUIRED, &name, d) < 0;
+    bad |= cfg_get_string(root, "description", "", 0, &desc, d) < 0;
+    got = cfg_get_int(root, "seed", "", 0, 0, 0x7fffffffffffffffL, &seed, d);
+    if (got == 1)
+        scenario_note(sc, "seed: %d (default)", SCENARIO_DEFAULT_SEED);
+    bad |= got < 0;
+    sc->seed = (uint64_t)seed;
+    bad |= cfg_get_duration(root, "horizon", "", CFG_REQUIRED | CFG_POSITIVE,
+                            &sc->horizon, d) < 0;
+    bad |= cfg_get_duration(root, "warmup", "", CFG_NONNEG, &sc->warmup,
+                            d) < 0;
+    got = cfg_get_int(root, "replications", "", 0, 1,
+                      SCENARIO_MAX_REPLICATIONS, &reps, d);
+    if (got == 1)
+        scenario_note(sc, "replications: %d (default)",
+                      SCENARIO_DEFAULT_REPLICATIONS);
+    bad |= got < 0;
+    sc->replications = (unsigned)reps;
+    if (!bad && sc->warmup >= sc->horizon) {
+        diag_error(d, &cfg_get(root, "warmup")->pos,
+                   "'warmup' (%gs) must be shorter than 'horizon' (%gs)",
+                   sc->warmup, sc->horizon);
+        bad = 1;
+    }
+    if (scenario_copy_string(name, &sc->name) ||
+        scenario_copy_string(desc, &sc->description))
+        return -1;
+    return bad ? -1 : 0;
+}
+
+static int scenario_parse_backend(const struct cfg_node *map,
+                                  const char *name,
+                                  const struct diag_pos *name_pos,
+                                  struct scenario *sc, struct diag *d)
+{
+    struct scenario_backend *b = &sc->backends[sc->nbackends];
+    const char *kind = NULL;
+    char where[128];
+    int kind_index = 0;
+
+    snprintf(where, sizeof where, "backends.%s", name);
+    if (cfg_expect(map, CFG_MAP, where, d) != 0)
+        return -1;
+    if (cfg_get_enum(map, "kind", where, CFG_REQUIRED, backend_kind_names,
+                     backend_kind_count, &kind_index, d) < 0)
+        return -1;
+    cfg_get_string(map, "kind", where, CFG_REQUIRED, &kind, d);
+    b->kind = backend_kind_find(kind);
+    b->name = mem_strdup(name);
+    if (!b->name)
+        return -1;
+    sc->backend_names[sc->nbackends] = b->name;
+    sc->nbackends++;
+    (void)name_pos;
+    return b->kind->parse(map, where, &b->cfg, d);
+}
+
+static int scenario_parse_backends(const struct cfg_node *root,
+                                   struct scenario *sc, struct diag *d)
+{
+    const struct cfg_node *node = cfg_get(root, "backends");
+    size_t i;
+    int bad = 0;
+
+    if (!node) {
+        diag_error(d, &root->pos, "missing required key 'backends'");
+        return -1;
+    }
+    if (cfg_expect(node, CFG_MAP, "backends", d) != 0)
+        return -1;
+    if (node->n == 0 || node->n > SCENARIO_MAX_BACKENDS) {
+        diag_error(d, &node->pos, "'backends' must name 1 to %d backends, got %zu",
+                   SCENARIO_MAX_BACKENDS, node->n);
+        return -1;
+    }
+    for (i = 0; i < node->n && !diag_full(d); i++)
+        bad |= scenario_parse_backend(node->items[i], node->keys[i],
+                                      &node->key_pos[i], sc, d) != 0;
+    return bad ? -1 : 0;
+}
+
+static int scenario_parse_slo(const struct cfg_node *node,
+                              struct scenario *sc, struct diag *d)
+{
+    static const char *const keys[] = {"ttft_p99", "e2e_p99"};
+    int bad = 0;
+
+    if (!node)
+        return 0;
+    if (cfg_expect(node, CFG_MAP, "slo", d) != 0)
+        return -1;
+    bad |= cfg_check_keys(node, "slo", keys, 2, d) != 0;
+    bad |= cfg_get_duration(node, "ttft_p99", "slo", CFG_POSITIVE,
+                            &sc->slo.ttft_p99, d) < 0;
+    bad |= cfg_get_duration(node, "e2e_p99", "slo", CFG_POSITIVE,
+                            &sc->slo.e2e_p99, d) < 0;
+    return bad ? -1 : 0;
+}
+
+static int scenario_parse_plots(const struct cfg_node *seq,
+                                struct scenario *sc, struct diag *d)
+{
+    size_t i;
+    int bad = 0;
+
+    if (cfg_expect(seq, CFG_SEQ, "outputs.plots", d) != 0)
+        return -1;
+    sc->plots = mem_calloc(seq->n ? seq->n : 1, sizeof *sc->plots);
+    if (!sc->plots)
+        return -1;
+    for (i = 0; i < seq->n; i++) {
+        const struct cfg_node *it = seq->items[i];
+        size_t k;
+        if (cfg_expect(it, CFG_SCALAR, "outputs.plots[]", d) != 0) {
+            bad = 1;
+            continue;
+        }
+        for (k = 0; k < SCENARIO_NPLOTS; k++)
+            if (!strcmp(it->scalar, scenario_plot_names[k]))
+                break;
+        if (k == SCENARIO_NPLOTS) {
+            const char *hint = diag_suggest(it->scalar, scenario_plot_names,
+                                            SCENARIO_NPLOTS);
+            diag_error(d, &it->pos,
+                       "unknown plot '%s' in outputs.plots (allowed: "
+                       "latency-cdf, latency-vs-load, cost-vs-volume, tco, "
+                       "timeline, sensitivity, accuracy-cost, utilization)%s%s%s",
+                       it->scalar, hint ? "; did you mean '" : "",
+                       hint ? hint : "", hint ? "'" : "");
+            bad = 1;
+            continue;
+        }
+        sc->plots[sc->nplots] = mem_strdup(it->scalar);
+        if (!sc->plots[sc->nplots])
+            return -1;
+        sc->nplots++;
+    }
+    return bad ? -1 : 0;
+}
+
+static int scenario_parse_outputs(const struct cfg_node *node,
+                                  const struct scenario_overrides *ov,
+                                  struct scenario *sc, struct diag *d)
+{
+    static const char *const keys[] = {"dir", "plots"};
+    const char *dir = NULL;
+    char fallback[256];
+    int bad = 0;
+
+    if (node) {
+        if (cfg_expect(node, CFG_MAP, "outputs", d) != 0)
+            return -1;
+        bad |= cfg_check_keys(node, "outputs", keys, 2, d) != 0;
+        bad |= cfg_get_string(node, "dir", "outputs", 0, &dir, d) < 0;
+        if (cfg_get(node, "plots"))
+            bad |= scenario_parse_plots(cfg_get(node, "plots"), sc, d) != 0;
+    }
+    if (ov && ov->out_dir)
+        dir = ov->out_dir;
+    if (!dir) {
+        snprintf(fallback, sizeof fallback, "out/%s",
+                 sc->name ? sc->name : "scenario");
+        dir = fallback;
+    }
+    if (dir[0] == '\0') {
+        diag_error(d, node ? &node->pos : NULL, "'outputs.dir' is empty");
+        return -1;
+    }
+    if (scenario_copy_string(dir, &sc->out_dir))
+        return -1;
+    return bad ? -1 : 0;
+}
+
+/* Every section is checked even after an error in another, so one run of
+ * `slmsim validate` lists all problems (up to the diag limit). */
+static int scenario_parse(const struct cfg_node *root,
+                          const struct scenario_overrides *ov,
+                          struct scenario *sc, struct diag *d)
+{
+    const struct cfg_node *wl;
+    int bad = 0;
+
+    bad |= cfg_check_keys(root, "", scenario_keys, SCENARIO_NKEYS, d) != 0;
+    bad |= scenario_parse_run(root, sc, d) != 0;
+    wl = cfg_get(root, "workload");
+    if (!wl) {
+        diag_error(d, &root->pos, "missing required key 'workload'");
+        bad = 1;
+    } else {
+        bad |= workload_parse(wl, &sc->workload, d) != 0;
+    }
+    bad |= scenario_parse_backends(root, sc, d) != 0;
+    if (sc->nbackends > 0 && !bad)
+        bad |= router_parse(cfg_get(root, "routing"), sc->backend_names,
+                            sc->nbackends, &sc->routing, d) != 0;
+    bad |= scenario_parse_slo(cfg_get(root, "slo"), sc, d) != 0;
+    bad |= scenario_parse_outputs(cfg_get(root, "outputs"), ov, sc, d) != 0;
+    return bad ? -1 : 0;
+}
+
+static int scenario_apply_sets(struct cfg_doc *doc,
+                               const struct scenario_overrides *ov,
+                               struct diag *d)
+{
+    size_t i;
+    int status = SLM_OK;
+
+    for (i = 0; ov && i < ov->nsets; i++) {
+        int st = cfg_doc_set(doc, ov->sets[i], d);
+        if (st == SLM_ENOMEM)
+            return st;
+        if (st)
+            status = st;
+    }
+    return status;
+}
+
+int scenario_load(const char *path, const struct scenario_overrides *ov,
+                  struct diag *d, struct scenario **out)
+{
+    struct cfg_doc *doc = NULL;
+    struct scenario *sc;
+    int status, errors_before = d->errors;
+
+    *out = NULL;
+    status = cfg_load_file(path, d, &doc);
+    if (status)
+        return status;
+    status = scenario_apply_sets(doc, ov, d);
+    if (status) {
+        cfg_doc_free(doc);
+        return status;
+    }
+    sc = mem_calloc(1, sizeof *sc);
+    if (!sc || !(sc->path = mem_strdup(path))) {
+        mem_free(sc);
+        cfg_doc_free(doc);
+        return SLM_ENOMEM;
+    }
+    if (scenario_parse(cfg_doc_root(doc), ov, sc, d) != 0)
+        status = d->errors > errors_before ? SLM_EINPUT : SLM_ENOMEM;
+    cfg_doc_free(doc);
+    if (status) {
+        scenario_free(sc);
+        return status;
+    }
+    *out = sc;
+    return SLM_OK;
+}
+
+void scenario_free(struct scenario *sc)
+{
+    size_t i;
+
+    if (!sc)
+        return;
+    for (i = 0; i < sc->nbackends; i++) {
+        if (sc->backends[i].kind && sc->backends[i].cfg)
+            sc->backends[i].kind->cfg_free(sc->backends[i].cfg);
+        mem_free(sc->backends[i].name);
+    }
+    workload_spec_fini(&sc->workload);
+    router_spec_fini(&sc->routing);
+    for (i = 0; i < sc->nplots; i++)
+        mem_free(sc->plots[i]);
+    mem_free(sc->plots);
+    for (i = 0; i < sc->nnotes; i++)
+        mem_free(sc->notes[i]);
+    mem_free(sc->out_dir);
+    mem_free(sc->description);
+    mem_free(sc->name);
+    mem_free(sc->path);
+    mem_free(sc);
+}
+
+int scenario_backend_index(const struct scenario *sc, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sc->nbackends; i++)
+        if (strcmp(sc->backends[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}

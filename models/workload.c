@@ -1,0 +1,206 @@
+#include "models/workload.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/mem.h"
+
+#define WORKLOAD_MAX_TASKS 64
+#define WORKLOAD_SHARE_TOL 1e-6
+
+static int workload_parse_task(const struct cfg_node *node, size_t i,
+                               struct task_spec *t, struct diag *d)
+{
+    static const char *const keys[] = {"type", "share", "input_tokens",
+                                       "output_tokens"};
+    char where[64];
+    const char *type = NULL;
+    const struct cfg_node *tok;
+    int bad = 0;
+
+    snprintf(where, sizeof where, "workload.tasks[%zu]", i);
+    if (cfg_expect(node, CFG_MAP, where, d) != 0)
+        return -1;
+    bad |= cfg_check_keys(node, where, keys, 4, d) != 0;
+    bad |= cfg_get_string(node, "type", where, CFG_REQUIRED, &type, d) < 0;
+    bad |= cfg_get_number(node, "share", where,
+                          CFG_REQUIRED | CFG_POSITIVE | CFG_UNIT, &t->share,
+                          d) < 0;
+    dist_init_fixed(&t->input_tokens, 0.0);
+    dist_init_fixed(&t->output_tokens, 0.0);
+    if ((tok = cfg_get(node, "input_tokens")) != NULL)
+        bad |= dist_parse(tok, "input_tokens", DIST_COUNT, &t->input_tokens,
+                          d) != 0;
+    if ((tok = cfg_get(node, "output_tokens")) != NULL)
+        bad |= dist_parse(tok, "output_tokens", DIST_COUNT,
+                          &t->output_tokens, d) != 0;
+    if (type && !(t->type = mem_strdup(type)))
+        return -1;
+    return bad ? -1 : 0;
+}
+
+/* Task names must be unique: the router and the report key on them. */
+static int workload_check_tasks(const struct cfg_node *seq,
+                                const struct workload_spec *w, struct diag *d)
+{
+    double sum = 0.0;
+    size_t i, j;
+    int bad = 0;
+
+    for (i = 0; i < w->ntasks; i++) {
+        sum += w->tasks[i].share;
+        for (j = 0; j < i && w->tasks[i].type; j++) {
+            if (w->tasks[j].type && !strcmp(w->tasks[i].type, w->tasks[j].type)) {
+                diag_error(d, &seq->items[i]->pos,
+                           "duplicate task type '%s' in workload.tasks",
+                           w->tasks[i].type);
+                bad = 1;
+            }
+        }
+    }
+    if (!bad && fabs(sum - 1.0) > WORKLOAD_SHARE_TOL) {
+        diag_error(d, &seq->pos,
+                   "task shares in workload.tasks must sum to 1, got %.6g",
+                   sum);
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+static int workload_default_task(struct workload_spec *w)
+{
+    w->tasks = mem_calloc(1, sizeof *w->tasks);
+    if (!w->tasks)
+        return -1;
+    w->ntasks = 1;
+    w->tasks[0].share = 1.0;
+    dist_init_fixed(&w->tasks[0].input_tokens, 0.0);
+    dist_init_fixed(&w->tasks[0].output_tokens, 0.0);
+    w->tasks[0].type = mem_strdup("default");
+    return w->tasks[0].type ? 0 : -1;
+}
+
+static int workload_parse_tasks(const struct cfg_node *seq,
+                                struct workload_spec *w, struct diag *d)
+{
+    size_t i;
+    int bad = 0;
+
+    if (!seq)
+        return workload_default_task(w);
+    if (cfg_expect(seq, CFG_SEQ, "workload.tasks", d) != 0)
+        return -1;
+    if (seq->n == 0 || seq->n > WORKLOAD_MAX_TASKS) {
+        diag_error(d, &seq->pos,
+                   "workload.tasks must list 1 to %d tasks, got %zu",
+                   WORKLOAD_MAX_TASKS, seq->n);
+        return -1;
+    }
+    w->tasks = mem_calloc(seq->n, sizeof *w->tasks);
+    if (!w->tasks)
+        return -1;
+    w->ntasks = seq->n;
+    for (i = 0; i < seq->n && !diag_full(d); i++)
+        bad |= workload_parse_task(seq->items[i], i, &w->tasks[i], d) != 0;
+    if (bad)
+        return -1;
+    return workload_check_tasks(seq, w, d);
+}
+
+int workload_parse(const struct cfg_node *node, struct workload_spec *w,
+                   struct diag *d)
+{
+    static const char *const keys[] = {"arrivals", "tasks"};
+    const struct cfg_node *arr;
+    double acc = 0.0;
+    size_t i;
+    int bad = 0;
+
+    memset(w, 0, sizeof *w);
+    if (cfg_expect(node, CFG_MAP, "workload", d) != 0)
+        return -1;
+    bad |= cfg_check_keys(node, "workload", keys, 2, d) != 0;
+    arr = cfg_get(node, "arrivals");
+    if (!arr) {
+        diag_error(d, &node->pos, "missing required key 'arrivals' in workload");
+        bad = 1;
+    } else {
+        bad |= arrivals_parse(arr, "workload.arrivals", &w->arrivals, d) != 0;
+    }
+    bad |= workload_parse_tasks(cfg_get(node, "tasks"), w, d) != 0;
+    if (bad)
+        return -1;
+    w->cum_share = mem_calloc(w->ntasks, sizeof *w->cum_share);
+    if (!w->cum_share)
+        return -1;
+    for (i = 0; i < w->ntasks; i++) {
+        acc += w->tasks[i].share;
+        w->cum_share[i] = acc;
+    }
+    /* Shares sum to 1 within tolerance; make the last bound exact so a
+     * uniform draw near 1 always lands in a task. */
+    w->cum_share[w->ntasks - 1] = 1.0;
+    return 0;
+}
+
+void workload_spec_fini(struct workload_spec *w)
+{
+    size_t i;
+
+    for (i = 0; i < w->ntasks; i++) {
+        mem_free(w->tasks[i].type);
+        dist_fini(&w->tasks[i].input_tokens);
+        dist_fini(&w->tasks[i].output_tokens);
+    }
+    mem_free(w->tasks);
+    mem_free(w->cum_share);
+    arrivals_spec_fini(&w->arrivals);
+    memset(w, 0, sizeof *w);
+}
+
+int workload_task_index(const struct workload_spec *w, const char *type)
+{
+    size_t i;
+
+    for (i = 0; i < w->ntasks; i++)
+        if (w->tasks[i].type && strcmp(w->tasks[i].type, type) == 0)
+            return (int)i;
+    return -1;
+}
+
+static uint32_t workload_tokens(const struct dist *dd, gsl_rng *r)
+{
+    double x = dist_sample(dd, r);
+
+    if (!(x > 0.0))
+        return 0;
+    if (x > 4e9)
+        return 4000000000u;
+    return (uint32_t)lround(x);
+}
+
+void workload_fill_request(const struct workload_spec *w,
+                           const struct arrival *a, gsl_rng *r_mix,
+                           struct request *r)
+{
+    const struct task_spec *t;
+    size_t i = 0;
+
+    if (a->task >= 0 && (size_t)a->task < w->ntasks) {
+        i = (size_t)a->task;
+    } else if (w->ntasks > 1) {
+        double u = gsl_rng_uniform(r_mix);
+        while (i + 1 < w->ntasks && u >= w->cum_share[i])
+            i++;
+    }
+    t = &w->tasks[i];
+    r->task = (int)i;
+    if (a->has_tokens) {
+        r->input_tokens = a->input_tokens;
+        r->output_tokens = a->output_tokens;
+    } else {
+        r->input_tokens = workload_tokens(&t->input_tokens, r_mix);
+        r->output_tokens = workload_tokens(&t->output_tokens, r_mix);
+    }
+}

@@ -1,0 +1,270 @@
+/*
+ * stats: Welford accumulators, a log-bucketed quantile sketch, t intervals.
+ *
+ * The sketch follows DDSketch (Masson, Rim and Lee, VLDB 2019) with a fixed
+ * bucket range instead of a collapsing one: [QHIST_MIN, QHIST_MAX] spans 21
+ * decades, about 2,420 buckets of 8 bytes at 1% error, which is small
+ * enough to keep whole and makes add and merge branch-light.
+ */
+#include "sim/stats.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "sim/diag.h"
+#include "sim/mem.h"
+
+/* ---- Welford ---------------------------------------------------------- */
+
+void welford_init(struct welford *w)
+{
+    w->n = 0;
+    w->mean = 0.0;
+    w->m2 = 0.0;
+    w->min = HUGE_VAL;
+    w->max = -HUGE_VAL;
+}
+
+/* Welford (1962): m2 accumulates (x - old mean)(x - new mean), which
+ * avoids the cancellation of sum(x^2) - n mean^2. */
+void welford_add(struct welford *w, double x)
+{
+    double delta = x - w->mean;
+
+    w->n++;
+    w->mean += delta / (double)w->n;
+    w->m2 += delta * (x - w->mean);
+    if (x < w->min)
+        w->min = x;
+    if (x > w->max)
+        w->max = x;
+}
+
+/* Chan, Golub and LeVeque (1979): m2 = m2a + m2b + delta^2 na nb / n. */
+void welford_merge(struct welford *a, const struct welford *b)
+{
+    double na, nb, n, delta;
+
+    if (b->n == 0)
+        return;
+    if (a->n == 0) {
+        *a = *b;
+        return;
+    }
+    na = (double)a->n;
+    nb = (double)b->n;
+    n = na + nb;
+    delta = b->mean - a->mean;
+    a->mean += delta * (nb / n);
+    a->m2 += b->m2 + delta * delta * (na * nb / n);
+    a->n += b->n;
+    if (b->min < a->min)
+        a->min = b->min;
+    if (b->max > a->max)
+        a->max = b->max;
+}
+
+double welford_variance(const struct welford *w)
+{
+    return w->n < 2 ? 0.0 : w->m2 / (double)(w->n - 1);
+}
+
+/* ---- qhist ------------------------------------------------------------ */
+
+/* Bucket i (absolute) holds (g^(i-1), g^i], g = (1+a)/(1-a); its answer
+ * 2 g^i/(g+1) is within (g-1)/(g+1) = a of every value in it.  a is taken
+ * a hair below QHIST_REL_ERR so that a value on a bucket edge, which
+ * rounding in log() may put one bucket off, still meets the bound. */
+#define QHIST_ALPHA (QHIST_REL_ERR * (1.0 - 1e-9))
+
+struct qhist {
+    uint64_t count;    /* all samples, zero bucket included */
+    uint64_t zero;     /* samples below QHIST_MIN */
+    double inv_log_g;  /* 1 / ln g */
+    double g;
+    long first;        /* absolute index of bucket[0] */
+    size_t nbuckets;
+    uint64_t bucket[]; /* bucket[k] is absolute index first + k */
+};
+
+static double qhist_gamma(void)
+{
+    return (1.0 + QHIST_ALPHA) / (1.0 - QHIST_ALPHA);
+}
+
+struct qhist *qhist_new(void)
+{
+    double g = qhist_gamma(), inv = 1.0 / log(g);
+    long first = (long)ceil(log(QHIST_MIN) * inv);
+    long last = (long)ceil(log(QHIST_MAX) * inv);
+    size_t nb = (size_t)(last - first + 1);
+    struct qhist *h =
+        mem_calloc(1, sizeof *h + nb * sizeof h->bucket[0]);
+
+    if (!h)
+        return NULL;
+    h->g = g;
+    h->inv_log_g = inv;
+    h->first = first;
+    h->nbuckets = nb;
+    return h;
+}
+
+void qhist_free(struct qhist *h)
+{
+    mem_free(h);
+}
+
+void qhist_reset(struct qhist *h)
+{
+    h->count = 0;
+    h->zero = 0;
+    memset(h->bucket, 0, h->nbuckets * sizeof h->bucket[0]);
+}
+
+/* Index into bucket[] of a value >= QHIST_MIN, clamped to the range (the
+ * top bucket also takes everything above QHIST_MAX). */
+static size_t qhist_index(const struct qhist *h, double x)
+{
+    long i;
+
+    if (x >= QHIST_MAX)
+        return h->nbuckets - 1;
+    i = (long)ceil(log(x) * h->inv_log_g) - h->first;
+    if (i < 0)
+        return 0;
+    if ((size_t)i >= h->nbuckets)
+        return h->nbuckets - 1;
+    return (size_t)i;
+}
+
+void qhist_add(struct qhist *h, double x)
+{
+    h->count++;
+    /* !(x >= MIN) also sends NaN to the zero bucket. */
+    if (!(x >= QHIST_MIN)) {
+        h->zero++;
+        return;
+    }
+    h->bucket[qhist_index(h, x)]++;
+}
+
+void qhist_merge(struct qhist *a, const struct qhist *b)
+{
+    size_t k;
+
+    a->count += b->count;
+    a->zero += b->zero;
+    for (k = 0; k < a->nbuckets; k++)
+        a->bucket[k] += b->bucket[k];
+}
+
+uint64_t qhist_count(const struct qhist *h)
+{
+    return h->count;
+}
+
+static double qhist_value(const struct qhist *h, size_t k)
+{
+    double i = (double)(h->first + (long)k);
+    return 2.0 * pow(h->g, i) / (h->g + 1.0);
+}
+
+double qhist_quantile(const struct qhist *h, double q)
+{
+    uint64_t rank, seen;
+    size_t k;
+
+    if (h->count == 0)
+        return 0.0;
+    if (!(q > 0.0))
+        q = 0.0;
+    if (q > 1.0)
+        q = 1.0;
+    rank = (uint64_t)ceil(q * (double)h->count);
+    if (rank < 1)
+        rank = 1;
+    if (rank > h->count)
+        rank = h->count;
+    seen = h->zero;
+    if (rank <= seen)
+        return 0.0;
+    for (k = 0; k < h->nbuckets; k++) {
+        seen += h->bucket[k];
+        if (seen >= rank)
+            return qhist_value(h, k);
+    }
+    return qhist_value(h, h->nbuckets - 1); /* not reached: counts agree */
+}
+
+double qhist_cdf(const struct qhist *h, double x)
+{
+    uint64_t seen;
+    size_t k, last;
+
+    if (h->count == 0 || x < 0.0)
+        return 0.0;
+    seen = h->zero;
+    if (x >= QHIST_MIN) {
+        last = qhist_index(h, x);
+        for (k = 0; k <= last; k++)
+            seen += h->bucket[k];
+    }
+    return (double)seen / (double)h->count;
+}
+
+/* ---- metric ----------------------------------------------------------- */
+
+int metric_init(struct metric *m)
+{
+    welford_init(&m->w);
+    m->h = qhist_new();
+    return m->h ? 0 : SLM_ENOMEM;
+}
+
+void metric_fini(struct metric *m)
+{
+    qhist_free(m->h);
+    m->h = NULL;
+}
+
+void metric_reset(struct metric *m)
+{
+    welford_init(&m->w);
+    qhist_reset(m->h);
+}
+
+void metric_add(struct metric *m, double x)
+{
+    welford_add(&m->w, x);
+    qhist_add(m->h, x);
+}
+
+void metric_merge(struct metric *a, const struct metric *b)
+{
+    welford_merge(&a->w, &b->w);
+    qhist_merge(a->h, b->h);
+}
+
+/* ---- confidence intervals --------------------------------------------- */
+
+/* mean +- t_{(1+level)/2, n-1} s / sqrt(n): exact for normal data, and
+ * replication means are close to normal by the central limit theorem. */
+void stats_ci_t(const double *x, size_t n, double level, double *mean,
+                double *half_width)
+{
+    struct welford w;
+    size_t i;
+
+    welford_init(&w);
+    for (i = 0; i < n; i++)
+        welford_add(&w, x[i]);
+    *mean = w.mean;
+    *half_width = 0.0;
+    if (n < 2)
+        return;
+    *half_width = gsl_cdf_tdist_Pinv((1.0 + level) / 2.0, (double)(n - 1)) *
+                  sqrt(welford_variance(&w) / (double)n);
+}
