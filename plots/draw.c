@@ -146,7 +146,7 @@ static void add_tick(struct draw_axis *o, double v)
 }
 
 static void layout_log(const struct figure_axis *a, double dmin, double dmax,
-                       struct draw_axis *o)
+                       int target, struct draw_axis *o)
 {
     static const double mult[] = {1, 2, 5};
     double k0, k1, k, every;
@@ -162,7 +162,7 @@ static void layout_log(const struct figure_axis *a, double dmin, double dmax,
     k1 = ceil(log10(o->hi) - 1e-9);
     /* Every decade while they fit, every other past ten; 2x and 5x as
      * well when the span is two decades or less. */
-    every = k1 - k0 > 10 ? 2 : 1;
+    every = k1 - k0 > 2.0 * target ? 2 : 1;
     for (k = k0; k <= k1; k += every)
         for (m = 0; m < (k1 - k0 <= 2 ? 3u : 1u); m++) {
             double v = mult[m] * pow(10, k);
@@ -172,7 +172,7 @@ static void layout_log(const struct figure_axis *a, double dmin, double dmax,
 }
 
 static void layout_linear(const struct figure_axis *a, double dmin,
-                          double dmax, struct draw_axis *o)
+                          double dmax, int target, struct draw_axis *o)
 {
     double step, v;
 
@@ -190,7 +190,7 @@ static void layout_linear(const struct figure_axis *a, double dmin,
         dmin -= pad;
         dmax += pad;
     }
-    step = nice_step(dmax - dmin, 6);
+    step = nice_step(dmax - dmin, target);
     o->lo = isnan(a->min) ? floor(dmin / step + 1e-9) * step : a->min;
     o->hi = isnan(a->max) ? ceil(dmax / step - 1e-9) * step : a->max;
     for (v = ceil(o->lo / step - 1e-9) * step; v <= o->hi + step * 1e-9;
@@ -199,13 +199,15 @@ static void layout_linear(const struct figure_axis *a, double dmin,
 }
 
 void draw_axis_layout(const struct figure_axis *a, double dmin, double dmax,
-                      struct draw_axis *out)
+                      int target, struct draw_axis *out)
 {
     memset(out, 0, sizeof *out);
+    if (target < 2)
+        target = 2;
     if (a->log)
-        layout_log(a, dmin, dmax, out);
+        layout_log(a, dmin, dmax, target, out);
     else
-        layout_linear(a, dmin, dmax, out);
+        layout_linear(a, dmin, dmax, target, out);
 }
 
 /* Where v falls along the drawn axis, 0 at lo and 1 at hi. */
@@ -254,7 +256,7 @@ static void layout_figure(const struct figure *f, struct layout *L)
     for (i = 0; i < f->nmarks; i++)
         if (f->marks[i].kind != FIGURE_HLINE)
             span_add(&xlo, &xhi, f->marks[i].x, f->x.log);
-    draw_axis_layout(&f->x, xlo, xhi, &L->x);
+    draw_axis_layout(&f->x, xlo, xhi, 6, &L->x);
     for (p = 0; p < f->npanels; p++) {
         const struct figure_axis *ya = &f->panel[p].y;
         ylo = yhi = NAN;
@@ -264,7 +266,11 @@ static void layout_figure(const struct figure *f, struct layout *L)
         for (i = 0; i < f->nmarks; i++)
             if (f->marks[i].panel == p && f->marks[i].kind != FIGURE_VLINE)
                 span_add(&ylo, &yhi, f->marks[i].y, ya->log);
-        draw_axis_layout(ya, ylo, yhi, &L->y[p]);
+        /* Stacked panels are short: fewer ticks, and room above the data
+         * for the panel's heading. */
+        if (f->npanels > 1 && !ya->log && isnan(ya->max) && yhi > ylo)
+            yhi += (yhi - (isnan(ya->min) && ylo > 0 ? 0 : ylo)) * 0.45;
+        draw_axis_layout(ya, ylo, yhi, f->npanels > 1 ? 3 : 6, &L->y[p]);
     }
 }
 
@@ -304,15 +310,20 @@ static void gp_ticks(FILE *out, const char *axis, const struct draw_axis *d,
     fputs(")\n", out);
 }
 
+/* The range is widened by a hair: gnuplot drops a tick that sits exactly
+ * on a log axis's end. */
 static void gp_axis(FILE *out, const char *axis, const struct figure_axis *a,
-                    const struct draw_axis *d, int labels)
+                    const struct draw_axis *d, int labels, int show_label)
 {
+    double pad = a->log ? 1 + 1e-9 : 1, add = a->log ? 0 : (d->hi - d->lo) * 1e-9;
+
     if (a->log)
         fprintf(out, "set logscale %s 10\n", axis);
-    fprintf(out, "set %srange [%.10g:%.10g]\n", axis, d->lo, d->hi);
+    fprintf(out, "set %srange [%.12g:%.12g]\n", axis, d->lo / pad - add,
+            d->hi * pad + add);
     gp_ticks(out, axis, d, a->fmt, labels);
     fprintf(out, "set %slabel ", axis);
-    gp_string(out, labels ? a->label : "", 0);
+    gp_string(out, show_label ? a->label : "", 0);
     fputc('\n', out);
 }
 
@@ -325,15 +336,22 @@ static size_t caption_lines(const char *caption)
     return n;
 }
 
-/* Caption lines at the foot of the canvas, one label each, the last line
- * lowest. */
-static void gp_caption(FILE *out, const struct figure *f,
-                       const struct term *t)
+/* Title centred on the canvas (gnuplot's own centres it on the plot area,
+ * which long tick labels push aside), caption lines at its foot, one
+ * label each, the last line lowest. */
+static void gp_words(FILE *out, const struct figure *f, const struct term *t,
+                     int title)
 {
     const char *p = f->caption, *nl;
     size_t n = caption_lines(p), i;
     char line[FIGURE_MAX_CAPTION];
 
+    if (title) {
+        fputs("set label 990 ", out);
+        gp_string(out, f->title, 0);
+        fprintf(out, " at screen 0.5, screen 0.955 center font \",%d\"\n",
+                t->title_font);
+    }
     for (i = 0; i < n; i++, p = nl + 1) {
         nl = strchr(p, '\n');
         if (!nl)
@@ -349,61 +367,120 @@ static void gp_caption(FILE *out, const struct figure *f,
     }
 }
 
-/* Label boxes already placed in a panel, in axis fractions, so that the
- * next label can look for a free place. */
+/* What is already on a panel, so that each new label can look for a
+ * free place: boxes (labels, points, the key) and a coarse raster of the
+ * data lines, all in fractions of the plot area.  Sizes are rough: at the
+ * default fonts a character is about 1/110 of a full plot's width and
+ * 1/22 of its height (a stacked panel is shorter: ch says how tall). */
+#define CHAR_W (1.0 / 110)
+#define CHAR_H (1.0 / 22)
+#define MAX_PLACED (FIGURE_MAX_MARKS * 2 + 64)
+#define GRID_W 160
+#define GRID_H 80
+
 struct placed {
     size_t n;
-    double x0[FIGURE_MAX_MARKS + 64], x1[FIGURE_MAX_MARKS + 64];
-    double y0[FIGURE_MAX_MARKS + 64], y1[FIGURE_MAX_MARKS + 64];
+    double x0[MAX_PLACED], x1[MAX_PLACED], y0[MAX_PLACED], y1[MAX_PLACED];
+    unsigned char grid[GRID_H][GRID_W]; /* 1: a data line passes */
+    double ch;                          /* a character's height */
 };
 
-static int placed_hits(const struct placed *pl, double x0, double x1,
-                       double y0, double y1)
+static void placed_add(struct placed *pl, double x0, double x1, double y0,
+                       double y1)
 {
-    size_t i;
+    if (pl->n >= MAX_PLACED)
+        return;
+    pl->x0[pl->n] = x0;
+    pl->x1[pl->n] = x1;
+    pl->y0[pl->n] = y0;
+    pl->y1[pl->n] = y1;
+    pl->n++;
+}
 
-    if (y0 < 0 || y1 > 1.02)
-        return 1;
+static int grid_cell(double f, int n)
+{
+    int i = (int)floor(f * n);
+
+    return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+/* Marks the cells the segment (ax, ay)-(bx, by) crosses, in steps of
+ * half a cell; parts outside the plot are skipped. */
+static void grid_line(struct placed *pl, double ax, double ay, double bx,
+                      double by)
+{
+    double len = fmax(fabs(bx - ax) * GRID_W, fabs(by - ay) * GRID_H);
+    int steps = (int)fmin(ceil(len * 2), 4.0 * GRID_W), k;
+
+    for (k = 0; k <= steps; k++) {
+        double t = steps ? (double)k / steps : 0;
+        double x = ax + (bx - ax) * t, y = ay + (by - ay) * t;
+        if (x >= 0 && x <= 1 && y >= 0 && y <= 1)
+            pl->grid[grid_cell(y, GRID_H)][grid_cell(x, GRID_W)] = 1;
+    }
+}
+
+/* How bad a place the box is: 0 when free, else the data-line cells it
+ * covers plus 1000 per box it meets; leaving the plot is worst. */
+static double placed_cost(const struct placed *pl, double x0, double x1,
+                          double y0, double y1)
+{
+    double cost = 0;
+    size_t i;
+    int gx, gy;
+
+    if (y0 < 0 || y1 > 1.02 || x0 < -0.01 || x1 > 1.03)
+        return 1e9;
     for (i = 0; i < pl->n; i++)
         if (x0 < pl->x1[i] && pl->x0[i] < x1 && y0 < pl->y1[i] &&
             pl->y0[i] < y1)
-            return 1;
-    return 0;
+            cost += 1000;
+    for (gy = grid_cell(y0, GRID_H); gy <= grid_cell(y1, GRID_H); gy++)
+        for (gx = grid_cell(x0, GRID_W); gx <= grid_cell(x1, GRID_W); gx++)
+            cost += pl->grid[gy][gx];
+    return cost;
 }
 
-/* A label beside point (fx, fy) (axis fractions): right of it in the left
- * part of the plot and left of it in the right part, then the first of a
- * few heights that does not cover an earlier label.  Sizes are rough: a
- * character is about 1/90 of the plot's width and 1/22 of its height at
- * the default fonts.  Writes "left|right offset DX,DY". */
+/* Text width in plot fractions (UTF-8 continuation bytes not counted). */
+static double text_width(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return (double)n * CHAR_W + 0.015;
+}
+
+/* A label beside the point at (fx, fy): right or left of it (the side
+ * with more room first), a little above or below, then further away; the
+ * first free place, or the least crowded.  Writes "left|right offset
+ * DX,DY" for gnuplot. */
 static void place_label(FILE *out, struct placed *pl, double fx, double fy,
                         const char *text)
 {
     static const double dys[] = {0.9, -1.3, 2.2, -2.6, 3.5, -3.9};
-    double w = (double)strlen(text) / 90.0 + 0.02, h = 1.0 / 22;
-    int right = fx > 0.6;
-    double x0 = right ? fx - w - 0.015 : fx + 0.015, x1 = x0 + w;
-    double dy = fy > 0.85 ? -1.3 : 0.9, y0 = 0;
-    size_t i;
+    double w = text_width(text), x0, y0, cost, best = INFINITY;
+    double bx0 = 0, by0 = 0, bdy = 0.9;
+    int pref = fx > 0.55, side, bside = pref;
+    size_t i, k;
 
-    for (i = 0; i < sizeof dys / sizeof dys[0]; i++) {
-        double d = (fy > 0.85 && i == 0) ? -1.3 : dys[i];
-        y0 = fy + d * h - h / 2;
-        if (!placed_hits(pl, x0, x1, y0, y0 + h)) {
-            dy = d;
-            break;
+    for (i = 0; i < sizeof dys / sizeof dys[0] && best > 0; i += 2)
+        for (k = 0; k < 4 && best > 0; k++) {
+            side = k < 2 ? pref : !pref;
+            x0 = side ? fx - 0.012 - w : fx + 0.012;
+            y0 = fy + dys[i + (k & 1)] * pl->ch - pl->ch / 2;
+            cost = placed_cost(pl, x0, x0 + w, y0, y0 + pl->ch);
+            if (cost < best) {
+                best = cost;
+                bx0 = x0;
+                by0 = y0;
+                bdy = dys[i + (k & 1)];
+                bside = side;
+            }
         }
-    }
-    if (pl->n < sizeof pl->x0 / sizeof pl->x0[0]) {
-        y0 = fy + dy * h - h / 2;
-        pl->x0[pl->n] = x0;
-        pl->x1[pl->n] = x1;
-        pl->y0[pl->n] = y0;
-        pl->y1[pl->n] = y0 + h;
-        pl->n++;
-    }
-    fprintf(out, " %s offset %.1f,%.1f", right ? "right" : "left",
-            right ? -1.2 : 1.2, dy);
+    placed_add(pl, bx0, bx0 + w, by0, by0 + pl->ch);
+    fprintf(out, " %s offset %.1f,%.1f", bside ? "right" : "left",
+            bside ? -1.2 : 1.2, bdy);
 }
 
 struct panel_ctx {
@@ -415,40 +492,75 @@ struct panel_ctx {
     int next_label;
 };
 
-static void gp_mark(FILE *out, struct panel_ctx *c,
-                    const struct figure_mark *m, int *nvline)
+static double frac_x(const struct panel_ctx *c, double x)
 {
-    const struct draw_axis *yd = &c->L->y[c->p];
-    int ylog = c->f->panel[c->p].y.log, xlog = c->f->x.log;
-    double fx;
+    return axis_frac(&c->L->x, c->f->x.log, x);
+}
 
+static double frac_y(const struct panel_ctx *c, double y)
+{
+    return axis_frac(&c->L->y[c->p], c->f->panel[c->p].y.log, y);
+}
+
+/* A vertical line's label beside the line, as high as it finds room,
+ * on either side (the roomier first); the least crowded place when none
+ * is free. */
+static void gp_vline_label(FILE *out, struct panel_ctx *c,
+                           const struct figure_mark *m)
+{
+    double fx = frac_x(c, m->x), w = text_width(m->label), h = c->pl.ch;
+    double x0, fy, cost, best = INFINITY, bx0 = 0, by = 0.95;
+    int pref = fx > 0.65, side, bside = pref, k;
+
+    for (fy = 1 - h * 0.7; fy > h && best > 0; fy -= h * 0.6)
+        for (k = 0; k < 2 && best > 0; k++) {
+            side = k ? !pref : pref;
+            /* Clear of the line's own raster cell. */
+            x0 = side ? fx - 0.008 - w : fx + 0.008;
+            cost = placed_cost(&c->pl, x0, x0 + w, fy - h / 2, fy + h / 2);
+            if (cost < best) {
+                best = cost;
+                bx0 = x0;
+                by = fy;
+                bside = side;
+            }
+        }
+    placed_add(&c->pl, bx0, bx0 + w, by - h / 2, by + h / 2);
+    fprintf(out, "set label %d ", c->next_label++);
+    gp_string(out, m->label, 0);
+    fprintf(out, " at %.10g, graph %.3f %s offset %s,0 tc rgb \"%s\" front "
+                 "boxed\n",
+            m->x, by, bside ? "right" : "left", bside ? "-0.4" : "0.4",
+            m->color);
+}
+
+/* Reference lines go behind the data ("back"); labels in front. */
+static void gp_mark(FILE *out, struct panel_ctx *c,
+                    const struct figure_mark *m)
+{
     switch (m->kind) {
     case FIGURE_VLINE:
         fprintf(out, "set arrow from %.10g, graph 0 to %.10g, graph 1 "
-                     "nohead lw %.1f dt 2 lc rgb \"%s\" front\n",
-                m->x, m->x, c->t->lw * 0.8, m->color);
-        if (!*m->label)
-            return;
-        fx = axis_frac(&c->L->x, xlog, m->x);
-        fprintf(out, "set label %d ", c->next_label++);
-        gp_string(out, m->label, 0);
-        /* Stagger the labels of several lines so they do not meet. */
-        fprintf(out, " at %.10g, graph %.2f %s offset %s,0 tc rgb \"%s\" "
-                     "front boxed\n",
-                m->x, 0.95 - 0.07 * (*nvline)++, fx > 0.7 ? "right" : "left",
-                fx > 0.7 ? "-0.6" : "0.6", m->color);
+                     "nohead lw %.1f dt 2 lc rgb \"%s\" back\n",
+                m->x, m->x, c->t->lw * 0.7, m->color);
+        if (*m->label)
+            gp_vline_label(out, c, m);
+        grid_line(&c->pl, frac_x(c, m->x), 0, frac_x(c, m->x), 1);
         return;
     case FIGURE_HLINE:
         fprintf(out, "set arrow from graph 0, first %.10g to graph 1, first "
-                     "%.10g nohead lw %.1f dt 2 lc rgb \"%s\" front\n",
-                m->y, m->y, c->t->lw * 0.8, m->color);
+                     "%.10g nohead lw %.1f dt 2 lc rgb \"%s\" back\n",
+                m->y, m->y, c->t->lw * 0.7, m->color);
         if (!*m->label)
             return;
         fprintf(out, "set label %d ", c->next_label++);
         gp_string(out, m->label, 0);
-        fprintf(out, " at graph 0.99, first %.10g right offset 0,%s tc rgb "
+        fprintf(out, " at graph 0.01, first %.10g left offset 0,%s tc rgb "
                      "\"%s\" front boxed\n", m->y,
-                axis_frac(yd, ylog, m->y) > 0.9 ? "-0.8" : "0.8", m->color);
+                frac_y(c, m->y) > 0.9 ? "-0.8" : "0.8", m->color);
+        placed_add(&c->pl, 0, text_width(m->label),
+                   frac_y(c, m->y) + 0.2 * c->pl.ch,
+                   frac_y(c, m->y) + 1.4 * c->pl.ch);
         return;
     default:
         fprintf(out, "set label %d ", c->next_label++);
@@ -456,8 +568,8 @@ static void gp_mark(FILE *out, struct panel_ctx *c,
         fprintf(out, " at %.10g, %.10g point pt 7 ps %.1f lc rgb \"%s\" "
                      "tc rgb \"#222222\" front boxed",
                 m->x, m->y, c->t->ps * 1.3, m->color);
-        place_label(out, &c->pl, axis_frac(&c->L->x, xlog, m->x),
-                    axis_frac(yd, ylog, m->y), m->label);
+        place_label(out, &c->pl, frac_x(c, m->x), frac_y(c, m->y),
+                    m->label);
         fputc('\n', out);
     }
 }
@@ -478,10 +590,65 @@ static void gp_row_labels(FILE *out, struct panel_ctx *c,
         fprintf(out, "set label %d ", c->next_label++);
         gp_string(out, f->labels[r], 0);
         fprintf(out, " at %.10g, %.10g tc rgb \"#222222\" front boxed", x, y);
-        place_label(out, &c->pl, axis_frac(&c->L->x, f->x.log, x),
-                    axis_frac(&c->L->y[c->p], f->panel[c->p].y.log, y),
-                    f->labels[r]);
+        place_label(out, &c->pl, frac_x(c, x), frac_y(c, y), f->labels[r]);
         fputc('\n', out);
+    }
+}
+
+/* The data lines of the panel into the raster. */
+static void reserve_lines(struct panel_ctx *c)
+{
+    const struct figure *f = c->f;
+    const struct figure_series *s;
+    double ax = NAN, ay = NAN, bx, by;
+    size_t i, k;
+
+    for (i = 0; i < f->nseries; i++) {
+        s = &f->series[i];
+        if (s->panel != c->p || s->style == FIGURE_POINTS ||
+            s->style == FIGURE_LABELS || s->style == FIGURE_HBARS)
+            continue;
+        for (k = 0, ax = NAN; k < f->nrows; k++) {
+            bx = frac_x(c, figure_value(f, k, s->x));
+            by = frac_y(c, figure_value(f, k, s->y));
+            if (!isfinite(bx) || !isfinite(by))
+                continue; /* gnuplot joins across missing points too */
+            if (isfinite(ax))
+                grid_line(&c->pl, ax, ay, bx, s->style == FIGURE_STEPS ? ay
+                                                                       : by);
+            if (isfinite(ax) && s->style == FIGURE_STEPS)
+                grid_line(&c->pl, bx, ay, bx, by);
+            ax = bx;
+            ay = by;
+        }
+    }
+}
+
+/* Points that labels must not cover: point marks and labelled rows. */
+static void reserve_points(struct panel_ctx *c)
+{
+    const struct figure *f = c->f;
+    double fx, fy, r = 0.012;
+    size_t i, k;
+
+    reserve_lines(c);
+
+    for (i = 0; i < f->nmarks; i++) {
+        if (f->marks[i].panel != c->p || f->marks[i].kind != FIGURE_POINT)
+            continue;
+        fx = frac_x(c, f->marks[i].x);
+        fy = frac_y(c, f->marks[i].y);
+        placed_add(&c->pl, fx - r, fx + r, fy - 2 * r, fy + 2 * r);
+    }
+    for (i = 0; i < f->nseries; i++) {
+        if (f->series[i].panel != c->p || f->series[i].style != FIGURE_LABELS)
+            continue;
+        for (k = 0; k < f->nrows; k++) {
+            fx = frac_x(c, figure_value(f, k, f->series[i].x));
+            fy = frac_y(c, figure_value(f, k, f->series[i].y));
+            if (isfinite(fx) && isfinite(fy))
+                placed_add(&c->pl, fx - r, fx + r, fy - 2 * r, fy + 2 * r);
+        }
     }
 }
 
@@ -524,8 +691,14 @@ static void gp_series(FILE *out, const struct panel_ctx *c,
     }
 }
 
-static void gp_key(FILE *out, const char *key)
+/* The legend, with its box reserved against labels (its size is
+ * estimated from the entries). */
+static void gp_key(FILE *out, struct panel_ctx *c)
 {
+    const char *key = c->f->panel[c->p].key;
+    double w = 0, h;
+    size_t i, n = 0;
+
     if (!strcmp(key, "off") || !*key) {
         fputs("unset key\n", out);
         return;
@@ -535,14 +708,28 @@ static void gp_key(FILE *out, const char *key)
         key = "top left";
     fprintf(out, "set key %s opaque box lc rgb \"#bbbbbb\" samplen 2.5 "
                  "spacing 1.1 width 1\n", key);
+    for (i = 0; i < c->f->nseries; i++)
+        if (c->f->series[i].panel == c->p && *c->f->series[i].title) {
+            w = fmax(w, text_width(c->f->series[i].title));
+            n++;
+        }
+    w += 0.08;
+    h = (double)n * c->pl.ch * 1.15 + 0.03;
+    placed_add(&c->pl, strstr(key, "right") ? 1 - w : 0,
+               strstr(key, "right") ? 1 : w,
+               strstr(key, "bottom") ? 0 : 1 - h,
+               strstr(key, "bottom") ? h : 1);
 }
 
-/* Rows of a tornado as y tick labels, the first row on top. */
+/* Rows of a tornado as y tick labels, the first row on top, with a free
+ * band above the bars for the base line's label and one below for the
+ * legend. */
 static void gp_row_ticks(FILE *out, const struct figure *f)
 {
     size_t r;
 
-    fprintf(out, "set yrange [-0.6:%.1f]\nset ytics (", (double)f->nrows - 0.4);
+    fprintf(out, "set yrange [-1.3:%.1f]\nset ytics (",
+            (double)f->nrows + 0.1);
     for (r = 0; r < f->nrows; r++) {
         fputs(r ? ", " : "", out);
         gp_string(out, f->labels ? f->labels[r] : "", 1);
@@ -551,23 +738,42 @@ static void gp_row_ticks(FILE *out, const struct figure *f)
     fputs(")\nset ytics scale 0\nunset ylabel\n", out);
 }
 
+/* A stacked panel is named by a heading inside it, top left: rotated
+ * axis labels would not fit its height. */
+static void gp_heading(FILE *out, struct panel_ctx *c)
+{
+    const char *label = c->f->panel[c->p].y.label;
+    double y;
+
+    if (!*label)
+        return;
+    fprintf(out, "set label %d ", c->next_label++);
+    gp_string(out, label, 0);
+    y = 1 - 0.6 * c->pl.ch;
+    fprintf(out, " at graph 0.005, graph %.3f left front boxed\n", y);
+    placed_add(&c->pl, 0, text_width(label) + 0.01, y - c->pl.ch / 2, 1);
+}
+
 /* One panel: axes, key, marks, plot. */
 static void gp_panel(FILE *out, struct panel_ctx *c, int last)
 {
     const struct figure *f = c->f;
     const struct figure_panel *pan = &f->panel[c->p];
+    int stacked = f->npanels > 1;
     size_t i, k = 0;
-    int nvline = 0;
 
-    gp_axis(out, "x", &f->x, &c->L->x, last);
+    gp_axis(out, "x", &f->x, &c->L->x, last, last);
     if (f->kind == FIGURE_TORNADO)
         gp_row_ticks(out, f);
     else
-        gp_axis(out, "y", &pan->y, &c->L->y[c->p], 1);
-    gp_key(out, pan->key);
+        gp_axis(out, "y", &pan->y, &c->L->y[c->p], 1, !stacked);
+    if (stacked)
+        gp_heading(out, c);
+    gp_key(out, c);
+    reserve_points(c);
     for (i = 0; i < f->nmarks; i++)
         if (f->marks[i].panel == c->p)
-            gp_mark(out, c, &f->marks[i], &nvline);
+            gp_mark(out, c, &f->marks[i]);
     for (i = 0; i < f->nseries; i++)
         if (f->series[i].panel == c->p && f->series[i].style == FIGURE_LABELS)
             gp_row_labels(out, c, &f->series[i]);
@@ -583,15 +789,15 @@ static void gp_panel(FILE *out, struct panel_ctx *c, int last)
     fputc('\n', out);
 }
 
-static void gp_common(FILE *out, const struct term *t)
+static void gp_common(FILE *out)
 {
-    fprintf(out, "reset\n"
-                 "set datafile missing \"NaN\"\n"
-                 "set border 3 lw 1 lc rgb \"#444444\"\n"
-                 "set tics nomirror out scale 0.6 textcolor rgb \"#222222\"\n"
-                 "set grid xtics ytics lw 1 lc rgb \"#dddddd\" dt 1\n"
-                 "set style textbox opaque noborder margins 1,1\n"
-                 "set title font \",%d\"\n", t->title_font);
+    fputs("reset\n"
+          "set datafile missing \"NaN\"\n"
+          "set border 3 lw 1 lc rgb \"#444444\"\n"
+          "set tics nomirror out scale 0.6 textcolor rgb \"#222222\"\n"
+          "set grid xtics ytics lw 1 lc rgb \"#d8d8d8\" dt 1\n"
+          "set style textbox opaque noborder margins 1,1\n",
+          out);
 }
 
 /* The drawing commands for terminal t, after its "set terminal". */
@@ -607,29 +813,28 @@ static void gp_body(FILE *out, const struct figure *f, const struct term *t,
     c.L = L;
     c.t = t;
     c.next_label = 1;
-    gp_common(out, t);
+    c.pl.ch = CHAR_H * (f->npanels > 1 ? 1.2 * (double)f->npanels : 1);
+    gp_common(out);
     if (f->npanels == 1) {
-        fputs("set title ", out);
-        gp_string(out, f->title, 0);
-        fprintf(out, "\nset bmargin %.1f\nset rmargin 4\n",
+        fprintf(out, "set tmargin 3.2\nset bmargin %.1f\nset rmargin 4\n",
                 3.4 + ncap * 0.85 + 0.4);
-        gp_caption(out, f, t);
+        gp_words(out, f, t, 1);
         gp_panel(out, &c, 1);
         return;
     }
     /* Stacked panels share the x axis: only the lowest is labelled, and
      * screen margins keep their plot areas aligned. */
-    fputs("set multiplot layout ", out);
-    fprintf(out, "%zu,1 title ", f->npanels);
+    fprintf(out, "set multiplot layout %zu,1 title ", f->npanels);
     gp_string(out, f->title, 0);
-    fprintf(out, " font \",%d\" margins 0.1,0.96,%.3f,0.9 spacing 0,0.02\n",
+    fprintf(out, " font \",%d\" margins 0.08,0.96,%.3f,0.9 spacing 0,0.025\n",
             t->title_font, 0.035 * (3.6 + ncap * 0.85));
     for (p = 0; p < f->npanels; p++) {
         c.p = p;
         c.pl.n = 0;
+        memset(c.pl.grid, 0, sizeof c.pl.grid);
         fputs("unset label\nunset arrow\nunset logscale\n", out);
         if (p + 1 == f->npanels)
-            gp_caption(out, f, t);
+            gp_words(out, f, t, 0);
         gp_panel(out, &c, p + 1 == f->npanels);
     }
     fputs("unset multiplot\n", out);

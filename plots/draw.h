@@ -53,12 +53,13 @@ struct draw_axis {
 };
 
 /* The range and round-valued ticks for axis a whose data span
- * [dmin, dmax] (NaN or dmin > dmax: no data).  A set a->min/a->max wins;
- * log axes span whole decades with ticks at powers of ten (and 2x, 5x over
- * short spans); linear axes span multiples of a 1-2-5 step, from zero when
- * the data are all positive and reach near it. */
+ * [dmin, dmax] (NaN or dmin > dmax: no data), about target ticks.  A set
+ * a->min/a->max wins; log axes span whole decades with ticks at powers of
+ * ten (2x and 5x too over two decades or less, every other decade over
+ * more than 2 target); linear axes span multiples of a 1-2-5 step, from
+ * zero when the data are all positive and reach near it. */
 void draw_axis_layout(const struct figure_axis *a, double dmin, double dmax,
-                      struct draw_axis *out);
+                      int target, struct draw_axis *out);
 
 /* Writes the whole gnuplot script for f, one block per format in mask.
  * Returns 0, or SLM_ESYS (errno set) when a write failed. */

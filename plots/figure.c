@@ -534,7 +534,7 @@ static int fr_row(struct fr *r, const struct json *row, size_t i,
                   const char *label, struct figure *f)
 {
     double v[FIGURE_MAX_COLUMNS];
-    char path[48];
+    char path[64];
     size_t c;
 
     snprintf(path, sizeof path, "rows[%zu]", i);
@@ -702,10 +702,10 @@ int figure_from_json(const struct json *j, const char *file, struct diag *d,
 
     *out = NULL;
     if (!j->key || !fr_name_ok(j->key)) {
-        r.name = "";
-        fr_error(&r, j, "", "", "'%.40s': a figure's name must be 1 to %d "
-                                "letters, digits, '-', '_' or '.'",
-                 j->key ? j->key : "", FIGURE_MAX_NAME - 1);
+        struct diag_pos where = {file, j->line, j->col};
+        diag_error(d, &where, "figures: '%.40s' cannot name a figure (1 to "
+                              "%d letters, digits, '-', '_' or '.')",
+                   j->key ? j->key : "", FIGURE_MAX_NAME - 1);
         return SLM_EINPUT;
     }
     if (j->type != JSON_OBJECT) {

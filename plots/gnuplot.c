@@ -124,7 +124,7 @@ static int exit_of(int ws)
 int gnuplot_exec(const char *prog, const char *dir, const char *script,
                  struct gnuplot_run *r)
 {
-    char *errpath, *cmd = NULL;
+    char *errpath, *cmd = NULL, *abs = NULL;
     size_t len = strlen(dir) + 32;
     FILE *pipe;
     int fd, ws, st = SLM_OK;
@@ -140,6 +140,22 @@ int gnuplot_exec(const char *prog, const char *dir, const char *script,
         return SLM_ESYS;
     }
     close(fd);
+    /* The shell changes directory before it runs prog: a relative path
+     * must be made absolute first. */
+    if (strchr(prog, '/') && prog[0] != '/') {
+        char cwd[4096];
+        size_t n;
+        if (getcwd(cwd, sizeof cwd)) {
+            n = strlen(cwd) + strlen(prog) + 2;
+            abs = mem_alloc(n);
+            if (!abs) {
+                st = SLM_ENOMEM;
+                goto done;
+            }
+            snprintf(abs, n, "%s/%s", cwd, prog);
+            prog = abs;
+        }
+    }
     cmd = gnuplot_command(prog, dir, errpath);
     if (!cmd) {
         st = SLM_ENOMEM;
@@ -172,6 +188,7 @@ done:
     }
     mem_free(errpath);
     mem_free(cmd);
+    mem_free(abs);
     return st;
 }
 
