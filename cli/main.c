@@ -20,6 +20,9 @@ struct cli_command {
 static const struct cli_command cli_commands[] = {
     {"run", cmd_run, "simulate a scenario: report, results.json"},
     {"validate", cmd_validate, "check a scenario file, every error located"},
+    {"tco", cmd_tco, "month-by-month cost of local, API and hybrid"},
+    {"crossover", cmd_crossover, "volumes where local and API cost the same"},
+    {"sensitivity", cmd_sensitivity, "cost inputs ranked by effect on TCO"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

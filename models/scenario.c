@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/cost.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
 
 static const char *const scenario_keys[] = {
     "name",     "description", "seed",    "horizon", "warmup", "replications",
-    "workload", "backends",    "routing", "slo",     "outputs",
+    "workload", "backends",    "routing", "slo",     "outputs", "costs",
 };
 #define SCENARIO_NKEYS (sizeof scenario_keys / sizeof scenario_keys[0])
 
@@ -250,6 +251,8 @@ static int scenario_parse(const struct cfg_node *root,
                             sc->nbackends, &sc->routing, d) != 0;
     bad |= scenario_parse_slo(cfg_get(root, "slo"), sc, d) != 0;
     bad |= scenario_parse_outputs(cfg_get(root, "outputs"), ov, sc, d) != 0;
+    if (cfg_get(root, "costs"))
+        bad |= cost_parse(cfg_get(root, "costs"), "costs", &sc->costs, d) != 0;
     return bad ? -1 : 0;
 }
 
@@ -315,6 +318,7 @@ void scenario_free(struct scenario *sc)
         mem_free(sc->backends[i].name);
     }
     workload_spec_fini(&sc->workload);
+    cost_spec_free(sc->costs);
     router_spec_fini(&sc->routing);
     for (i = 0; i < sc->nplots; i++)
         mem_free(sc->plots[i]);
