@@ -363,6 +363,13 @@ static void report_json_assumptions(struct jw *w, const struct scenario *sc)
 int report_write_json(FILE *f, const struct scenario *sc,
                       const struct run_result *res, size_t n)
 {
+    return report_write_json_extra(f, sc, res, n, NULL, NULL);
+}
+
+int report_write_json_extra(FILE *f, const struct scenario *sc,
+                            const struct run_result *res, size_t n,
+                            report_json_extra_fn *extra, void *ctx)
+{
     struct jw w;
     size_t b;
 
@@ -388,6 +395,8 @@ int report_write_json(FILE *f, const struct scenario *sc,
     report_json_latency(&w, sc, res, n, -1);
     jw_object_end(&w);
     report_json_assumptions(&w, sc);
+    if (extra)
+        extra(&w, ctx);
     jw_object_end(&w);
     return jw_finish(&w);
 }

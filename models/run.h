@@ -54,6 +54,12 @@ void run_result_fini(struct run_result *out);
 struct run_hooks {
     sim_progress_fn *progress; /* may be NULL */
     void *progress_ctx;
+    /* After a successful run, before the backends are destroyed: once per
+     * backend b with its instance (borrowed for the call), for what only
+     * the instance holds (a GPU pool's time series).  May be NULL. */
+    void (*inspect)(void *ctx, const struct scenario *sc, size_t b,
+                    const void *instance);
+    void *inspect_ctx;
 };
 
 /* Runs replication rep of sc into out (initialised by run_result_init).

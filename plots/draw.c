@@ -166,6 +166,13 @@ static void layout_log(const struct figure_axis *a, double dmin, double dmax,
     for (k = k0; k <= k1; k += every)
         for (m = 0; m < (k1 - k0 <= 2 ? 3u : 1u); m++) {
             double v = mult[m] * pow(10, k);
+            /* Past 100 s, decades of seconds read badly ("16.7 min"):
+             * the nearest round unit of time instead. */
+            if (a->fmt == FIGURE_FMT_SECONDS && v >= 99) {
+                if (m)
+                    continue;
+                v = v < 999 ? 60 : v < 9999 ? 600 : v < 99999 ? 3600 : 86400;
+            }
             if (v >= o->lo * (1 - 1e-9) && v <= o->hi * (1 + 1e-9))
                 add_tick(o, v);
         }

@@ -307,9 +307,25 @@ int plot_latency_vs_load(const struct plot_load_input *in,
         st = figure_add_row(f, row, NULL);
     }
     load_marks(f, in);
-    fig_axis(&f->x, "offered volume (queries/month)", 0, FIGURE_FMT_NUMBER);
+    /* Linear shows the hockey stick best; a sweep over a wide range
+     * needs log not to squeeze its low end into a corner. */
+    if (in->volume[in->n - 1] > 20 * in->volume[0])
+        fig_axis(&f->x, "offered volume (queries/month, log scale)", 1,
+                 FIGURE_FMT_NUMBER);
+    else
+        fig_axis(&f->x, "offered volume (queries/month)", 0,
+                 FIGURE_FMT_NUMBER);
     snprintf(label, sizeof label, "%s latency (log scale)", in->metric);
     fig_axis(&f->panel[0].y, label, 1, FIGURE_FMT_SECONDS);
+    /* Past the knee latency runs away by orders of magnitude; the picture
+     * is about where that starts, so the axis stops a decade or so above
+     * the SLO and the low-load P99 (lines leave through the top). */
+    {
+        double top = 10 * fmax(slo_set(in->slo) ? in->slo : 0,
+                               in->series[0].p99[0]);
+        if (isfinite(top) && top > 0)
+            f->panel[0].y.max = pow(10, ceil(log10(top)));
+    }
     return fig_done(f, st, out);
 }
 
