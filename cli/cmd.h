@@ -126,6 +126,12 @@ void cli_plots_fini(struct cli_plots *p);
  * backends, API prices, volume, replications, SLO.  Returns buf. */
 const char *cli_plots_caption(const struct scenario *sc, char *buf,
                               size_t size);
+/* For commands without a results.json: writes the figures to
+ * DIR/figures-CMD.json ({"figures": ...}, for slmsim plot) and draws them
+ * into DIR.  Returns the exit status. */
+int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
+                     int quiet);
+
 
 /* ---- what the cost commands (tco, crossover, sensitivity) share ----
  * Implemented in cli/cmd_tco.c. */
@@ -138,6 +144,7 @@ struct cli_cost_opts {
     int simulate;     /* tco: run the replications for the simulated column */
     const char *extra; /* the command's own option taking a value, or NULL */
     const char *extra_value;
+    struct cli_plots plots; /* --plots, --no-plots, --format */
 };
 
 /* The scenario and what the cost model needs from it. */

@@ -12,6 +12,7 @@
 #include "sim/arrivals.h"
 #include "sim/json.h"
 #include "sim/mem.h"
+#include "sim/out.h"
 #include "sim/units.h"
 
 static const char cmd_plot_help[] =
@@ -145,6 +146,35 @@ int cli_plots_draw(struct cli_plots *p, const char *dir, int quiet)
         printf("drew %zu figure%s in %s/\n", c.drawn, c.drawn == 1 ? "" : "s",
                dir);
     return c.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
+                     int quiet)
+{
+    struct out_file of;
+    struct jw w;
+    char path[4096];
+    int st;
+
+    if (!p->n)
+        return CLI_EXIT_OK;
+    snprintf(path, sizeof path, "%s/figures-%s.json", dir, cmd);
+    st = out_file_open(&of, path);
+    if (st)
+        return cli_status_exit(st, "cannot write", path);
+    jw_init(&w, of.f);
+    jw_object_begin(&w, NULL);
+    cli_plots_write_json(p, &w);
+    jw_object_end(&w);
+    if (jw_finish(&w) != 0) {
+        out_file_abort(&of);
+        fprintf(stderr, "slmsim: error: cannot write '%s'\n", path);
+        return CLI_EXIT_FAIL;
+    }
+    st = out_file_commit(&of);
+    if (st)
+        return cli_status_exit(st, "cannot write", path);
+    return cli_plots_draw(p, dir, quiet);
 }
 
 void cli_plots_fini(struct cli_plots *p)

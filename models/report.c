@@ -271,7 +271,13 @@ static void report_json_figures(struct jw *w, const struct run_result *res,
         double mean, hw;
         int k;
 
-        if (np < 1 || !strcmp(fig->f[i].key, "utilization"))
+        /* Keys report_json_backend wrote itself: a backend's figure of the
+         * same name (the gpu's "rejected") would make a duplicate key. */
+        if (np < 1 || !strcmp(fig->f[i].key, "utilization") ||
+            !strcmp(fig->f[i].key, "rejected") ||
+            !strcmp(fig->f[i].key, "failed") ||
+            !strcmp(fig->f[i].key, "requests") ||
+            !strcmp(fig->f[i].key, "throughput"))
             continue;
         /* close levels that no longer match */
         for (k = 0; k < depth; k++)

@@ -168,9 +168,11 @@ static void layout_log(const struct figure_axis *a, double dmin, double dmax,
             double v = mult[m] * pow(10, k);
             /* Past 100 s, decades of seconds read badly ("16.7 min"):
              * the nearest round unit of time instead. */
-            if (a->fmt == FIGURE_FMT_SECONDS && v >= 99) {
+            if (a->fmt == FIGURE_FMT_SECONDS && v >= 30) {
                 if (m)
                     continue;
+                if (v < 99)
+                    v = 30; /* 10 s, 30 s, 1 min read evenly */
                 v = v < 999 ? 60 : v < 9999 ? 600 : v < 99999 ? 3600 : 86400;
             }
             if (v >= o->lo * (1 - 1e-9) && v <= o->hi * (1 + 1e-9))
