@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "models/economics.h"
 #include "models/run.h"
 #include "plots/plot.h"
 #include "sim/arrivals.h"
@@ -101,111 +102,34 @@ int cli_cost_args(const char *cmd, const char *help, const char *extra,
 
 /* ---- shared: scenario to cost inputs ---- */
 
-/* Which side of the bill a backend is on: 1 local (kind gpu, or a station
- * named "local"), 2 API (kind api, or a station named "api"), 0 neither. */
-static int cli_cost_side(const struct scenario *sc, size_t b)
-{
-    const char *kind = sc->backends[b].kind->name;
-    const char *name = sc->backends[b].name;
-
-    if (!strcmp(kind, "gpu") || (!strcmp(kind, "station") &&
-                                 !strcmp(name, "local")))
-        return 1;
-    if (!strcmp(kind, "api") || (!strcmp(kind, "station") &&
-                                 !strcmp(name, "api")))
-        return 2;
-    return 0;
-}
-
-static void cli_cost_nominal(const struct scenario *sc, struct cost_inputs *in)
-{
-    const struct workload_spec *w = &sc->workload;
-    double local = 0, api = 0;
-
-    memset(in, 0, sizeof *in);
-    in->volume = arrivals_mean_rate(&w->arrivals) * UNITS_MONTH;
-    for (size_t i = 0; i < w->ntasks; i++) {
-        in->input_tokens += w->tasks[i].share *
-                            dist_mean(&w->tasks[i].input_tokens);
-        in->output_tokens += w->tasks[i].share *
-                             dist_mean(&w->tasks[i].output_tokens);
-    }
-    /* The hybrid share from a split between local and API backends. */
-    in->local_share = NAN;
-    if (sc->routing.policy != ROUTER_SPLIT || !sc->routing.cum_share)
-        return;
-    for (size_t b = 0; b < sc->nbackends; b++) {
-        double s = sc->routing.cum_share[b] -
-                   (b ? sc->routing.cum_share[b - 1] : 0);
-        int side = cli_cost_side(sc, b);
-        local += side == 1 ? s : 0;
-        api += side == 2 ? s : 0;
-    }
-    if (local > 0 && api > 0)
-        in->local_share = local / (local + api);
-}
-
-/* Runs the replications and sums what the cost model needs, per month. */
+/* Runs the replications and overlays what they measured on the nominal
+ * inputs. */
 static int cli_cost_simulate(struct cli_cost *c)
 {
     const struct scenario *sc = c->sc;
-    struct cost_sim s = {0};
+    struct run_result *res = mem_calloc(sc->replications, sizeof *res);
+    struct cost_sim s;
     struct diag d;
-    double months = 0;
+    unsigned r, n = 0;
     int st = SLM_OK;
 
+    if (!res)
+        return cli_status_exit(SLM_ENOMEM, NULL, NULL);
     diag_init(&d, stderr);
-    for (unsigned r = 0; r < sc->replications && !st; r++) {
-        struct run_result res;
-        st = run_result_init(&res, sc->nbackends);
+    for (r = 0; r < sc->replications && !st; r++, n++) {
+        st = run_result_init(&res[r], sc->nbackends);
         if (!st)
-            st = run_replication(sc, r, NULL, &d, &res);
-        if (!st) {
-            months += res.window / UNITS_MONTH;
-            s.queries += (double)res.arrived;
-            for (size_t b = 0; b < sc->nbackends; b++) {
-                const struct run_backend *rb = &res.backend[b];
-                int side = cli_cost_side(sc, b);
-                double in = rb->tokens_in, out = rb->tokens_out, u = 0;
-                for (size_t k = 0; k < rb->fig.n; k++) {
-                    /* Retried attempts the API bills, when it says so. */
-                    if (!strcmp(rb->fig.f[k].key, "billed.input_tokens"))
-                        in = rb->fig.f[k].value;
-                    if (!strcmp(rb->fig.f[k].key, "billed.output_tokens"))
-                        out = rb->fig.f[k].value;
-                    if (!strcmp(rb->fig.f[k].key, "utilization"))
-                        u = rb->fig.f[k].value;
-                }
-                if (side == 1) {
-                    s.local_queries += (double)rb->completed;
-                    s.local_utilization += u;
-                    s.local_gpus += 1;
-                } else if (side == 2) {
-                    s.api_queries += (double)rb->completed;
-                    s.api_input_tokens += in;
-                    s.api_output_tokens += out;
-                }
-            }
-        }
-        run_result_fini(&res);
+            st = run_replication(sc, r, NULL, &d, &res[r]);
     }
-    if (st)
-        return cli_status_exit(st, NULL, NULL);
-    if (months > 0) {
-        s.queries /= months;
-        s.local_queries /= months;
-        s.api_queries /= months;
-        s.api_input_tokens /= months;
-        s.api_output_tokens /= months;
+    if (!st) {
+        economics_measured(sc, res, n, &s);
+        cost_inputs_simulated(&c->nominal, &s, &c->simulated);
+        c->has_sim = 1;
     }
-    /* Mean busy fraction per local backend, per replication. */
-    if (s.local_gpus > 0) {
-        s.local_utilization /= s.local_gpus;
-        s.local_gpus /= sc->replications;
-    }
-    cost_inputs_simulated(&c->nominal, &s, &c->simulated);
-    c->has_sim = 1;
-    return CLI_EXIT_OK;
+    for (r = 0; r < n; r++)
+        run_result_fini(&res[r]);
+    mem_free(res);
+    return st ? cli_status_exit(st, NULL, NULL) : CLI_EXIT_OK;
 }
 
 int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
@@ -227,7 +151,7 @@ int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
     if (!c->v)
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);
     cost_values(c->spec, COST_PICK_MID, c->v);
-    cli_cost_nominal(c->sc, &c->nominal);
+    economics_nominal(c->sc, &c->nominal);
     c->simulated = c->nominal;
     if (o->simulate)
         return cli_cost_simulate(c);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "models/api.h"
 #include "models/gpu.h"
 #include "models/station.h"
 
@@ -10,11 +11,13 @@
 static const struct backend_kind *const backend_kinds[] = {
     &station_kind,
     &gpu_backend_kind,
+    &api_kind,
 };
 
 const char *const backend_kind_names[] = {
     "station",
     "gpu",
+    "api",
 };
 
 const size_t backend_kind_count =

@@ -409,6 +409,12 @@ void cost_inputs_simulated(const struct cost_inputs *nominal,
     if (sim->api_queries > 0) {
         out->input_tokens = sim->api_input_tokens / sim->api_queries;
         out->output_tokens = sim->api_output_tokens / sim->api_queries;
+        /* A hybrid's API sees only its share of the tasks: the all-API
+         * option keeps the workload's own mix. */
+        if (sim->local_queries > 0) {
+            out->all_api_input_tokens = nominal->input_tokens;
+            out->all_api_output_tokens = nominal->output_tokens;
+        }
     }
     /* Utilisation per unit of per-GPU load: first order in load, which
      * continuous batching bends (busy time grows slower than load). */
@@ -430,7 +436,8 @@ struct model {
     double gpu_resale;
     double dep_price, dep_charge, dep_resale; /* per-deployment items */
     double one_time;       /* sum of one-time items */
-    double api_per_query;  /* dollars */
+    double api_per_query;  /* dollars, a query the hybrid sends the API */
+    double api_all_per_query; /* dollars, a query of the all-API option */
     double share[COST_NOPTIONS]; /* share of queries kept local */
     const double *v;
     int declared_power;
@@ -478,6 +485,11 @@ static void model_init(struct model *m, const struct cost_spec *spec,
     }
     m->api_per_query = (tin * v[COST_P_API_INPUT_PER_1M] +
                         tout * v[COST_P_API_OUTPUT_PER_1M]) / 1e6;
+    m->api_all_per_query = m->api_per_query;
+    if (in->all_api_input_tokens > 0 || in->all_api_output_tokens > 0)
+        m->api_all_per_query =
+            (in->all_api_input_tokens * v[COST_P_API_INPUT_PER_1M] +
+             in->all_api_output_tokens * v[COST_P_API_OUTPUT_PER_1M]) / 1e6;
     m->share[COST_LOCAL] = 1;
     m->share[COST_API] = 0;
     m->share[COST_HYBRID] = share;
@@ -516,6 +528,12 @@ static double model_power(const struct model *m, int n, double local_volume)
            HOURS_PER_MONTH;
 }
 
+/* Dollars per API query: nothing local means the all-API option. */
+static double model_api_per_query(const struct model *m, double share)
+{
+    return share > 0 ? m->api_per_query : m->api_all_per_query;
+}
+
 /* Steady month with n GPUs (n = 0: nothing local), capex as its charge. */
 static double model_steady(const struct model *m, double share, double volume,
                            int n, int with_one_time)
@@ -529,7 +547,7 @@ static double model_steady(const struct model *m, double share, double volume,
         if (with_one_time)
             c += m->one_time / m->amort;
     }
-    return c + (volume - local) * m->api_per_query;
+    return c + (volume - local) * model_api_per_query(m, share);
 }
 
 double cost_monthly_at(const struct cost_spec *spec, const double *v,
@@ -594,7 +612,7 @@ static void tco_month(const struct model *m, const struct cost_spec *spec,
             row->one_time[o] = mo <= a ? m->one_time / a : 0;
     }
     row->capex[o] = charge;
-    row->api[o] = (row->volume - local) * m->api_per_query;
+    row->api[o] = (row->volume - local) * model_api_per_query(m, local > 0);
     row->total[o] = charge + row->opex[o] + row->one_time[o] + row->api[o];
     /* Cash sees amortised one-time costs as paid up front too. */
     row->cash[o] = cash + row->opex[o] + row->api[o] +

@@ -147,6 +147,10 @@ struct cost_inputs {
                               capacity is unknown */
     int simulated;        /* 1: tokens and local_share are measured and
                              the spec's query and local_share are ignored */
+    /* Tokens per query if every query went to the API (the all-API
+     * option); 0: input_tokens/output_tokens.  They differ from those when
+     * a hybrid run sends the API only some tasks (the long ones, say). */
+    double all_api_input_tokens, all_api_output_tokens;
 };
 
 /* The simulated figures of one run, per month of the measurement window

@@ -795,6 +795,19 @@ const char *gpu_binding_constraint(const void *self)
     return "bandwidth";
 }
 
+/* Up while any replica is: the failover router asks. */
+static int gpu_available(void *self, struct sim *s)
+{
+    const struct gpu *g = self;
+    size_t i;
+
+    (void)s;
+    for (i = 0; i < (size_t)g->n; i++)
+        if (g->rep[i].up)
+            return 1;
+    return 0;
+}
+
 const struct backend_kind gpu_backend_kind = {
     .name = "gpu",
     .parse = gpu_parse,
@@ -805,4 +818,5 @@ const struct backend_kind gpu_backend_kind = {
     .submit = gpu_submit,
     .collect = gpu_collect,
     .has_tokens = 1,
+    .available = gpu_available,
 };

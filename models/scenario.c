@@ -227,6 +227,24 @@ static int scenario_parse_outputs(const struct cfg_node *node,
     return bad ? -1 : 0;
 }
 
+static int scenario_parse_routing(const struct cfg_node *node,
+                                  struct scenario *sc, struct diag *d)
+{
+    const struct backend_kind *kinds[SCENARIO_MAX_BACKENDS];
+    struct router_context c;
+    size_t i;
+
+    for (i = 0; i < sc->nbackends; i++)
+        kinds[i] = sc->backends[i].kind;
+    c.names = sc->backend_names;
+    c.kinds = kinds;
+    c.nb = sc->nbackends;
+    c.workload = &sc->workload;
+    c.slo_ttft_p99 = sc->slo.ttft_p99;
+    c.slo_e2e_p99 = sc->slo.e2e_p99;
+    return router_parse(node, &c, &sc->routing, d);
+}
+
 /* Every section is checked even after an error in another, so one run of
  * `slmsim validate` lists all problems (up to the diag limit). */
 static int scenario_parse(const struct cfg_node *root,
@@ -246,10 +264,9 @@ static int scenario_parse(const struct cfg_node *root,
         bad |= workload_parse(wl, &sc->workload, d) != 0;
     }
     bad |= scenario_parse_backends(root, sc, d) != 0;
-    if (sc->nbackends > 0 && !bad)
-        bad |= router_parse(cfg_get(root, "routing"), sc->backend_names,
-                            sc->nbackends, &sc->routing, d) != 0;
     bad |= scenario_parse_slo(cfg_get(root, "slo"), sc, d) != 0;
+    if (sc->nbackends > 0 && !bad)
+        bad |= scenario_parse_routing(cfg_get(root, "routing"), sc, d) != 0;
     bad |= scenario_parse_outputs(cfg_get(root, "outputs"), ov, sc, d) != 0;
     if (cfg_get(root, "costs"))
         bad |= cost_parse(cfg_get(root, "costs"), "costs", &sc->costs, d) != 0;

@@ -6,14 +6,37 @@
 
 #include "sim/mem.h"
 
-#define WORKLOAD_MAX_TASKS 64
 #define WORKLOAD_SHARE_TOL 1e-6
+
+/* accuracy: {local: 0.94, api: 0.88}, either part optional. */
+static int workload_parse_accuracy(const struct cfg_node *node,
+                                   const char *task_where, struct task_spec *t,
+                                   struct diag *d)
+{
+    static const char *const keys[] = {"local", "api"};
+    char where[80];
+    int bad = 0;
+
+    t->accuracy_local = NAN;
+    t->accuracy_api = NAN;
+    if (!node)
+        return 0;
+    snprintf(where, sizeof where, "%s.accuracy", task_where);
+    if (cfg_expect(node, CFG_MAP, where, d) != 0)
+        return 1;
+    bad |= cfg_check_keys(node, where, keys, 2, d) != 0;
+    bad |= cfg_get_number(node, "local", where, CFG_UNIT, &t->accuracy_local,
+                          d) < 0;
+    bad |= cfg_get_number(node, "api", where, CFG_UNIT, &t->accuracy_api,
+                          d) < 0;
+    return bad;
+}
 
 static int workload_parse_task(const struct cfg_node *node, size_t i,
                                struct task_spec *t, struct diag *d)
 {
     static const char *const keys[] = {"type", "share", "input_tokens",
-                                       "output_tokens"};
+                                       "output_tokens", "accuracy"};
     char where[64];
     const char *type = NULL;
     const struct cfg_node *tok;
@@ -22,7 +45,7 @@ static int workload_parse_task(const struct cfg_node *node, size_t i,
     snprintf(where, sizeof where, "workload.tasks[%zu]", i);
     if (cfg_expect(node, CFG_MAP, where, d) != 0)
         return -1;
-    bad |= cfg_check_keys(node, where, keys, 4, d) != 0;
+    bad |= cfg_check_keys(node, where, keys, 5, d) != 0;
     bad |= cfg_get_string(node, "type", where, CFG_REQUIRED, &type, d) < 0;
     bad |= cfg_get_number(node, "share", where,
                           CFG_REQUIRED | CFG_POSITIVE | CFG_UNIT, &t->share,
@@ -35,6 +58,7 @@ static int workload_parse_task(const struct cfg_node *node, size_t i,
     if ((tok = cfg_get(node, "output_tokens")) != NULL)
         bad |= dist_parse(tok, "output_tokens", DIST_COUNT,
                           &t->output_tokens, d) != 0;
+    bad |= workload_parse_accuracy(cfg_get(node, "accuracy"), where, t, d);
     if (type && !(t->type = mem_strdup(type)))
         return -1;
     return bad ? -1 : 0;
@@ -77,6 +101,8 @@ static int workload_default_task(struct workload_spec *w)
     w->tasks[0].share = 1.0;
     dist_init_fixed(&w->tasks[0].input_tokens, 0.0);
     dist_init_fixed(&w->tasks[0].output_tokens, 0.0);
+    w->tasks[0].accuracy_local = NAN;
+    w->tasks[0].accuracy_api = NAN;
     w->tasks[0].type = mem_strdup("default");
     return w->tasks[0].type ? 0 : -1;
 }

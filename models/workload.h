@@ -8,11 +8,14 @@
  *          input_tokens: 300, output_tokens: 200}
  *       - {type: summarization, share: 0.2,
  *          input_tokens: {dist: lognormal, median: 800, p99: 4000},
- *          output_tokens: 500}
+ *          output_tokens: 500, accuracy: {local: 0.75, api: 0.92}}
  *
  * tasks may be left out: one task "default" with 0 tokens (enough for
  * generic stations).  Shares must sum to 1 (within 1e-6).  Each request
  * draws its task, then its token counts, from the "workload.tasks" stream.
+ * accuracy (optional) overrides the built-in table of models/accuracy.h for
+ * that task: the share of answers that are right, in [0, 1], from the local
+ * model and from the API.
  */
 #ifndef SLM_WORKLOAD_H
 #define SLM_WORKLOAD_H
@@ -28,7 +31,11 @@ struct task_spec {
     double share;            /* in (0, 1] */
     struct dist input_tokens;  /* tokens */
     struct dist output_tokens; /* tokens */
+    double accuracy_local;     /* in [0, 1]; NaN when not given */
+    double accuracy_api;       /* in [0, 1]; NaN when not given */
 };
+
+#define WORKLOAD_MAX_TASKS 64
 
 struct workload_spec {
     struct arrivals_spec arrivals;
