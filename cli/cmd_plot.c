@@ -225,16 +225,25 @@ const char *cli_plots_caption(const struct scenario *sc, char *buf,
 {
     char vol[32], win[32], slo[32];
     size_t len = 0, b;
-    double v[COST_P_FIXED_COUNT];
+    double *v;
 
     buf[0] = '\0';
     for (b = 0; b < sc->nbackends; b++)
         cap_backend(buf, size, &len, sc, b);
-    if (sc->costs && sc->costs->nparams >= COST_P_FIXED_COUNT) {
+    /* The API's prices, unless an api backend's description said them;
+     * cost_values fills every parameter, capex and one-time items too. */
+    for (b = 0; b < sc->nbackends; b++)
+        if (!strcmp(sc->backends[b].kind->name, "api"))
+            break;
+    v = sc->costs && b == sc->nbackends
+            ? mem_calloc(sc->costs->nparams, sizeof *v)
+            : NULL;
+    if (v && sc->costs->nparams >= COST_P_FIXED_COUNT) {
         cost_values(sc->costs, COST_PICK_MID, v);
         cap_add(buf, size, &len, " | API $%g/$%g per 1M in/out tokens",
                 v[COST_P_API_INPUT_PER_1M], v[COST_P_API_OUTPUT_PER_1M]);
     }
+    mem_free(v);
     draw_format_value(vol, sizeof vol,
                       arrivals_mean_rate(&sc->workload.arrivals) *
                           UNITS_MONTH,
