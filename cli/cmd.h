@@ -107,6 +107,29 @@ int cmd_crossover(int argc, char **argv);
 int cmd_sensitivity(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 
+/* ---- capacity at the SLO (cli/cmd_capacity.c), also for the cost
+ * commands ---- */
+struct capacity_result;
+
+/* Loads user->path for a capacity search: the user's overrides, then
+ * horizon (s; the first sixth warm-up), the replications (--replications,
+ * else CAPACITY_DEFAULT_REPLICATIONS) and, when replicas > 0,
+ * backends.BACKEND.count, all as --set overrides.  cmd names the command
+ * in messages.  Returns the exit status (0 with *sc owned by the caller). */
+int cli_capacity_load(const char *cmd, const struct cli_scenario_opts *user,
+                      double horizon, const char *backend, long replicas,
+                      struct scenario **sc);
+/* The gpu backend to size: the one named name (NULL: the only gpu
+ * backend).  Its index, or -1 no gpu backend, -2 name is not of kind gpu,
+ * -3 no backend is called name, -4 several gpu backends and no name. */
+int cli_capacity_backend(const struct scenario *sc, const char *name);
+/* capacity_search() on backend b of sc at sc's SLO with a progress line:
+ * start, tolerance and max_rate (arrivals per second) as in struct
+ * capacity_opts, each 0 for its default.  Returns the exit status. */
+int cli_capacity_search(struct scenario *sc, int b, double start,
+                        double tolerance, double max_rate,
+                        struct capacity_result *r);
+
 /* ---- figures: what the commands that draw share (cli/cmd_plot.c) ---- */
 struct figure;
 struct jw;

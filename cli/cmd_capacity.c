@@ -1,17 +1,15 @@
 /*
  * slmsim capacity: the largest volume a GPU backend sustains within the
- * scenario's SLO, found by bisection with the simulation itself.
+ * scenario's SLO, found by bisection with the simulation itself
+ * (models/capacity.h: probes, verdicts, the search).
  *
- * Each probe sets the arrival rate (arrivals_spec_set_rate, the shape of
- * the process kept) and runs a few short replications with the scenario's
- * seed, so that probes share their random numbers and latency grows
- * smoothly with the rate.  A probe passes when every P99 the SLO names
- * (mean over replications of each replication's P99, at the backend) is
- * within it and the queue is not growing.  The search doubles (or halves)
- * from the scenario's own volume until it has a pass below a failure, then
- * bisects until the bracket is narrower than the tolerance.  The replica
- * count is set through the same --set path as the user's overrides:
- * count 1 first, then the scenario's count when it is larger.
+ * This file loads the scenario for the search, with the probe horizon,
+ * warm-up and replications as --set overrides after the user's, so the
+ * same path checks them as checks the file; the replica count goes the
+ * same way: count 1 first, then the scenario's count when it is larger,
+ * starting from count times the one replica's answer.  It prints the
+ * answer and writes capacity.json.  The cost commands use the same
+ * loading and search for the capacity of one GPU (cli/cmd.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,23 +17,15 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "models/capacity.h"
 #include "models/gpu.h"
 #include "models/report.h"
 #include "models/run.h"
 #include "sim/mem.h"
 #include "sim/units.h"
 
-#define CAP_MAX_PROBES 64
-/* Fewer arrivals than this per replication window make a P99 little more
- * than the largest value: the search goes no lower. */
-#define CAP_MIN_ARRIVALS 200.0
-/* More than this share of a probe's arrivals still in the system at the
- * end: the queue grows without bound, whatever the latencies say. */
-#define CAP_MAX_IN_FLIGHT 0.02
-#define CAP_DEFAULT_REPLICATIONS "3"
-#define CAP_DEFAULT_HORIZON (2.0 * UNITS_HOUR)
-#define CAP_DEFAULT_TOLERANCE 0.02
-#define CAP_DEFAULT_MAX_VOLUME (1e9 / UNITS_MONTH)
+#define CAP_DEFAULT_MAX_VOLUME \
+    (CAPACITY_DEFAULT_MAX_PER_MONTH / UNITS_MONTH)
 
 static const char cmd_capacity_help[] =
     "usage: slmsim capacity [OPTIONS] SCENARIO.yaml\n"
@@ -81,31 +71,10 @@ struct cap_opts {
     double max_volume; /* arrivals per second */
 };
 
-struct cap_probe {
-    double rate;                  /* arrivals per second, whole scenario */
-    int pass;
-    const char *failed;           /* what failed: "ttft_p99", "e2e_p99",
-                                     "queue growing"; NULL on a pass */
-    struct report_stat ttft, e2e; /* at the backend */
-    double utilization, gpus;
-    double served;                /* completions per second at the backend */
-    double in_flight;             /* share of arrivals left at the end */
-    const char *binding;          /* static, may be NULL */
-    int sure;                     /* the verdict holds at the P99s' 95%
-                                     bounds (pass at the upper, fail at
-                                     the lower ones) */
-};
-
-enum cap_status { CAP_FOUND, CAP_INFEASIBLE, CAP_ABOVE_MAX };
-static const char *const cap_status_names[] = {"found", "infeasible",
-                                               "above-max-volume"};
-
+/* One search: the replica count it ran with, and its probes. */
 struct cap_search {
     long replicas;
-    size_t n;
-    struct cap_probe probe[CAP_MAX_PROBES];
-    int pass, fail; /* the bracket, as probe indices; -1 when none */
-    enum cap_status status;
+    struct capacity_result r;
 };
 
 struct cap {
@@ -158,22 +127,23 @@ static int cap_opt(void *ctx, int argc, char **argv, int *i)
     return t;
 }
 
-/* The scenario with the probe horizon, the replications and, when
- * replicas > 0, backends.NAME.count, as --set overrides after the user's:
- * the same path and the same checks as the file. */
-static int cap_load(const struct cap_opts *o, const char *backend,
-                    long replicas, struct scenario **sc)
+/* The overrides after the user's: the same path and the same checks as
+ * the file. */
+int cli_capacity_load(const char *cmd, const struct cli_scenario_opts *user,
+                      double horizon, const char *backend, long replicas,
+                      struct scenario **sc)
 {
-    struct cli_scenario_opts so = o->so;
-    char hz[64], wu[64], count[256];
+    struct cli_scenario_opts so = *user;
+    char hz[64], wu[64], count[256], reps[32];
 
     if (so.nsets + 3 > CLI_MAX_SETS) {
-        fprintf(stderr, "slmsim capacity: error: too many --set options "
-                        "(limit %d with capacity's own)\n", CLI_MAX_SETS - 3);
+        fprintf(stderr, "slmsim %s: error: too many --set options "
+                        "(limit %d with capacity's own)\n", cmd,
+                CLI_MAX_SETS - 3);
         return CLI_EXIT_INPUT;
     }
-    snprintf(hz, sizeof hz, "horizon=%.17gs", o->horizon);
-    snprintf(wu, sizeof wu, "warmup=%.17gs", o->horizon / 6.0);
+    snprintf(hz, sizeof hz, "horizon=%.17gs", horizon);
+    snprintf(wu, sizeof wu, "warmup=%.17gs", horizon / 6.0);
     so.sets[so.nsets++] = hz;
     so.sets[so.nsets++] = wu;
     if (replicas > 0) {
@@ -181,13 +151,22 @@ static int cap_load(const struct cap_opts *o, const char *backend,
                  replicas);
         so.sets[so.nsets++] = count;
     }
+    snprintf(reps, sizeof reps, "%d", CAPACITY_DEFAULT_REPLICATIONS);
     if (!so.replications)
-        so.replications = CAP_DEFAULT_REPLICATIONS;
+        so.replications = reps;
+    *sc = NULL;
     return cli_load_scenario(&so, sc);
 }
 
+static int cap_load(const struct cap_opts *o, const char *backend,
+                    long replicas, struct scenario **sc)
+{
+    return cli_capacity_load("capacity", &o->so, o->horizon, backend,
+                             replicas, sc);
+}
+
 /* The gpu backend to size: --backend, or the only one. */
-static int cap_backend(const struct scenario *sc, const char *name)
+int cli_capacity_backend(const struct scenario *sc, const char *name)
 {
     int found = -1, n = 0;
 
@@ -209,7 +188,7 @@ static int cap_check(const struct scenario *sc, const char *name)
 {
     struct diag_pos at = {sc->path, 0, 0};
     struct diag d;
-    int b = cap_backend(sc, name);
+    int b = cli_capacity_backend(sc, name);
 
     diag_init(&d, stderr);
     if (sc->slo.ttft_p99 <= 0 && sc->slo.e2e_p99 <= 0)
@@ -227,188 +206,14 @@ static int cap_check(const struct scenario *sc, const char *name)
     return d.errors ? -1 : b;
 }
 
-/* ---- probes ---- */
-
-/* How far a P99 is over its SLO (> 1: over), taking its 95% interval's
- * bound side (-1 low, 0 the estimate, +1 high); 0 without an SLO. */
-static double cap_over(const struct report_stat *st, double slo, int side)
-{
-    if (slo <= 0)
-        return 0;
-    return st->n ? (st->p99 + side * st->p99_hw) / slo : (double)INFINITY;
-}
-
-/* The larger of the two SLO ratios at side. */
-static double cap_worst(const struct scenario_slo *slo,
-                        const struct cap_probe *p, int side)
-{
-    return fmax(cap_over(&p->ttft, slo->ttft_p99, side),
-                cap_over(&p->e2e, slo->e2e_p99, side));
-}
-
-/* The P99s against the SLO: the one furthest over it names the failure.
- * Beside the verdict, whether it holds at the 95% bounds: a pass even at
- * the upper ones is sure, a failure even at the lower ones too. */
-static void cap_judge(const struct scenario_slo *slo, struct cap_probe *p)
-{
-    double ttft = cap_over(&p->ttft, slo->ttft_p99, 0);
-    double e2e = cap_over(&p->e2e, slo->e2e_p99, 0);
-    int growing = p->in_flight > CAP_MAX_IN_FLIGHT;
-
-    p->failed = NULL;
-    if (ttft > 1 || e2e > 1)
-        p->failed = ttft > e2e ? "ttft_p99" : "e2e_p99";
-    if (growing)
-        p->failed = "queue growing";
-    p->pass = p->failed == NULL;
-    p->sure = p->pass ? cap_worst(slo, p, +1) <= 1
-                      : growing || cap_worst(slo, p, -1) > 1;
-}
-
-static void cap_summarise(const struct run_result *res, size_t n, int b,
-                          struct cap_probe *p)
-{
-    double hw, arrived = 0, left = 0;
-
-    report_latency(res, n, b, RUN_TTFT, &p->ttft);
-    report_latency(res, n, b, RUN_E2E, &p->e2e);
-    if (report_figure(res, n, b, "utilization", &p->utilization, &hw))
-        p->utilization = 0;
-    if (report_figure(res, n, b, "gpus", &p->gpus, &hw))
-        p->gpus = 1;
-    p->binding = report_binding(res, n, b);
-    p->served = 0;
-    for (size_t i = 0; i < n; i++) {
-        arrived += (double)res[i].arrived;
-        left += (double)res[i].in_flight;
-        p->served += (double)res[i].backend[b].completed / res[i].window /
-                     (double)n;
-    }
-    p->in_flight = arrived > 0 ? left / arrived : 0;
-}
-
-/* Runs the replications at rate into p. */
-static int cap_probe_run(struct scenario *sc, int b, double rate,
-                         struct cap_probe *p)
-{
-    struct run_result *res = mem_calloc(sc->replications, sizeof *res);
-    struct cli_progress prog;
-    struct run_hooks hooks = {.progress = cli_progress_update,
-                              .progress_ctx = &prog};
-    struct diag d;
-    char label[96];
-    size_t n = 0;
-    int st = res ? SLM_OK : SLM_ENOMEM;
-
-    memset(p, 0, sizeof *p);
-    p->rate = rate;
-    if (arrivals_spec_set_rate(&sc->workload.arrivals, rate) && !st) {
-        fprintf(stderr, "slmsim capacity: error: the arrival process of "
-                        "'%s' has no rate to vary\n", sc->path);
-        st = SLM_EINPUT;
-    }
-    diag_init(&d, stderr);
-    snprintf(label, sizeof label, "probe at %.4g/s", rate);
-    cli_progress_init(&prog, label);
-    for (; !st && n < sc->replications; n++) {
-        st = run_result_init(&res[n], sc->nbackends);
-        if (!st)
-            st = run_replication(sc, (unsigned)n, &hooks, &d, &res[n]);
-    }
-    cli_progress_done(&prog);
-    if (!st) {
-        cap_summarise(res, n, b, p);
-        cap_judge(&sc->slo, p);
-    }
-    for (size_t i = 0; res && i < n; i++)
-        run_result_fini(&res[i]);
-    mem_free(res);
-    return st;
-}
-
-/* Probes rate and moves the bracket's end on its side. */
-static int cap_step(struct cap *c, struct cap_search *s, double rate)
-{
-    struct cap_probe *p = &s->probe[s->n];
-    int st = cap_probe_run(c->sc, c->b, rate, p);
-
-    if (st)
-        return st;
-    if (p->pass)
-        s->pass = (int)s->n;
-    else
-        s->fail = (int)s->n;
-    s->n++;
-    return SLM_OK;
-}
-
-static double cap_rate(const struct cap_search *s, int i)
-{
-    return s->probe[i].rate;
-}
-
-/* Doubles or halves from start until a pass lies below a failure (or a
- * limit is reached), then bisects the bracket down to the tolerance. */
-static int cap_search_run(struct cap *c, struct cap_search *s, double start)
-{
-    double hi = c->o->max_volume, rate = fmin(fmax(start, c->floor), hi);
-    int st = cap_step(c, s, rate);
-
-    while (!st && s->fail < 0 && rate < hi && s->n < CAP_MAX_PROBES)
-        st = cap_step(c, s, rate = fmin(2.0 * rate, hi));
-    while (!st && s->pass < 0 && rate > c->floor && s->n < CAP_MAX_PROBES)
-        st = cap_step(c, s, rate = fmax(0.5 * rate, c->floor));
-    while (!st && s->pass >= 0 && s->fail >= 0 && s->n < CAP_MAX_PROBES &&
-           cap_rate(s, s->fail) - cap_rate(s, s->pass) >
-               c->o->tolerance * cap_rate(s, s->pass))
-        st = cap_step(c, s,
-                      0.5 * (cap_rate(s, s->pass) + cap_rate(s, s->fail)));
-    s->status = s->pass < 0   ? CAP_INFEASIBLE
-                : s->fail < 0 ? CAP_ABOVE_MAX
-                              : CAP_FOUND;
-    return st;
-}
-
-static int cap_by_rate(const void *a, const void *b)
-{
-    double x = ((const struct cap_probe *)a)->rate;
-    double y = ((const struct cap_probe *)b)->rate;
-    return (x > y) - (x < y);
-}
-
-/* Sorts the probes by rate (for the latency-vs-load table), keeping the
- * bracket's probes found by their rates. */
-static void cap_sort(struct cap_search *s)
-{
-    double pass = s->pass >= 0 ? cap_rate(s, s->pass) : -1;
-    double fail = s->fail >= 0 ? cap_rate(s, s->fail) : -1;
-
-    qsort(s->probe, s->n, sizeof s->probe[0], cap_by_rate);
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->probe[i].rate == pass && s->probe[i].pass)
-            s->pass = (int)i;
-        if (s->probe[i].rate == fail && !s->probe[i].pass)
-            s->fail = (int)i;
-    }
-}
-
-/* What the probes' intervals say: the highest rate passing even at the
- * P99s' upper 95% bounds, the lowest failing even at the lower ones; 0
- * when no probe is that clear. */
-static void cap_sure_range(const struct cap_search *s, double *pass,
-                           double *fail)
-{
-    *pass = *fail = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        const struct cap_probe *p = &s->probe[i];
-        if (p->sure && p->pass && p->rate > *pass)
-            *pass = p->rate;
-        if (p->sure && !p->pass && (*fail == 0 || p->rate < *fail))
-            *fail = p->rate;
-    }
-}
-
 /* ---- output ---- */
+
+/* Probe i of the search, or NULL for -1 (no such end of the bracket). */
+static const struct capacity_probe *cap_probe_at(const struct cap_search *s,
+                                                 int i)
+{
+    return i >= 0 ? &s->r.probe[i] : NULL;
+}
 
 /* 12.3M, 845K, 950: volumes as people say them. */
 static const char *cap_fmt_count(double x, char *buf, size_t size)
@@ -441,15 +246,16 @@ static void cap_print_probes(const struct cap_search *s)
     printf("  %10s %9s  %-4s %10s %10s %10s %10s %6s  %s\n", "per month",
            "per s", "", "ttft p50", "ttft p99", "e2e p50", "e2e p99",
            "util", "bound by / failed");
-    for (size_t i = 0; i < s->n; i++) {
-        const struct cap_probe *p = &s->probe[i];
+    for (size_t i = 0; i < s->r.n; i++) {
+        const struct capacity_probe *p = &s->r.probe[i];
         printf("  %10s %9.4g  %-4s %10s %10s %10s %10s %6.3f  %s%s%s\n",
                cap_fmt_count(p->rate * UNITS_MONTH, v, sizeof v), p->rate,
                p->pass ? "pass" : "FAIL",
-               report_fmt_time(p->ttft.p50, a, sizeof a),
-               report_fmt_time(p->ttft.p99, b, sizeof b),
-               report_fmt_time(p->e2e.p50, d, sizeof d),
-               report_fmt_time(p->e2e.p99, e, sizeof e), p->utilization,
+               report_fmt_time(p->lat[RUN_TTFT].p50, a, sizeof a),
+               report_fmt_time(p->lat[RUN_TTFT].p99, b, sizeof b),
+               report_fmt_time(p->lat[RUN_E2E].p50, d, sizeof d),
+               report_fmt_time(p->lat[RUN_E2E].p99, e, sizeof e),
+               p->utilization,
                p->binding ? p->binding : "-", p->pass ? "" : " / ",
                p->pass ? "" : p->failed);
     }
@@ -473,7 +279,7 @@ static void cap_print_sure(const struct cap_search *s)
     char m[48], g[48];
     double pass, fail;
 
-    cap_sure_range(s, &pass, &fail);
+    capacity_sure_range(&s->r, &pass, &fail);
     printf("  with 95%% confidence (P99 intervals of the probes): passes "
            "at %s, fails at %s\n",
            cap_fmt_month(pass, "no volume probed", m, sizeof m),
@@ -482,8 +288,8 @@ static void cap_print_sure(const struct cap_search *s)
 
 static void cap_print_search(const struct cap_search *s)
 {
-    const struct cap_probe *p = s->pass >= 0 ? &s->probe[s->pass] : NULL;
-    const struct cap_probe *f = s->fail >= 0 ? &s->probe[s->fail] : NULL;
+    const struct capacity_probe *p = cap_probe_at(s, s->r.pass);
+    const struct capacity_probe *f = cap_probe_at(s, s->r.fail);
     char m[32], g[32];
 
     printf("\n%ld replica%s (%.0f GPU%s):\n", s->replicas,
@@ -507,8 +313,8 @@ static void cap_print_search(const struct cap_search *s)
                    cap_fmt_count(p->served * UNITS_MONTH, m, sizeof m),
                    p->served);
         printf("  at capacity:");
-        cap_print_p99("ttft", &p->ttft);
-        cap_print_p99("e2e", &p->e2e);
+        cap_print_p99("ttft", &p->lat[RUN_TTFT]);
+        cap_print_p99("e2e", &p->lat[RUN_E2E]);
         printf(" utilization %.3f; bound by %s\n", p->utilization,
                p->binding ? p->binding : "-");
     }
@@ -552,7 +358,7 @@ static void cap_print(const struct cap *c)
 }
 
 static void cap_json_probe(struct jw *w, const char *key, long replicas,
-                           const struct cap_probe *p)
+                           const struct capacity_probe *p)
 {
     jw_object_begin(w, key);
     jw_int(w, "replicas", replicas);
@@ -560,8 +366,8 @@ static void cap_json_probe(struct jw *w, const char *key, long replicas,
     jw_number(w, "per_month", p->rate * UNITS_MONTH);
     jw_bool(w, "pass", p->pass);
     jw_string(w, "failed", p->failed);
-    report_json_stat(w, "ttft", &p->ttft);
-    report_json_stat(w, "e2e", &p->e2e);
+    report_json_stat(w, "ttft", &p->lat[RUN_TTFT]);
+    report_json_stat(w, "e2e", &p->lat[RUN_E2E]);
     jw_number(w, "served_per_second", p->served);
     jw_number(w, "utilization", p->utilization);
     jw_number(w, "in_flight_share", p->in_flight);
@@ -572,15 +378,15 @@ static void cap_json_probe(struct jw *w, const char *key, long replicas,
 
 static void cap_json_search(struct jw *w, const struct cap_search *s)
 {
-    const struct cap_probe *p = s->pass >= 0 ? &s->probe[s->pass] : NULL;
-    const struct cap_probe *f = s->fail >= 0 ? &s->probe[s->fail] : NULL;
+    const struct capacity_probe *p = cap_probe_at(s, s->r.pass);
+    const struct capacity_probe *f = cap_probe_at(s, s->r.fail);
     double rate = p ? p->rate : 0, gpus = p ? p->gpus : f->gpus;
     double sure_pass, sure_fail;
 
     jw_object_begin(w, NULL);
     jw_int(w, "replicas", s->replicas);
     jw_number(w, "gpus", gpus);
-    jw_string(w, "status", cap_status_names[s->status]);
+    jw_string(w, "status", capacity_status_names[s->r.status]);
     jw_number(w, "per_second", rate);
     jw_number(w, "per_minute", rate * UNITS_MINUTE);
     jw_number(w, "per_month", rate * UNITS_MONTH);
@@ -590,7 +396,7 @@ static void cap_json_search(struct jw *w, const struct cap_search *s)
     jw_number(w, "pass_per_second", p ? p->rate : (double)NAN);
     jw_number(w, "fail_per_second", f ? f->rate : (double)NAN);
     jw_object_end(w);
-    cap_sure_range(s, &sure_pass, &sure_fail);
+    capacity_sure_range(&s->r, &sure_pass, &sure_fail);
     jw_object_begin(w, "confident");
     jw_number(w, "pass_per_second", sure_pass > 0 ? sure_pass : (double)NAN);
     jw_number(w, "fail_per_second", sure_fail > 0 ? sure_fail : (double)NAN);
@@ -642,15 +448,58 @@ static int cap_json(FILE *f, const void *ctx)
     jw_array_end(&w);
     jw_array_begin(&w, "probes");
     for (size_t i = 0; i < c->nsearch; i++)
-        for (size_t k = 0; k < c->search[i].n; k++)
+        for (size_t k = 0; k < c->search[i].r.n; k++)
             cap_json_probe(&w, NULL, c->search[i].replicas,
-                           &c->search[i].probe[k]);
+                           &c->search[i].r.probe[k]);
     jw_array_end(&w);
     jw_object_end(&w);
     return jw_finish(&w);
 }
 
 /* ---- the command ---- */
+
+/* The progress line and the label it shows. */
+struct cap_progress {
+    struct cli_progress line;
+    char label[96];
+};
+
+/* A new progress line for the probe now starting. */
+static void cap_progress_probe(void *ctx, double rate)
+{
+    struct cap_progress *p = ctx;
+
+    cli_progress_done(&p->line);
+    snprintf(p->label, sizeof p->label, "probe at %.4g/s", rate);
+    cli_progress_init(&p->line, p->label);
+}
+
+int cli_capacity_search(struct scenario *sc, int b, double start,
+                        double tolerance, double max_rate,
+                        struct capacity_result *r)
+{
+    struct cap_progress prog;
+    struct run_hooks hooks = {.progress = cli_progress_update,
+                              .progress_ctx = &prog.line};
+    struct capacity_opts co;
+    struct diag d;
+    int st;
+
+    capacity_opts_init(&co, sc);
+    co.start_rate = start;
+    if (tolerance > 0)
+        co.tolerance = tolerance;
+    if (max_rate > 0)
+        co.max_rate = max_rate;
+    co.hooks = &hooks;
+    co.on_probe = cap_progress_probe;
+    co.probe_ctx = &prog;
+    cli_progress_init(&prog.line, "capacity");
+    diag_init(&d, stderr);
+    st = capacity_search(sc, (size_t)b, &co, &d, r);
+    cli_progress_done(&prog.line);
+    return cli_status_exit(st, "run failed", sc->path);
+}
 
 /* One search with replicas replicas (0: as the file says), starting at
  * start arrivals per second (0: the scenario's own rate). */
@@ -665,15 +514,11 @@ static int cap_run_search(struct cap *c, long replicas, double start)
     if (rc)
         return rc;
     memset(s, 0, sizeof *s);
-    s->pass = s->fail = -1;
+    s->r.pass = s->r.fail = -1;
     s->replicas = gpu_cfg_replicas(c->sc->backends[c->b].cfg);
     c->nsearch++;
-    if (start <= 0)
-        start = arrivals_mean_rate(&c->sc->workload.arrivals);
-    rc = cli_status_exit(cap_search_run(c, s, start), "run failed",
-                         c->sc->path);
-    cap_sort(s);
-    return rc;
+    return cli_capacity_search(c->sc, c->b, start, c->o->tolerance,
+                               c->o->max_volume, &s->r);
 }
 
 /* Loads the file as given to find the backend and its count. */
@@ -690,7 +535,7 @@ static int cap_prepare(struct cap *c, long *count)
     if (!c->backend)
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);
     *count = gpu_cfg_replicas(c->sc->backends[c->b].cfg);
-    c->floor = CAP_MIN_ARRIVALS / (c->sc->horizon - c->sc->warmup);
+    c->floor = CAPACITY_MIN_ARRIVALS / (c->sc->horizon - c->sc->warmup);
     return CLI_EXIT_OK;
 }
 
@@ -709,8 +554,9 @@ static int cap_main(const struct cap_opts *o)
     if (!rc)
         rc = cap_run_search(&c, 1, 0);
     if (!rc && count > 1) {
-        if (c.search[0].pass >= 0)
-            start = (double)count * cap_rate(&c.search[0], c.search[0].pass);
+        const struct capacity_result *one = &c.search[0].r;
+        if (one->pass >= 0)
+            start = (double)count * one->probe[one->pass].rate;
         rc = cap_run_search(&c, count, start);
     }
     if (!rc && o->json)
@@ -732,8 +578,8 @@ int cmd_capacity(int argc, char **argv)
     int st;
 
     memset(&o, 0, sizeof o);
-    o.horizon = CAP_DEFAULT_HORIZON;
-    o.tolerance = CAP_DEFAULT_TOLERANCE;
+    o.horizon = CAPACITY_DEFAULT_HORIZON;
+    o.tolerance = CAPACITY_DEFAULT_TOLERANCE;
     o.max_volume = CAP_DEFAULT_MAX_VOLUME;
     st = cli_parse_args("capacity", cmd_capacity_help, argc, argv, &o.so,
                         cap_opt, &o);

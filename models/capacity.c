@@ -1,0 +1,241 @@
+#include "models/capacity.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/arrivals.h"
+#include "sim/mem.h"
+#include "sim/units.h"
+
+const char *const capacity_status_names[3] = {"found", "infeasible",
+                                              "above-max-volume"};
+
+/* What a failed target is called: the SLO keys' names. */
+static const char *const failed_names[RUN_NMETRICS] = {
+    "wait_p99", "e2e_p99", "ttft_p99", "tpot_p99"};
+
+void capacity_opts_init(struct capacity_opts *o, const struct scenario *sc)
+{
+    memset(o, 0, sizeof *o);
+    o->p99[RUN_TTFT] = sc->slo.ttft_p99;
+    o->p99[RUN_E2E] = sc->slo.e2e_p99;
+    o->tolerance = CAPACITY_DEFAULT_TOLERANCE;
+    o->min_rate = CAPACITY_MIN_ARRIVALS / (sc->horizon - sc->warmup);
+    o->max_rate = CAPACITY_DEFAULT_MAX_PER_MONTH / UNITS_MONTH;
+}
+
+/* How far a P99 is over its target (> 1: over), at its 95% interval's
+ * bound on side (-1 low, 0 the estimate, +1 high); 0 without a target.
+ * No samples at all is as bad as it gets. */
+static double over(const struct report_stat *st, double target, int side)
+{
+    if (target <= 0)
+        return 0;
+    return st->n ? (st->p99 + side * st->p99_hw) / target : (double)INFINITY;
+}
+
+/* The largest ratio over the targets at side; *which gets its metric. */
+static double worst(const struct capacity_opts *o,
+                    const struct capacity_probe *p, int side, int *which)
+{
+    double w = 0;
+
+    *which = -1;
+    for (int m = 0; m < RUN_NMETRICS; m++) {
+        double r = over(&p->lat[m], o->p99[m], side);
+        if (o->p99[m] > 0 && (*which < 0 || r > w)) {
+            w = r;
+            *which = m;
+        }
+    }
+    return w;
+}
+
+/* The verdict, and whether it holds at the 95% bounds: a pass even at
+ * the upper ones is sure, a failure even at the lower ones too. */
+static void judge(const struct capacity_opts *o, struct capacity_probe *p)
+{
+    int m, ignored;
+    double w = worst(o, p, 0, &m);
+    int growing = p->in_flight > CAPACITY_MAX_IN_FLIGHT;
+
+    p->failed = w > 1 ? failed_names[m] : NULL;
+    if (growing)
+        p->failed = "queue growing";
+    p->pass = p->failed == NULL;
+    p->sure = p->pass ? worst(o, p, +1, &ignored) <= 1
+                      : growing || worst(o, p, -1, &ignored) > 1;
+}
+
+static double figure_or(const struct run_result *res, size_t n, int b,
+                        const char *key, double fallback)
+{
+    double mean, hw;
+
+    return report_figure(res, n, b, key, &mean, &hw) ? fallback : mean;
+}
+
+static void summarise(const struct run_result *res, size_t n, int b,
+                      struct capacity_probe *p)
+{
+    double arrived = 0, left = 0;
+
+    for (int m = 0; m < RUN_NMETRICS; m++)
+        report_latency(res, n, b, (enum run_metric)m, &p->lat[m]);
+    p->utilization = figure_or(res, n, b, "utilization", 0);
+    p->gpus = figure_or(res, n, b, "gpus", 1);
+    p->binding = report_binding(res, n, b);
+    p->served = 0;
+    for (size_t i = 0; i < n; i++) {
+        arrived += (double)res[i].arrived;
+        left += (double)res[i].in_flight;
+        p->served += (double)res[i].backend[b].completed / res[i].window /
+                     (double)n;
+    }
+    p->in_flight = arrived > 0 ? left / arrived : 0;
+}
+
+struct search {
+    struct scenario *sc;
+    size_t b;
+    const struct capacity_opts *o;
+    struct diag *d;
+    struct capacity_result *r;
+};
+
+/* Runs every replication at rate into the next probe and moves the
+ * bracket's end on its side. */
+static int probe(struct search *s, double rate)
+{
+    struct scenario *sc = s->sc;
+    struct capacity_result *r = s->r;
+    struct capacity_probe *p = &r->probe[r->n];
+    struct run_result *res = mem_calloc(sc->replications, sizeof *res);
+    size_t n = 0;
+    int st = res ? SLM_OK : SLM_ENOMEM;
+
+    memset(p, 0, sizeof *p);
+    p->rate = rate;
+    if (!st && arrivals_spec_set_rate(&sc->workload.arrivals, rate)) {
+        struct diag_pos at = {sc->path, 0, 0};
+        diag_error(s->d, &at, "the arrival process has no rate to vary");
+        st = SLM_EINPUT;
+    }
+    if (!st && s->o->on_probe)
+        s->o->on_probe(s->o->probe_ctx, rate);
+    for (; !st && n < sc->replications; n++) {
+        st = run_result_init(&res[n], sc->nbackends);
+        if (!st)
+            st = run_replication(sc, (unsigned)n, s->o->hooks, s->d, &res[n]);
+    }
+    if (!st) {
+        summarise(res, n, (int)s->b, p);
+        judge(s->o, p);
+        if (p->pass)
+            r->pass = (int)r->n;
+        else
+            r->fail = (int)r->n;
+        r->n++;
+    }
+    for (size_t i = 0; res && i < n; i++)
+        run_result_fini(&res[i]);
+    mem_free(res);
+    return st;
+}
+
+static double rate_of(const struct capacity_result *r, int i)
+{
+    return r->probe[i].rate;
+}
+
+/* Doubling and halving find a bracket in O(log(range)) probes; bisection
+ * then halves it each probe.  A secant step on the P99s would converge
+ * faster on smooth curves, but the curves are noisy near the answer and
+ * bisection's guarantee (the bracket always holds a pass below a
+ * failure) is what the answer is quoted with. */
+static int search_run(struct search *s)
+{
+    const struct capacity_opts *o = s->o;
+    struct capacity_result *r = s->r;
+    double start = o->start_rate > 0
+                       ? o->start_rate
+                       : arrivals_mean_rate(&s->sc->workload.arrivals);
+    double rate = fmin(fmax(start, o->min_rate), o->max_rate);
+    int st = probe(s, rate);
+
+    while (!st && r->fail < 0 && rate < o->max_rate &&
+           r->n < CAPACITY_MAX_PROBES)
+        st = probe(s, rate = fmin(2.0 * rate, o->max_rate));
+    while (!st && r->pass < 0 && rate > o->min_rate &&
+           r->n < CAPACITY_MAX_PROBES)
+        st = probe(s, rate = fmax(0.5 * rate, o->min_rate));
+    while (!st && r->pass >= 0 && r->fail >= 0 && r->n < CAPACITY_MAX_PROBES &&
+           rate_of(r, r->fail) - rate_of(r, r->pass) >
+               o->tolerance * rate_of(r, r->pass))
+        st = probe(s, 0.5 * (rate_of(r, r->pass) + rate_of(r, r->fail)));
+    r->status = r->pass < 0   ? CAPACITY_INFEASIBLE
+                : r->fail < 0 ? CAPACITY_ABOVE_MAX
+                              : CAPACITY_FOUND;
+    return st;
+}
+
+static int by_rate(const void *a, const void *b)
+{
+    double x = ((const struct capacity_probe *)a)->rate;
+    double y = ((const struct capacity_probe *)b)->rate;
+    return (x > y) - (x < y);
+}
+
+/* Sorts the probes by rate (a latency-vs-load table), finding the
+ * bracket's probes again by their rates. */
+static void sort_probes(struct capacity_result *r)
+{
+    double pass = r->pass >= 0 ? rate_of(r, r->pass) : -1;
+    double fail = r->fail >= 0 ? rate_of(r, r->fail) : -1;
+
+    qsort(r->probe, r->n, sizeof r->probe[0], by_rate);
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->probe[i].rate == pass && r->probe[i].pass)
+            r->pass = (int)i;
+        if (r->probe[i].rate == fail && !r->probe[i].pass)
+            r->fail = (int)i;
+    }
+}
+
+int capacity_search(struct scenario *sc, size_t b,
+                    const struct capacity_opts *o, struct diag *d,
+                    struct capacity_result *out)
+{
+    struct search s = {sc, b, o, d, out};
+    int st;
+
+    memset(out, 0, sizeof *out);
+    out->pass = out->fail = -1;
+    st = search_run(&s);
+    sort_probes(out);
+    return st;
+}
+
+void capacity_sure_range(const struct capacity_result *r, double *pass,
+                         double *fail)
+{
+    *pass = *fail = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct capacity_probe *p = &r->probe[i];
+        if (p->sure && p->pass && p->rate > *pass)
+            *pass = p->rate;
+        if (p->sure && !p->pass && (*fail == 0 || p->rate < *fail))
+            *fail = p->rate;
+    }
+}
+
+double capacity_per_gpu_month(const struct capacity_result *r)
+{
+    const struct capacity_probe *p;
+
+    if (r->pass < 0)
+        return 0;
+    p = &r->probe[r->pass];
+    return p->served * UNITS_MONTH / (p->gpus > 0 ? p->gpus : 1);
+}
