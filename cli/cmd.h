@@ -129,6 +129,9 @@ int cli_capacity_backend(const struct scenario *sc, const char *name);
 int cli_capacity_search(struct scenario *sc, int b, double start,
                         double tolerance, double max_rate,
                         struct capacity_result *r);
+/* 12.3M, 845K, 950: a count as people say it (3 significant digits),
+ * written into buf, which is returned. */
+const char *cli_fmt_count(double x, char *buf, size_t size);
 
 /* ---- figures: what the commands that draw share (cli/cmd_plot.c) ---- */
 struct figure;
@@ -197,7 +200,23 @@ struct cli_cost_opts {
     const char *extra; /* the command's own option taking a value, or NULL */
     const char *extra_value;
     struct cli_plots plots; /* --plots, --no-plots, --format */
+    double capacity_horizon; /* --capacity-horizon, s; 0: the default */
 };
+
+/* Where the cost model's GPUs-per-volume figure came from. */
+enum cli_capacity_source {
+    CLI_CAPACITY_UNKNOWN,   /* none: one GPU whatever the volume */
+    CLI_CAPACITY_DECLARED,  /* costs.queries_per_month_per_gpu */
+    CLI_CAPACITY_SIMULATED  /* one replica of the gpu backend at the SLO */
+};
+
+/* The capacity option and how the capacity per GPU is found. */
+#define CLI_COST_CAPACITY_HELP                                               \
+    "  --capacity-horizon DURATION\n"                                       \
+    "                         simulated time per capacity probe (default\n" \
+    "                         2h), when the capacity per GPU is simulated:\n"\
+    "                         costs.queries_per_month_per_gpu absent or\n"  \
+    "                         'simulate', one gpu backend and an slo\n"
 
 /* The scenario and what the cost model needs from it. */
 struct cli_cost {
@@ -207,6 +226,13 @@ struct cli_cost {
     struct cost_inputs simulated;  /* nominal overlaid with the run */
     int has_sim;                   /* simulated was filled from a run */
     double *v;                     /* owned: middle values, spec->nparams */
+    enum cli_capacity_source capacity_source;
+    double capacity;      /* queries/month per GPU in use (middle value
+                             when declared as a range); 0 when unknown */
+    double capacity_pass, capacity_fail; /* simulated: the bracket,
+                                            queries/month (fail 0: none) */
+    const char *capacity_backend; /* simulated: borrowed from sc */
+    char capacity_note[320]; /* the assumptions line, without "capacity" */
 };
 
 /* Parses argv for cmd (name for messages, help text printed on --help;
@@ -214,12 +240,19 @@ struct cli_cost {
  * or the exit status to return (-2 meaning --help was printed: exit 0). */
 int cli_cost_args(const char *cmd, const char *help, const char *extra,
                   int argc, char **argv, struct cli_cost_opts *o);
-/* Loads the scenario, checks it has costs, fills nominal inputs and, when
- * o->simulate, runs the replications for the simulated ones.  Returns the
- * exit status; c is to be released with cli_cost_fini either way. */
+/* Loads the scenario, checks it has costs, finds the capacity per GPU
+ * (declared; else, with one gpu backend and an slo, the capacity of one
+ * replica by cli_capacity_search, an error when no volume meets the SLO
+ * or when `simulate` was asked for and cannot be done), fills nominal
+ * inputs and, when o->simulate, runs the replications for the simulated
+ * ones.  Returns the exit status; c is to be released with cli_cost_fini
+ * either way. */
 int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
                   struct cli_cost *c);
 void cli_cost_fini(struct cli_cost *c);
+/* The "capacity" member of an open JSON object: source, per GPU per
+ * month, and for a simulated one the backend, SLO and bracket. */
+void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c);
 /* Opens path for writing ("-": stdout, no temporary).  0 or the exit
  * status after printing the error. */
 int cli_cost_open(struct out_file *of, const char *path, FILE **f);

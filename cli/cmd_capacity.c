@@ -216,7 +216,7 @@ static const struct capacity_probe *cap_probe_at(const struct cap_search *s,
 }
 
 /* 12.3M, 845K, 950: volumes as people say them. */
-static const char *cap_fmt_count(double x, char *buf, size_t size)
+const char *cli_fmt_count(double x, char *buf, size_t size)
 {
     if (x >= 1e9)
         snprintf(buf, size, "%.3gG", x / 1e9);
@@ -249,7 +249,7 @@ static void cap_print_probes(const struct cap_search *s)
     for (size_t i = 0; i < s->r.n; i++) {
         const struct capacity_probe *p = &s->r.probe[i];
         printf("  %10s %9.4g  %-4s %10s %10s %10s %10s %6.3f  %s%s%s\n",
-               cap_fmt_count(p->rate * UNITS_MONTH, v, sizeof v), p->rate,
+               cli_fmt_count(p->rate * UNITS_MONTH, v, sizeof v), p->rate,
                p->pass ? "pass" : "FAIL",
                report_fmt_time(p->lat[RUN_TTFT].p50, a, sizeof a),
                report_fmt_time(p->lat[RUN_TTFT].p99, b, sizeof b),
@@ -269,7 +269,7 @@ static const char *cap_fmt_month(double rate, const char *none, char *buf,
 
     if (rate <= 0)
         return none;
-    snprintf(buf, size, "%s/month", cap_fmt_count(rate * UNITS_MONTH, c,
+    snprintf(buf, size, "%s/month", cli_fmt_count(rate * UNITS_MONTH, c,
                                                    sizeof c));
     return buf;
 }
@@ -298,19 +298,19 @@ static void cap_print_search(const struct cap_search *s)
     if (!p)
         printf("  no volume meets the SLO: even at %s/month (%.4g/s, the "
                "lowest probed) %s fails\n",
-               cap_fmt_count(f->rate * UNITS_MONTH, m, sizeof m), f->rate,
+               cli_fmt_count(f->rate * UNITS_MONTH, m, sizeof m), f->rate,
                f->failed);
     if (p) {
         printf("  capacity   %s queries/month = %.4g/min = %.4g/s = %s per "
                "GPU per month%s\n",
-               cap_fmt_count(p->rate * UNITS_MONTH, m, sizeof m),
+               cli_fmt_count(p->rate * UNITS_MONTH, m, sizeof m),
                p->rate * UNITS_MINUTE, p->rate,
-               cap_fmt_count(p->rate * UNITS_MONTH / p->gpus, g, sizeof g),
+               cli_fmt_count(p->rate * UNITS_MONTH / p->gpus, g, sizeof g),
                f ? "" : " (or more: the search limit)");
         if (fabs(p->served - p->rate) > 0.01 * p->rate)
             printf("  of which the backend served %s/month (%.4g/s); the "
                    "routing sent the rest elsewhere\n",
-                   cap_fmt_count(p->served * UNITS_MONTH, m, sizeof m),
+                   cli_fmt_count(p->served * UNITS_MONTH, m, sizeof m),
                    p->served);
         printf("  at capacity:");
         cap_print_p99("ttft", &p->lat[RUN_TTFT]);
@@ -321,9 +321,9 @@ static void cap_print_search(const struct cap_search *s)
     if (p && f)
         printf("  bracket    [%.4g/s pass, %.4g/s fail] = [%s, %s]/month; "
                "fails first: %s\n",
-               p->rate, f->rate, cap_fmt_count(p->rate * UNITS_MONTH, m,
+               p->rate, f->rate, cli_fmt_count(p->rate * UNITS_MONTH, m,
                                                sizeof m),
-               cap_fmt_count(f->rate * UNITS_MONTH, g, sizeof g), f->failed);
+               cli_fmt_count(f->rate * UNITS_MONTH, g, sizeof g), f->failed);
     cap_print_sure(s);
     cap_print_probes(s);
 }

@@ -17,13 +17,15 @@ static const char cmd_crossover_help[] =
     "share is known, the hybrid) cost the same as the API, in a steady\n"
     "month: capex as its amortisation charge, power, facility, ops, and\n"
     "API tokens at the declared mean sizes.  The GPU count follows the\n"
-    "volume (queries_per_month_per_gpu), so local cost is a step function\n"
+    "volume (the capacity per GPU: declared, or simulated at the SLO), so\n"
+    "local cost is a step function\n"
     "and there may be several crossings.  Printed without and with the\n"
     "one-time costs (spread over amortization_months), at the middle of\n"
     "every range and as the range of the first crossing over them.\n"
     "\n"
     "options:\n" CLI_SCENARIO_OPTS_HELP
     "  --max-volume N         search up to N queries/month (default 1e10)\n"
+    CLI_COST_CAPACITY_HELP
     "  --csv FILE             write the crossings as CSV ('-': stdout)\n"
     "  --json FILE            write them as JSON ('-': stdout)\n"
     CLI_PLOTS_OPTS_HELP
@@ -61,12 +63,11 @@ static void cross_print(const struct cli_cost *c, const struct cross_case *k,
                         size_t n)
 {
     printf("slmsim crossover: %s (%s)\n", c->sc->name, c->sc->path);
-    printf("nominal: %.6g input + %.6g output tokens per API query%s; "
-           "capacity %s\n", c->nominal.input_tokens, c->nominal.output_tokens,
+    printf("nominal: %.6g input + %.6g output tokens per API query%s\n",
+           c->nominal.input_tokens, c->nominal.output_tokens,
            c->spec->params[COST_P_INPUT_TOKENS].given
-               ? " (costs.query: see ranges)" : "",
-           c->v[COST_P_QUERIES_PER_GPU] > 0 ? "queries_per_month_per_gpu"
-                                            : "unknown (one GPU)");
+               ? " (costs.query: see ranges)" : "");
+    printf("capacity %s\n", c->capacity_note);
     for (size_t i = 0; i < n; i++) {
         printf("\n%s vs api, %s:\n", cost_option_names[k[i].option],
                k[i].with_one_time ? "with one-time costs spread over the "
@@ -111,6 +112,7 @@ static int cross_json(FILE *f, const struct cli_cost *c,
     jw_object_begin(&w, "scenario");
     jw_string(&w, "name", c->sc->name);
     jw_object_end(&w);
+    cli_cost_json_capacity(&w, c);
     jw_array_begin(&w, "crossover");
     for (size_t i = 0; i < n; i++) {
         jw_object_begin(&w, NULL);

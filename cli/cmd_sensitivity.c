@@ -21,6 +21,7 @@ static const char cmd_sensitivity_help[] =
     "                         share is known, local otherwise\n"
     "  --csv FILE             write the table as CSV ('-': stdout)\n"
     "  --json FILE            write it as JSON ('-': stdout)\n"
+    CLI_COST_CAPACITY_HELP
     "\n"
     "exit status: 0 success, 1 the run failed, 2 bad input\n";
 
@@ -58,6 +59,7 @@ static void sens_print(const struct cli_cost *c, const struct sens_ctx *ctx,
                        size_t n)
 {
     printf("slmsim sensitivity: %s (%s)\n", c->sc->name, c->sc->path);
+    printf("capacity %s\n", c->capacity_note);
     printf("%d-month TCO, %s; every other input at the middle of its range: "
            "%.2f\n\n", c->spec->months, sens_metric_names[ctx->metric], base);
     printf("%4s  %-28s %12s %12s %15s %15s %15s\n", "rank", "input", "low",
@@ -93,6 +95,7 @@ static int sens_json(FILE *f, const struct cli_cost *c,
     jw_object_begin(&w, "scenario");
     jw_string(&w, "name", c->sc->name);
     jw_object_end(&w);
+    cli_cost_json_capacity(&w, c);
     jw_object_begin(&w, "sensitivity");
     jw_string(&w, "metric", sens_metric_names[ctx->metric]);
     jw_int(&w, "months", c->spec->months);

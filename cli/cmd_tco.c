@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "models/capacity.h"
 #include "models/economics.h"
+#include "models/report.h"
 #include "models/run.h"
 #include "plots/plot.h"
 #include "sim/arrivals.h"
@@ -32,6 +34,7 @@ static const char cmd_tco_help[] =
     "  --csv FILE             write the table as CSV ('-': stdout)\n"
     "  --json FILE            write the cost.* figures as JSON ('-': stdout)\n"
     "  --nominal              skip the simulation (no simulated column)\n"
+    CLI_COST_CAPACITY_HELP
     CLI_PLOTS_OPTS_HELP
     "\n"
     "Figure: tco (cumulative cost of each option month by month, the\n"
@@ -46,7 +49,7 @@ int cli_cost_args(const char *cmd, const char *help, const char *extra,
 {
     cli_plots_init(&o->plots);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v = NULL;
         int t;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(help, stdout);
@@ -73,6 +76,19 @@ int cli_cost_args(const char *cmd, const char *help, const char *extra,
             o->simulate = 0;
             continue;
         }
+        if ((t = cli_take_value("--capacity-horizon", argc, argv, &i,
+                                &v)) > 0 &&
+            (units_parse_duration(v, &o->capacity_horizon) ||
+             !(o->capacity_horizon > 0))) {
+            fprintf(stderr, "slmsim %s: error: bad --capacity-horizon '%s' "
+                            "(a duration > 0: %s)\n", cmd, v,
+                    UNITS_DURATION_HELP);
+            return CLI_EXIT_INPUT;
+        }
+        if (t < 0)
+            return CLI_EXIT_INPUT;
+        if (t > 0)
+            continue;
         t = cli_take_scenario_opt(&o->so, argc, argv, &i);
         if (t == 0)
             t = cli_take_plots_opt(&o->plots, argc, argv, &i);
@@ -132,6 +148,124 @@ static int cli_cost_simulate(struct cli_cost *c)
     return st ? cli_status_exit(st, NULL, NULL) : CLI_EXIT_OK;
 }
 
+/* "e2e_p99 2 s" or "ttft_p99 1 s, e2e_p99 2 s": the SLO in force. */
+static const char *cost_slo_text(const struct scenario_slo *slo, char *buf,
+                                 size_t size)
+{
+    char a[32], b[32];
+
+    snprintf(buf, size, "%s%s%s%s%s",
+             slo->ttft_p99 > 0 ? "ttft_p99 " : "",
+             slo->ttft_p99 > 0 ? report_fmt_time(slo->ttft_p99, a, sizeof a)
+                               : "",
+             slo->ttft_p99 > 0 && slo->e2e_p99 > 0 ? ", " : "",
+             slo->e2e_p99 > 0 ? "e2e_p99 " : "",
+             slo->e2e_p99 > 0 ? report_fmt_time(slo->e2e_p99, b, sizeof b)
+                              : "");
+    return buf;
+}
+
+/* Refuses what cannot be priced, located at the file (exit 2). */
+static int cost_capacity_refuse(const struct scenario *sc, const char *what)
+{
+    struct diag_pos at = {sc->path, 0, 0};
+    struct diag d;
+
+    diag_init(&d, stderr);
+    diag_error(&d, &at, "cannot simulate costs.queries_per_month_per_gpu: "
+                        "%s", what);
+    return CLI_EXIT_INPUT;
+}
+
+/* The capacity of one replica of backend b at the SLO, per GPU. */
+static int cost_capacity_simulate(const char *cmd,
+                                  const struct cli_cost_opts *o,
+                                  struct cli_cost *c, int b)
+{
+    const char *name = c->sc->backends[b].name;
+    struct capacity_result *r = mem_calloc(1, sizeof *r);
+    const struct capacity_probe *p;
+    struct scenario *sc = NULL;
+    char slo[96], why[320], m[32], pm[32], f[32], hz[32];
+    int st = r ? CLI_EXIT_OK : cli_status_exit(SLM_ENOMEM, NULL, NULL);
+
+    if (!st)
+        st = cli_capacity_load(cmd, &o->so, o->capacity_horizon > 0
+                                   ? o->capacity_horizon
+                                   : CAPACITY_DEFAULT_HORIZON,
+                               name, 1, &sc);
+    if (!st)
+        st = cli_capacity_search(sc, scenario_backend_index(sc, name), 0, 0,
+                                 0, r);
+    cost_slo_text(&c->sc->slo, slo, sizeof slo);
+    if (!st && r->status == CAPACITY_INFEASIBLE) {
+        p = &r->probe[r->fail];
+        snprintf(why, sizeof why, "no volume meets the slo (%s) on one "
+                 "replica of '%s': even at %s/month, the lowest probed, %s "
+                 "fails (declare the capacity, or relax the slo)", slo, name,
+                 cli_fmt_count(p->rate * UNITS_MONTH, m, sizeof m),
+                 p->failed);
+        st = cost_capacity_refuse(c->sc, why);
+    }
+    if (!st) {
+        p = &r->probe[r->pass];
+        c->capacity_source = CLI_CAPACITY_SIMULATED;
+        c->capacity = capacity_per_gpu_month(r);
+        c->capacity_backend = name;
+        c->capacity_pass = p->rate * UNITS_MONTH;
+        c->capacity_fail = r->fail >= 0
+                               ? r->probe[r->fail].rate * UNITS_MONTH
+                               : 0;
+        /* Busy fraction per query/month a GPU serves, measured there. */
+        c->nominal.util_per_query = p->utilization / c->capacity;
+        snprintf(c->capacity_note, sizeof c->capacity_note,
+                 "%s queries/month per GPU, simulated at the SLO %s (one "
+                 "replica of '%s', %u x %s probes; bracket [%s, %s]/month%s)",
+                 cli_fmt_count(c->capacity, m, sizeof m), slo, name,
+                 sc->replications, report_fmt_time(sc->horizon, hz, sizeof hz),
+                 cli_fmt_count(c->capacity_pass, pm, sizeof pm),
+                 r->fail >= 0 ? cli_fmt_count(c->capacity_fail, f, sizeof f)
+                              : "-",
+                 r->fail >= 0 ? "" : ": at least, the search limit");
+    }
+    scenario_free(sc);
+    mem_free(r);
+    return st;
+}
+
+/* Declared, simulated or unknown: c->capacity and its note. */
+static int cost_capacity(const char *cmd, const struct cli_cost_opts *o,
+                         struct cli_cost *c)
+{
+    const struct scenario *sc = c->sc;
+    const struct cost_param_def *pd = &c->spec->params[COST_P_QUERIES_PER_GPU];
+    int b = cli_capacity_backend(sc, NULL);
+    int slo = sc->slo.ttft_p99 > 0 || sc->slo.e2e_p99 > 0;
+    char n[32];
+
+    if (pd->given) {
+        c->capacity_source = CLI_CAPACITY_DECLARED;
+        c->capacity = c->v[COST_P_QUERIES_PER_GPU];
+        snprintf(c->capacity_note, sizeof c->capacity_note,
+                 "%s queries/month per GPU, declared "
+                 "(queries_per_month_per_gpu)",
+                 cli_fmt_count(c->capacity, n, sizeof n));
+        return CLI_EXIT_OK;
+    }
+    if (b >= 0 && slo)
+        return cost_capacity_simulate(cmd, o, c, b);
+    if (c->spec->capacity_simulate)
+        return cost_capacity_refuse(
+            sc, b == -4 ? "several gpu backends (declare the capacity)"
+                : !slo && b >= 0
+                    ? "no slo to hold (set slo.ttft_p99 and/or slo.e2e_p99)"
+                    : "no backend of kind gpu to simulate");
+    snprintf(c->capacity_note, sizeof c->capacity_note,
+             "per GPU unknown: one GPU whatever the volume%s",
+             b >= 0 ? " (no slo to simulate it at)" : "");
+    return CLI_EXIT_OK;
+}
+
 int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
                   struct cli_cost *c)
 {
@@ -152,6 +286,11 @@ int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);
     cost_values(c->spec, COST_PICK_MID, c->v);
     economics_nominal(c->sc, &c->nominal);
+    st = cost_capacity(cmd, o, c);
+    if (st)
+        return st;
+    if (c->capacity_source == CLI_CAPACITY_SIMULATED)
+        c->nominal.capacity = c->capacity;
     c->simulated = c->nominal;
     if (o->simulate)
         return cli_cost_simulate(c);
@@ -163,6 +302,34 @@ void cli_cost_fini(struct cli_cost *c)
     mem_free(c->v);
     scenario_free(c->sc);
     memset(c, 0, sizeof *c);
+}
+
+void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c)
+{
+    static const char *const sources[] = {"unknown", "declared",
+                                          "simulated"};
+    const struct scenario_slo *slo = &c->sc->slo;
+
+    jw_object_begin(w, "capacity");
+    jw_string(w, "source", sources[c->capacity_source]);
+    jw_number(w, "queries_per_month_per_gpu",
+              c->capacity > 0 ? c->capacity : (double)NAN);
+    if (c->capacity_source == CLI_CAPACITY_SIMULATED) {
+        jw_string(w, "backend", c->capacity_backend);
+        jw_object_begin(w, "slo");
+        if (slo->ttft_p99 > 0)
+            jw_number(w, "ttft_p99", slo->ttft_p99);
+        if (slo->e2e_p99 > 0)
+            jw_number(w, "e2e_p99", slo->e2e_p99);
+        jw_object_end(w);
+        jw_object_begin(w, "bracket");
+        jw_number(w, "pass_per_month", c->capacity_pass);
+        jw_number(w, "fail_per_month", c->capacity_fail > 0
+                                           ? c->capacity_fail
+                                           : (double)NAN);
+        jw_object_end(w);
+    }
+    jw_object_end(w);
 }
 
 int cli_cost_open(struct out_file *of, const char *path, FILE **f)
@@ -332,11 +499,7 @@ static void tco_print_assumptions(FILE *f, const struct cli_cost *c)
                    " x 730.5 h, by utilisation\n",
                 v[COST_P_POWER_IDLE_WATTS], v[COST_P_POWER_WATTS],
                 v[COST_P_POWER_PUE], v[COST_P_POWER_PER_KWH]);
-    if (v[COST_P_QUERIES_PER_GPU] > 0)
-        fprintf(f, "  capacity %.4g queries/month per GPU (declared, "
-                   "queries_per_month_per_gpu)\n", v[COST_P_QUERIES_PER_GPU]);
-    else
-        fprintf(f, "  capacity per GPU unknown: one GPU whatever the volume\n");
+    fprintf(f, "  capacity %s\n", c->capacity_note);
     fprintf(f, "  nominal: %.6g queries/month, %.6g input + %.6g output tokens"
                " per API query%s\n", c->nominal.volume,
             c->nominal.input_tokens, c->nominal.output_tokens,
@@ -485,6 +648,7 @@ static int tco_write_json(FILE *f, const struct cli_cost *c,
     jw_object_end(&w);
     tco_json_figs(&w, "cost", s->mid, t->months);
     jw_string(&w, "basis", "nominal");
+    cli_cost_json_capacity(&w, c);
     tco_json_figs(&w, "low", s->lo, t->months);
     jw_object_end(&w);
     tco_json_figs(&w, "high", s->hi, t->months);

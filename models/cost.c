@@ -270,6 +270,31 @@ static int cost_alloc(struct cost_spec *spec)
     return 0;
 }
 
+/* queries_per_month_per_gpu: a number or range, or "simulate" (the
+ * caller finds it by simulation; the parameter stays 0, not given). */
+static void parse_capacity(struct parse *p, const struct cfg_node *map,
+                           const char *where)
+{
+    const struct cfg_node *node = cfg_get(map, "queries_per_month_per_gpu");
+    double x;
+
+    if (node && node->kind == CFG_SCALAR &&
+        !strcmp(node->scalar, "simulate")) {
+        p->spec->capacity_simulate = 1;
+        return;
+    }
+    if (node && node->kind == CFG_SCALAR &&
+        units_parse_number(node->scalar, &x) != 0) {
+        diag_error(p->d, &node->pos,
+                   "'queries_per_month_per_gpu' must be a number, a range "
+                   "[low, high] or 'simulate', got '%s'", node->scalar);
+        p->bad = 1;
+        return;
+    }
+    get_range(p, map, "queries_per_month_per_gpu", where, CFG_POSITIVE, 0,
+              COST_P_QUERIES_PER_GPU);
+}
+
 static void parse_scalars(struct parse *p, const struct cfg_node *map,
                           const char *where)
 {
@@ -295,8 +320,7 @@ static void parse_scalars(struct parse *p, const struct cfg_node *map,
     get_range(p, map, "growth_per_month", where, 0, 0,
               COST_P_GROWTH_PER_MONTH);
     check_above(p, map, "growth_per_month", COST_P_GROWTH_PER_MONTH, -1.0);
-    get_range(p, map, "queries_per_month_per_gpu", where, CFG_POSITIVE, 0,
-              COST_P_QUERIES_PER_GPU);
+    parse_capacity(p, map, where);
     get_range(p, map, "local_share", where, CFG_UNIT, (double)NAN,
               COST_P_LOCAL_SHARE);
     spec->params[COST_P_POWER_PUE].lo = spec->params[COST_P_POWER_PUE].hi = 1;

@@ -46,7 +46,9 @@
  *   one_time: {data_prep: [2000, 10000], fine_tune: 30, evaluation: 150}
  *   one_time_accounting: expensed | amortized
  *   growth_per_month: 0.05            5% more queries each month
- *   queries_per_month_per_gpu: 8.6e6  capacity at the SLO, until measured
+ *   queries_per_month_per_gpu: 8.6e6  capacity at the SLO, declared; or
+ *                                     "simulate": the caller measures it
+ *                                     (struct cost_inputs.capacity)
  *   api: {input_per_1m: 30, output_per_1m: 60}   dollars per 1M tokens
  *   query: {input_tokens: [300, 800], output_tokens: [200, 500]}
  *                                     nominal tokens per API query; default:
@@ -107,6 +109,7 @@ struct cost_spec {
     int amortization_months; /* 1..COST_MAX_MONTHS */
     enum cost_one_time one_time;
     int power_declared;      /* power given as per_month */
+    int capacity_simulate;   /* queries_per_month_per_gpu: simulate */
     size_t ncapex;
     struct cost_capex *capex; /* owned */
     size_t first_one_time;   /* parameter index of the first one-time item */

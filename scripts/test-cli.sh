@@ -120,7 +120,8 @@ for s in scenarios/*.yaml; do
     name=$(basename "$s" .yaml)
     for c in tco crossover sensitivity; do
         # shellcheck disable=SC2086
-        if "$BIN" $c -q $short --csv "$OUT/$name-$c.csv" \
+        if "$BIN" $c -q $short --capacity-horizon 30m \
+            --csv "$OUT/$name-$c.csv" \
             --json "$OUT/$name-$c.json" "$s" >/dev/null &&
             [ -s "$OUT/$name-$c.csv" ] && [ -s "$OUT/$name-$c.json" ]; then
             ok "$c $name"
@@ -135,6 +136,48 @@ expect_exit 0 "sensitivity --help exits 0" "$BIN" sensitivity --help
 expect_exit 2 "tco without costs exits 2" "$BIN" tco --nominal scenarios/mm1.yaml
 expect_exit 2 "bad sensitivity metric exits 2" "$BIN" sensitivity \
     --metric nonsense scenarios/seed-short-1m.yaml
+
+# The capacity per GPU, simulated at the SLO when not declared: said in
+# the JSON and the assumptions, GPUs bought as the volume outgrows it; a
+# located refusal (exit 2) when no volume meets the SLO or nothing can be
+# simulated.
+SIM=scenarios/seed-short-1m-simulated.yaml
+if "$BIN" tco --nominal --capacity-horizon 30m --json "$OUT/sim-tco.json" \
+        "$SIM" >"$OUT/sim-tco.txt" &&
+    grep -q '"source": "simulated"' "$OUT/sim-tco.json" &&
+    grep -q 'capacity .* queries/month per GPU, simulated at the SLO e2e_p99 2 s' \
+        "$OUT/sim-tco.txt" &&
+    grep -q '"gpus": 2' "$OUT/sim-tco.json"; then
+    ok "tco simulates the capacity per GPU and adds GPUs as volume grows"
+else
+    bad "tco simulates the capacity per GPU and adds GPUs as volume grows"
+fi
+"$BIN" crossover --capacity-horizon 30m --set slo.e2e_p99=1s "$SIM" \
+    >/dev/null 2>"$OUT/err.txt"
+echo "exit $?" >>"$OUT/err.txt"
+printf '%s\n' \
+    "$SIM: error: cannot simulate costs.queries_per_month_per_gpu: no volume meets the slo (e2e_p99 1 s) on one replica of 'local': even at 351K/month, the lowest probed, e2e_p99 fails (declare the capacity, or relax the slo)" \
+    "exit 2" >"$OUT/want.txt"
+cmp -s "$OUT/err.txt" "$OUT/want.txt" &&
+    ok "cost commands refuse an slo no volume meets" ||
+    { bad "cost commands refuse an slo no volume meets"; diff "$OUT/want.txt" "$OUT/err.txt"; }
+"$BIN" tco --nominal --set costs.queries_per_month_per_gpu=simulate \
+    scenarios/seed-short-1m.yaml >/dev/null 2>"$OUT/err.txt"
+echo "exit $?" >>"$OUT/err.txt"
+printf '%s\n' \
+    "scenarios/seed-short-1m.yaml: error: cannot simulate costs.queries_per_month_per_gpu: no backend of kind gpu to simulate" \
+    "exit 2" >"$OUT/want.txt"
+cmp -s "$OUT/err.txt" "$OUT/want.txt" &&
+    ok "simulate without a gpu backend exits 2" ||
+    bad "simulate without a gpu backend exits 2"
+expect_exit 2 "bad --capacity-horizon exits 2" "$BIN" tco \
+    --capacity-horizon 3x "$SIM"
+if "$BIN" tco --nominal --json - scenarios/seed-short-1m.yaml |
+    grep -q '"source": "declared"'; then
+    ok "declared capacity is kept and said"
+else
+    bad "declared capacity is kept and said"
+fi
 
 # Figures: run --plots writes them into results.json; plot redraws them
 # without simulating; a missing gnuplot is a warning with exit 0.
