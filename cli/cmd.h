@@ -231,6 +231,8 @@ struct cli_cost {
                              when declared as a range); 0 when unknown */
     double capacity_pass, capacity_fail; /* simulated: the bracket,
                                             queries/month (fail 0: none) */
+    double capacity_sure[2]; /* simulated: capacity_sure_range() per
+                                month, pass and fail (0: none) */
     const char *capacity_backend; /* simulated: borrowed from sc */
     char capacity_note[320]; /* the assumptions line, without "capacity" */
 };

@@ -165,6 +165,14 @@ static const char *cost_slo_text(const struct scenario_slo *slo, char *buf,
     return buf;
 }
 
+/* "2M" or "none probed" (volume 0); buf holds 32 bytes. */
+static const char *cost_fmt_volume(double volume, char *buf)
+{
+    if (volume <= 0)
+        return "none probed";
+    return cli_fmt_count(volume, buf, 32);
+}
+
 /* Refuses what cannot be priced, located at the file (exit 2). */
 static int cost_capacity_refuse(const struct scenario *sc, const char *what)
 {
@@ -186,7 +194,7 @@ static int cost_capacity_simulate(const char *cmd,
     struct capacity_result *r = mem_calloc(1, sizeof *r);
     const struct capacity_probe *p;
     struct scenario *sc = NULL;
-    char slo[96], why[320], m[32], pm[32], f[32], hz[32];
+    char slo[96], why[320], m[32], pm[32], f[32], hz[32], sure[2][32];
     int st = r ? CLI_EXIT_OK : cli_status_exit(SLM_ENOMEM, NULL, NULL);
 
     if (!st)
@@ -218,15 +226,21 @@ static int cost_capacity_simulate(const char *cmd,
                                : 0;
         /* Busy fraction per query/month a GPU serves, measured there. */
         c->nominal.util_per_query = p->utilization / c->capacity;
+        capacity_sure_range(r, &c->capacity_sure[0], &c->capacity_sure[1]);
+        c->capacity_sure[0] *= UNITS_MONTH;
+        c->capacity_sure[1] *= UNITS_MONTH;
         snprintf(c->capacity_note, sizeof c->capacity_note,
                  "%s queries/month per GPU, simulated at the SLO %s (one "
-                 "replica of '%s', %u x %s probes; bracket [%s, %s]/month%s)",
+                 "replica of '%s', %u x %s probes; bracket [%s, %s]/month%s; "
+                 "95%% sure of a pass at %s, a failure at %s)",
                  cli_fmt_count(c->capacity, m, sizeof m), slo, name,
                  sc->replications, report_fmt_time(sc->horizon, hz, sizeof hz),
                  cli_fmt_count(c->capacity_pass, pm, sizeof pm),
                  r->fail >= 0 ? cli_fmt_count(c->capacity_fail, f, sizeof f)
                               : "-",
-                 r->fail >= 0 ? "" : ": at least, the search limit");
+                 r->fail >= 0 ? "" : ": at least, the search limit",
+                 cost_fmt_volume(c->capacity_sure[0], sure[0]),
+                 cost_fmt_volume(c->capacity_sure[1], sure[1]));
     }
     scenario_free(sc);
     mem_free(r);
@@ -327,6 +341,12 @@ void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c)
         jw_number(w, "fail_per_month", c->capacity_fail > 0
                                            ? c->capacity_fail
                                            : (double)NAN);
+        jw_object_end(w);
+        jw_object_begin(w, "confident");
+        for (int i = 0; i < 2; i++)
+            jw_number(w, i ? "fail_per_month" : "pass_per_month",
+                      c->capacity_sure[i] > 0 ? c->capacity_sure[i]
+                                              : (double)NAN);
         jw_object_end(w);
     }
     jw_object_end(w);

@@ -220,6 +220,11 @@ int economics_write_json(struct jw *w, const struct scenario *sc,
                           "utilisation; every ranged input at its middle; "
                           "capex amortised (accrual), one-time costs as "
                           "costs.one_time_accounting says");
+    jw_string(w, "capacity_basis",
+              spec->params[COST_P_QUERIES_PER_GPU].given
+                  ? "declared: costs.queries_per_month_per_gpu"
+                  : "none here: one GPU at any volume (slmsim tco, "
+                    "crossover and sensitivity simulate it at the SLO)");
     jw_string(w, "deployment", cost_option_names[dep]);
     jw_number(w, "queries_per_month", in.volume);
     economics_options(w, "monthly", (const double[]){

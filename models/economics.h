@@ -39,8 +39,9 @@ void economics_measured(const struct scenario *sc,
 /* results.json's `cost` object for a scenario with costs, from its runs:
  * cost.monthly.{local, api, hybrid, total}, cost.per_1k_queries.{...},
  * cost.tco.{months, local, api, hybrid}, cost.break_even_month.{...},
- * cost.crossover.queries_per_month[] (local vs API, one-time costs spread)
- * and cost.basis.  "total" is the deployment the scenario describes:
+ * cost.crossover.queries_per_month[] (local vs API, one-time costs spread),
+ * cost.basis and cost.capacity_basis (declared, or none: finding the
+ * capacity per GPU takes a search, which the cost commands run).  "total" is the deployment the scenario describes:
  * hybrid when both sides carry traffic, else the one that does.  Writes
  * nothing when sc->costs is NULL.  Returns 0 or SLM_ENOMEM. */
 int economics_write_json(struct jw *w, const struct scenario *sc,
