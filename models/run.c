@@ -99,8 +99,10 @@ static void run_schedule_next(struct run *run)
 {
     int st = arrivals_next(run->arrivals, &run->next);
 
-    if (st == 1)
+    if (st == 1) {
+        run->res->arrivals_ended = 1;
         return;
+    }
     if (st != 0) {
         run->status = st;
         sim_fail(run->s, st);
@@ -118,9 +120,15 @@ static void run_arrival(struct sim *s, void *ctx, void *arg)
     (void)arg;
     if (!r)
         return;
-    if (r->flags & REQUEST_MEASURED)
-        run->res->arrived++;
     workload_fill_request(&run->sc->workload, &run->next, run->r_mix, r);
+    run->res->last_arrival = r->t_arrival;
+    if (r->flags & REQUEST_MEASURED) {
+        struct run_task *t = &run->res->task[r->task];
+        run->res->arrived++;
+        t->requests++;
+        t->tokens_in += r->input_tokens;
+        t->tokens_out += r->output_tokens;
+    }
     b = router_choose(&run->sc->routing, r, run->r_route);
     r->backend = b;
     r->t_enqueue = sim_now(s);
@@ -178,6 +186,7 @@ int run_replication(const struct scenario *sc, unsigned rep,
     run.res = out;
     out->replication = rep;
     out->window = sc->horizon - sc->warmup;
+    out->ntasks = sc->workload.ntasks;
     run.s = sim_new(&cfg);
     if (!run.s)
         return SLM_ENOMEM;

@@ -34,6 +34,12 @@ struct run_backend {
     struct backend_figures fig;        /* from the backend's collect() */
 };
 
+/* What arrived of one task type in the window. */
+struct run_task {
+    uint64_t requests;
+    double tokens_in, tokens_out; /* sums over its requests */
+};
+
 struct run_result {
     unsigned replication;
     double window; /* horizon - warmup, s */
@@ -44,6 +50,10 @@ struct run_result {
     size_t nbackends;
     struct run_backend backend[SCENARIO_MAX_BACKENDS];
     struct metric overall[RUN_NMETRICS];
+    size_t ntasks;
+    struct run_task task[WORKLOAD_MAX_TASKS]; /* by workload task index */
+    int arrivals_ended;  /* a trace ran out before the horizon */
+    double last_arrival; /* s, time of the last arrival */
 };
 
 /* Prepares out for nbackends (allocates histograms).  0 or SLM_ENOMEM;
