@@ -746,9 +746,10 @@ static int arrivals_row_task(const struct arrivals_trace *t,
         arrivals_list((const char *const *)t->task_names, t->ntasks, list,
                       sizeof list);
     i = trace_reject(rd, rec->line,
-                     "unknown task '%s' in column '%s' (known: %s; or give "
+                     "unknown task '%s' in column '%s' (%s: %s; or give "
                      "task.default)",
-                     rec->task, t->opts.col_task, list);
+                     rec->task, t->opts.col_task,
+                     t->nmap ? "task.map knows" : "tasks", list);
     return i ? i : 1;
 }
 
