@@ -26,6 +26,20 @@ static void write_temp(char *path, const char *text, size_t len)
     fclose(f);
 }
 
+/* A reader over text written to path (a mkstemp template that o->path
+ * points at); d must outlive the reader. */
+static struct trace_reader *open_text(const struct trace_opts *o, char *path,
+                                      const char *text, size_t len,
+                                      struct diag *d)
+{
+    struct trace_reader *r = NULL;
+
+    write_temp(path, text, len);
+    diag_init(d, stderr);
+    assert_int_equal(trace_open(o, 0, d, &r), 0);
+    return r;
+}
+
 /* Everything a full read saw. */
 struct readall {
     int status;
@@ -71,16 +85,25 @@ static void read_all(const struct trace_opts *o, struct readall *ra)
     free(buf);
 }
 
+/* A clean read of a built-in format's slice. */
+static void read_slice(enum trace_format format, const char *path,
+                       struct readall *ra)
+{
+    struct trace_opts o = {format, path, NULL, NULL, NULL, NULL, 0,
+                           TRACE_FAIL};
+
+    read_all(&o, ra);
+    assert_int_equal(ra->status, 0);
+    assert_int_equal(ra->counts.skipped, 0);
+}
+
 static void test_trace_azure_slice_reads_crlf_and_a_last_line_without_newline(
     void **state)
 {
-    struct trace_opts o = {TRACE_AZURE, TEST_DATA_DIR "/azure-code-200.csv",
-                           NULL, NULL, NULL, NULL, 0, TRACE_FAIL};
     struct readall ra;
 
     (void)state;
-    read_all(&o, &ra);
-    assert_int_equal(ra.status, 0);
+    read_slice(TRACE_AZURE, TEST_DATA_DIR "/azure-code-200.csv", &ra);
     assert_int_equal(ra.n, 200);
     assert_close(ra.first, 0.0, 0.0);
     /* 18:20:23.0695450 - 18:17:03.9799600, all seven digits kept */
@@ -95,16 +118,12 @@ static void test_trace_azure_slice_reads_crlf_and_a_last_line_without_newline(
 static void test_trace_burstgpt_counts_zero_token_rows_as_failures(
     void **state)
 {
-    struct trace_opts o = {TRACE_BURSTGPT, TEST_DATA_DIR "/burstgpt-400.csv",
-                           NULL, NULL, NULL, NULL, 0, TRACE_FAIL};
     struct readall ra;
 
     (void)state;
-    read_all(&o, &ra);
-    assert_int_equal(ra.status, 0);
+    read_slice(TRACE_BURSTGPT, TEST_DATA_DIR "/burstgpt-400.csv", &ra);
     assert_int_equal(ra.n, 383);
     assert_int_equal(ra.counts.failed, 17);
-    assert_int_equal(ra.counts.skipped, 0);
     assert_close(ra.last, 37274 - 5, 0);
     assert_close(ra.sum_in, 208189, 0);
     assert_close(ra.sum_out, 110612, 0);
@@ -140,14 +159,10 @@ static void test_trace_burstgpt_columns_are_found_by_name(void **state)
 
 static void test_trace_mooncake_times_are_milliseconds(void **state)
 {
-    struct trace_opts o = {TRACE_MOONCAKE,
-                           TEST_DATA_DIR "/mooncake-conv-300.jsonl",
-                           NULL, NULL, NULL, NULL, 0, TRACE_FAIL};
     struct readall ra;
 
     (void)state;
-    read_all(&o, &ra);
-    assert_int_equal(ra.status, 0);
+    read_slice(TRACE_MOONCAKE, TEST_DATA_DIR "/mooncake-conv-300.jsonl", &ra);
     assert_int_equal(ra.n, 300);
     assert_close(ra.last, 102.0, 1e-12);
     assert_close(ra.sum_in, 4269971, 0);
@@ -170,9 +185,7 @@ static void test_trace_generic_csv_takes_quotes_and_a_time_unit(void **state)
     struct diag d;
 
     (void)state;
-    write_temp(path, text, sizeof text - 1);
-    diag_init(&d, stderr);
-    assert_int_equal(trace_open(&o, 0, &d, &r), 0);
+    r = open_text(&o, path, text, sizeof text - 1, &d);
     assert_int_equal(trace_next(r, &rec), 0);
     assert_string_equal(rec.task, "chat, short");
     assert_int_equal(rec.line, 2);
@@ -207,9 +220,7 @@ static void test_trace_generic_jsonl_skips_nested_values(void **state)
     struct diag d;
 
     (void)state;
-    write_temp(path, text, sizeof text - 1);
-    diag_init(&d, stderr);
-    assert_int_equal(trace_open(&o, 0, &d, &r), 0);
+    r = open_text(&o, path, text, sizeof text - 1, &d);
     assert_int_equal(trace_next(r, &rec), 0);
     assert_int_equal(rec.input_tokens, 12);
     assert_int_equal(rec.output_tokens, 3);
