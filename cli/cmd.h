@@ -12,7 +12,9 @@
 
 #include <stddef.h>
 
+#include "models/cost.h"
 #include "models/scenario.h"
+#include "sim/out.h"
 #include "sim/diag.h"
 
 #define CLI_EXIT_OK 0
@@ -73,5 +75,49 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 /* slmsim trace-stats: summary of a request log, --fit for a workload. */
 int cmd_trace_stats(int argc, char **argv);
+int cmd_tco(int argc, char **argv);
+int cmd_crossover(int argc, char **argv);
+int cmd_sensitivity(int argc, char **argv);
+
+/* ---- what the cost commands (tco, crossover, sensitivity) share ----
+ * Implemented in cli/cmd_tco.c. */
+struct cost_spec;
+
+struct cli_cost_opts {
+    struct cli_scenario_opts so;
+    const char *csv;  /* --csv FILE ("-": stdout), or NULL */
+    const char *json; /* --json FILE ("-": stdout), or NULL */
+    int simulate;     /* tco: run the replications for the simulated column */
+    const char *extra; /* the command's own option taking a value, or NULL */
+    const char *extra_value;
+};
+
+/* The scenario and what the cost model needs from it. */
+struct cli_cost {
+    struct scenario *sc;           /* owned */
+    const struct cost_spec *spec;  /* borrowed from sc */
+    struct cost_inputs nominal;    /* declared volume and mean tokens */
+    struct cost_inputs simulated;  /* nominal overlaid with the run */
+    int has_sim;                   /* simulated was filled from a run */
+    double *v;                     /* owned: middle values, spec->nparams */
+};
+
+/* Parses argv for cmd (name for messages, help text printed on --help;
+ * extra names the command's one option with a value, or NULL).  Returns 0,
+ * or the exit status to return (-2 meaning --help was printed: exit 0). */
+int cli_cost_args(const char *cmd, const char *help, const char *extra,
+                  int argc, char **argv, struct cli_cost_opts *o);
+/* Loads the scenario, checks it has costs, fills nominal inputs and, when
+ * o->simulate, runs the replications for the simulated ones.  Returns the
+ * exit status; c is to be released with cli_cost_fini either way. */
+int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
+                  struct cli_cost *c);
+void cli_cost_fini(struct cli_cost *c);
+/* Opens path for writing ("-": stdout, no temporary).  0 or the exit
+ * status after printing the error. */
+int cli_cost_open(struct out_file *of, const char *path, FILE **f);
+/* Commits (or, for stdout, flushes); prints the error, returns the exit
+ * status. */
+int cli_cost_commit(struct out_file *of, const char *path, FILE *f);
 
 #endif

@@ -2,16 +2,22 @@
 
 #include <string.h>
 
+#include "models/api.h"
+#include "models/gpu.h"
 #include "models/station.h"
 
 /* The kinds a scenario may name.  A linear table: a handful of kinds, looked
  * up once per backend at load time. */
 static const struct backend_kind *const backend_kinds[] = {
     &station_kind,
+    &gpu_backend_kind,
+    &api_kind,
 };
 
 const char *const backend_kind_names[] = {
     "station",
+    "gpu",
+    "api",
 };
 
 const size_t backend_kind_count =

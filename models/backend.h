@@ -82,6 +82,16 @@ struct backend_kind {
     /* After the run (clock at the horizon): utilization, throughput-related
      * and kind-specific figures over the measurement window. */
     void (*collect)(void *self, struct sim *s, struct backend_figures *out);
+    /* Optional, NULL when the kind cannot say: the queueing delay, in
+     * seconds, that request r would see before its service began if it
+     * were submitted now.  The overflow router compares it with its
+     * threshold; it must not change the backend's state or draw. */
+    double (*predicted_wait)(void *self, struct sim *s,
+                             const struct request *r);
+    /* Optional, NULL meaning always: 1 when the backend can serve now, 0
+     * while it is down (every replica failed, an API outage).  The
+     * failover router asks it; it must not change state or draw. */
+    int (*available)(void *self, struct sim *s);
 };
 
 /* The kind named name, or NULL; backend_kind_names lists them all. */

@@ -3,6 +3,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "models/accuracy.h"
+#include "models/economics.h"
+#include "models/api.h"
 #include "sim/mem.h"
 #include "sim/out.h"
 #include "sim/units.h"
@@ -14,6 +17,14 @@ static const struct metric *report_metric(const struct run_result *r, int b,
                                           enum run_metric m)
 {
     return b < 0 ? &r->overall[m] : &r->backend[b].lat[m];
+}
+
+static void report_floor_hw(double value, double *hw)
+{
+    double floor = QHIST_REL_ERR * fabs(value);
+
+    if (*hw < floor)
+        *hw = floor;
 }
 
 /* Replications with no samples of the metric are left out of its CI. */
@@ -43,6 +54,12 @@ void report_latency(const struct run_result *res, size_t n, int b,
     stats_ci_t(v[1], k, REPORT_LEVEL, &out->p50, &out->p50_hw);
     stats_ci_t(v[2], k, REPORT_LEVEL, &out->p95, &out->p95_hw);
     stats_ci_t(v[3], k, REPORT_LEVEL, &out->p99, &out->p99_hw);
+    /* A percentile is only known to the histogram's resolution: when every
+     * replication lands in one bucket the t interval collapses to 0, which
+     * would claim more than we know. */
+    report_floor_hw(out->p50, &out->p50_hw);
+    report_floor_hw(out->p95, &out->p95_hw);
+    report_floor_hw(out->p99, &out->p99_hw);
 }
 
 int report_figure(const struct run_result *res, size_t n, int b,
@@ -96,7 +113,7 @@ static void report_task(const struct run_result *res, size_t n, size_t t,
 
     for (i = 0; i < n; i++) {
         const struct run_task *rt = &res[i].task[t];
-        double req = (double)rt->requests;
+        double req = (double)rt->arrived;
         double tok = which == 1 || which == 3 ? rt->tokens_in : rt->tokens_out;
         v[i] = which == 0 ? req : which <= 2 ? tok : req > 0 ? tok / req : 0;
     }
@@ -111,6 +128,94 @@ static const char *report_tokens_from(const struct task_spec *t, int input,
         return "from the trace";
     return dist_describe(input ? &t->input_tokens : &t->output_tokens,
                          DIST_COUNT, buf, size);
+}
+
+/* ---- routing and accuracy ---- */
+
+static int report_few_shot(const struct scenario *sc)
+{
+    int a = sc->routing.api;
+
+    if (a < 0 || sc->backends[a].kind != &api_kind)
+        return 0;
+    return ((const struct api_cfg *)sc->backends[a].cfg)->prompting ==
+           API_FEW_SHOT;
+}
+
+double report_task_accuracy(const struct scenario *sc,
+                            const struct run_result *res, size_t n, size_t t,
+                            int few_shot, double *answered)
+{
+    const struct task_spec *ts = &sc->workload.tasks[t];
+    double acc[ROUTER_NSIDES];
+    size_t i;
+
+    answered[ROUTER_LOCAL] = answered[ROUTER_API] = 0.0;
+    for (i = 0; i < n; i++) {
+        answered[ROUTER_LOCAL] += (double)res[i].task[t].answered[ROUTER_LOCAL];
+        answered[ROUTER_API] += (double)res[i].task[t].answered[ROUTER_API];
+    }
+    acc[ROUTER_LOCAL] = accuracy_task_local(ts);
+    acc[ROUTER_API] = accuracy_task_api(ts, few_shot);
+    return accuracy_blend(ROUTER_NSIDES, answered, acc, NULL);
+}
+
+/* The blend over every task and side, and the all-local / all-API
+ * references on the same answered mix. */
+static void report_accuracy(const struct scenario *sc,
+                            const struct run_result *res, size_t n,
+                            struct report_routing *out)
+{
+    double cnt[2 * WORKLOAD_MAX_TASKS], acc[2 * WORKLOAD_MAX_TASKS];
+    double all[WORKLOAD_MAX_TASKS], loc[WORKLOAD_MAX_TASKS];
+    double api[WORKLOAD_MAX_TASKS];
+    size_t t, nt = sc->workload.ntasks;
+
+    for (t = 0; t < nt; t++) {
+        const struct task_spec *ts = &sc->workload.tasks[t];
+        report_task_accuracy(sc, res, n, t, out->few_shot, &cnt[2 * t]);
+        loc[t] = acc[2 * t] = accuracy_task_local(ts);
+        api[t] = acc[2 * t + 1] = accuracy_task_api(ts, out->few_shot);
+        all[t] = cnt[2 * t] + cnt[2 * t + 1];
+    }
+    out->accuracy = accuracy_blend(2 * nt, cnt, acc, &out->accuracy_coverage);
+    out->accuracy_all_local = accuracy_blend(nt, all, loc, NULL);
+    out->accuracy_all_api = accuracy_blend(nt, all, api, NULL);
+}
+
+void report_routing(const struct scenario *sc, const struct run_result *res,
+                    size_t n, struct report_routing *out)
+{
+    size_t i, t, k;
+
+    memset(out, 0, sizeof *out);
+    out->few_shot = report_few_shot(sc);
+    for (i = 0; i < n; i++) {
+        const struct run_result *r = &res[i];
+        out->arrived += (double)r->arrived;
+        for (k = 0; k < ROUTER_NREASONS; k++)
+            out->reason[k] += (double)r->routing.reason[k];
+        out->escalated += (double)r->routing.escalated;
+        out->validator_rejected += (double)r->routing.validator_rejected;
+        out->validator_failed += (double)r->routing.validator_failed;
+        for (t = 0; t < r->ntasks; t++)
+            for (k = 0; k < ROUTER_NSIDES; k++) {
+                out->routed[k] += (double)r->task[t].routed[k];
+                out->answered[k] += (double)r->task[t].answered[k];
+            }
+    }
+    report_accuracy(sc, res, n, out);
+    if (!(out->arrived > 0.0))
+        return;
+    for (k = 0; k < ROUTER_NREASONS; k++)
+        out->reason[k] /= out->arrived;
+    for (k = 0; k < ROUTER_NSIDES; k++) {
+        out->routed[k] /= out->arrived;
+        out->answered[k] /= out->arrived;
+    }
+    out->escalated /= out->arrived;
+    out->validator_rejected /= out->arrived;
+    out->validator_failed /= out->arrived;
 }
 
 /* ---- text ---- */
@@ -214,11 +319,120 @@ static void report_text_realised(FILE *f, const struct scenario *sc,
                 res[0].last_arrival, ended, n);
 }
 
+/* Figure key of backend b, mean across replications; NaN when absent. */
+static double report_fig(const struct run_result *res, size_t n, int b,
+                         const char *key)
+{
+    double m, hw;
+
+    return report_figure(res, n, b, key, &m, &hw) == 0 ? m : (double)NAN;
+}
+
+/* Rate limits, retries, outages and the bill, for backends that have
+ * them (kind api). */
+static void report_text_api(FILE *f, const struct run_result *res, size_t n,
+                            int b)
+{
+    double fl, hw;
+
+    if (isnan(report_fig(res, n, b, "rate_limited")))
+        return;
+    REPORT_COUNT(res, n, b, struct run_backend, failed, &fl, &hw);
+    fprintf(f,
+            "  attempts %.0f, rate-limited (429) %.0f, server errors (5xx) "
+            "%.0f, retries %.0f, failed %.0f\n",
+            report_fig(res, n, b, "attempts"),
+            report_fig(res, n, b, "rate_limited"),
+            report_fig(res, n, b, "server_errors"),
+            report_fig(res, n, b, "retries"), fl);
+    fprintf(f, "  availability seen %.5f, outages begun %.2f\n",
+            report_fig(res, n, b, "availability"),
+            report_fig(res, n, b, "outages"));
+    fprintf(f,
+            "  billed %.0f requests, %.4g M input + %.4g M output tokens: "
+            "$%.2f per replication, $%.2f per month\n",
+            report_fig(res, n, b, "billed.requests"),
+            report_fig(res, n, b, "billed.input_tokens") / 1e6,
+            report_fig(res, n, b, "billed.output_tokens") / 1e6,
+            report_fig(res, n, b, "billed.dollars"),
+            report_fig(res, n, b, "billed.dollars_per_month"));
+}
+
+/* Task t's arrivals, first choices (local, api) and escalations, summed
+ * over the replications. */
+static void report_task_counts(const struct run_result *res, size_t n,
+                               size_t t, double *arrived, double *local,
+                               double *api, double *escalated)
+{
+    size_t i;
+
+    *arrived = *local = *api = *escalated = 0.0;
+    for (i = 0; i < n; i++) {
+        *arrived += (double)res[i].task[t].arrived;
+        *local += (double)res[i].task[t].routed[ROUTER_LOCAL];
+        *api += (double)res[i].task[t].routed[ROUTER_API];
+        *escalated += (double)res[i].task[t].escalated;
+    }
+}
+
+static void report_text_tasks(FILE *f, const struct scenario *sc,
+                              const struct run_result *res, size_t n,
+                              const struct report_routing *rr)
+{
+    size_t t;
+
+    fprintf(f, "  %-32s %8s %8s %8s %9s %9s\n", "task", "arrived", "local",
+            "api", "escalated", "accuracy");
+    for (t = 0; t < sc->workload.ntasks; t++) {
+        double a, l, p, e, ans[ROUTER_NSIDES];
+        double acc = report_task_accuracy(sc, res, n, t, rr->few_shot, ans);
+        report_task_counts(res, n, t, &a, &l, &p, &e);
+        fprintf(f, "  %-32s %7.2f%% %7.2f%% %7.2f%% %8.2f%% %9.4f\n",
+                sc->workload.tasks[t].type,
+                rr->arrived > 0 ? 100.0 * a / rr->arrived : 0.0,
+                a > 0 ? 100.0 * l / a : 0.0, a > 0 ? 100.0 * p / a : 0.0,
+                l > 0 ? 100.0 * e / l : 0.0, acc);
+    }
+}
+
+static void report_text_routing(FILE *f, const struct scenario *sc,
+                                const struct run_result *res, size_t n)
+{
+    struct report_routing rr;
+
+    report_routing(sc, res, n, &rr);
+    fprintf(f, "\nrouting (shares of arrived requests)\n");
+    fprintf(f,
+            "  first sent: local %.2f%%, api %.2f%%; by policy %.2f%%, by "
+            "task %.2f%%, by overflow %.2f%%, by failover %.2f%%\n",
+            100 * rr.routed[ROUTER_LOCAL], 100 * rr.routed[ROUTER_API],
+            100 * rr.reason[ROUTER_BY_POLICY], 100 * rr.reason[ROUTER_BY_TASK],
+            100 * rr.reason[ROUTER_BY_OVERFLOW],
+            100 * rr.reason[ROUTER_BY_FAILOVER]);
+    fprintf(f,
+            "  escalated to the API (fallback) %.2f%%; validator re-asked "
+            "%.2f%%, failed %.2f%%\n",
+            100 * rr.escalated, 100 * rr.validator_rejected,
+            100 * rr.validator_failed);
+    fprintf(f, "  answered: local %.2f%%, api %.2f%%\n",
+            100 * rr.answered[ROUTER_LOCAL], 100 * rr.answered[ROUTER_API]);
+    report_text_tasks(f, sc, res, n, &rr);
+    if (isnan(rr.accuracy))
+        fprintf(f, "  accuracy: no figures for these task types\n");
+    else
+        fprintf(f,
+                "  accuracy %.4f blended over %.1f%% of answers (all local "
+                "%.4f, all API %.4f; API %s)\n",
+                rr.accuracy, 100 * rr.accuracy_coverage,
+                rr.accuracy_all_local, rr.accuracy_all_api,
+                rr.few_shot ? "few-shot" : "zero-shot");
+}
+
 static void report_text_backend(FILE *f, const struct scenario *sc,
                                 const struct run_result *res, size_t n,
                                 int b)
 {
-    char desc[256];
+    char desc[512];
     double c, chw, u, uhw;
 
     sc->backends[b].kind->describe(sc->backends[b].cfg, desc, sizeof desc);
@@ -229,6 +443,7 @@ static void report_text_backend(FILE *f, const struct scenario *sc,
     if (report_figure(res, n, b, "utilization", &u, &uhw) == 0)
         fprintf(f, ", utilization %.4f ± %.4f", u, uhw);
     fputc('\n', f);
+    report_text_api(f, res, n, b);
     report_text_latency_table(f, res, n, b);
 }
 
@@ -262,6 +477,7 @@ void report_print_text(FILE *f, const struct scenario *sc,
     report_text_realised(f, sc, res, n);
     for (b = 0; b < sc->nbackends; b++)
         report_text_backend(f, sc, res, n, (int)b);
+    report_text_routing(f, sc, res, n);
     if (sc->nbackends > 1) {
         fprintf(f, "\noverall, as users see it\n");
         report_text_latency_table(f, res, n, -1);
@@ -357,7 +573,7 @@ static void report_json_figures(struct jw *w, const struct run_result *res,
 static void report_json_backend(struct jw *w, const struct scenario *sc,
                                 const struct run_result *res, size_t n, int b)
 {
-    char desc[256];
+    char desc[512];
     double c, hw, u, uhw, v, vhw;
 
     jw_object_begin(w, sc->backends[b].name);
@@ -467,6 +683,66 @@ static void report_json_workload(struct jw *w, const struct scenario *sc,
     jw_object_end(w);
 }
 
+static void report_json_tasks(struct jw *w, const struct scenario *sc,
+                              const struct run_result *res, size_t n,
+                              const struct report_routing *rr)
+{
+    size_t t;
+
+    jw_object_begin(w, "tasks");
+    for (t = 0; t < sc->workload.ntasks; t++) {
+        double a, l, p, e, ans[ROUTER_NSIDES];
+        double acc = report_task_accuracy(sc, res, n, t, rr->few_shot, ans);
+        report_task_counts(res, n, t, &a, &l, &p, &e);
+        jw_object_begin(w, sc->workload.tasks[t].type);
+        jw_number(w, "share", rr->arrived > 0 ? a / rr->arrived : 0.0);
+        jw_number(w, "local", a > 0 ? l / a : 0.0);
+        jw_number(w, "api", a > 0 ? p / a : 0.0);
+        jw_number(w, "escalated", l > 0 ? e / l : 0.0);
+        jw_number(w, "answered_local", a > 0 ? ans[ROUTER_LOCAL] / a : 0.0);
+        jw_number(w, "answered_api", a > 0 ? ans[ROUTER_API] / a : 0.0);
+        jw_number(w, "accuracy", acc);
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+}
+
+static void report_json_routing(struct jw *w, const struct scenario *sc,
+                                const struct run_result *res, size_t n,
+                                const struct report_routing *rr)
+{
+    const struct router_spec *rs = &sc->routing;
+    size_t b, k;
+
+    jw_object_begin(w, "routing");
+    jw_string(w, "policy", router_policy_names[rs->policy]);
+    jw_string(w, "local", rs->local >= 0 ? sc->backend_names[rs->local] : NULL);
+    jw_string(w, "api", rs->api >= 0 ? sc->backend_names[rs->api] : NULL);
+    jw_object_begin(w, "sent");
+    for (b = 0; b < sc->nbackends; b++) {
+        double v, hw;
+        REPORT_COUNT(res, n, (int)b, struct run_backend, routed, &v, &hw);
+        jw_number(w, sc->backend_names[b],
+                  rr->arrived > 0 ? v * (double)n / rr->arrived : 0.0);
+    }
+    jw_object_end(w);
+    jw_number(w, "to_local", rr->routed[ROUTER_LOCAL]);
+    jw_number(w, "to_api", rr->routed[ROUTER_API]);
+    jw_object_begin(w, "by");
+    for (k = 0; k < ROUTER_NREASONS; k++)
+        jw_number(w, router_reason_names[k], rr->reason[k]);
+    jw_object_end(w);
+    jw_number(w, "escalated", rr->escalated);
+    jw_object_begin(w, "validator");
+    jw_number(w, "rejected", rr->validator_rejected);
+    jw_number(w, "failed", rr->validator_failed);
+    jw_object_end(w);
+    jw_number(w, "answered_local", rr->answered[ROUTER_LOCAL]);
+    jw_number(w, "answered_api", rr->answered[ROUTER_API]);
+    report_json_tasks(w, sc, res, n, rr);
+    jw_object_end(w);
+}
+
 static void report_json_assumptions(struct jw *w, const struct scenario *sc)
 {
     char buf[400];
@@ -489,6 +765,7 @@ static void report_json_assumptions(struct jw *w, const struct scenario *sc)
 int report_write_json(FILE *f, const struct scenario *sc,
                       const struct run_result *res, size_t n)
 {
+    struct report_routing rr;
     struct jw w;
     size_t b;
 
@@ -511,9 +788,19 @@ int report_write_json(FILE *f, const struct scenario *sc,
     for (b = 0; b < sc->nbackends; b++)
         report_json_backend(&w, sc, res, n, (int)b);
     jw_object_end(&w);
+    report_routing(sc, res, n, &rr);
+    report_json_routing(&w, sc, res, n, &rr);
     jw_object_begin(&w, "overall");
     report_json_latency(&w, sc, res, n, -1);
+    jw_number(&w, "accuracy", rr.accuracy);
+    jw_number(&w, "accuracy_coverage", rr.accuracy_coverage);
+    jw_number(&w, "accuracy_all_local", rr.accuracy_all_local);
+    jw_number(&w, "accuracy_all_api", rr.accuracy_all_api);
+    jw_string(&w, "accuracy_api_prompting",
+              rr.few_shot ? "few-shot" : "zero-shot");
     jw_object_end(&w);
+    if (economics_write_json(&w, sc, res, n) != SLM_OK)
+        return -1;
     report_json_assumptions(&w, sc);
     jw_object_end(&w);
     return jw_finish(&w);

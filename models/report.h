@@ -36,6 +36,35 @@ void report_latency(const struct run_result *res, size_t n, int b,
 int report_figure(const struct run_result *res, size_t n, int b,
                   const char *key, double *mean, double *hw);
 
+/* Where traffic went and how right the answers were, pooled over the
+ * replications (sums of counts, then ratios).  Shares are of the requests
+ * that arrived after warm-up. */
+struct report_routing {
+    double arrived;                       /* all replications */
+    double reason[ROUTER_NREASONS];       /* share of first choices */
+    double routed[ROUTER_NSIDES];         /* share first sent to each side */
+    double escalated;                     /* share escalated to the API */
+    double validator_rejected;            /* per arrived request */
+    double validator_failed;              /* share failed by the validator */
+    double answered[ROUTER_NSIDES];       /* share answered by each side */
+    double accuracy;                      /* blended; NaN when unknown */
+    double accuracy_coverage;             /* share of answers with figures */
+    double accuracy_all_local;            /* the same tasks, all answered
+                                             locally / by the API */
+    double accuracy_all_api;
+    int few_shot;                         /* API accuracy column used */
+};
+
+/* Fills *out from res[0..n). */
+void report_routing(const struct scenario *sc, const struct run_result *res,
+                    size_t n, struct report_routing *out);
+
+/* Blended accuracy of task t over res[0..n) (NaN when unknown); *answered
+ * gets its share answered by side (2 entries). */
+double report_task_accuracy(const struct scenario *sc,
+                            const struct run_result *res, size_t n, size_t t,
+                            int few_shot, double *answered);
+
 /* The text report. */
 void report_print_text(FILE *f, const struct scenario *sc,
                        const struct run_result *res, size_t n);

@@ -1,5 +1,6 @@
 #include "models/run.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "sim/mem.h"
@@ -13,8 +14,10 @@ struct run {
     struct run_result *res;
     struct arrivals *arrivals;
     struct arrival next;  /* the arrival scheduled but not yet handled */
-    gsl_rng *r_mix, *r_route;
+    gsl_rng *r_mix, *r_route, *r_fallback, *r_validator, *r_delay;
     void *inst[SCENARIO_MAX_BACKENDS];
+    const struct backend_kind *kinds[SCENARIO_MAX_BACKENDS];
+    struct router_live live;
     struct backend_env env[SCENARIO_MAX_BACKENDS];
     int status;
 };
@@ -48,47 +51,154 @@ void run_result_fini(struct run_result *out)
             metric_fini(&out->backend[b].lat[m]);
 }
 
-/* Records a request that left backend b and returns it to the pool. */
-static void run_done(struct sim *s, void *ctx, struct request *r,
-                     enum backend_outcome outcome)
+/* A visit to backend r->backend ended: the backend's own figures. */
+static void run_record_visit(struct run *run, struct sim *s,
+                             const struct request *r,
+                             enum backend_outcome outcome)
 {
-    struct run *run = ctx;
+    struct run_backend *rb = &run->res->backend[r->backend];
+    double now = sim_now(s);
+
+    if (!(r->flags & REQUEST_MEASURED))
+        return;
+    if (outcome == BACKEND_FAILED) {
+        rb->failed++;
+        return;
+    }
+    if (outcome == BACKEND_REJECTED) {
+        rb->rejected++;
+        return;
+    }
+    rb->completed++;
+    rb->tokens_in += r->input_tokens;
+    rb->tokens_out += r->output_tokens;
+    metric_add(&rb->lat[RUN_WAIT], r->t_start - r->t_enqueue);
+    metric_add(&rb->lat[RUN_E2E], now - r->t_enqueue);
+    if (run->sc->backends[r->backend].kind->has_tokens) {
+        metric_add(&rb->lat[RUN_TTFT], r->t_first_token - r->t_enqueue);
+        if (r->output_tokens > 1)
+            metric_add(&rb->lat[RUN_TPOT], (now - r->t_first_token) /
+                                               (r->output_tokens - 1));
+    }
+}
+
+/* The request leaves the system: overall figures, and back to the pool. */
+static void run_leave(struct run *run, struct sim *s, struct request *r,
+                      enum backend_outcome outcome)
+{
     struct run_result *res = run->res;
-    struct run_backend *rb = &res->backend[r->backend];
-    int tokens = run->sc->backends[r->backend].kind->has_tokens;
+    struct run_task *t = &res->task[r->task];
     double now = sim_now(s);
 
     if (r->flags & REQUEST_MEASURED) {
         if (outcome == BACKEND_DONE) {
-            double tpot = r->output_tokens > 1
-                              ? (now - r->t_first_token) / (r->output_tokens - 1)
-                              : -1.0;
             res->completed++;
-            rb->completed++;
-            rb->tokens_in += r->input_tokens;
-            rb->tokens_out += r->output_tokens;
-            metric_add(&rb->lat[RUN_WAIT], r->t_start - r->t_enqueue);
-            metric_add(&rb->lat[RUN_E2E], now - r->t_enqueue);
-            metric_add(&res->overall[RUN_WAIT], r->t_start - r->t_arrival);
+            t->answered[run->sc->routing.side[r->backend]]++;
+            metric_add(&res->overall[RUN_WAIT], r->t_wait);
             metric_add(&res->overall[RUN_E2E], now - r->t_arrival);
-            if (tokens) {
-                metric_add(&rb->lat[RUN_TTFT], r->t_first_token - r->t_enqueue);
+            if (run->sc->backends[r->backend].kind->has_tokens) {
                 metric_add(&res->overall[RUN_TTFT],
                            r->t_first_token - r->t_arrival);
-                if (tpot >= 0.0) {
-                    metric_add(&rb->lat[RUN_TPOT], tpot);
-                    metric_add(&res->overall[RUN_TPOT], tpot);
-                }
+                if (r->output_tokens > 1)
+                    metric_add(&res->overall[RUN_TPOT],
+                               (now - r->t_first_token) /
+                                   (r->output_tokens - 1));
             }
-        } else if (outcome == BACKEND_FAILED) {
-            res->failed++;
-            rb->failed++;
         } else {
-            res->rejected++;
-            rb->rejected++;
+            t->failed++;
+            if (outcome == BACKEND_FAILED)
+                res->failed++;
+            else
+                res->rejected++;
         }
     }
     sim_request_free(s, r);
+}
+
+/* Sends r to backend b as a new visit. */
+static void run_submit(struct run *run, struct sim *s, struct request *r,
+                       int b)
+{
+    r->backend = b;
+    r->t_enqueue = sim_now(s);
+    run->sc->backends[b].kind->submit(s, run->inst[b], r);
+}
+
+/* The router's decision, counted, then the first backend. */
+static void run_route(struct run *run, struct sim *s, struct request *r)
+{
+    const struct router_spec *rs = &run->sc->routing;
+    enum router_reason why;
+    int b = router_choose(rs, &run->live, r, &why);
+
+    if (r->flags & REQUEST_MEASURED) {
+        run->res->routing.reason[why]++;
+        run->res->backend[b].routed++;
+        run->res->task[r->task].routed[rs->side[b]]++;
+    }
+    run_submit(run, s, r, b);
+}
+
+static void run_delayed(struct sim *s, void *ctx, void *arg)
+{
+    run_route(ctx, s, arg);
+}
+
+/* After a completed visit: 1 when the run sends r on (escalation to the
+ * API, or back to it after the validator), 0 when r is answered. */
+static int run_send_on(struct run *run, struct sim *s, struct request *r)
+{
+    const struct router_spec *rs = &run->sc->routing;
+    int measured = (r->flags & REQUEST_MEASURED) != 0;
+
+    if (rs->side[r->backend] == ROUTER_LOCAL && rs->api >= 0 &&
+        !(r->flags & REQUEST_ESCALATED)) {
+        double f = router_fallback_share(rs, r->task);
+        if (f > 0.0 && gsl_rng_uniform(run->r_fallback) < f) {
+            r->flags |= REQUEST_ESCALATED;
+            if (measured) {
+                run->res->routing.escalated++;
+                run->res->task[r->task].escalated++;
+            }
+            run_submit(run, s, r, rs->api);
+            return 1;
+        }
+        return 0;
+    }
+    if (rs->side[r->backend] != ROUTER_API || !(rs->format_error_rate > 0.0) ||
+        gsl_rng_uniform(run->r_validator) >= rs->format_error_rate)
+        return 0;
+    if (measured)
+        run->res->routing.validator_rejected++;
+    if (r->rework >= (uint32_t)rs->format_retries) {
+        if (measured)
+            run->res->routing.validator_failed++;
+        run_leave(run, s, r, BACKEND_FAILED);
+        return 1;
+    }
+    r->rework++;
+    run_submit(run, s, r, r->backend);
+    return 1;
+}
+
+/* A backend is done with r: record the visit, then route it (after the
+ * router station), send it on, or let it leave. */
+static void run_done(struct sim *s, void *ctx, struct request *r,
+                     enum backend_outcome outcome)
+{
+    struct run *run = ctx;
+
+    run_record_visit(run, s, r, outcome);
+    if (outcome == BACKEND_DONE)
+        r->t_wait += r->t_start - r->t_enqueue;
+    if (outcome == BACKEND_DONE &&
+        r->backend == run->sc->routing.delay_backend) {
+        run_route(run, s, r);
+        return;
+    }
+    if (outcome == BACKEND_DONE && run_send_on(run, s, r))
+        return;
+    run_leave(run, s, r, outcome);
 }
 
 static void run_arrival(struct sim *s, void *ctx, void *arg);
@@ -114,8 +224,8 @@ static void run_schedule_next(struct run *run)
 static void run_arrival(struct sim *s, void *ctx, void *arg)
 {
     struct run *run = ctx;
+    const struct router_spec *rs = &run->sc->routing;
     struct request *r = sim_request_new(s);
-    int b;
 
     (void)arg;
     if (!r)
@@ -125,15 +235,18 @@ static void run_arrival(struct sim *s, void *ctx, void *arg)
     if (r->flags & REQUEST_MEASURED) {
         struct run_task *t = &run->res->task[r->task];
         run->res->arrived++;
-        t->requests++;
+        t->arrived++;
         t->tokens_in += r->input_tokens;
         t->tokens_out += r->output_tokens;
     }
-    b = router_choose(&run->sc->routing, r, run->r_route);
-    r->backend = b;
-    r->t_enqueue = sim_now(s);
     run_schedule_next(run);
-    run->sc->backends[b].kind->submit(s, run->inst[b], r);
+    if (rs->delay_backend >= 0)
+        run_submit(run, s, r, rs->delay_backend);
+    else if (rs->has_delay)
+        sim_schedule_in(s, fmax(dist_sample(&rs->delay, run->r_delay), 0.0),
+                        run_delayed, run, r);
+    else
+        run_route(run, s, r);
 }
 
 static int run_setup(struct run *run, struct diag *d)
@@ -144,13 +257,23 @@ static int run_setup(struct run *run, struct diag *d)
 
     run->r_mix = sim_stream(run->s, "workload.tasks");
     run->r_route = sim_stream(run->s, "router");
-    if (!run->r_mix || !run->r_route)
+    run->r_fallback = sim_stream(run->s, "router.fallback");
+    run->r_validator = sim_stream(run->s, "router.validator");
+    run->r_delay = sim_stream(run->s, "router.delay");
+    if (!run->r_mix || !run->r_route || !run->r_fallback ||
+        !run->r_validator || !run->r_delay)
         return SLM_ENOMEM;
+    run->live.s = run->s;
+    run->live.kinds = run->kinds;
+    run->live.inst = run->inst;
+    run->live.rng = run->r_route;
+    run->res->ntasks = sc->workload.ntasks;
     for (b = 0; b < sc->nbackends; b++) {
         run->env[b].done = run_done;
         run->env[b].ctx = run;
         run->env[b].workload = &sc->workload;
         run->env[b].index = (int)b;
+        run->kinds[b] = sc->backends[b].kind;
         run->inst[b] = sc->backends[b].kind->create(
             run->s, sc->backends[b].cfg, sc->backends[b].name, &run->env[b]);
         if (!run->inst[b])
@@ -186,7 +309,6 @@ int run_replication(const struct scenario *sc, unsigned rep,
     run.res = out;
     out->replication = rep;
     out->window = sc->horizon - sc->warmup;
-    out->ntasks = sc->workload.ntasks;
     run.s = sim_new(&cfg);
     if (!run.s)
         return SLM_ENOMEM;

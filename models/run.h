@@ -9,8 +9,19 @@
  * Identity, exact for every run: arrived = completed + failed + rejected +
  * in_flight.
  *
+ * A request's path: arrival -> [router delay: a drawn delay, or a visit to
+ * the router station] -> router_choose -> backend -> done.  When a backend
+ * is done with it the run may send the same struct request on: a local
+ * answer escalated by confidence fallback goes to the API
+ * (REQUEST_ESCALATED), an API answer the validator rejects goes to the API
+ * again (r->rework counts those).  Every visit is recorded for its backend
+ * (completed, failed, rejected, latencies at the backend); the request
+ * counts once overall, when it leaves the system, where the latencies are
+ * taken from its arrival.
+ *
  * Latencies per request, from its timestamps:
- *   wait = t_start - t_enqueue            (queueing before service)
+ *   wait = t_start - t_enqueue at a backend; overall, the sum over the
+ *          backends visited (r->t_wait)
  *   e2e  = done - t_enqueue at a backend, done - t_arrival overall
  *   ttft = t_first_token - t_enqueue / t_arrival   (token backends only)
  *   tpot = (done - t_first_token) / (output_tokens - 1), when > 1 token
@@ -28,16 +39,29 @@ enum run_metric { RUN_WAIT, RUN_E2E, RUN_TTFT, RUN_TPOT, RUN_NMETRICS };
 extern const char *const run_metric_names[RUN_NMETRICS];
 
 struct run_backend {
+    uint64_t routed;                   /* first sent here by the router */
     uint64_t completed, failed, rejected;
     double tokens_in, tokens_out;      /* of completed requests */
     struct metric lat[RUN_NMETRICS];   /* owned histograms */
     struct backend_figures fig;        /* from the backend's collect() */
 };
 
-/* What arrived of one task type in the window. */
+/* Per task type, requests that arrived in the window. */
 struct run_task {
-    uint64_t requests;
-    double tokens_in, tokens_out; /* sums over its requests */
+    uint64_t arrived;
+    uint64_t routed[ROUTER_NSIDES];   /* the router's first choice */
+    uint64_t escalated;               /* local answers sent on to the API */
+    uint64_t answered[ROUTER_NSIDES]; /* completed: whose answer the user got */
+    uint64_t failed;                  /* failed or rejected */
+    double tokens_in, tokens_out;     /* sums over the arrived requests */
+};
+
+/* What the router and the run's escalations did, requests in the window. */
+struct run_routing {
+    uint64_t reason[ROUTER_NREASONS]; /* first choices, by reason */
+    uint64_t escalated;               /* confidence fallback to the API */
+    uint64_t validator_rejected;      /* API answers sent back */
+    uint64_t validator_failed;        /* rejected once too often */
 };
 
 struct run_result {
@@ -50,6 +74,7 @@ struct run_result {
     size_t nbackends;
     struct run_backend backend[SCENARIO_MAX_BACKENDS];
     struct metric overall[RUN_NMETRICS];
+    struct run_routing routing;
     size_t ntasks;
     struct run_task task[WORKLOAD_MAX_TASKS]; /* by workload task index */
     int arrivals_ended;  /* a trace ran out before the horizon */

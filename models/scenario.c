@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/cost.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
 
 static const char *const scenario_keys[] = {
     "name",     "description", "seed",    "horizon", "warmup", "replications",
-    "workload", "backends",    "routing", "slo",     "outputs",
+    "workload", "backends",    "routing", "slo",     "outputs", "costs",
 };
 #define SCENARIO_NKEYS (sizeof scenario_keys / sizeof scenario_keys[0])
 
@@ -239,6 +240,24 @@ static char *scenario_base_dir(const char *path)
     return mem_strndup(path, (size_t)(slash - path));
 }
 
+static int scenario_parse_routing(const struct cfg_node *node,
+                                  struct scenario *sc, struct diag *d)
+{
+    const struct backend_kind *kinds[SCENARIO_MAX_BACKENDS];
+    struct router_context c;
+    size_t i;
+
+    for (i = 0; i < sc->nbackends; i++)
+        kinds[i] = sc->backends[i].kind;
+    c.names = sc->backend_names;
+    c.kinds = kinds;
+    c.nb = sc->nbackends;
+    c.workload = &sc->workload;
+    c.slo_ttft_p99 = sc->slo.ttft_p99;
+    c.slo_e2e_p99 = sc->slo.e2e_p99;
+    return router_parse(node, &c, &sc->routing, d);
+}
+
 /* Every section is checked even after an error in another, so one run of
  * `slmsim validate` lists all problems (up to the diag limit). */
 static int scenario_parse(const struct cfg_node *root,
@@ -262,11 +281,12 @@ static int scenario_parse(const struct cfg_node *root,
         mem_free(base);
     }
     bad |= scenario_parse_backends(root, sc, d) != 0;
-    if (sc->nbackends > 0 && !bad)
-        bad |= router_parse(cfg_get(root, "routing"), sc->backend_names,
-                            sc->nbackends, &sc->routing, d) != 0;
     bad |= scenario_parse_slo(cfg_get(root, "slo"), sc, d) != 0;
+    if (sc->nbackends > 0 && !bad)
+        bad |= scenario_parse_routing(cfg_get(root, "routing"), sc, d) != 0;
     bad |= scenario_parse_outputs(cfg_get(root, "outputs"), ov, sc, d) != 0;
+    if (cfg_get(root, "costs"))
+        bad |= cost_parse(cfg_get(root, "costs"), "costs", &sc->costs, d) != 0;
     return bad ? -1 : 0;
 }
 
@@ -332,6 +352,7 @@ void scenario_free(struct scenario *sc)
         mem_free(sc->backends[i].name);
     }
     workload_spec_fini(&sc->workload);
+    cost_spec_free(sc->costs);
     router_spec_fini(&sc->routing);
     for (i = 0; i < sc->nplots; i++)
         mem_free(sc->plots[i]);

@@ -28,6 +28,8 @@
 #define SCENARIO_DEFAULT_REPLICATIONS 5
 #define SCENARIO_DEFAULT_SEED 1
 
+struct cost_spec;
+
 struct scenario_backend {
     char *name;                     /* owned */
     const struct backend_kind *kind; /* static */
@@ -60,6 +62,7 @@ struct scenario {
      * assumptions, e.g. "replications: 5 (default)". */
     size_t nnotes;
     char *notes[SCENARIO_MAX_NOTES]; /* owned */
+    struct cost_spec *costs; /* owned; NULL when the file has no costs */
 };
 
 /* Overrides applied on top of the file, in order. */

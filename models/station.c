@@ -171,6 +171,23 @@ static void station_collect(void *self, struct sim *s,
     backend_figures_add(out, "queue.max", (double)st->queue_max);
 }
 
+/* FCFS with c servers: a newcomer waits for the queue ahead of it and
+ * then for one server, about (queued + 1) E[S] / c once all are busy.
+ * Exact in expectation for exponential service (memoryless residuals);
+ * an estimate otherwise, which is all an overflow router has. */
+static double station_predicted_wait(void *self, struct sim *s,
+                                     const struct request *r)
+{
+    struct station *st = self;
+
+    (void)s;
+    (void)r;
+    if (st->busy < st->cfg->servers)
+        return 0.0;
+    return ((double)st->queued + 1.0) * dist_mean(&st->cfg->service) /
+           (double)st->cfg->servers;
+}
+
 const struct backend_kind station_kind = {
     .name = "station",
     .has_tokens = 0,
@@ -181,4 +198,6 @@ const struct backend_kind station_kind = {
     .destroy = station_destroy,
     .submit = station_submit,
     .collect = station_collect,
+    .predicted_wait = station_predicted_wait,
+    .available = NULL,
 };

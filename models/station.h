@@ -13,6 +13,10 @@
  * Figures after a run, over the measurement window: utilization (busy
  * server-time / (c x window)), busy.mean (mean busy servers), queue.mean
  * (time-average number waiting), queue.max.
+ *
+ * It predicts a newcomer's wait for the overflow router (about
+ * (queued + 1) x mean service / servers once every server is busy) and is
+ * always available.
  */
 #ifndef SLM_STATION_H
 #define SLM_STATION_H

@@ -9,26 +9,28 @@
 
 #define WORKLOAD_SHARE_TOL 1e-6
 
-/* accuracy: {local: 0.94, api: 0.88}, either or both. */
+/* accuracy: {local: 0.94, api: 0.88}, either part optional. */
 static int workload_parse_accuracy(const struct cfg_node *node,
-                                   const char *where, struct task_spec *t,
+                                   const char *task_where, struct task_spec *t,
                                    struct diag *d)
 {
     static const char *const keys[] = {"local", "api"};
-    const struct cfg_node *acc = cfg_get(node, "accuracy");
-    char w[96];
+    char where[80];
     int bad = 0;
 
-    t->accuracy_local = t->accuracy_api = (double)NAN;
-    if (!acc)
+    t->accuracy_local = NAN;
+    t->accuracy_api = NAN;
+    if (!node)
         return 0;
-    snprintf(w, sizeof w, "%s.accuracy", where);
-    if (cfg_expect(acc, CFG_MAP, w, d) || cfg_check_keys(acc, w, keys, 2, d))
-        return -1;
-    bad |= cfg_get_number(acc, "local", w, CFG_UNIT, &t->accuracy_local,
+    snprintf(where, sizeof where, "%s.accuracy", task_where);
+    if (cfg_expect(node, CFG_MAP, where, d) != 0)
+        return 1;
+    bad |= cfg_check_keys(node, where, keys, 2, d) != 0;
+    bad |= cfg_get_number(node, "local", where, CFG_UNIT, &t->accuracy_local,
                           d) < 0;
-    bad |= cfg_get_number(acc, "api", w, CFG_UNIT, &t->accuracy_api, d) < 0;
-    return bad ? -1 : 0;
+    bad |= cfg_get_number(node, "api", where, CFG_UNIT, &t->accuracy_api,
+                          d) < 0;
+    return bad;
 }
 
 /* A token count: a distribution, or from the trace (the word `trace`, or
@@ -81,7 +83,7 @@ static int workload_parse_task(const struct cfg_node *node, size_t i,
     bad |= workload_parse_tokens(node, "output_tokens", trace,
                                  &t->output_tokens, &t->output_from_trace,
                                  d) != 0;
-    bad |= workload_parse_accuracy(node, where, t, d) != 0;
+    bad |= workload_parse_accuracy(cfg_get(node, "accuracy"), where, t, d);
     if (type && !(t->type = mem_strdup(type)))
         return -1;
     return bad ? -1 : 0;
@@ -123,9 +125,10 @@ static int workload_default_task(struct workload_spec *w, int trace)
     w->ntasks = 1;
     w->tasks[0].share = 1.0;
     w->tasks[0].input_from_trace = w->tasks[0].output_from_trace = trace;
-    w->tasks[0].accuracy_local = w->tasks[0].accuracy_api = (double)NAN;
     dist_init_fixed(&w->tasks[0].input_tokens, 0.0);
     dist_init_fixed(&w->tasks[0].output_tokens, 0.0);
+    w->tasks[0].accuracy_local = NAN;
+    w->tasks[0].accuracy_api = NAN;
     w->tasks[0].type = mem_strdup("default");
     return w->tasks[0].type ? 0 : -1;
 }

@@ -8,7 +8,7 @@
  *          input_tokens: 300, output_tokens: 200}
  *       - {type: summarization, share: 0.2,
  *          input_tokens: {dist: lognormal, median: 800, p99: 4000},
- *          output_tokens: 500}
+ *          output_tokens: 500, accuracy: {local: 0.75, api: 0.92}}
  *
  * tasks may be left out: one task "default" with 0 tokens (enough for
  * generic stations), or with a trace, with the trace's tokens.  Shares
@@ -18,10 +18,9 @@
  * from the trace when left out or written `trace` (a distribution given
  * there wins over the trace), and the task comes from the trace's task
  * mapping when it has one.
- *
- * A task may carry `accuracy: {local: 0.94, api: 0.88}`, the fraction of
- * its requests each side answers acceptably; it overrides the built-in
- * table for that task.
+ * accuracy (optional) overrides the built-in table of models/accuracy.h for
+ * that task: the share of answers that are right, in [0, 1], from the local
+ * model and from the API.
  */
 #ifndef SLM_WORKLOAD_H
 #define SLM_WORKLOAD_H

@@ -104,6 +104,28 @@ for s in scenarios/*.yaml; do
     fi
 done
 
+# The cost commands on every scenario with costs: text, CSV and JSON.
+for s in scenarios/*.yaml; do
+    grep -q '^costs:' "$s" || continue
+    name=$(basename "$s" .yaml)
+    for c in tco crossover sensitivity; do
+        # shellcheck disable=SC2086
+        if "$BIN" $c -q $short --csv "$OUT/$name-$c.csv" \
+            --json "$OUT/$name-$c.json" "$s" >/dev/null &&
+            [ -s "$OUT/$name-$c.csv" ] && [ -s "$OUT/$name-$c.json" ]; then
+            ok "$c $name"
+        else
+            bad "$c $name"
+        fi
+    done
+done
+expect_exit 0 "tco --help exits 0" "$BIN" tco --help
+expect_exit 0 "crossover --help exits 0" "$BIN" crossover --help
+expect_exit 0 "sensitivity --help exits 0" "$BIN" sensitivity --help
+expect_exit 2 "tco without costs exits 2" "$BIN" tco --nominal scenarios/mm1.yaml
+expect_exit 2 "bad sensitivity metric exits 2" "$BIN" sensitivity \
+    --metric nonsense scenarios/seed-short-1m.yaml
+
 printf '[==========] cli: %d tests ran\n' "$n"
 if [ $fails -ne 0 ]; then
     printf '[  FAILED  ] cli: %d tests\n' "$fails"

@@ -39,6 +39,8 @@ struct request {
     uint32_t output_tokens;
     uint32_t attempts;    /* tries so far at the current backend */
     uint32_t flags;       /* REQUEST_* below */
+    uint32_t rework;      /* times the run sent it back (validator) */
+    double t_wait;        /* queueing summed over the backends visited, s */
     struct request *next; /* intrusive link: one queue at a time */
     /* model scratch */
     double x[4];

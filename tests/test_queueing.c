@@ -8,7 +8,7 @@
  *   M/G/1:  Wq = lambda E[S^2] / (2 (1 - rho))   (Pollaczek-Khinchine)
  *   Little: Lq = lambda Wq, on the same run
  */
-#include "tests/check.h"
+#include "tests/run_driver.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,26 +23,6 @@
 #define Q_REPS 10
 #define Q_LEVEL 0.99
 
-/* Loads a scenario from text through a temporary file, as users do. */
-static struct scenario *q_load(const char *yaml)
-{
-    char path[] = "/tmp/slmsim-test-XXXXXX";
-    struct scenario *sc = NULL;
-    struct diag d;
-    int fd = mkstemp(path);
-    FILE *f;
-
-    assert_true(fd >= 0);
-    f = fdopen(fd, "w");
-    assert_non_null(f);
-    fputs(yaml, f);
-    fclose(f);
-    diag_init(&d, stderr);
-    assert_int_equal(scenario_load(path, NULL, &d, &sc), 0);
-    unlink(path);
-    return sc;
-}
-
 struct q_runs {
     struct scenario *sc;
     struct run_result res[Q_REPS];
@@ -53,7 +33,7 @@ static void q_run(struct q_runs *q, const char *yaml)
     struct diag d;
     unsigned r;
 
-    q->sc = q_load(yaml);
+    q->sc = drv_load(yaml);
     assert_int_equal(q->sc->replications, Q_REPS);
     diag_init(&d, stderr);
     for (r = 0; r < Q_REPS; r++) {

@@ -1,0 +1,215 @@
+/* slmsim crossover: the monthly volumes where local (or hybrid) and API
+ * cost the same, with and without the one-time costs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "sim/units.h"
+
+static const char cmd_crossover_help[] =
+    "usage: slmsim crossover [OPTIONS] SCENARIO.yaml\n"
+    "\n"
+    "Finds every monthly volume where the local GPUs (and, when a local\n"
+    "share is known, the hybrid) cost the same as the API, in a steady\n"
+    "month: capex as its amortisation charge, power, facility, ops, and\n"
+    "API tokens at the declared mean sizes.  The GPU count follows the\n"
+    "volume (queries_per_month_per_gpu), so local cost is a step function\n"
+    "and there may be several crossings.  Printed without and with the\n"
+    "one-time costs (spread over amortization_months), at the middle of\n"
+    "every range and as the range of the first crossing over them.\n"
+    "\n"
+    "options:\n" CLI_SCENARIO_OPTS_HELP
+    "  --max-volume N         search up to N queries/month (default 1e10)\n"
+    "  --csv FILE             write the crossings as CSV ('-': stdout)\n"
+    "  --json FILE            write them as JSON ('-': stdout)\n"
+    "\n"
+    "exit status: 0 success, 1 the run failed, 2 bad input\n";
+
+struct cross_case {
+    enum cost_option option;
+    int with_one_time;
+    struct cost_crossover x; /* at the middle values */
+    double lo, hi;           /* first crossing over the ranges */
+};
+
+struct cross_ctx {
+    const struct cost_inputs *in;
+    const struct cross_case *cc;
+    double max_volume;
+};
+
+static double cross_first(const struct cost_spec *spec, const double *v,
+                          void *ctx)
+{
+    const struct cross_ctx *c = ctx;
+    struct cost_crossover x;
+
+    cost_crossover_find(spec, v, c->in, c->cc->option, c->cc->with_one_time,
+                        c->max_volume, &x);
+    return x.n ? x.c[0].volume : (double)NAN;
+}
+
+static void cross_print(const struct cli_cost *c, const struct cross_case *k,
+                        size_t n)
+{
+    printf("slmsim crossover: %s (%s)\n", c->sc->name, c->sc->path);
+    printf("nominal: %.6g input + %.6g output tokens per API query%s; "
+           "capacity %s\n", c->nominal.input_tokens, c->nominal.output_tokens,
+           c->spec->params[COST_P_INPUT_TOKENS].given
+               ? " (costs.query: see ranges)" : "",
+           c->v[COST_P_QUERIES_PER_GPU] > 0 ? "queries_per_month_per_gpu"
+                                            : "unknown (one GPU)");
+    for (size_t i = 0; i < n; i++) {
+        printf("\n%s vs api, %s:\n", cost_option_names[k[i].option],
+               k[i].with_one_time ? "with one-time costs spread over the "
+                                    "amortisation"
+                                  : "without one-time costs");
+        if (!k[i].x.n)
+            printf("  no crossing up to the search limit\n");
+        for (size_t j = 0; j < k[i].x.n; j++)
+            printf("  %14.0f queries/month  %d GPU%s, %s cheaper above\n",
+                   k[i].x.c[j].volume, k[i].x.c[j].gpus,
+                   k[i].x.c[j].gpus == 1 ? "" : "s",
+                   cost_option_names[k[i].x.c[j].cheaper_above]);
+        if (k[i].x.truncated)
+            printf("  (search stopped: more crossings may follow)\n");
+        if (!isnan(k[i].lo))
+            printf("  first crossing over the ranges: %.0f .. %.0f "
+                   "queries/month\n", k[i].lo, k[i].hi);
+    }
+}
+
+static void cross_csv(FILE *f, const struct cross_case *k, size_t n)
+{
+    fprintf(f, "option,one_time,index,volume,gpus,cheaper_above,"
+               "first_low,first_high\n");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < k[i].x.n; j++)
+            fprintf(f, "%s,%s,%zu,%.10g,%d,%s,%.10g,%.10g\n",
+                    cost_option_names[k[i].option],
+                    k[i].with_one_time ? "yes" : "no", j, k[i].x.c[j].volume,
+                    k[i].x.c[j].gpus,
+                    cost_option_names[k[i].x.c[j].cheaper_above], k[i].lo,
+                    k[i].hi);
+}
+
+static int cross_json(FILE *f, const struct cli_cost *c,
+                      const struct cross_case *k, size_t n)
+{
+    struct jw w;
+
+    jw_init(&w, f);
+    jw_object_begin(&w, NULL);
+    jw_object_begin(&w, "scenario");
+    jw_string(&w, "name", c->sc->name);
+    jw_object_end(&w);
+    jw_array_begin(&w, "crossover");
+    for (size_t i = 0; i < n; i++) {
+        jw_object_begin(&w, NULL);
+        jw_string(&w, "option", cost_option_names[k[i].option]);
+        jw_bool(&w, "one_time", k[i].with_one_time);
+        jw_array_begin(&w, "crossings");
+        for (size_t j = 0; j < k[i].x.n; j++) {
+            jw_object_begin(&w, NULL);
+            jw_number(&w, "queries_per_month", k[i].x.c[j].volume);
+            jw_int(&w, "gpus", k[i].x.c[j].gpus);
+            jw_string(&w, "cheaper_above",
+                      cost_option_names[k[i].x.c[j].cheaper_above]);
+            jw_object_end(&w);
+        }
+        jw_array_end(&w);
+        jw_bool(&w, "truncated", k[i].x.truncated);
+        jw_object_begin(&w, "first");
+        jw_number(&w, "low", k[i].lo);
+        jw_number(&w, "high", k[i].hi);
+        jw_object_end(&w);
+        jw_object_end(&w);
+    }
+    jw_array_end(&w);
+    jw_object_end(&w);
+    return jw_finish(&w);
+}
+
+static int cross_outputs(const struct cli_cost_opts *o,
+                         const struct cli_cost *c, const struct cross_case *k,
+                         size_t n)
+{
+    struct out_file of;
+    FILE *f;
+    int st;
+
+    if (!o->so.quiet && !(o->csv && !strcmp(o->csv, "-")) &&
+        !(o->json && !strcmp(o->json, "-")))
+        cross_print(c, k, n);
+    if (o->csv) {
+        if ((st = cli_cost_open(&of, o->csv, &f)))
+            return st;
+        cross_csv(f, k, n);
+        if ((st = cli_cost_commit(&of, o->csv, f)))
+            return st;
+    }
+    if (o->json) {
+        if ((st = cli_cost_open(&of, o->json, &f)))
+            return st;
+        if (cross_json(f, c, k, n) && f != stdout) {
+            out_file_abort(&of);
+            return cli_status_exit(SLM_ESYS, "cannot write", o->json);
+        }
+        if ((st = cli_cost_commit(&of, o->json, f)))
+            return st;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int cross_max_volume(const struct cli_cost_opts *o, double *out)
+{
+    *out = 1e10;
+    if (!o->extra_value)
+        return 0;
+    if (units_parse_number(o->extra_value, out) != 0 || !(*out > 0)) {
+        fprintf(stderr, "slmsim crossover: error: '--max-volume' must be a "
+                        "number > 0, got '%s'\n", o->extra_value);
+        return CLI_EXIT_INPUT;
+    }
+    return 0;
+}
+
+int cmd_crossover(int argc, char **argv)
+{
+    struct cli_cost_opts o = {0};
+    struct cross_case k[4];
+    struct cli_cost c;
+    double max_volume;
+    size_t n = 0;
+    int st;
+
+    st = cli_cost_args("crossover", cmd_crossover_help, "--max-volume", argc,
+                       argv, &o);
+    if (st)
+        return st == -2 ? CLI_EXIT_OK : st;
+    if ((st = cross_max_volume(&o, &max_volume)))
+        return st;
+    if ((st = cli_cost_load("crossover", &o, &c))) {
+        cli_cost_fini(&c);
+        return st;
+    }
+    for (int opt = COST_LOCAL; opt < COST_NOPTIONS; opt++) {
+        if (opt == COST_API ||
+            (opt == COST_HYBRID && !isfinite(c.nominal.local_share) &&
+             !c.spec->params[COST_P_LOCAL_SHARE].given))
+            continue;
+        for (int one = 0; one < 2 && !st; one++, n++) {
+            struct cross_ctx ctx = {&c.nominal, &k[n], max_volume};
+            k[n].option = (enum cost_option)opt;
+            k[n].with_one_time = one;
+            cost_crossover_find(c.spec, c.v, &c.nominal, k[n].option, one,
+                                max_volume, &k[n].x);
+            st = cost_bounds(c.spec, cross_first, &ctx, &k[n].lo, &k[n].hi);
+        }
+    }
+    st = st ? cli_status_exit(st, NULL, NULL) : cross_outputs(&o, &c, k, n);
+    cli_cost_fini(&c);
+    return st;
+}

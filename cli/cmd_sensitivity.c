@@ -1,0 +1,200 @@
+/* slmsim sensitivity: which uncertain cost input moves the 3-year TCO
+ * most (a tornado table). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "sim/mem.h"
+
+static const char cmd_sensitivity_help[] =
+    "usage: slmsim sensitivity [OPTIONS] SCENARIO.yaml\n"
+    "\n"
+    "Ranks the cost inputs given as ranges ([low, high]) by how far the\n"
+    "3-year TCO moves when each goes from its low to its high end with\n"
+    "every other input at the middle of its range (a tornado table).\n"
+    "Nominal figures: the declared volume and mean token counts.\n"
+    "\n"
+    "options:\n" CLI_SCENARIO_OPTS_HELP
+    "  --metric M             local | api | hybrid | savings (API TCO minus\n"
+    "                         the deployment's); default hybrid when a local\n"
+    "                         share is known, local otherwise\n"
+    "  --csv FILE             write the table as CSV ('-': stdout)\n"
+    "  --json FILE            write it as JSON ('-': stdout)\n"
+    "\n"
+    "exit status: 0 success, 1 the run failed, 2 bad input\n";
+
+enum sens_metric { SENS_LOCAL, SENS_API, SENS_HYBRID, SENS_SAVINGS };
+static const char *const sens_metric_names[] = {"local", "api", "hybrid",
+                                                "savings"};
+
+struct sens_ctx {
+    const struct cost_inputs *in;
+    enum sens_metric metric;
+};
+
+static double sens_tco(const struct cost_spec *spec, const double *v,
+                       void *ctx)
+{
+    const struct sens_ctx *c = ctx;
+    struct cost_tco t;
+    double x;
+
+    if (cost_tco_compute(spec, v, c->in, &t))
+        return (double)NAN;
+    switch (c->metric) {
+    case SENS_SAVINGS:
+        x = t.tco[COST_API] - t.tco[t.has_hybrid ? COST_HYBRID : COST_LOCAL];
+        break;
+    default:
+        x = t.tco[c->metric];
+    }
+    cost_tco_fini(&t);
+    return x;
+}
+
+static void sens_print(const struct cli_cost *c, const struct sens_ctx *ctx,
+                       double base, const struct cost_sensitivity *s,
+                       size_t n)
+{
+    printf("slmsim sensitivity: %s (%s)\n", c->sc->name, c->sc->path);
+    printf("%d-month TCO, %s; every other input at the middle of its range: "
+           "%.2f\n\n", c->spec->months, sens_metric_names[ctx->metric], base);
+    printf("%4s  %-28s %12s %12s %15s %15s %15s\n", "rank", "input", "low",
+           "high", "TCO at low", "TCO at high", "swing");
+    for (size_t i = 0; i < n; i++) {
+        const struct cost_param_def *pd = &c->spec->params[s[i].param];
+        printf("%4zu  %-28s %12g %12g %15.2f %15.2f %15.2f\n", i + 1,
+               pd->name, pd->lo, pd->hi, s[i].at_lo, s[i].at_hi, s[i].swing);
+    }
+    if (!n)
+        printf("no input is given as a range: nothing to rank\n");
+}
+
+static void sens_csv(FILE *f, const struct cli_cost *c,
+                     const struct cost_sensitivity *s, size_t n)
+{
+    fprintf(f, "rank,input,low,high,tco_at_low,tco_at_high,swing\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct cost_param_def *pd = &c->spec->params[s[i].param];
+        fprintf(f, "%zu,%s,%.10g,%.10g,%.10g,%.10g,%.10g\n", i + 1, pd->name,
+                pd->lo, pd->hi, s[i].at_lo, s[i].at_hi, s[i].swing);
+    }
+}
+
+static int sens_json(FILE *f, const struct cli_cost *c,
+                     const struct sens_ctx *ctx, double base,
+                     const struct cost_sensitivity *s, size_t n)
+{
+    struct jw w;
+
+    jw_init(&w, f);
+    jw_object_begin(&w, NULL);
+    jw_object_begin(&w, "scenario");
+    jw_string(&w, "name", c->sc->name);
+    jw_object_end(&w);
+    jw_object_begin(&w, "sensitivity");
+    jw_string(&w, "metric", sens_metric_names[ctx->metric]);
+    jw_int(&w, "months", c->spec->months);
+    jw_number(&w, "base", base);
+    jw_array_begin(&w, "inputs");
+    for (size_t i = 0; i < n; i++) {
+        const struct cost_param_def *pd = &c->spec->params[s[i].param];
+        jw_object_begin(&w, NULL);
+        jw_string(&w, "input", pd->name);
+        jw_number(&w, "low", pd->lo);
+        jw_number(&w, "high", pd->hi);
+        jw_number(&w, "tco_at_low", s[i].at_lo);
+        jw_number(&w, "tco_at_high", s[i].at_hi);
+        jw_number(&w, "swing", s[i].swing);
+        jw_object_end(&w);
+    }
+    jw_array_end(&w);
+    jw_object_end(&w);
+    jw_object_end(&w);
+    return jw_finish(&w);
+}
+
+static int sens_outputs(const struct cli_cost_opts *o,
+                        const struct cli_cost *c, const struct sens_ctx *ctx,
+                        double base, const struct cost_sensitivity *s,
+                        size_t n)
+{
+    struct out_file of;
+    FILE *f;
+    int st;
+
+    if (!o->so.quiet && !(o->csv && !strcmp(o->csv, "-")) &&
+        !(o->json && !strcmp(o->json, "-")))
+        sens_print(c, ctx, base, s, n);
+    if (o->csv) {
+        if ((st = cli_cost_open(&of, o->csv, &f)))
+            return st;
+        sens_csv(f, c, s, n);
+        if ((st = cli_cost_commit(&of, o->csv, f)))
+            return st;
+    }
+    if (o->json) {
+        if ((st = cli_cost_open(&of, o->json, &f)))
+            return st;
+        if (sens_json(f, c, ctx, base, s, n) && f != stdout) {
+            out_file_abort(&of);
+            return cli_status_exit(SLM_ESYS, "cannot write", o->json);
+        }
+        if ((st = cli_cost_commit(&of, o->json, f)))
+            return st;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int sens_metric_arg(const struct cli_cost_opts *o,
+                           const struct cli_cost *c, enum sens_metric *m)
+{
+    int hybrid = isfinite(c->nominal.local_share) ||
+                 c->spec->params[COST_P_LOCAL_SHARE].given;
+
+    *m = hybrid ? SENS_HYBRID : SENS_LOCAL;
+    if (!o->extra_value)
+        return 0;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(o->extra_value, sens_metric_names[i])) {
+            *m = (enum sens_metric)i;
+            if (*m == SENS_HYBRID && !hybrid)
+                break;
+            return 0;
+        }
+    fprintf(stderr, "slmsim sensitivity: error: bad metric '%s' (allowed: "
+                    "local, api, %ssavings)\n", o->extra_value,
+            hybrid ? "hybrid, " : "");
+    return CLI_EXIT_INPUT;
+}
+
+int cmd_sensitivity(int argc, char **argv)
+{
+    struct cli_cost_opts o = {0};
+    struct cost_sensitivity *s = NULL;
+    struct sens_ctx ctx;
+    struct cli_cost c;
+    double base = 0;
+    size_t n = 0;
+    int st;
+
+    st = cli_cost_args("sensitivity", cmd_sensitivity_help, "--metric", argc,
+                       argv, &o);
+    if (st)
+        return st == -2 ? CLI_EXIT_OK : st;
+    st = cli_cost_load("sensitivity", &o, &c);
+    if (!st)
+        st = sens_metric_arg(&o, &c, &ctx.metric);
+    if (!st) {
+        ctx.in = &c.nominal;
+        s = mem_calloc(c.spec->nparams, sizeof *s);
+        st = s ? cost_sensitivity_rank(c.spec, sens_tco, &ctx, &base, s, &n)
+               : SLM_ENOMEM;
+        st = st ? cli_status_exit(st, NULL, NULL)
+                : sens_outputs(&o, &c, &ctx, base, s, n);
+    }
+    mem_free(s);
+    cli_cost_fini(&c);
+    return st;
+}

@@ -1,0 +1,575 @@
+/* slmsim tco: the month-by-month cost table of local, API and hybrid,
+ * and what the three cost commands share (scenario to cost inputs). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "models/economics.h"
+#include "models/run.h"
+#include "sim/arrivals.h"
+#include "sim/dist.h"
+#include "sim/mem.h"
+#include "sim/out.h"
+#include "sim/units.h"
+
+static const char cmd_tco_help[] =
+    "usage: slmsim tco [OPTIONS] SCENARIO.yaml\n"
+    "\n"
+    "Prints the month-by-month cost of running the scenario's workload on\n"
+    "local GPUs, on the API, and (when a local share is known) hybrid:\n"
+    "volume, GPUs in service, capex (amortisation charge), opex (power,\n"
+    "facility, ops), one-time costs, API spend, cumulative cost, savings;\n"
+    "then 3-year TCO, cost per 1K queries, the cash break-even month and the\n"
+    "crossover volumes.  The table uses the declared volume and mean token\n"
+    "counts (nominal, the spreadsheet's arithmetic) at the middle of every\n"
+    "range; the summary adds each figure's low and high bound over the\n"
+    "ranges and the simulated figure (billed tokens and utilisation from\n"
+    "the scenario's replications).\n"
+    "\n"
+    "options:\n" CLI_SCENARIO_OPTS_HELP
+    "  --csv FILE             write the table as CSV ('-': stdout)\n"
+    "  --json FILE            write the cost.* figures as JSON ('-': stdout)\n"
+    "  --nominal              skip the simulation (no simulated column)\n"
+    "\n"
+    "exit status: 0 success, 1 the run failed, 2 bad input\n";
+
+/* ---- shared: arguments ---- */
+
+int cli_cost_args(const char *cmd, const char *help, const char *extra,
+                  int argc, char **argv, struct cli_cost_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int t;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(help, stdout);
+            return -2;
+        }
+        if (!strcmp(a, "--csv") || !strcmp(a, "--json") ||
+            (extra && !strcmp(a, extra))) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "slmsim %s: error: '%s' needs a value\n", cmd,
+                        a);
+                return CLI_EXIT_INPUT;
+            }
+            if (!strcmp(a, "--csv"))
+                o->csv = argv[++i];
+            else if (!strcmp(a, "--json"))
+                o->json = argv[++i];
+            else {
+                o->extra = a;
+                o->extra_value = argv[++i];
+            }
+            continue;
+        }
+        if (!strcmp(a, "--nominal")) {
+            o->simulate = 0;
+            continue;
+        }
+        t = cli_take_scenario_opt(&o->so, argc, argv, &i);
+        if (t < 0)
+            return CLI_EXIT_INPUT;
+        if (t > 0)
+            continue;
+        if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "slmsim %s: error: unknown option '%s' (see "
+                            "slmsim %s --help)\n", cmd, a, cmd);
+            return CLI_EXIT_INPUT;
+        }
+        if (o->so.path) {
+            fprintf(stderr, "slmsim %s: error: one scenario at a time, got "
+                            "'%s' and '%s'\n", cmd, o->so.path, a);
+            return CLI_EXIT_INPUT;
+        }
+        o->so.path = a;
+    }
+    if (!o->so.path) {
+        fprintf(stderr, "slmsim %s: error: no scenario file (see slmsim %s "
+                        "--help)\n", cmd, cmd);
+        return CLI_EXIT_INPUT;
+    }
+    return 0;
+}
+
+/* ---- shared: scenario to cost inputs ---- */
+
+/* Runs the replications and overlays what they measured on the nominal
+ * inputs. */
+static int cli_cost_simulate(struct cli_cost *c)
+{
+    const struct scenario *sc = c->sc;
+    struct run_result *res = mem_calloc(sc->replications, sizeof *res);
+    struct cost_sim s;
+    struct diag d;
+    unsigned r, n = 0;
+    int st = SLM_OK;
+
+    if (!res)
+        return cli_status_exit(SLM_ENOMEM, NULL, NULL);
+    diag_init(&d, stderr);
+    for (r = 0; r < sc->replications && !st; r++, n++) {
+        st = run_result_init(&res[r], sc->nbackends);
+        if (!st)
+            st = run_replication(sc, r, NULL, &d, &res[r]);
+    }
+    if (!st) {
+        economics_measured(sc, res, n, &s);
+        cost_inputs_simulated(&c->nominal, &s, &c->simulated);
+        c->has_sim = 1;
+    }
+    for (r = 0; r < n; r++)
+        run_result_fini(&res[r]);
+    mem_free(res);
+    return st ? cli_status_exit(st, NULL, NULL) : CLI_EXIT_OK;
+}
+
+int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
+                  struct cli_cost *c)
+{
+    int st;
+
+    memset(c, 0, sizeof *c);
+    st = cli_load_scenario(&o->so, &c->sc);
+    if (st)
+        return st;
+    if (!c->sc->costs) {
+        fprintf(stderr, "%s: error: no 'costs' section: slmsim %s needs "
+                        "one (see docs/cost.md)\n", c->sc->path, cmd);
+        return CLI_EXIT_INPUT;
+    }
+    c->spec = c->sc->costs;
+    c->v = mem_alloc(c->spec->nparams * sizeof *c->v);
+    if (!c->v)
+        return cli_status_exit(SLM_ENOMEM, NULL, NULL);
+    cost_values(c->spec, COST_PICK_MID, c->v);
+    economics_nominal(c->sc, &c->nominal);
+    c->simulated = c->nominal;
+    if (o->simulate)
+        return cli_cost_simulate(c);
+    return CLI_EXIT_OK;
+}
+
+void cli_cost_fini(struct cli_cost *c)
+{
+    mem_free(c->v);
+    scenario_free(c->sc);
+    memset(c, 0, sizeof *c);
+}
+
+int cli_cost_open(struct out_file *of, const char *path, FILE **f)
+{
+    int st;
+
+    memset(of, 0, sizeof *of);
+    if (!strcmp(path, "-")) {
+        *f = stdout;
+        return 0;
+    }
+    st = out_file_open(of, path);
+    if (st)
+        return cli_status_exit(st, "cannot write", path);
+    *f = of->f;
+    return 0;
+}
+
+int cli_cost_commit(struct out_file *of, const char *path, FILE *f)
+{
+    if (f == stdout)
+        return fflush(stdout) ? cli_status_exit(SLM_ESYS, "cannot write",
+                                                "<stdout>")
+                              : 0;
+    if (ferror(f)) {
+        out_file_abort(of);
+        return cli_status_exit(SLM_ESYS, "cannot write", path);
+    }
+    return out_file_commit(of) ? cli_status_exit(SLM_ESYS, "cannot write",
+                                                 path)
+                               : 0;
+}
+
+/* ---- the figures the summary and cost.* report ---- */
+
+enum tco_fig {
+    FIG_MONTHLY_LOCAL, FIG_MONTHLY_API, FIG_MONTHLY_TOTAL, FIG_PER_1K,
+    FIG_ALL_API_MONTHLY, FIG_ALL_API_PER_1K, FIG_SAVINGS,
+    FIG_TCO_LOCAL, FIG_TCO_API, FIG_TCO_HYBRID, FIG_CROSS, FIG_CROSS_NO_ONE,
+    FIG_BREAK_EVEN, FIG_N
+};
+
+static const char *const tco_fig_labels[FIG_N] = {
+    "monthly, local side", "monthly, API side", "monthly, total",
+    "per 1K queries", "all API: monthly", "all API: per 1K queries",
+    "savings a month vs all API", "TCO, all local", "TCO, all API", "TCO, hybrid",
+    "crossover, queries/month", "  without one-time costs",
+    "break-even month (cash)"};
+
+/* The scenario's own deployment: hybrid when a local share is known,
+ * otherwise all local. */
+static enum cost_option tco_deployment(const struct cost_tco *t)
+{
+    return t->has_hybrid ? COST_HYBRID : COST_LOCAL;
+}
+
+static int tco_figures(const struct cost_spec *spec, const double *v,
+                       const struct cost_inputs *in, double *fig)
+{
+    struct cost_tco t;
+    struct cost_crossover x;
+    enum cost_option dep;
+    const struct cost_month *m1;
+    int st = cost_tco_compute(spec, v, in, &t);
+
+    if (st)
+        return st;
+    dep = tco_deployment(&t);
+    m1 = &t.m[0];
+    fig[FIG_MONTHLY_LOCAL] = m1->capex[dep] + m1->opex[dep];
+    fig[FIG_MONTHLY_API] = m1->api[dep];
+    fig[FIG_MONTHLY_TOTAL] = fig[FIG_MONTHLY_LOCAL] + fig[FIG_MONTHLY_API];
+    fig[FIG_PER_1K] = t.per_1k_queries[dep];
+    fig[FIG_ALL_API_MONTHLY] = m1->total[COST_API];
+    fig[FIG_ALL_API_PER_1K] = t.per_1k_queries[COST_API];
+    fig[FIG_SAVINGS] = fig[FIG_ALL_API_MONTHLY] - fig[FIG_MONTHLY_TOTAL];
+    fig[FIG_TCO_LOCAL] = t.tco[COST_LOCAL];
+    fig[FIG_TCO_API] = t.tco[COST_API];
+    fig[FIG_TCO_HYBRID] = t.tco[COST_HYBRID];
+    cost_crossover_find(spec, v, in, dep, 1, 1e12, &x);
+    fig[FIG_CROSS] = x.n ? x.c[0].volume : (double)NAN;
+    cost_crossover_find(spec, v, in, dep, 0, 1e12, &x);
+    fig[FIG_CROSS_NO_ONE] = x.n ? x.c[0].volume : (double)NAN;
+    fig[FIG_BREAK_EVEN] = t.break_even_month[dep];
+    cost_tco_fini(&t);
+    return 0;
+}
+
+struct fig_ctx {
+    const struct cost_inputs *in;
+    int which;
+};
+
+static double tco_fig_metric(const struct cost_spec *spec, const double *v,
+                             void *ctx)
+{
+    struct fig_ctx *fc = ctx;
+    double fig[FIG_N];
+
+    if (tco_figures(spec, v, fc->in, fig))
+        return (double)NAN;
+    return fig[fc->which];
+}
+
+struct tco_summary {
+    double mid[FIG_N], lo[FIG_N], hi[FIG_N], sim[FIG_N];
+    int has_sim;
+};
+
+static int tco_summarise(const struct cli_cost *c, struct tco_summary *s)
+{
+    int st = tco_figures(c->spec, c->v, &c->nominal, s->mid);
+
+    for (int f = 0; f < FIG_N && !st; f++) {
+        struct fig_ctx fc = {&c->nominal, f};
+        st = cost_bounds(c->spec, tco_fig_metric, &fc, &s->lo[f], &s->hi[f]);
+    }
+    s->has_sim = c->has_sim;
+    if (!st && c->has_sim)
+        st = tco_figures(c->spec, c->v, &c->simulated, s->sim);
+    return st;
+}
+
+/* ---- text ---- */
+
+/* "21,000.00": two decimals, thousands grouped ("-" for NaN). */
+static const char *money(char *buf, size_t size, double x)
+{
+    char raw[64], *dot;
+    size_t len, lead, o = 0;
+    int neg = x < 0;
+
+    if (isnan(x))
+        return snprintf(buf, size, "-"), buf;
+    snprintf(raw, sizeof raw, "%.2f", fabs(x));
+    dot = strchr(raw, '.');
+    len = (size_t)(dot - raw);
+    lead = len % 3 ? len % 3 : 3;
+    if (neg && o + 1 < size)
+        buf[o++] = '-';
+    for (size_t i = 0; i < len && o + 2 < size; i++) {
+        if (i >= lead && (i - lead) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = raw[i];
+    }
+    snprintf(buf + o, size - o, "%s", dot);
+    return buf;
+}
+
+static void tco_print_assumptions(FILE *f, const struct cli_cost *c)
+{
+    const struct cost_spec *sp = c->spec;
+    const double *v = c->v;
+
+    fprintf(f, "assumptions:\n");
+    fprintf(f, "  %d months; capex amortised over %d months from purchase\n",
+            sp->months, sp->amortization_months);
+    fprintf(f, "  one-time costs %s\n",
+            sp->one_time == COST_ONE_TIME_EXPENSED
+                ? "expensed in month 1"
+                : "amortised with the capex");
+    if (sp->power_declared)
+        fprintf(f, "  power declared: $%.2f per GPU per month\n",
+                v[COST_P_POWER_PER_MONTH]);
+    else
+        fprintf(f, "  power (%.0f idle .. %.0f peak W) x PUE %.2f x $%.3f/kWh"
+                   " x 730.5 h, by utilisation\n",
+                v[COST_P_POWER_IDLE_WATTS], v[COST_P_POWER_WATTS],
+                v[COST_P_POWER_PUE], v[COST_P_POWER_PER_KWH]);
+    if (v[COST_P_QUERIES_PER_GPU] > 0)
+        fprintf(f, "  capacity %.4g queries/month per GPU (declared, "
+                   "queries_per_month_per_gpu)\n", v[COST_P_QUERIES_PER_GPU]);
+    else
+        fprintf(f, "  capacity per GPU unknown: one GPU whatever the volume\n");
+    fprintf(f, "  nominal: %.6g queries/month, %.6g input + %.6g output tokens"
+               " per API query%s\n", c->nominal.volume,
+            c->nominal.input_tokens, c->nominal.output_tokens,
+            sp->params[COST_P_INPUT_TOKENS].given
+                ? " (costs.query overrides them)" : " (workload means)");
+    fprintf(f, "  API $%.4g / $%.4g per 1M input / output tokens\n",
+            v[COST_P_API_INPUT_PER_1M], v[COST_P_API_OUTPUT_PER_1M]);
+    for (size_t i = 0; i < sp->nparams; i++)
+        if (sp->params[i].lo < sp->params[i].hi)
+            fprintf(f, "  range %s [%g, %g]: the table uses %g\n",
+                    sp->params[i].name, sp->params[i].lo, sp->params[i].hi,
+                    v[i]);
+    fprintf(f, "  crossover: steady month, one-time costs spread over %d "
+               "months when included\n", sp->amortization_months);
+    fprintf(f, "  break-even: cash basis (capex when bought, one-time in "
+               "month 1)\n");
+}
+
+static void tco_print_table(FILE *f, const struct cost_tco *t)
+{
+    char b[10][32];
+    enum cost_option dep = tco_deployment(t);
+
+    fprintf(f, "\n%5s %14s %4s %10s %9s %10s %13s %14s %14s %15s %15s "
+               "%15s\n", "month", "volume", "gpus", "capex", "opex",
+            "one-time", cost_option_names[dep], "api", "savings",
+            dep == COST_HYBRID ? "cum hybrid" : "cum local", "cum api",
+            "cum savings");
+    for (int i = 0; i < t->months; i++) {
+        const struct cost_month *m = &t->m[i];
+        fprintf(f, "%5d %14.0f %4d %10s %9s %10s %13s %14s %14s %15s %15s "
+                   "%15s\n", m->month, m->volume, m->gpus[dep],
+                money(b[0], 32, m->capex[dep]), money(b[1], 32, m->opex[dep]),
+                money(b[2], 32, m->one_time[dep]),
+                money(b[3], 32, m->total[dep]),
+                money(b[4], 32, m->total[COST_API]),
+                money(b[8], 32, m->total[COST_API] - m->total[dep]),
+                money(b[5], 32, m->cum[dep]),
+                money(b[6], 32, m->cum[COST_API]),
+                money(b[7], 32, m->cum[COST_API] - m->cum[dep]));
+    }
+}
+
+static void tco_fig_text(char *buf, size_t size, int f, double x)
+{
+    if (isnan(x))
+        snprintf(buf, size, "-");
+    else if (f == FIG_BREAK_EVEN)
+        snprintf(buf, size, x > 0 ? "%.0f" : "never", x);
+    else if (f == FIG_CROSS || f == FIG_CROSS_NO_ONE)
+        snprintf(buf, size, "%.0f", x);
+    else
+        money(buf, size, x);
+}
+
+static void tco_print_summary(FILE *f, const struct tco_summary *s,
+                              int has_hybrid)
+{
+    char a[32], b[32], c[32], d[32];
+
+    fprintf(f, "\n%-28s %15s %15s %15s %15s\n", "month 1 (steady) and totals",
+            "nominal", "low", "high", s->has_sim ? "simulated" : "");
+    for (int i = 0; i < FIG_N; i++) {
+        if (i == FIG_TCO_HYBRID && !has_hybrid)
+            continue;
+        tco_fig_text(a, sizeof a, i, s->mid[i]);
+        tco_fig_text(b, sizeof b, i, s->lo[i]);
+        tco_fig_text(c, sizeof c, i, s->hi[i]);
+        tco_fig_text(d, sizeof d, i, s->sim[i]);
+        fprintf(f, "%-28s %15s %15s %15s %15s\n", tco_fig_labels[i], a, b, c,
+                s->has_sim ? d : "");
+    }
+}
+
+/* ---- CSV and JSON ---- */
+
+static void tco_write_csv(FILE *f, const struct cost_tco *t)
+{
+    fprintf(f, "month,volume,gpus_local,gpus_hybrid,capex_local,opex_local,"
+               "power_local,one_time_local,total_local,total_api,"
+               "capex_hybrid,opex_hybrid,api_hybrid,total_hybrid,cum_local,"
+               "cum_api,cum_hybrid,cash_cum_local,cash_cum_api,"
+               "cash_cum_hybrid,savings_local,savings_hybrid\n");
+    for (int i = 0; i < t->months; i++) {
+        const struct cost_month *m = &t->m[i];
+        fprintf(f, "%d,%.10g,%d,%d,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,"
+                   "%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,"
+                   "%.10g,%.10g,%.10g\n",
+                m->month, m->volume, m->gpus[COST_LOCAL], m->gpus[COST_HYBRID],
+                m->capex[COST_LOCAL], m->opex[COST_LOCAL],
+                m->power[COST_LOCAL], m->one_time[COST_LOCAL],
+                m->total[COST_LOCAL], m->total[COST_API],
+                m->capex[COST_HYBRID], m->opex[COST_HYBRID],
+                m->api[COST_HYBRID], m->total[COST_HYBRID], m->cum[COST_LOCAL],
+                m->cum[COST_API], m->cum[COST_HYBRID],
+                m->cum_cash[COST_LOCAL], m->cum_cash[COST_API],
+                m->cum_cash[COST_HYBRID],
+                m->total[COST_API] - m->total[COST_LOCAL],
+                m->total[COST_API] - m->total[COST_HYBRID]);
+    }
+}
+
+/* The cost.* keys of results.json (docs/results.md) for one set of
+ * figures. */
+static void tco_json_figs(struct jw *w, const char *key, const double *fig,
+                          int months)
+{
+    jw_object_begin(w, key);
+    jw_object_begin(w, "monthly");
+    jw_number(w, "local", fig[FIG_MONTHLY_LOCAL]);
+    jw_number(w, "api", fig[FIG_MONTHLY_API]);
+    jw_number(w, "total", fig[FIG_MONTHLY_TOTAL]);
+    jw_object_end(w);
+    jw_number(w, "per_1k_queries", fig[FIG_PER_1K]);
+    jw_object_begin(w, "all_api");
+    jw_number(w, "monthly", fig[FIG_ALL_API_MONTHLY]);
+    jw_number(w, "per_1k_queries", fig[FIG_ALL_API_PER_1K]);
+    jw_object_end(w);
+    jw_number(w, "savings_per_month", fig[FIG_SAVINGS]);
+    jw_object_begin(w, "tco");
+    jw_int(w, "months", months);
+    jw_number(w, "local", fig[FIG_TCO_LOCAL]);
+    jw_number(w, "api", fig[FIG_TCO_API]);
+    jw_number(w, "hybrid", fig[FIG_TCO_HYBRID]);
+    jw_object_end(w);
+    jw_object_begin(w, "crossover");
+    jw_number(w, "queries_per_month", fig[FIG_CROSS]);
+    jw_number(w, "queries_per_month_without_one_time",
+              fig[FIG_CROSS_NO_ONE]);
+    jw_object_end(w);
+    if (fig[FIG_BREAK_EVEN] > 0)
+        jw_int(w, "break_even_month", (int64_t)fig[FIG_BREAK_EVEN]);
+    else
+        jw_number(w, "break_even_month", (double)NAN);
+}
+
+static int tco_write_json(FILE *f, const struct cli_cost *c,
+                          const struct tco_summary *s, const struct cost_tco *t)
+{
+    struct jw w;
+
+    jw_init(&w, f);
+    jw_object_begin(&w, NULL);
+    jw_object_begin(&w, "scenario");
+    jw_string(&w, "name", c->sc->name);
+    jw_object_end(&w);
+    tco_json_figs(&w, "cost", s->mid, t->months);
+    jw_string(&w, "basis", "nominal");
+    tco_json_figs(&w, "low", s->lo, t->months);
+    jw_object_end(&w);
+    tco_json_figs(&w, "high", s->hi, t->months);
+    jw_object_end(&w);
+    if (s->has_sim) {
+        tco_json_figs(&w, "simulated", s->sim, t->months);
+        jw_object_end(&w);
+    }
+    jw_array_begin(&w, "table");
+    for (int i = 0; i < t->months; i++) {
+        const struct cost_month *m = &t->m[i];
+        jw_object_begin(&w, NULL);
+        jw_int(&w, "month", m->month);
+        jw_number(&w, "volume", m->volume);
+        for (int o = 0; o < COST_NOPTIONS; o++) {
+            if (o == COST_HYBRID && !t->has_hybrid)
+                continue;
+            jw_object_begin(&w, cost_option_names[o]);
+            jw_int(&w, "gpus", m->gpus[o]);
+            jw_number(&w, "capex", m->capex[o]);
+            jw_number(&w, "opex", m->opex[o]);
+            jw_number(&w, "one_time", m->one_time[o]);
+            jw_number(&w, "api", m->api[o]);
+            jw_number(&w, "total", m->total[o]);
+            jw_number(&w, "cumulative", m->cum[o]);
+            jw_number(&w, "cash_cumulative", m->cum_cash[o]);
+            jw_object_end(&w);
+        }
+        jw_object_end(&w);
+    }
+    jw_array_end(&w);
+    jw_object_end(&w);
+    jw_object_end(&w);
+    return jw_finish(&w);
+}
+
+static int tco_outputs(const struct cli_cost_opts *o, const struct cli_cost *c,
+                       const struct tco_summary *s, const struct cost_tco *t)
+{
+    struct out_file of;
+    FILE *f;
+    int st;
+
+    if (!o->so.quiet && !(o->csv && !strcmp(o->csv, "-")) &&
+        !(o->json && !strcmp(o->json, "-"))) {
+        printf("slmsim tco: %s (%s)\n", c->sc->name, c->sc->path);
+        tco_print_assumptions(stdout, c);
+        tco_print_table(stdout, t);
+        tco_print_summary(stdout, s, t->has_hybrid);
+    }
+    if (o->csv) {
+        if ((st = cli_cost_open(&of, o->csv, &f)))
+            return st;
+        tco_write_csv(f, t);
+        if ((st = cli_cost_commit(&of, o->csv, f)))
+            return st;
+    }
+    if (o->json) {
+        if ((st = cli_cost_open(&of, o->json, &f)))
+            return st;
+        if (tco_write_json(f, c, s, t) && f != stdout) {
+            out_file_abort(&of);
+            return cli_status_exit(SLM_ESYS, "cannot write", o->json);
+        }
+        if ((st = cli_cost_commit(&of, o->json, f)))
+            return st;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cmd_tco(int argc, char **argv)
+{
+    struct cli_cost_opts o = {0};
+    struct cli_cost c;
+    struct tco_summary s = {0};
+    struct cost_tco t;
+    int st;
+
+    o.simulate = 1;
+    st = cli_cost_args("tco", cmd_tco_help, NULL, argc, argv, &o);
+    if (st)
+        return st == -2 ? CLI_EXIT_OK : st;
+    st = cli_cost_load("tco", &o, &c);
+    if (!st) {
+        int e = tco_summarise(&c, &s);
+        if (!e)
+            e = cost_tco_compute(c.spec, c.v, &c.nominal, &t);
+        st = e ? cli_status_exit(e, NULL, NULL) : CLI_EXIT_OK;
+        if (!e) {
+            st = tco_outputs(&o, &c, &s, &t);
+            cost_tco_fini(&t);
+        }
+    }
+    cli_cost_fini(&c);
+    return st;
+}

@@ -1,0 +1,62 @@
+/*
+ * accuracy: how often answers are right, per task and blended.
+ *
+ * The built-in table holds the claims the project started from (DOMAIN.md:
+ * an enterprise cost/accuracy comparison, early 2026): the share of right
+ * answers from a fine-tuned 7B model and from GPT-4 zero-shot and few-shot,
+ * per task type.  Task types in workload.tasks that use these keys get the
+ * figures; a task's own `accuracy: {local, api}` overrides them; a task
+ * with neither has no figure and is left out of the blend (the coverage
+ * says how much was left out).
+ *
+ *   key                              fine-tuned 7B  zero-shot  few-shot
+ *   document-classification               0.94        0.88      0.91
+ *   named-entity-extraction               0.92        0.85      0.89
+ *   intent-classification                 0.96        0.90      0.93
+ *   sentiment-analysis                    0.93        0.87      0.90
+ *   structured-extraction                 0.91        0.84      0.88
+ *   contract-clause-identification        0.90        0.83      0.87
+ *   text-generation                       0.78        0.93      0.95
+ *   multi-step-reasoning                  0.72        0.91      0.94
+ *   summarization                         0.75        0.92      0.93
+ *   cross-domain-qa                       0.70        0.90      0.92
+ *
+ * An answer's accuracy is that of the side that gave the answer the user
+ * got: an escalated request (confidence fallback) carries the API's.  This
+ * treats the local model's confidence as independent of being right; a
+ * calibrated confidence would make fallback worth more than that.
+ */
+#ifndef SLM_ACCURACY_H
+#define SLM_ACCURACY_H
+
+#include <stddef.h>
+
+#include "models/workload.h"
+
+struct accuracy_entry {
+    const char *task;   /* the task type key */
+    const char *label;  /* the task as DOMAIN.md names it */
+    double local;       /* fine-tuned 7B */
+    double zero_shot;   /* GPT-4 zero-shot */
+    double few_shot;    /* GPT-4 few-shot */
+};
+
+extern const struct accuracy_entry accuracy_table[];
+extern const size_t accuracy_table_size;
+
+/* The built-in entry for task type, or NULL. */
+const struct accuracy_entry *accuracy_lookup(const char *task);
+
+/* Share of right answers for task t from the local model, and from the
+ * API (few_shot selects the column): the task's override, else the table,
+ * else NaN. */
+double accuracy_task_local(const struct task_spec *t);
+double accuracy_task_api(const struct task_spec *t, int few_shot);
+
+/* sum count[i] acc[i] / sum count[i] over the i whose acc is known (not
+ * NaN); *coverage (may be NULL) gets the share of the counts covered.
+ * NaN when nothing is covered. */
+double accuracy_blend(size_t n, const double *count, const double *acc,
+                      double *coverage);
+
+#endif

@@ -1,0 +1,885 @@
+#include "models/cost.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/mem.h"
+#include "sim/units.h"
+
+const char *const cost_option_names[COST_NOPTIONS] = {"local", "api",
+                                                      "hybrid"};
+
+/* Names of the fixed parameters, as the user writes them. */
+static const char *const fixed_names[COST_P_FIXED_COUNT] = {
+    "api.input_per_1m",       "api.output_per_1m",
+    "power.watts",            "power.idle_watts",
+    "power.per_kwh",          "power.pue",
+    "power.per_month",        "facility_per_month",
+    "ops_per_month",          "growth_per_month",
+    "queries_per_month_per_gpu", "query.input_tokens",
+    "query.output_tokens",    "local_share"};
+
+#define HOURS_PER_MONTH (UNITS_MONTH / UNITS_HOUR) /* 730.5 */
+
+/* ---- parsing ---- */
+
+struct parse {
+    struct cost_spec *spec;
+    struct diag *d;
+    int bad;
+    int nomem;
+};
+
+/* Reads map[key] as a number or a [low, high] sequence into params[idx].
+ * Absent: the default def, given = 0.  flags bound both ends. */
+static void get_range(struct parse *p, const struct cfg_node *map,
+                      const char *key, const char *where, unsigned flags,
+                      double def, size_t idx)
+{
+    struct cost_param_def *pd = &p->spec->params[idx];
+    const struct cfg_node *node = cfg_get(map, key);
+    double x[2];
+
+    pd->lo = pd->hi = def;
+    if (!node) {
+        if (flags & CFG_REQUIRED) {
+            /* The getter words the "missing required key" message. */
+            cfg_get_number(map, key, where, CFG_REQUIRED, &x[0], p->d);
+            p->bad = 1;
+        }
+        return;
+    }
+    if (node->kind != CFG_SEQ) {
+        if (cfg_get_number(map, key, where, flags, &x[0], p->d) != 0) {
+            p->bad = 1;
+            return;
+        }
+        pd->lo = pd->hi = x[0];
+        pd->given = 1;
+        return;
+    }
+    if (node->n != 2) {
+        diag_error(p->d, &node->pos,
+                   "'%s' must be a number or a range [low, high], got a "
+                   "sequence of %zu items", key, node->n);
+        p->bad = 1;
+        return;
+    }
+    for (int i = 0; i < 2; i++)
+        if (cfg_node_number(node->items[i], key, flags, &x[i], p->d) != 0) {
+            p->bad = 1;
+            return;
+        }
+    if (x[0] > x[1]) {
+        diag_error(p->d, &node->pos,
+                   "range '%s' must be [low, high] with low <= high, got "
+                   "[%s, %s]", key, node->items[0]->scalar,
+                   node->items[1]->scalar);
+        p->bad = 1;
+        return;
+    }
+    pd->lo = x[0];
+    pd->hi = x[1];
+    pd->given = 1;
+}
+
+/* params[idx].name = "prefix.a" or "prefix.a.b" (b may be NULL). */
+static int set_name(struct parse *p, size_t idx, const char *prefix,
+                    const char *a, const char *b)
+{
+    char buf[256];
+
+    if (b)
+        snprintf(buf, sizeof buf, "%s.%s.%s", prefix, a, b);
+    else
+        snprintf(buf, sizeof buf, "%s.%s", prefix, a);
+    p->spec->params[idx].name = mem_strdup(buf);
+    if (!p->spec->params[idx].name) {
+        p->nomem = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks lo > bound (strict) on both ends of params[idx]. */
+static void check_above(struct parse *p, const struct cfg_node *map,
+                        const char *key, size_t idx, double bound)
+{
+    const struct cost_param_def *pd = &p->spec->params[idx];
+    const struct cfg_node *node = cfg_get(map, key);
+
+    if (pd->given && !(pd->lo > bound)) {
+        diag_error(p->d, node ? &node->pos : &map->pos,
+                   "'%s' must be > %g, got %g", key, bound, pd->lo);
+        p->bad = 1;
+    }
+}
+
+static void parse_power(struct parse *p, const struct cfg_node *node,
+                        const char *where)
+{
+    static const char *const keys[] = {"watts", "idle_watts", "per_kwh", "pue",
+                                       "per_month"};
+    struct cost_param_def *pr = p->spec->params;
+    char w[64];
+
+    snprintf(w, sizeof w, "%s.power", where);
+    if (cfg_expect(node, CFG_MAP, "power", p->d) != 0 ||
+        cfg_check_keys(node, w, keys, 5, p->d) != 0) {
+        p->bad = 1;
+        return;
+    }
+    if (cfg_get(node, "per_month")) {
+        if (cfg_get(node, "watts") || cfg_get(node, "per_kwh")) {
+            diag_error(p->d, cfg_key_pos(node, "per_month"),
+                       "give either 'per_month' or 'watts' and 'per_kwh' "
+                       "in %s, not both", w);
+            p->bad = 1;
+        }
+        get_range(p, node, "per_month", w, CFG_NONNEG, 0,
+                  COST_P_POWER_PER_MONTH);
+        p->spec->power_declared = 1;
+        return;
+    }
+    get_range(p, node, "watts", w, CFG_REQUIRED | CFG_NONNEG, 0,
+              COST_P_POWER_WATTS);
+    /* Without idle_watts the draw does not depend on load (peak always):
+     * the conservative choice, listed among the assumptions. */
+    get_range(p, node, "idle_watts", w, CFG_NONNEG,
+              pr[COST_P_POWER_WATTS].lo, COST_P_POWER_IDLE_WATTS);
+    if (!pr[COST_P_POWER_IDLE_WATTS].given)
+        pr[COST_P_POWER_IDLE_WATTS].hi = pr[COST_P_POWER_WATTS].hi;
+    if (pr[COST_P_POWER_IDLE_WATTS].lo > pr[COST_P_POWER_WATTS].lo ||
+        pr[COST_P_POWER_IDLE_WATTS].hi > pr[COST_P_POWER_WATTS].hi) {
+        diag_error(p->d, cfg_key_pos(node, "idle_watts"),
+                   "'idle_watts' must not exceed 'watts' in %s", w);
+        p->bad = 1;
+    }
+    get_range(p, node, "per_kwh", w, CFG_REQUIRED | CFG_NONNEG, 0,
+              COST_P_POWER_PER_KWH);
+    get_range(p, node, "pue", w, CFG_POSITIVE, 1.0, COST_P_POWER_PUE);
+    if (pr[COST_P_POWER_PUE].lo < 1.0) {
+        diag_error(p->d, cfg_key_pos(node, "pue"),
+                   "'pue' must be >= 1, got %g", pr[COST_P_POWER_PUE].lo);
+        p->bad = 1;
+    }
+}
+
+static void parse_pair(struct parse *p, const struct cfg_node *node,
+                       const char *where, const char *name,
+                       const char *const keys[2], size_t idx0, unsigned flags)
+{
+    char w[64];
+
+    snprintf(w, sizeof w, "%s.%s", where, name);
+    if (cfg_expect(node, CFG_MAP, name, p->d) != 0 ||
+        cfg_check_keys(node, w, keys, 2, p->d) != 0) {
+        p->bad = 1;
+        return;
+    }
+    for (size_t i = 0; i < 2; i++)
+        get_range(p, node, keys[i], w, flags | CFG_REQUIRED, 0, idx0 + i);
+}
+
+static void parse_capex_item(struct parse *p, const struct cfg_node *node,
+                             size_t i)
+{
+    static const char *const keys[] = {"item", "price", "resale", "per"};
+    static const char *const pers[] = {"gpu", "deployment"};
+    struct cost_spec *spec = p->spec;
+    struct cost_capex *c = &spec->capex[i];
+    const char *item = NULL;
+    char w[64];
+    int per = 0;
+
+    snprintf(w, sizeof w, "costs.capex[%zu]", i);
+    c->price = COST_P_FIXED_COUNT + 2 * i;
+    c->resale = c->price + 1;
+    c->per_gpu = 1;
+    if (cfg_expect(node, CFG_MAP, w, p->d) != 0 ||
+        cfg_check_keys(node, w, keys, 4, p->d) != 0) {
+        p->bad = 1;
+        item = "?";
+    } else if (cfg_get_string(node, "item", w, CFG_REQUIRED, &item, p->d) !=
+               0) {
+        p->bad = 1;
+        item = "?";
+    }
+    c->item = mem_strdup(item);
+    if (!c->item || set_name(p, c->price, "capex", item, "price") ||
+        set_name(p, c->resale, "capex", item, "resale")) {
+        p->nomem = 1;
+        return;
+    }
+    if (node->kind != CFG_MAP)
+        return;
+    get_range(p, node, "price", w, CFG_REQUIRED | CFG_NONNEG, 0, c->price);
+    get_range(p, node, "resale", w, CFG_NONNEG, 0, c->resale);
+    if (spec->params[c->resale].hi > spec->params[c->price].lo &&
+        spec->params[c->resale].given) {
+        diag_error(p->d, cfg_key_pos(node, "resale"),
+                   "'resale' must not exceed the lowest 'price' in %s", w);
+        p->bad = 1;
+    }
+    if (cfg_get_enum(node, "per", w, 0, pers, 2, &per, p->d) < 0)
+        p->bad = 1;
+    c->per_gpu = per == 0;
+}
+
+/* Counts capex and one-time items so the parameter array is sized once. */
+static int count_items(const struct cfg_node *map, struct cost_spec *spec,
+                       struct diag *d)
+{
+    const struct cfg_node *capex = cfg_get(map, "capex");
+    const struct cfg_node *one = cfg_get(map, "one_time");
+
+    if (capex && cfg_expect(capex, CFG_SEQ, "capex", d) != 0)
+        return -1;
+    if (one && cfg_expect(one, CFG_MAP, "one_time", d) != 0)
+        return -1;
+    spec->ncapex = capex ? capex->n : 0;
+    spec->none_time = one ? one->n : 0;
+    if (spec->ncapex > COST_MAX_ITEMS || spec->none_time > COST_MAX_ITEMS) {
+        const struct cfg_node *big = spec->ncapex > COST_MAX_ITEMS ? capex
+                                                                   : one;
+        diag_error(d, &big->pos, "too many items in costs.%s: %zu (at most "
+                   "%d)", big == capex ? "capex" : "one_time", big->n,
+                   COST_MAX_ITEMS);
+        return -1;
+    }
+    return 0;
+}
+
+static int cost_alloc(struct cost_spec *spec)
+{
+    spec->first_one_time = COST_P_FIXED_COUNT + 2 * spec->ncapex;
+    spec->nparams = spec->first_one_time + spec->none_time;
+    spec->params = mem_calloc(spec->nparams, sizeof *spec->params);
+    spec->capex = mem_calloc(spec->ncapex ? spec->ncapex : 1,
+                             sizeof *spec->capex);
+    if (!spec->params || !spec->capex)
+        return SLM_ENOMEM;
+    for (size_t i = 0; i < COST_P_FIXED_COUNT; i++) {
+        spec->params[i].name = mem_strdup(fixed_names[i]);
+        if (!spec->params[i].name)
+            return SLM_ENOMEM;
+    }
+    return 0;
+}
+
+static void parse_scalars(struct parse *p, const struct cfg_node *map,
+                          const char *where)
+{
+    static const char *const acct[] = {"expensed", "amortized"};
+    struct cost_spec *spec = p->spec;
+    long months = 36, amort = -1;
+    int one = COST_ONE_TIME_EXPENSED;
+
+    if (cfg_get_int(map, "months", where, 0, 1, COST_MAX_MONTHS, &months,
+                    p->d) < 0 ||
+        cfg_get_int(map, "amortization_months", where, 0, 1, COST_MAX_MONTHS,
+                    &amort, p->d) < 0 ||
+        cfg_get_enum(map, "one_time_accounting", where, 0, acct, 2, &one,
+                     p->d) < 0)
+        p->bad = 1;
+    spec->months = (int)months;
+    spec->amortization_months = amort > 0 ? (int)amort : (int)months;
+    spec->one_time = (enum cost_one_time)one;
+    get_range(p, map, "facility_per_month", where, CFG_NONNEG, 0,
+              COST_P_FACILITY_PER_MONTH);
+    get_range(p, map, "ops_per_month", where, CFG_NONNEG, 0,
+              COST_P_OPS_PER_MONTH);
+    get_range(p, map, "growth_per_month", where, 0, 0,
+              COST_P_GROWTH_PER_MONTH);
+    check_above(p, map, "growth_per_month", COST_P_GROWTH_PER_MONTH, -1.0);
+    get_range(p, map, "queries_per_month_per_gpu", where, CFG_POSITIVE, 0,
+              COST_P_QUERIES_PER_GPU);
+    get_range(p, map, "local_share", where, CFG_UNIT, (double)NAN,
+              COST_P_LOCAL_SHARE);
+    spec->params[COST_P_POWER_PUE].lo = spec->params[COST_P_POWER_PUE].hi = 1;
+}
+
+static void parse_items(struct parse *p, const struct cfg_node *map)
+{
+    const struct cfg_node *capex = cfg_get(map, "capex");
+    const struct cfg_node *one = cfg_get(map, "one_time");
+
+    for (size_t i = 0; i < p->spec->ncapex && !p->nomem; i++)
+        parse_capex_item(p, capex->items[i], i);
+    for (size_t i = 0; i < p->spec->none_time && !p->nomem; i++) {
+        size_t idx = p->spec->first_one_time + i;
+        if (set_name(p, idx, "one_time", one->keys[i], NULL) != 0)
+            return;
+        get_range(p, one, one->keys[i], "costs.one_time", CFG_NONNEG, 0, idx);
+    }
+}
+
+int cost_parse(const struct cfg_node *node, const char *where,
+               struct cost_spec **out, struct diag *d)
+{
+    static const char *const keys[] = {
+        "months", "amortization_months", "capex", "power",
+        "facility_per_month", "ops_per_month", "one_time",
+        "one_time_accounting", "growth_per_month",
+        "queries_per_month_per_gpu", "api", "query", "local_share"};
+    static const char *const api_keys[] = {"input_per_1m", "output_per_1m"};
+    static const char *const query_keys[] = {"input_tokens", "output_tokens"};
+    struct parse p = {0};
+    const struct cfg_node *sub;
+
+    *out = NULL;
+    if (cfg_expect(node, CFG_MAP, where, d) != 0)
+        return -1;
+    p.d = d;
+    p.spec = mem_calloc(1, sizeof *p.spec);
+    if (!p.spec)
+        return SLM_ENOMEM;
+    if (cfg_check_keys(node, where, keys, sizeof keys / sizeof *keys, d))
+        p.bad = 1;
+    if (count_items(node, p.spec, d) != 0) {
+        cost_spec_free(p.spec);
+        return -1;
+    }
+    if (cost_alloc(p.spec) != 0) {
+        cost_spec_free(p.spec);
+        return SLM_ENOMEM;
+    }
+    parse_scalars(&p, node, where);
+    if ((sub = cfg_get(node, "power")))
+        parse_power(&p, sub, where);
+    if ((sub = cfg_get(node, "api")))
+        parse_pair(&p, sub, where, "api", api_keys, COST_P_API_INPUT_PER_1M,
+                   CFG_NONNEG);
+    if ((sub = cfg_get(node, "query")))
+        parse_pair(&p, sub, where, "query", query_keys, COST_P_INPUT_TOKENS,
+                   CFG_NONNEG);
+    parse_items(&p, node);
+    if (p.nomem || p.bad) {
+        cost_spec_free(p.spec);
+        return p.nomem ? SLM_ENOMEM : -1;
+    }
+    *out = p.spec;
+    return 0;
+}
+
+void cost_spec_free(struct cost_spec *spec)
+{
+    if (!spec)
+        return;
+    for (size_t i = 0; spec->params && i < spec->nparams; i++)
+        mem_free(spec->params[i].name);
+    for (size_t i = 0; spec->capex && i < spec->ncapex; i++)
+        mem_free(spec->capex[i].item);
+    mem_free(spec->params);
+    mem_free(spec->capex);
+    mem_free(spec);
+}
+
+size_t cost_ranged_count(const struct cost_spec *spec)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < spec->nparams; i++)
+        n += spec->params[i].lo < spec->params[i].hi;
+    return n;
+}
+
+void cost_values(const struct cost_spec *spec, enum cost_pick pick,
+                 double *v)
+{
+    for (size_t i = 0; i < spec->nparams; i++) {
+        const struct cost_param_def *pd = &spec->params[i];
+        v[i] = pick == COST_PICK_LO   ? pd->lo
+               : pick == COST_PICK_HI ? pd->hi
+                                      : pd->lo + (pd->hi - pd->lo) / 2;
+    }
+}
+
+void cost_inputs_simulated(const struct cost_inputs *nominal,
+                           const struct cost_sim *sim,
+                           struct cost_inputs *out)
+{
+    *out = *nominal;
+    out->simulated = 1;
+    if (sim->queries > 0)
+        out->volume = sim->queries;
+    if (sim->api_queries > 0) {
+        out->input_tokens = sim->api_input_tokens / sim->api_queries;
+        out->output_tokens = sim->api_output_tokens / sim->api_queries;
+        /* A hybrid's API sees only its share of the tasks: the all-API
+         * option keeps the workload's own mix. */
+        if (sim->local_queries > 0) {
+            out->all_api_input_tokens = nominal->input_tokens;
+            out->all_api_output_tokens = nominal->output_tokens;
+        }
+    }
+    /* Utilisation per unit of per-GPU load: first order in load, which
+     * continuous batching bends (busy time grows slower than load). */
+    if (sim->local_queries > 0 && sim->local_gpus > 0)
+        out->util_per_query = sim->local_utilization /
+                              (sim->local_queries / sim->local_gpus);
+    if (sim->local_queries > 0 && sim->api_queries > 0)
+        out->local_share =
+            sim->local_queries / (sim->local_queries + sim->api_queries);
+}
+
+/* ---- one month of one option ---- */
+
+/* The parameter values and inputs reduced to what a month needs. */
+struct model {
+    double capacity;       /* queries/month per GPU; INFINITY: unknown */
+    double util_per_query; /* 0: full load */
+    double gpu_price, gpu_charge; /* per-GPU items: price, monthly charge */
+    double gpu_resale;
+    double dep_price, dep_charge, dep_resale; /* per-deployment items */
+    double one_time;       /* sum of one-time items */
+    double api_per_query;  /* dollars, a query the hybrid sends the API */
+    double api_all_per_query; /* dollars, a query of the all-API option */
+    double share[COST_NOPTIONS]; /* share of queries kept local */
+    const double *v;
+    int declared_power;
+    int amort;
+};
+
+static void model_init(struct model *m, const struct cost_spec *spec,
+                       const double *v, const struct cost_inputs *in)
+{
+    double tin = in->input_tokens, tout = in->output_tokens;
+    double share = in->local_share;
+
+    memset(m, 0, sizeof *m);
+    m->v = v;
+    m->amort = spec->amortization_months;
+    m->declared_power = spec->power_declared;
+    m->capacity = in->capacity > 0                     ? in->capacity
+                  : v[COST_P_QUERIES_PER_GPU] > 0 ? v[COST_P_QUERIES_PER_GPU]
+                                                   : (double)INFINITY;
+    m->util_per_query = in->util_per_query > 0 ? in->util_per_query
+                        : isfinite(m->capacity) ? 1.0 / m->capacity
+                                                : 0;
+    for (size_t i = 0; i < spec->ncapex; i++) {
+        const struct cost_capex *c = &spec->capex[i];
+        double price = v[c->price], resale = v[c->resale];
+        if (c->per_gpu) {
+            m->gpu_price += price;
+            m->gpu_resale += resale;
+        } else {
+            m->dep_price += price;
+            m->dep_resale += resale;
+        }
+    }
+    m->gpu_charge = (m->gpu_price - m->gpu_resale) / m->amort;
+    m->dep_charge = (m->dep_price - m->dep_resale) / m->amort;
+    for (size_t i = 0; i < spec->none_time; i++)
+        m->one_time += v[spec->first_one_time + i];
+    if (!in->simulated) {
+        if (spec->params[COST_P_INPUT_TOKENS].given)
+            tin = v[COST_P_INPUT_TOKENS];
+        if (spec->params[COST_P_OUTPUT_TOKENS].given)
+            tout = v[COST_P_OUTPUT_TOKENS];
+        if (spec->params[COST_P_LOCAL_SHARE].given)
+            share = v[COST_P_LOCAL_SHARE];
+    }
+    m->api_per_query = (tin * v[COST_P_API_INPUT_PER_1M] +
+                        tout * v[COST_P_API_OUTPUT_PER_1M]) / 1e6;
+    m->api_all_per_query = m->api_per_query;
+    if (in->all_api_input_tokens > 0 || in->all_api_output_tokens > 0)
+        m->api_all_per_query =
+            (in->all_api_input_tokens * v[COST_P_API_INPUT_PER_1M] +
+             in->all_api_output_tokens * v[COST_P_API_OUTPUT_PER_1M]) / 1e6;
+    m->share[COST_LOCAL] = 1;
+    m->share[COST_API] = 0;
+    m->share[COST_HYBRID] = share;
+}
+
+/* GPUs needed to hold local_volume queries/month at the SLO (at least one
+ * whenever anything is served locally). */
+static int model_gpus_needed(const struct model *m, double local_volume)
+{
+    double n;
+
+    if (!isfinite(m->capacity) || local_volume <= 0)
+        return 1;
+    /* The tolerance keeps 8.6e6 / 8.6e6 at one GPU despite rounding. */
+    n = ceil(local_volume / m->capacity * (1 - 1e-12));
+    return n < 1 ? 1 : n > 1e9 ? 1000000000 : (int)n;
+}
+
+/* Power for n GPUs serving local_volume queries/month, dollars/month:
+ * (idle + (peak - idle) u) W * PUE * price/kWh * 730.5 h each. */
+static double model_power(const struct model *m, int n, double local_volume)
+{
+    const double *v = m->v;
+    double u, watts;
+
+    if (n <= 0)
+        return 0;
+    if (m->declared_power)
+        return n * v[COST_P_POWER_PER_MONTH];
+    u = m->util_per_query > 0 ? local_volume / n * m->util_per_query : 1;
+    if (u > 1)
+        u = 1;
+    watts = v[COST_P_POWER_IDLE_WATTS] +
+            (v[COST_P_POWER_WATTS] - v[COST_P_POWER_IDLE_WATTS]) * u;
+    return n * watts / 1000 * v[COST_P_POWER_PUE] * v[COST_P_POWER_PER_KWH] *
+           HOURS_PER_MONTH;
+}
+
+/* Dollars per API query: nothing local means the all-API option. */
+static double model_api_per_query(const struct model *m, double share)
+{
+    return share > 0 ? m->api_per_query : m->api_all_per_query;
+}
+
+/* Steady month with n GPUs (n = 0: nothing local), capex as its charge. */
+static double model_steady(const struct model *m, double share, double volume,
+                           int n, int with_one_time)
+{
+    double local = volume * share, c = 0;
+
+    if (share > 0 && n > 0) {
+        c += n * m->gpu_charge + m->dep_charge + model_power(m, n, local) +
+             n * m->v[COST_P_FACILITY_PER_MONTH] +
+             m->v[COST_P_OPS_PER_MONTH];
+        if (with_one_time)
+            c += m->one_time / m->amort;
+    }
+    return c + (volume - local) * model_api_per_query(m, share);
+}
+
+double cost_monthly_at(const struct cost_spec *spec, const double *v,
+                       const struct cost_inputs *in, enum cost_option option,
+                       double volume, int with_one_time, int *gpus)
+{
+    struct model m;
+    double share;
+    int n;
+
+    model_init(&m, spec, v, in);
+    share = m.share[option];
+    if (!(share >= 0))
+        return (double)NAN;
+    n = share > 0 ? model_gpus_needed(&m, volume * share) : 0;
+    if (gpus)
+        *gpus = n;
+    return model_steady(&m, share, volume, n, with_one_time);
+}
+
+/* ---- the table ---- */
+
+/* One option's deployment over the months: units bought per month. */
+struct fleet {
+    int n;
+    int *bought; /* months + 1 entries; index = month of purchase */
+};
+
+static void tco_month(const struct model *m, const struct cost_spec *spec,
+                      enum cost_option o, struct fleet *fl,
+                      struct cost_month *row)
+{
+    int mo = row->month, a = m->amort, need, add = 0;
+    double share = m->share[o], local = row->volume * share;
+    double charge = 0, cash = 0;
+
+    if (share > 0) {
+        need = model_gpus_needed(m, local);
+        if (need > fl->n)
+            add = need - fl->n;
+        fl->n += add;
+        fl->bought[mo] = add;
+        /* Each cohort is charged for a months from its purchase; its resale
+         * comes back (cash) in its last amortisation month. */
+        for (int b = 1; b <= mo; b++) {
+            if (mo - b < a)
+                charge += fl->bought[b] * m->gpu_charge;
+            if (mo - b == a - 1)
+                cash -= fl->bought[b] * m->gpu_resale;
+        }
+        charge += mo <= a ? m->dep_charge : 0;
+        cash += add * m->gpu_price + (mo == 1 ? m->dep_price : 0) -
+                (mo == a ? m->dep_resale : 0);
+        row->gpus[o] = fl->n;
+        row->power[o] = model_power(m, fl->n, local);
+        row->opex[o] = row->power[o] +
+                       fl->n * m->v[COST_P_FACILITY_PER_MONTH] +
+                       m->v[COST_P_OPS_PER_MONTH];
+        if (spec->one_time == COST_ONE_TIME_EXPENSED)
+            row->one_time[o] = mo == 1 ? m->one_time : 0;
+        else
+            row->one_time[o] = mo <= a ? m->one_time / a : 0;
+    }
+    row->capex[o] = charge;
+    row->api[o] = (row->volume - local) * model_api_per_query(m, local > 0);
+    row->total[o] = charge + row->opex[o] + row->one_time[o] + row->api[o];
+    /* Cash sees amortised one-time costs as paid up front too. */
+    row->cash[o] = cash + row->opex[o] + row->api[o] +
+                   (mo == 1 && share > 0 ? m->one_time : 0);
+}
+
+int cost_tco_compute(const struct cost_spec *spec, const double *v,
+                     const struct cost_inputs *in, struct cost_tco *t)
+{
+    struct fleet fl[COST_NOPTIONS] = {{0, NULL}};
+    struct model m;
+    double growth = v[COST_P_GROWTH_PER_MONTH];
+    int months = spec->months, status = 0;
+
+    memset(t, 0, sizeof *t);
+    model_init(&m, spec, v, in);
+    t->months = months;
+    t->has_hybrid = m.share[COST_HYBRID] >= 0 && m.share[COST_HYBRID] <= 1;
+    t->m = mem_calloc((size_t)months, sizeof *t->m);
+    for (int o = 0; o < COST_NOPTIONS; o++)
+        if (!(fl[o].bought = mem_calloc((size_t)months + 1, sizeof(int))))
+            status = SLM_ENOMEM;
+    if (!t->m || status) {
+        for (int o = 0; o < COST_NOPTIONS; o++)
+            mem_free(fl[o].bought);
+        cost_tco_fini(t);
+        return SLM_ENOMEM;
+    }
+    for (int i = 0; i < months; i++) {
+        struct cost_month *row = &t->m[i];
+        row->month = i + 1;
+        row->volume = in->volume * pow(1 + growth, i);
+        for (int o = 0; o < COST_NOPTIONS; o++) {
+            if (o == COST_HYBRID && !t->has_hybrid)
+                continue;
+            tco_month(&m, spec, (enum cost_option)o, &fl[o], row);
+            row->cum[o] = (i ? t->m[i - 1].cum[o] : 0) + row->total[o];
+            row->cum_cash[o] = (i ? t->m[i - 1].cum_cash[o] : 0) +
+                               row->cash[o];
+        }
+        for (int o = 0; o < COST_NOPTIONS; o++)
+            if (o != COST_API && (o != COST_HYBRID || t->has_hybrid) &&
+                !t->break_even_month[o] &&
+                row->cum_cash[o] <= row->cum_cash[COST_API])
+                t->break_even_month[o] = i + 1;
+    }
+    for (int o = 0; o < COST_NOPTIONS; o++) {
+        const struct cost_month *r1 = &t->m[0];
+        t->tco[o] = t->m[months - 1].cum[o];
+        t->tco_cash[o] = t->m[months - 1].cum_cash[o];
+        t->per_1k_queries[o] =
+            r1->volume > 0 ? (r1->capex[o] + r1->opex[o] + r1->api[o]) /
+                                 r1->volume * 1000
+                           : (double)NAN;
+        mem_free(fl[o].bought);
+    }
+    if (!t->has_hybrid) {
+        t->tco[COST_HYBRID] = t->tco_cash[COST_HYBRID] = (double)NAN;
+        t->per_1k_queries[COST_HYBRID] = (double)NAN;
+    }
+    return 0;
+}
+
+void cost_tco_fini(struct cost_tco *t)
+{
+    mem_free(t->m);
+    t->m = NULL;
+}
+
+/* ---- crossover ---- */
+
+static void crossing_add(struct cost_crossover *out, double volume, int gpus,
+                         int cheaper_above)
+{
+    if (out->n == COST_MAX_CROSSINGS) {
+        out->truncated = 1;
+        return;
+    }
+    out->c[out->n].volume = volume;
+    out->c[out->n].gpus = gpus;
+    out->c[out->n].cheaper_above = cheaper_above;
+    out->n++;
+}
+
+/* Local minus API at volume x with n GPUs. */
+static double crossing_diff(const struct model *m, double share, double x,
+                            int n, int with_one_time)
+{
+    return model_steady(m, share, x, n, with_one_time) -
+           model_steady(m, 0, x, 0, 0);
+}
+
+/* Within [x0, x1] at n GPUs: the pieces are linear except where the
+ * utilisation reaches 1 (power stops growing), so split there and solve
+ * each piece exactly. */
+static void crossing_segment(const struct model *m, double share,
+                             enum cost_option option, double x0, double x1,
+                             int n, int with_one_time,
+                             struct cost_crossover *out)
+{
+    double pts[3] = {x0, x1, x1};
+    int np = 2;
+
+    if (!m->declared_power && m->util_per_query > 0) {
+        double knee = n / (share * m->util_per_query);
+        if (knee > x0 && knee < x1) {
+            pts[1] = knee;
+            np = 3;
+        }
+    }
+    for (int i = 0; i + 1 < np; i++) {
+        double a = pts[i], b = pts[i + 1];
+        double da = crossing_diff(m, share, a, n, with_one_time);
+        double db = crossing_diff(m, share, b, n, with_one_time);
+        if ((da > 0) != (db > 0)) {
+            double x = da == db ? a : a - da * (b - a) / (db - da);
+            crossing_add(out, x < a ? a : x > b ? b : x, n,
+                         db > 0 ? COST_API : (int)option);
+        }
+    }
+}
+
+void cost_crossover_find(const struct cost_spec *spec, const double *v,
+                         const struct cost_inputs *in, enum cost_option option,
+                         int with_one_time, double max_volume,
+                         struct cost_crossover *out)
+{
+    struct model m;
+    double share, step;
+    long k;
+
+    assert(option == COST_LOCAL || option == COST_HYBRID);
+    memset(out, 0, sizeof *out);
+    model_init(&m, spec, v, in);
+    share = m.share[option];
+    if (!(share > 0) || !(max_volume > 0))
+        return;
+    /* GPU k serves volumes ((k-1) step, k step]: one linear piece each. */
+    step = isfinite(m.capacity) ? m.capacity / share : (double)INFINITY;
+    for (k = 1; k <= 1000000; k++) {
+        double x0 = (k - 1) * step, x1 = k * step;
+        if (!isfinite(step))
+            x0 = 0;
+        if (x1 > max_volume)
+            x1 = max_volume;
+        crossing_segment(&m, share, option, x0, x1, (int)k, with_one_time,
+                         out);
+        if (x1 >= max_volume || out->truncated)
+            return;
+        /* A new GPU's step can carry the local side past the API's. */
+        double before = crossing_diff(&m, share, x1, (int)k, with_one_time);
+        double after = crossing_diff(&m, share, x1, (int)k + 1,
+                                     with_one_time);
+        if ((before > 0) != (after > 0))
+            crossing_add(out, x1, (int)k + 1,
+                         after > 0 ? COST_API : (int)option);
+    }
+    out->truncated = 1;
+}
+
+/* ---- ranges ---- */
+
+int cost_bounds(const struct cost_spec *spec, cost_metric_fn *fn, void *ctx,
+                double *lo, double *hi)
+{
+    size_t np = spec->nparams, nr = 0;
+    double *v = mem_alloc(np * sizeof *v);
+    double *vl = mem_alloc(np * sizeof *v);
+    size_t *idx = mem_alloc((np ? np : 1) * sizeof *idx);
+    int status = 0;
+
+    *lo = *hi = (double)NAN;
+    if (!v || !vl || !idx) {
+        status = SLM_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < np; i++)
+        if (spec->params[i].lo < spec->params[i].hi)
+            idx[nr++] = i;
+    cost_values(spec, COST_PICK_MID, v);
+    if (nr <= COST_MAX_CORNER_PARAMS) {
+        /* Every corner of the box: exact for functions monotone in each
+         * input, which every cost figure here is. */
+        for (unsigned long mask = 0; mask < (1ul << nr); mask++) {
+            for (size_t j = 0; j < nr; j++) {
+                const struct cost_param_def *pd = &spec->params[idx[j]];
+                v[idx[j]] = mask >> j & 1 ? pd->hi : pd->lo;
+            }
+            double x = fn(spec, v, ctx);
+            if (isnan(x))
+                continue;
+            if (isnan(*lo) || x < *lo)
+                *lo = x;
+            if (isnan(*hi) || x > *hi)
+                *hi = x;
+        }
+        goto done;
+    }
+    /* Too many corners: move each input alone to the end that lowers the
+     * figure, then all together (and the same for raising it). */
+    memcpy(vl, v, np * sizeof *v);
+    for (size_t j = 0; j < nr; j++) {
+        const struct cost_param_def *pd = &spec->params[idx[j]];
+        double mid = v[idx[j]], a, b;
+        v[idx[j]] = pd->lo;
+        a = fn(spec, v, ctx);
+        v[idx[j]] = pd->hi;
+        b = fn(spec, v, ctx);
+        v[idx[j]] = mid;
+        vl[idx[j]] = a <= b ? pd->lo : pd->hi;
+    }
+    *lo = fn(spec, vl, ctx);
+    for (size_t j = 0; j < nr; j++) {
+        const struct cost_param_def *pd = &spec->params[idx[j]];
+        vl[idx[j]] = vl[idx[j]] == pd->lo ? pd->hi : pd->lo;
+    }
+    *hi = fn(spec, vl, ctx);
+    if (*lo > *hi) {
+        double t = *lo;
+        *lo = *hi;
+        *hi = t;
+    }
+done:
+    mem_free(v);
+    mem_free(vl);
+    mem_free(idx);
+    return status;
+}
+
+static int sensitivity_cmp(const void *a, const void *b)
+{
+    const struct cost_sensitivity *x = a, *y = b;
+
+    if (x->swing != y->swing)
+        return x->swing < y->swing ? 1 : -1;
+    return x->param < y->param ? -1 : x->param > y->param;
+}
+
+int cost_sensitivity_rank(const struct cost_spec *spec, cost_metric_fn *fn,
+                          void *ctx, double *base,
+                          struct cost_sensitivity *out, size_t *n)
+{
+    double *v = mem_alloc((spec->nparams ? spec->nparams : 1) * sizeof *v);
+
+    *n = 0;
+    if (!v)
+        return SLM_ENOMEM;
+    cost_values(spec, COST_PICK_MID, v);
+    *base = fn(spec, v, ctx);
+    for (size_t i = 0; i < spec->nparams; i++) {
+        const struct cost_param_def *pd = &spec->params[i];
+        double mid = v[i];
+        struct cost_sensitivity *s = &out[*n];
+        if (!(pd->lo < pd->hi))
+            continue;
+        s->param = i;
+        v[i] = pd->lo;
+        s->at_lo = fn(spec, v, ctx);
+        v[i] = pd->hi;
+        s->at_hi = fn(spec, v, ctx);
+        v[i] = mid;
+        s->swing = fabs(s->at_hi - s->at_lo);
+        if (isnan(s->swing))
+            s->swing = 0;
+        (*n)++;
+    }
+    qsort(out, *n, sizeof *out, sensitivity_cmp);
+    mem_free(v);
+    return 0;
+}

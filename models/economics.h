@@ -1,0 +1,49 @@
+/*
+ * economics: the cost model (models/cost.h) applied to a scenario and to
+ * the replications that ran it.
+ *
+ * cost.c prices plain numbers; this module says where the numbers come
+ * from: the declared volume and the workload's mean token counts (the
+ * "nominal" figures, the spreadsheet's arithmetic), and what the runs
+ * measured (arrivals, completions per side, tokens the API billed
+ * including retries, GPU utilisation).  Which backend is on which side of
+ * the bill is the router's answer (struct router_spec.side); a station is
+ * local unless the router puts it on the API side.
+ */
+#ifndef SLM_ECONOMICS_H
+#define SLM_ECONOMICS_H
+
+#include <stddef.h>
+
+#include "models/cost.h"
+#include "models/run.h"
+#include "models/scenario.h"
+#include "sim/out.h"
+
+enum economics_side { ECONOMICS_NONE, ECONOMICS_LOCAL, ECONOMICS_API };
+
+/* The side of the bill backend b is on (the router-delay station: none). */
+enum economics_side economics_side(const struct scenario *sc, size_t b);
+
+/* The nominal inputs: volume per month from the arrival process, tokens
+ * per query from the task mix, the hybrid share kept local from the
+ * routing (split shares, or task-based task shares; NaN otherwise). */
+void economics_nominal(const struct scenario *sc, struct cost_inputs *in);
+
+/* What replications res[0..n) measured, per month of measurement window
+ * (see struct cost_sim). */
+void economics_measured(const struct scenario *sc,
+                        const struct run_result *res, size_t n,
+                        struct cost_sim *out);
+
+/* results.json's `cost` object for a scenario with costs, from its runs:
+ * cost.monthly.{local, api, hybrid, total}, cost.per_1k_queries.{...},
+ * cost.tco.{months, local, api, hybrid}, cost.break_even_month.{...},
+ * cost.crossover.queries_per_month[] (local vs API, one-time costs spread)
+ * and cost.basis.  "total" is the deployment the scenario describes:
+ * hybrid when both sides carry traffic, else the one that does.  Writes
+ * nothing when sc->costs is NULL.  Returns 0 or SLM_ENOMEM. */
+int economics_write_json(struct jw *w, const struct scenario *sc,
+                         const struct run_result *res, size_t n);
+
+#endif

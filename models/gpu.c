@@ -1,0 +1,822 @@
+#include "models/gpu.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "models/catalog.h"
+#include "models/serve.h"
+#include "sim/mem.h"
+
+enum { LB_ROUND_ROBIN, LB_LEAST_OUTSTANDING, LB_JSQ };
+static const char *const lb_names[] = {"round-robin", "least-outstanding",
+                                       "join-shortest-queue"};
+enum { CTX_REJECT, CTX_TRUNCATE };
+static const char *const ctx_names[] = {"reject", "truncate"};
+static const char *const jitter_names[] = {"none", "gamma", "lognormal",
+                                           "deterministic"};
+
+/* Datasheet efficiencies when no calibration file is given: decode GEMV
+ * kernels reach ~77% of peak bandwidth on an A100 (vLLM, Llama-3.1-8B,
+ * one stream; johnmusgrave.com) and a copy reaches ~83% on an L40S
+ * (acceptance target, ai-hpc.github.io); large BF16 GEMMs ~41% of the
+ * L40S's dense peak (150 of 362 TFLOPS, same guide).  vLLM's scheduling
+ * and sampling add about 2 ms a step with CUDA graphs (ASSUMED). */
+#define DEF_BW_EFF 0.80
+#define DEF_FL_EFF 0.45
+#define DEF_OVERHEAD 2e-3
+#define DEF_JITTER_CV 0.05
+#define DEF_ALLREDUCE 10e-6
+
+struct gpu_cfg {
+    struct gpu_spec gpu;
+    struct model_spec model;
+    char *gpu_name, *model_name; /* owned; the specs' names point here */
+    enum catalog_quant quant;
+    enum catalog_kv_dtype kv;
+    long count, tp;
+    int balancer, context_policy;
+    double mtbf, mttr; /* s; mtbf 0: no failures */
+    struct serve_params sp;
+    int calibrated, measured;
+    char *cal_path; /* owned, NULL without a file */
+};
+
+/* ---- parsing ---- */
+
+static int parse_gpu_inline(const struct cfg_node *n, const char *where,
+                            struct gpu_spec *g, struct diag *d)
+{
+    static const char *const keys[] = {
+        "name", "memory", "bandwidth", "flops_fp16", "flops_fp8", "ops_int8",
+        "interconnect", "tdp", "idle_power", "price"};
+    int bad = cfg_check_keys(n, where, keys, 10, d) > 0;
+    const char *name = "custom";
+    memset(g, 0, sizeof *g);
+    g->interconnect = 32e9;
+    bad |= cfg_get_string(n, "name", where, 0, &name, d) < 0;
+    bad |= cfg_get_bytes(n, "memory", where, CFG_REQUIRED | CFG_POSITIVE,
+                         &g->memory, d) < 0;
+    bad |= cfg_get_bytes(n, "bandwidth", where, CFG_REQUIRED | CFG_POSITIVE,
+                         &g->bandwidth, d) < 0;
+    bad |= cfg_get_number(n, "flops_fp16", where, CFG_REQUIRED | CFG_POSITIVE,
+                          &g->flops_fp16, d) < 0;
+    bad |= cfg_get_number(n, "flops_fp8", where, CFG_NONNEG, &g->flops_fp8,
+                          d) < 0;
+    bad |= cfg_get_number(n, "ops_int8", where, CFG_NONNEG, &g->ops_int8,
+                          d) < 0;
+    bad |= cfg_get_bytes(n, "interconnect", where, CFG_POSITIVE,
+                         &g->interconnect, d) < 0;
+    bad |= cfg_get_number(n, "tdp", where, CFG_NONNEG, &g->tdp, d) < 0;
+    bad |= cfg_get_number(n, "idle_power", where, CFG_NONNEG, &g->idle_power,
+                          d) < 0;
+    bad |= cfg_get_number(n, "price", where, CFG_NONNEG, &g->price, d) < 0;
+    g->name = name; /* borrowed from the document until copied */
+    return bad ? -1 : 0;
+}
+
+static int get_int(const struct cfg_node *n, const char *key,
+                   const char *where, unsigned flags, long lo, long hi,
+                   int *out, struct diag *d)
+{
+    long v = *out;
+    int rc = cfg_get_int(n, key, where, flags, lo, hi, &v, d);
+    if (rc == 0)
+        *out = (int)v;
+    return rc;
+}
+
+static int parse_model_inline(const struct cfg_node *n, const char *where,
+                              struct model_spec *m, struct diag *d)
+{
+    static const char *const keys[] = {
+        "name", "params", "layers", "hidden", "heads", "kv_heads",
+        "head_dim", "mlp", "vocab", "tied_embeddings", "context"};
+    int bad = cfg_check_keys(n, where, keys, 11, d) > 0;
+    const char *name = "custom";
+    unsigned req = CFG_REQUIRED;
+    memset(m, 0, sizeof *m);
+    bad |= cfg_get_string(n, "name", where, 0, &name, d) < 0;
+    bad |= cfg_get_number(n, "params", where, req | CFG_POSITIVE, &m->params,
+                          d) < 0;
+    bad |= get_int(n, "layers", where, req, 1, 1000, &m->layers, d) < 0;
+    bad |= get_int(n, "hidden", where, req, 1, 1 << 20, &m->hidden, d) < 0;
+    bad |= get_int(n, "heads", where, req, 1, 4096, &m->heads, d) < 0;
+    bad |= get_int(n, "kv_heads", where, req, 1, 4096, &m->kv_heads, d) < 0;
+    bad |= get_int(n, "context", where, req, 16, 1 << 24, &m->context, d) < 0;
+    m->head_dim = m->heads > 0 ? m->hidden / m->heads : 0;
+    bad |= get_int(n, "head_dim", where, 0, 1, 4096, &m->head_dim, d) < 0;
+    bad |= get_int(n, "mlp", where, 0, 1, 1 << 22, &m->mlp, d) < 0;
+    bad |= get_int(n, "vocab", where, 0, 0, 1 << 24, &m->vocab, d) < 0;
+    bad |= cfg_get_bool(n, "tied_embeddings", where, 0, &m->tied_embeddings,
+                        d) < 0;
+    m->name = name;
+    return bad ? -1 : 0;
+}
+
+/* gpu: or model: as a catalog name or an inline mapping. */
+static int parse_gpu_field(const struct cfg_node *map, const char *where,
+                           struct gpu_spec *g, struct diag *d)
+{
+    const struct cfg_node *n = cfg_get(map, "gpu");
+    char sub[160];
+    if (!n) {
+        diag_error(d, &map->pos, "missing required key 'gpu' in %s", where);
+        return -1;
+    }
+    if (n->kind == CFG_MAP) {
+        snprintf(sub, sizeof sub, "%s.gpu", where);
+        return parse_gpu_inline(n, sub, g, d);
+    }
+    if (cfg_expect(n, CFG_SCALAR, "gpu", d) < 0)
+        return -1;
+    const struct gpu_spec *c = catalog_gpu_find(n->scalar);
+    if (!c) {
+        const char *s = diag_suggest(n->scalar, catalog_gpu_names(),
+                                     catalog_gpu_count());
+        diag_error(d, &n->pos,
+                   "unknown gpu '%s' (catalog: L40S, L4, A10G, A100-80GB, "
+                   "H100-SXM, H100-PCIe, H200, RTX4090; or a mapping)%s%s%s",
+                   n->scalar, s ? " (did you mean '" : "", s ? s : "",
+                   s ? "'?)" : "");
+        return -1;
+    }
+    *g = *c;
+    return 0;
+}
+
+static int parse_model_field(const struct cfg_node *map, const char *where,
+                             struct model_spec *m, struct diag *d)
+{
+    const struct cfg_node *n = cfg_get(map, "model");
+    char sub[160];
+    if (!n) {
+        diag_error(d, &map->pos, "missing required key 'model' in %s",
+                   where);
+        return -1;
+    }
+    if (n->kind == CFG_MAP) {
+        snprintf(sub, sizeof sub, "%s.model", where);
+        return parse_model_inline(n, sub, m, d);
+    }
+    if (cfg_expect(n, CFG_SCALAR, "model", d) < 0)
+        return -1;
+    const struct model_spec *c = catalog_model_find(n->scalar);
+    if (!c) {
+        const char *s = diag_suggest(n->scalar, catalog_model_names(),
+                                     catalog_model_count());
+        diag_error(d, &n->pos,
+                   "unknown model '%s' (catalog: llama-2-7b, mistral-7b, "
+                   "llama-3-8b, qwen2.5-7b, llama-3.2-1b, llama-3.2-3b; or a "
+                   "mapping)%s%s%s",
+                   n->scalar, s ? " (did you mean '" : "", s ? s : "",
+                   s ? "'?)" : "");
+        return -1;
+    }
+    *m = *c;
+    return 0;
+}
+
+static int parse_jitter(const struct cfg_node *map, const char *where,
+                        struct serve_perf *f, struct diag *d)
+{
+    const struct cfg_node *n = cfg_get(map, "jitter");
+    char sub[160];
+    if (!n)
+        return 0;
+    if (cfg_expect(n, CFG_MAP, "jitter", d) < 0)
+        return -1;
+    snprintf(sub, sizeof sub, "%s.jitter", where);
+    static const char *const keys[] = {"dist", "cv"};
+    int bad = cfg_check_keys(n, sub, keys, 2, d) > 0;
+    int kind = 1;
+    bad |= cfg_get_enum(n, "dist", sub, CFG_REQUIRED, jitter_names, 4, &kind,
+                        d) < 0;
+    bad |= cfg_get_number(n, "cv", sub, CFG_NONNEG, &f->jitter_cv, d) < 0;
+    if (bad)
+        return -1;
+    f->jitter = kind == 1   ? SERVE_JITTER_GAMMA
+                : kind == 2 ? SERVE_JITTER_LOGNORMAL
+                            : SERVE_JITTER_NONE;
+    return 0;
+}
+
+static int parse_serving(const struct cfg_node *map, const char *where,
+                         struct gpu_cfg *c, double *mem_util,
+                         double *reserve, struct diag *d)
+{
+    const struct cfg_node *n = cfg_get(map, "serving");
+    char sub[160];
+    struct serve_params *p = &c->sp;
+    p->max_batch = 256;
+    p->chunk = 0;
+    p->block_tokens = 16;
+    p->max_batched = c->model.context > 2048 ? c->model.context : 2048;
+    if (!n)
+        return 0;
+    if (cfg_expect(n, CFG_MAP, "serving", d) < 0)
+        return -1;
+    snprintf(sub, sizeof sub, "%s.serving", where);
+    static const char *const keys[] = {
+        "max_batch", "chunked_prefill", "block_tokens", "max_batched_tokens",
+        "gpu_memory_utilization", "activation_reserve", "exact_steps",
+        "context_policy"};
+    int bad = cfg_check_keys(n, sub, keys, 8, d) > 0;
+    bad |= get_int(n, "max_batch", sub, 0, 1, 65536, &p->max_batch, d) < 0;
+    bad |= get_int(n, "chunked_prefill", sub, 0, 0, 1 << 20, &p->chunk,
+                   d) < 0;
+    bad |= get_int(n, "block_tokens", sub, 0, 1, SERVE_MAX_BLOCK,
+                   &p->block_tokens, d) < 0;
+    bad |= get_int(n, "max_batched_tokens", sub, 0, 1, 1 << 24,
+                   &p->max_batched, d) < 0;
+    bad |= cfg_get_number(n, "gpu_memory_utilization", sub,
+                          CFG_UNIT | CFG_POSITIVE, mem_util, d) < 0;
+    bad |= cfg_get_bytes(n, "activation_reserve", sub, CFG_NONNEG, reserve,
+                         d) < 0;
+    bad |= cfg_get_bool(n, "exact_steps", sub, 0, &p->exact_steps, d) < 0;
+    bad |= cfg_get_enum(n, "context_policy", sub, 0, ctx_names, 2,
+                        &c->context_policy, d) < 0;
+    return bad ? -1 : 0;
+}
+
+/* Reads a calibration file into the effective rates; errors point into
+ * the file (or at the key when it cannot be read). */
+static int parse_calibration(const struct cfg_node *map, const char *where,
+                             struct gpu_cfg *c, struct diag *d)
+{
+    const struct cfg_node *n = cfg_get(map, "calibration");
+    if (!n)
+        return 0;
+    if (cfg_expect(n, CFG_SCALAR, "calibration", d) < 0)
+        return -1;
+    struct cfg_doc *doc = NULL;
+    int rc = cfg_load_file(n->scalar, d, &doc);
+    if (rc == SLM_ESYS) {
+        diag_error(d, &n->pos, "cannot read calibration file '%s': %s",
+                   n->scalar, strerror(errno));
+        return -1;
+    }
+    if (rc != 0)
+        return -1;
+    c->cal_path = mem_strdup(n->scalar);
+    const struct cfg_node *root = cfg_doc_root(doc);
+    static const char *const keys[] = {"source", "device", "driver", "date",
+                                       "bandwidth", "flops", "overhead",
+                                       "jitter", "raw", "model", "notes"};
+    static const char *const sources[] = {"derived", "measured"};
+    const char *w = "calibration";
+    int bad = !c->cal_path || cfg_check_keys(root, w, keys, 11, d) > 0;
+    int src = 0;
+    struct serve_perf *f = &c->sp.perf;
+    bad |= cfg_get_enum(root, "source", w, CFG_REQUIRED, sources, 2, &src,
+                        d) < 0;
+    bad |= cfg_get_number(root, "bandwidth", w, CFG_REQUIRED | CFG_POSITIVE,
+                          &f->bandwidth, d) < 0;
+    bad |= cfg_get_duration(root, "overhead", w, CFG_REQUIRED | CFG_NONNEG,
+                            &f->overhead, d) < 0;
+    const struct cfg_node *fl = cfg_get(root, "flops");
+    const char *dt = catalog_quant_names[c->quant == CATALOG_QUANT_INT4
+                                             ? CATALOG_QUANT_FP16
+                                             : c->quant];
+    if (!fl) {
+        diag_error(d, &root->pos, "missing required key 'flops' in %s", w);
+        bad = 1;
+    } else if (cfg_expect(fl, CFG_MAP, "flops", d) < 0) {
+        bad = 1;
+    } else {
+        /* int4 is weight-only: its products run at the FP16 rate. */
+        bad |= cfg_get_number(fl, dt, "calibration.flops",
+                              CFG_REQUIRED | CFG_POSITIVE, &f->flops, d) < 0;
+    }
+    bad |= parse_jitter(root, w, f, d) < 0;
+    c->calibrated = 1;
+    c->measured = src == 1;
+    cfg_doc_free(doc);
+    (void)where;
+    return bad ? -1 : 0;
+}
+
+static int parse_efficiency(const struct cfg_node *map, const char *where,
+                            struct gpu_cfg *c, struct diag *d)
+{
+    struct serve_perf *f = &c->sp.perf;
+    double bw = DEF_BW_EFF, fl = DEF_FL_EFF;
+    f->overhead = DEF_OVERHEAD;
+    f->jitter = SERVE_JITTER_GAMMA;
+    f->jitter_cv = DEF_JITTER_CV;
+    f->tp_latency = DEF_ALLREDUCE;
+    const struct cfg_node *n = cfg_get(map, "efficiency");
+    int bad = 0;
+    if (n) {
+        char sub[160];
+        if (cfg_expect(n, CFG_MAP, "efficiency", d) < 0)
+            return -1;
+        snprintf(sub, sizeof sub, "%s.efficiency", where);
+        static const char *const keys[] = {"bandwidth", "compute", "overhead",
+                                           "jitter", "allreduce"};
+        bad |= cfg_check_keys(n, sub, keys, 5, d) > 0;
+        bad |= cfg_get_number(n, "bandwidth", sub, CFG_UNIT | CFG_POSITIVE,
+                              &bw, d) < 0;
+        bad |= cfg_get_number(n, "compute", sub, CFG_UNIT | CFG_POSITIVE, &fl,
+                              d) < 0;
+        bad |= cfg_get_duration(n, "overhead", sub, CFG_NONNEG, &f->overhead,
+                                d) < 0;
+        bad |= cfg_get_duration(n, "allreduce", sub, CFG_NONNEG,
+                                &f->tp_latency, d) < 0;
+        bad |= parse_jitter(n, sub, f, d) < 0;
+    }
+    f->bandwidth = bw * c->gpu.bandwidth;
+    f->flops = fl * catalog_gpu_flops(&c->gpu, c->quant);
+    return bad ? -1 : 0;
+}
+
+static int parse_failures(const struct cfg_node *map, const char *where,
+                          struct gpu_cfg *c, struct diag *d)
+{
+    const struct cfg_node *n = cfg_get(map, "failures");
+    if (!n)
+        return 0;
+    char sub[160];
+    if (cfg_expect(n, CFG_MAP, "failures", d) < 0)
+        return -1;
+    snprintf(sub, sizeof sub, "%s.failures", where);
+    static const char *const keys[] = {"mtbf", "mttr"};
+    int bad = cfg_check_keys(n, sub, keys, 2, d) > 0;
+    bad |= cfg_get_duration(n, "mtbf", sub, CFG_REQUIRED | CFG_POSITIVE,
+                            &c->mtbf, d) < 0;
+    bad |= cfg_get_duration(n, "mttr", sub, CFG_REQUIRED | CFG_POSITIVE,
+                            &c->mttr, d) < 0;
+    return bad ? -1 : 0;
+}
+
+static void gpu_cfg_free(void *vc)
+{
+    struct gpu_cfg *c = vc;
+    if (!c)
+        return;
+    mem_free(c->gpu_name);
+    mem_free(c->model_name);
+    mem_free(c->cal_path);
+    mem_free(c);
+}
+
+/* Checks that the weights fit and derives the cache. */
+static int derive(const struct cfg_node *map, struct gpu_cfg *c,
+                  double mem_util, double reserve, struct diag *d)
+{
+    long blocks = serve_derive(&c->sp, &c->gpu, &c->model, c->quant, c->kv,
+                               (int)c->tp, mem_util, reserve,
+                               c->sp.block_tokens);
+    if (blocks < 1) {
+        const struct cfg_node *n = cfg_get(map, "model");
+        diag_error(d, n ? &n->pos : &map->pos,
+                   "model '%s' in %s (%.3g GB of weights) does not fit on "
+                   "%ld x %s (%.3g GB each at utilization %.2f, less %.3g GB "
+                   "reserve)",
+                   c->model.name, catalog_quant_names[c->quant],
+                   catalog_weight_bytes(&c->model, c->quant) / 1e9, c->tp,
+                   c->gpu.name, c->gpu.memory / 1e9, mem_util, reserve / 1e9);
+        return -1;
+    }
+    c->sp.kv_blocks = blocks;
+    c->sp.perf.tp = (int)c->tp;
+    c->sp.perf.tp_link = c->gpu.interconnect;
+    return 0;
+}
+
+static int gpu_parse(const struct cfg_node *map, const char *where,
+                     void **out, struct diag *d)
+{
+    static const char *const keys[] = {
+        "kind", "gpu", "count", "tensor_parallel", "model", "quant",
+        "kv_cache", "serving", "efficiency", "calibration", "balancer",
+        "failures"};
+    struct gpu_cfg *c = mem_calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c)
+        return -1;
+    int bad = cfg_check_keys(map, where, keys, 12, d) > 0;
+    int q = CATALOG_QUANT_FP16, kv = CATALOG_KV_FP16;
+    double mem_util = 0.9, reserve = 2e9;
+    c->count = 1;
+    c->tp = 1;
+    c->balancer = LB_LEAST_OUTSTANDING;
+    bad |= parse_gpu_field(map, where, &c->gpu, d) < 0;
+    bad |= parse_model_field(map, where, &c->model, d) < 0;
+    bad |= cfg_get_int(map, "count", where, 0, 1, 4096, &c->count, d) < 0;
+    bad |= cfg_get_int(map, "tensor_parallel", where, 0, 1, 16, &c->tp,
+                       d) < 0;
+    bad |= cfg_get_enum(map, "quant", where, 0, catalog_quant_names,
+                        CATALOG_NQUANT, &q, d) < 0;
+    bad |= cfg_get_enum(map, "kv_cache", where, 0, catalog_kv_dtype_names,
+                        CATALOG_NKV_DTYPE, &kv, d) < 0;
+    bad |= cfg_get_enum(map, "balancer", where, 0, lb_names, 3, &c->balancer,
+                        d) < 0;
+    c->quant = (enum catalog_quant)q;
+    c->kv = (enum catalog_kv_dtype)kv;
+    if (!bad) {
+        bad |= parse_serving(map, where, c, &mem_util, &reserve, d) < 0;
+        bad |= parse_efficiency(map, where, c, d) < 0;
+        bad |= parse_calibration(map, where, c, d) < 0;
+        bad |= parse_failures(map, where, c, d) < 0;
+    }
+    /* Own the names: the document goes away after parsing. */
+    c->gpu_name = mem_strdup(c->gpu.name ? c->gpu.name : "custom");
+    c->model_name = mem_strdup(c->model.name ? c->model.name : "custom");
+    c->gpu.name = c->gpu_name;
+    c->model.name = c->model_name;
+    if (!c->gpu_name || !c->model_name) {
+        gpu_cfg_free(c);
+        return -1;
+    }
+    if (!bad)
+        bad |= derive(map, c, mem_util, reserve, d) < 0;
+    if (bad) {
+        gpu_cfg_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+static const char *gpu_describe(const void *vc, char *buf, size_t size)
+{
+    const struct gpu_cfg *c = vc;
+    const struct serve_params *p = &c->sp;
+    char tp[32] = "";
+    if (c->tp > 1)
+        snprintf(tp, sizeof tp, " (TP %ld)", c->tp);
+    snprintf(buf, size,
+             "gpu: %ld x %s%s, %s %s (kv %s, %ld tokens), max_batch %d, "
+             "chunked_prefill %d, %s; steps %s (%.4g GB/s, %.4g TFLOP/s, "
+             "%.3g ms overhead, %s%s)",
+             c->count, c->gpu.name, tp, c->model.name,
+             catalog_quant_names[c->quant], catalog_kv_dtype_names[c->kv],
+             p->kv_blocks * (long)p->block_tokens, p->max_batch, p->chunk,
+             lb_names[c->balancer], c->measured ? "measured" : "derived",
+             p->perf.bandwidth / 1e9, p->perf.flops / 1e12,
+             p->perf.overhead * 1e3, c->cal_path ? "from " : "datasheet x ",
+             c->cal_path ? c->cal_path : "default efficiencies");
+    return buf;
+}
+
+/* ---- the instance ---- */
+
+struct gpu;
+
+struct replica {
+    struct gpu *g;
+    struct serve *sv;
+    int index, up;
+    uint64_t scheduled; /* epoch of the event in the queue, if any */
+    int has_event;
+};
+
+struct gpu {
+    const struct gpu_cfg *c;
+    struct backend_env env;
+    struct sim *s;
+    struct replica *rep;
+    size_t n, rr;
+    struct request *park_head, *park_tail; /* all replicas down */
+    struct tseries *ts;
+    gsl_rng *fail_rng;
+    uint64_t rejected, truncated, failures, retries;
+};
+
+static const struct tseries_def series[] = {
+    {"arrivals", TSERIES_COUNT},
+    {"queue_length", TSERIES_LEVEL},
+    {"batch_size", TSERIES_LEVEL},
+    {"kv_occupancy", TSERIES_LEVEL},
+};
+
+static void on_step(struct sim *s, void *ctx, void *arg);
+
+/* Puts the replica's next boundary on the event queue when it moved;
+ * older events become stale by their epoch. */
+static void resync(struct replica *r)
+{
+    uint64_t e = serve_epoch(r->sv);
+    double t = serve_next_time(r->sv);
+    if (isinf(t) || (r->has_event && r->scheduled == e))
+        return;
+    r->scheduled = e;
+    r->has_event = 1;
+    sim_schedule_at(r->g->s, t, on_step, r, (void *)(uintptr_t)e);
+}
+
+static void on_step(struct sim *s, void *ctx, void *arg)
+{
+    struct replica *r = ctx;
+    if ((uint64_t)(uintptr_t)arg != serve_epoch(r->sv) || !r->up)
+        return; /* stale: the run was cut or the replica failed */
+    r->has_event = 0;
+    serve_boundary(r->sv, sim_now(s));
+    resync(r);
+}
+
+static void on_done(void *ctx, struct request *rq, double now)
+{
+    struct replica *r = ctx;
+    (void)now;
+    r->g->env.done(r->g->s, r->g->env.ctx, rq, BACKEND_DONE);
+}
+
+static struct replica *choose(struct gpu *g)
+{
+    struct replica *best = NULL;
+    size_t bk1 = SIZE_MAX, bk2 = SIZE_MAX;
+    for (size_t k = 0; k < g->n; k++) {
+        size_t i = g->c->balancer == LB_ROUND_ROBIN ? (g->rr + k) % g->n : k;
+        struct replica *r = &g->rep[i];
+        if (!r->up)
+            continue;
+        if (g->c->balancer == LB_ROUND_ROBIN) {
+            g->rr = (i + 1) % g->n;
+            return r;
+        }
+        size_t w = serve_waiting(r->sv), run = serve_running(r->sv);
+        size_t k1 = g->c->balancer == LB_JSQ ? w : w + run;
+        size_t k2 = g->c->balancer == LB_JSQ ? run : 0;
+        if (k1 < bk1 || (k1 == bk1 && k2 < bk2)) {
+            best = r;
+            bk1 = k1;
+            bk2 = k2;
+        }
+    }
+    return best;
+}
+
+static void dispatch(struct gpu *g, struct request *rq)
+{
+    struct replica *r = choose(g);
+    if (!r) {
+        rq->next = NULL;
+        if (g->park_tail)
+            g->park_tail->next = rq;
+        else
+            g->park_head = rq;
+        g->park_tail = rq;
+        return;
+    }
+    serve_submit(r->sv, rq, sim_now(g->s));
+    resync(r);
+}
+
+static void gpu_submit(struct sim *s, void *self, struct request *rq)
+{
+    struct gpu *g = self;
+    const struct gpu_cfg *c = g->c;
+    uint32_t ctx = (uint32_t)c->model.context;
+    tseries_count(g->ts, 0, sim_now(s), 1);
+    rq->u[0] = 0;
+    rq->u[1] = 0;
+    rq->p = NULL;
+    if ((uint64_t)rq->input_tokens + rq->output_tokens > ctx) {
+        if (c->context_policy == CTX_REJECT) {
+            g->rejected++;
+            g->env.done(s, g->env.ctx, rq, BACKEND_REJECTED);
+            return;
+        }
+        /* keep the prompt's last context-1 tokens; stop at the window */
+        if (rq->input_tokens > ctx - 1)
+            rq->input_tokens = ctx - 1;
+        rq->output_tokens = ctx - rq->input_tokens;
+        g->truncated++;
+    }
+    if (!serve_fits(g->rep[0].sv, rq->input_tokens, rq->output_tokens)) {
+        g->rejected++;
+        g->env.done(s, g->env.ctx, rq, BACKEND_REJECTED);
+        return;
+    }
+    dispatch(g, rq);
+}
+
+static void take_back(void *ctx, struct request *rq)
+{
+    struct gpu *g = ctx;
+    rq->attempts++;
+    g->retries++;
+    dispatch(g, rq);
+}
+
+static void on_repair(struct sim *s, void *ctx, void *arg);
+
+static void on_failure(struct sim *s, void *ctx, void *arg)
+{
+    struct replica *r = ctx;
+    struct gpu *g = r->g;
+    (void)arg;
+    r->up = 0;
+    r->has_event = 0;
+    if (sim_measuring(s))
+        g->failures++;
+    serve_evict(r->sv, sim_now(s), take_back, g);
+    sim_schedule_in(s, g->c->mttr, on_repair, r, NULL);
+}
+
+static void on_repair(struct sim *s, void *ctx, void *arg)
+{
+    struct replica *r = ctx;
+    struct gpu *g = r->g;
+    (void)arg;
+    r->up = 1;
+    sim_schedule_in(s, gsl_ran_exponential(g->fail_rng, g->c->mtbf),
+                    on_failure, r, NULL);
+    while (g->park_head) {
+        struct request *rq = g->park_head;
+        g->park_head = rq->next;
+        if (!g->park_head)
+            g->park_tail = NULL;
+        dispatch(g, rq);
+    }
+}
+
+static void gpu_destroy(void *self)
+{
+    struct gpu *g = self;
+    if (!g)
+        return;
+    for (size_t i = 0; g->rep && i < g->n; i++)
+        serve_free(g->rep[i].sv);
+    mem_free(g->rep);
+    tseries_free(g->ts);
+    mem_free(g);
+}
+
+static void *gpu_create(struct sim *s, const void *vc, const char *name,
+                        const struct backend_env *env)
+{
+    const struct gpu_cfg *c = vc;
+    struct gpu *g = mem_calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->c = c;
+    g->env = *env;
+    g->s = s;
+    g->n = (size_t)c->count;
+    g->rep = mem_calloc(g->n, sizeof *g->rep);
+    g->ts = tseries_new(60.0, sim_horizon(s), series, 4);
+    if (!g->rep || !g->ts) {
+        gpu_destroy(g);
+        return NULL;
+    }
+    struct serve_params p = c->sp;
+    p.warmup = sim_warmup(s);
+    struct serve_series ser = {g->ts, 1, 2, 3, 1.0 / (double)g->n};
+    char src[160];
+    for (size_t i = 0; i < g->n; i++) {
+        struct replica *r = &g->rep[i];
+        r->g = g;
+        r->index = (int)i;
+        r->up = 1;
+        snprintf(src, sizeof src, "backend.%s.jitter.%zu", name, i);
+        gsl_rng *jit = sim_stream(s, src);
+        struct serve_hooks h = {on_done, r};
+        r->sv = jit ? serve_new(&p, jit, &h, &ser) : NULL;
+        if (!r->sv) {
+            gpu_destroy(g);
+            return NULL;
+        }
+    }
+    if (c->mtbf > 0) {
+        snprintf(src, sizeof src, "backend.%s.failures", name);
+        g->fail_rng = sim_stream(s, src);
+        if (!g->fail_rng) {
+            gpu_destroy(g);
+            return NULL;
+        }
+        for (size_t i = 0; i < g->n; i++)
+            sim_schedule_in(s, gsl_ran_exponential(g->fail_rng, c->mtbf),
+                            on_failure, &g->rep[i], NULL);
+    }
+    return g;
+}
+
+/* Pool-wide time-weighted quantile of the cache occupancy. */
+static double kv_quantile(const struct gpu *g, double q)
+{
+    double hist[SERVE_KV_BINS] = {0}, busy = 0, span = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        const struct serve_stats *st = serve_stats(g->rep[i].sv);
+        for (int b = 0; b < SERVE_KV_BINS; b++) {
+            hist[b] += st->kv_hist[b];
+            busy += st->kv_hist[b];
+        }
+        span += st->span;
+    }
+    double total = span > busy ? span : busy, acc = total - busy;
+    if (!(total > 0) || acc >= q * total)
+        return 0;
+    for (int b = 0; b < SERVE_KV_BINS; b++) {
+        acc += hist[b];
+        if (acc >= q * total)
+            return (double)(b + 1) / SERVE_KV_BINS;
+    }
+    return 1;
+}
+
+static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
+{
+    struct gpu *g = self;
+    struct serve_stats t;
+    memset(&t, 0, sizeof t);
+    for (size_t i = 0; i < g->n; i++) {
+        serve_flush(g->rep[i].sv, sim_now(s));
+        const struct serve_stats *st = serve_stats(g->rep[i].sv);
+        t.busy += st->busy;
+        t.batch_time += st->batch_time;
+        t.kv_time += st->kv_time;
+        t.span += st->span;
+        t.steps += st->steps;
+        t.events += st->events;
+        t.tokens_out += st->tokens_out;
+        t.tokens_in += st->tokens_in;
+        t.preemptions += st->preemptions;
+        t.compute_bound += st->compute_bound;
+        if (st->max_batch > t.max_batch)
+            t.max_batch = st->max_batch;
+    }
+    double window = t.span / (double)g->n;
+    backend_figures_add(o, "utilization", t.span > 0 ? t.busy / t.span : 0);
+    backend_figures_add(o, "batch.mean", t.busy > 0 ? t.batch_time / t.busy
+                                                    : 0);
+    backend_figures_add(o, "batch.max", t.max_batch);
+    backend_figures_add(o, "kv.occupancy.mean",
+                        t.span > 0 ? t.kv_time / t.span : 0);
+    backend_figures_add(o, "kv.occupancy.p99", kv_quantile(g, 0.99));
+    backend_figures_add(o, "kv.capacity_tokens",
+                        (double)g->c->sp.kv_blocks * g->c->sp.block_tokens);
+    backend_figures_add(o, "preemptions", (double)t.preemptions);
+    backend_figures_add(o, "tokens_per_s",
+                        window > 0 ? (double)t.tokens_out / window : 0);
+    backend_figures_add(o, "prefill_tokens_per_s",
+                        window > 0 ? (double)t.tokens_in / window : 0);
+    backend_figures_add(o, "rejected", (double)g->rejected);
+    backend_figures_add(o, "truncated", (double)g->truncated);
+    backend_figures_add(o, "replica_failures", (double)g->failures);
+    backend_figures_add(o, "retries", (double)g->retries);
+    backend_figures_add(o, "steps", (double)t.steps);
+    backend_figures_add(o, "step_events", (double)t.events);
+    backend_figures_add(o, "compute_bound_share",
+                        t.busy > 0 ? t.compute_bound / t.busy : 0);
+    backend_figures_add(o, "replicas", (double)g->n);
+    backend_figures_add(o, "calibration.measured", g->c->measured);
+}
+
+const struct tseries *gpu_timeseries(const void *self)
+{
+    return ((const struct gpu *)self)->ts;
+}
+
+const char *gpu_binding_constraint(const void *self)
+{
+    const struct gpu *g = self;
+    uint64_t pre = 0;
+    double busy = 0, bt = 0, cb = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        const struct serve_stats *st = serve_stats(g->rep[i].sv);
+        pre += st->preemptions;
+        busy += st->busy;
+        bt += st->batch_time;
+        cb += st->compute_bound;
+    }
+    if (pre > 0 || kv_quantile(g, 0.99) > 0.9)
+        return "kv-cache";
+    if (busy > 0 && bt / busy >= 0.9 * g->c->sp.max_batch)
+        return "batch-limit";
+    if (busy > 0 && cb > 0.5 * busy)
+        return "compute";
+    return "bandwidth";
+}
+
+/* Up while any replica is: the failover router asks. */
+static int gpu_available(void *self, struct sim *s)
+{
+    const struct gpu *g = self;
+    size_t i;
+
+    (void)s;
+    for (i = 0; i < (size_t)g->n; i++)
+        if (g->rep[i].up)
+            return 1;
+    return 0;
+}
+
+const struct backend_kind gpu_backend_kind = {
+    .name = "gpu",
+    .parse = gpu_parse,
+    .cfg_free = gpu_cfg_free,
+    .describe = gpu_describe,
+    .create = gpu_create,
+    .destroy = gpu_destroy,
+    .submit = gpu_submit,
+    .collect = gpu_collect,
+    .has_tokens = 1,
+    .available = gpu_available,
+};

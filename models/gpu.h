@@ -1,0 +1,87 @@
+/*
+ * gpu: the local serving backend (kind "gpu"): a pool of replicas of one
+ * model on one kind of GPU, behind a load balancer, that fail and return.
+ *
+ *   local:
+ *     kind: gpu
+ *     gpu: L40S                    # catalog name, or a mapping (below)
+ *     count: 1                     # replicas
+ *     tensor_parallel: 1           # GPUs per replica
+ *     model: llama-3-8b            # catalog name, or a mapping (below)
+ *     quant: int4                  # fp16 | fp8 | int8 | int4
+ *     kv_cache: fp16               # fp16 | fp8
+ *     serving: {max_batch: 64, chunked_prefill: 512, block_tokens: 16,
+ *               max_batched_tokens: 8192, gpu_memory_utilization: 0.9,
+ *               activation_reserve: 2GB, exact_steps: false,
+ *               context_policy: reject}    # reject | truncate
+ *     efficiency: {bandwidth: 0.8, compute: 0.45, overhead: 2ms,
+ *                  jitter: {dist: gamma, cv: 0.05}, allreduce: 0.01ms}
+ *     calibration: calibrate/results/l40s-llama-3-8b-int4.yaml
+ *     balancer: least-outstanding  # round-robin | least-outstanding |
+ *                                  # join-shortest-queue
+ *     failures: {mtbf: 2000h, mttr: 4h}
+ *
+ * An inline gpu takes name, memory (bytes: 48GB), bandwidth (bytes per
+ * second as a number or "864GB" per second), flops_fp16, flops_fp8,
+ * ops_int8, interconnect, tdp, idle_power, price; an inline model takes
+ * name, params, layers, hidden, heads, kv_heads, head_dim, mlp, vocab,
+ * tied_embeddings, context.  Required: memory, bandwidth, flops_fp16 and
+ * params, layers, hidden, heads, kv_heads, context.
+ *
+ * Step times: the effective bandwidth and FLOP/s are the datasheet's
+ * times the efficiencies (defaults above: "derived"), unless a calibration
+ * file gives them ("measured" when its source says so, "derived"
+ * otherwise; the description says which).  Calibration file (YAML):
+ *
+ *   source: derived             # measured | derived
+ *   device: NVIDIA L40S
+ *   driver: none                # driver version it was measured with
+ *   date: 2026-01-15
+ *   bandwidth: 6.912e11         # effective B/s
+ *   flops: {fp16: 1.63e14, fp8: 3.30e14, int8: 3.30e14}  # FLOP/s
+ *   overhead: 2ms               # per step
+ *   jitter: {dist: gamma, cv: 0.05}   # gamma | lognormal | none
+ *   raw: {...}                  # free-form summaries, not read
+ *
+ * Context window: a request whose input + output tokens exceed the
+ * model's window is rejected (context_policy: reject, the default; counted
+ * as "rejected") or cut (truncate: the prompt keeps its last context - 1
+ * tokens at most, and the answer stops at the window; counted as
+ * "truncated").  A request the whole KV cache cannot hold is rejected.
+ *
+ * Tensor parallelism: weights, KV cache and the work of a step are split
+ * evenly over the group; each step adds two ring all-reduces per layer of
+ * the step's activations over the GPUs' interconnect, each with a fixed
+ * latency (efficiency.allreduce, default 10 us): an ASSUMPTION, not
+ * calibrated.
+ *
+ * Failures: each replica fails after an exponential time of mean mtbf and
+ * comes back mttr later (fixed); what it held is retried on the replicas
+ * that are up (counted in "retries"), or waits for the first to return.
+ * Retried requests start over but keep their first t_start and
+ * t_first_token.
+ *
+ * Time series: every instance keeps 1-minute buckets of arrivals (count),
+ * queue length (sum over replicas), batch size (sum) and KV occupancy
+ * (mean fraction over replicas), over the whole run (warm-up included),
+ * for the report's plots: gpu_timeseries().
+ */
+#ifndef SLM_GPU_H
+#define SLM_GPU_H
+
+#include "models/backend.h"
+#include "sim/tseries.h"
+
+extern const struct backend_kind gpu_backend_kind;
+
+/* The series of an instance made by gpu_backend_kind.create (borrowed
+ * until destroy): arrivals, queue_length, batch_size, kv_occupancy. */
+const struct tseries *gpu_timeseries(const void *self);
+
+/* What limits the pool most, from the figures of a finished run:
+ * "kv-cache" (preemptions, or P99 occupancy above 90%), "batch-limit"
+ * (mean batch at 90% of max_batch or more), "compute" (most busy time in
+ * compute-bound steps) or "bandwidth".  Static string. */
+const char *gpu_binding_constraint(const void *self);
+
+#endif

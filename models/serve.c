@@ -1,0 +1,856 @@
+#include "models/serve.h"
+
+#include <assert.h>
+#include <limits.h>
+#include <math.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "sim/mem.h"
+
+/* Request scratch while a replica holds it: u[0] output tokens generated
+ * before the current admission (recompute), u[1] flags, p the sequence. */
+#define RQ_STARTED 1u
+#define RQ_FIRST 2u
+
+enum { PH_PREFILL, PH_DECODE };
+
+struct seq {
+    struct request *r;
+    int phase;
+    uint32_t in, out;   /* prompt (>= 1) and answer tokens */
+    uint32_t prompt;    /* tokens to prefill this admission */
+    uint32_t done_pf;   /* of which done */
+    uint32_t chunk;     /* planned for the step in flight */
+    long blocks;        /* prefill: blocks held */
+    int64_t base;       /* decode: context L(K) = base + K */
+    int64_t kfin;       /* decode: K once its last token is out */
+    size_t hi;          /* index in the finish heap */
+    struct seq *prev, *next;   /* running, in admission order */
+    struct seq *pprev, *pnext; /* prefill FIFO */
+};
+
+struct serve {
+    struct serve_params p;
+    gsl_rng *rng;
+    struct serve_hooks hooks;
+    struct serve_series ser;
+    struct seq *slots, *free_slots;
+    struct seq **heap; /* decoders, min-heap on kfin */
+    size_t nheap;
+    long *cnt; /* decoders by (base - 1) mod block_tokens */
+    struct request *qhead, *qtail;
+    size_t nq;
+    struct seq *rhead, *rtail, *phead, *ptail;
+    size_t nrun, nd;
+    int64_t sum_base, K;
+    long pf_pending; /* prompt tokens left in the prefill FIFO */
+    long blocks_used;
+    /* the step (or decode run) in flight */
+    int busy, decode_in, in_boundary, cmp_bound;
+    double t0, t1, t_acc, factor;
+    long n, demand;
+    size_t npf, batch;
+    double t_qmark;
+    uint64_t epoch;
+    struct serve_stats st;
+};
+
+static int64_t imod(int64_t a, int64_t m)
+{
+    int64_t r = a % m;
+    return r < 0 ? r + m : r;
+}
+
+static long blocks_for(int64_t tokens, int bs)
+{
+    return tokens <= 0 ? 0 : (long)((tokens + bs - 1) / bs);
+}
+
+/* ---- the roofline ---- */
+
+static double comm_time(const struct serve_params *p, double tokens)
+{
+    const struct serve_perf *f = &p->perf;
+    if (f->tp <= 1)
+        return 0;
+    /* Two ring all-reduces per layer (after attention and after the
+     * MLP) of tokens * hidden FP16 activations: each GPU sends and
+     * receives 2 (tp-1)/tp of the buffer. */
+    double bytes = tokens * p->model.hidden * 2.0;
+    double ring = 2.0 * (f->tp - 1) / f->tp * bytes / f->tp_link;
+    return 2.0 * p->model.layers * (f->tp_latency + ring);
+}
+
+double serve_step_time(const struct serve_params *p,
+                       const struct serve_step *st)
+{
+    const struct serve_model *m = &p->model;
+    const struct serve_perf *f = &p->perf;
+    double bytes = m->weight_read +
+                   m->kv_per_token * (st->decode_ctx + st->prefill_read);
+    double flops = m->flops_per_token * (st->decodes + st->prefill) +
+                   m->attn_flops_per_ctx * (st->decode_ctx + st->prefill_attn);
+    double t_mem = bytes / (f->tp * f->bandwidth);
+    double t_cmp = flops / (f->tp * f->flops);
+    return (t_mem > t_cmp ? t_mem : t_cmp) + f->overhead +
+           comm_time(p, st->decodes + st->prefill);
+}
+
+long serve_derive(struct serve_params *p, const struct gpu_spec *g,
+                  const struct model_spec *m, enum catalog_quant q,
+                  enum catalog_kv_dtype kv, int tp, double mem_util,
+                  double reserve, int block_tokens)
+{
+    p->model.weight_read = catalog_weight_read_bytes(m, q);
+    p->model.flops_per_token = 2.0 * m->params;
+    p->model.attn_flops_per_ctx = catalog_attn_flops_per_ctx(m);
+    p->model.kv_per_token = catalog_kv_bytes_per_token(m, kv);
+    p->model.layers = m->layers;
+    p->model.hidden = m->hidden;
+    /* vLLM's budget: gpu_memory_utilization of each card, less the
+     * weights and the activation peak it profiles. */
+    double per_gpu = g->memory * mem_util - reserve -
+                     catalog_weight_bytes(m, q) / tp;
+    if (!(per_gpu > 0) || block_tokens < 1)
+        return 0;
+    return (long)floor(per_gpu * tp /
+                       (p->model.kv_per_token * block_tokens));
+}
+
+/*
+ * A decode run: step j (from 0) of a batch of nd decoders whose context
+ * totals S at its start costs max(a0 + a1 j, b0 + b1 j) + c, the memory
+ * and compute lines of serve_step_time with decode_ctx = S + nd j.
+ */
+struct lin {
+    double a0, a1, b0, b1, c;
+};
+
+static struct lin run_lin(const struct serve *sv)
+{
+    const struct serve_model *m = &sv->p.model;
+    const struct serve_perf *f = &sv->p.perf;
+    double nd = (double)sv->nd;
+    double S = (double)(sv->sum_base + (int64_t)sv->nd * sv->K);
+    double bw = f->tp * f->bandwidth, fl = f->tp * f->flops;
+    struct lin l;
+    l.a0 = (m->weight_read + m->kv_per_token * S) / bw;
+    l.a1 = m->kv_per_token * nd / bw;
+    l.b0 = (m->flops_per_token * nd + m->attn_flops_per_ctx * S) / fl;
+    l.b1 = m->attn_flops_per_ctx * nd / fl;
+    l.c = f->overhead + comm_time(&sv->p, nd);
+    return l;
+}
+
+/* Sums of g(j) = u + v j and of g(j)^2 over j in [j0, j1). */
+static void seg_sums(double u, double v, double j0, double j1, double *s1,
+                     double *s2)
+{
+    if (j1 <= j0)
+        return;
+    double n = j1 - j0;
+    double sj = (j1 * (j1 - 1) - j0 * (j0 - 1)) / 2;
+    double sjj = ((j1 - 1) * j1 * (2 * j1 - 1) - (j0 - 1) * j0 * (2 * j0 - 1)) /
+                 6;
+    *s1 += n * u + v * sj;
+    *s2 += n * u * u + 2 * u * v * sj + v * v * sjj;
+}
+
+/* Sum and sum of squares of the first m base step times of a run. */
+static void lin_sums(const struct lin *l, double m, double *s1, double *s2)
+{
+    *s1 = 0;
+    *s2 = 0;
+    double da = l->a0 - l->b0, db = l->a1 - l->b1;
+    double js; /* the first j of the second piece */
+    int a_first;
+    if (db == 0) {
+        js = m;
+        a_first = da >= 0;
+    } else if (db > 0) { /* memory overtakes compute at j >= -da/db */
+        js = ceil(-da / db);
+        a_first = 0;
+    } else {
+        js = floor(-da / db) + 1;
+        a_first = 1;
+    }
+    if (js < 0)
+        js = 0;
+    if (js > m)
+        js = m;
+    double u1 = (a_first ? l->a0 : l->b0) + l->c;
+    double v1 = a_first ? l->a1 : l->b1;
+    double u2 = (a_first ? l->b0 : l->a0) + l->c;
+    double v2 = a_first ? l->b1 : l->a1;
+    seg_sums(u1, v1, 0, js, s1, s2);
+    seg_sums(u2, v2, js, m, s1, s2);
+}
+
+/* A draw of the total time of steps whose base times sum to mean and
+ * whose squares sum to sq: the jitter factor has mean 1 and cv, so the
+ * total has that mean and variance cv^2 sq. */
+static double draw_total(struct serve *sv, double mean, double sq)
+{
+    const struct serve_perf *f = &sv->p.perf;
+    double var = f->jitter_cv * f->jitter_cv * sq;
+    if (f->jitter == SERVE_JITTER_NONE || !(var > 0) || !sv->rng)
+        return mean;
+    if (f->jitter == SERVE_JITTER_GAMMA) {
+        /* shape = mean^2/var, scale = var/mean; with n equal steps of b,
+         * shape = n/cv^2: exactly the sum of n gamma(1/cv^2) factors. */
+        return gsl_ran_gamma(sv->rng, mean * mean / var, var / mean);
+    }
+    /* Lognormal matched to the mean and variance (Fenton-Wilkinson);
+     * exact for one step. */
+    double s2 = log1p(var / (mean * mean));
+    return gsl_ran_lognormal(sv->rng, log(mean) - s2 / 2, sqrt(s2));
+}
+
+/* ---- the cache ---- */
+
+/* Blocks the decoders allocate over steps [K, K + m): one for each at
+ * every step where its context has just filled a block. */
+static long kv_demand(const struct serve *sv, int64_t K, int64_t m)
+{
+    int bs = sv->p.block_tokens;
+    int64_t q = m / bs, r = m % bs;
+    long d = (long)(q * (int64_t)sv->nd);
+    for (int64_t j = 0; j < r; j++)
+        d += sv->cnt[imod(-(K + j), bs)];
+    return d;
+}
+
+/* Steps the decoders can run before the cache is exhausted. */
+static int64_t kv_steps(const struct serve *sv)
+{
+    long free_blocks = sv->p.kv_blocks - sv->blocks_used;
+    int bs = sv->p.block_tokens;
+    if (sv->nd == 0)
+        return INT64_MAX;
+    /* Every decoder takes one block per bs steps: whole periods first. */
+    int64_t q = free_blocks / (long)sv->nd;
+    long rem = free_blocks - (long)(q * (int64_t)sv->nd);
+    int64_t j = 0;
+    long acc = 0;
+    while (j < bs) {
+        long d = sv->cnt[imod(-(sv->K + j), bs)];
+        if (acc + d > rem)
+            break;
+        acc += d;
+        j++;
+    }
+    return q * bs + j;
+}
+
+/* ---- lists ---- */
+
+static void heap_swap(struct seq **h, size_t i, size_t j)
+{
+    struct seq *t = h[i];
+    h[i] = h[j];
+    h[j] = t;
+    h[i]->hi = i;
+    h[j]->hi = j;
+}
+
+static void heap_up(struct serve *sv, size_t i)
+{
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (sv->heap[up]->kfin <= sv->heap[i]->kfin)
+            break;
+        heap_swap(sv->heap, i, up);
+        i = up;
+    }
+}
+
+static void heap_down(struct serve *sv, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < sv->nheap && sv->heap[l]->kfin < sv->heap[m]->kfin)
+            m = l;
+        if (l + 1 < sv->nheap && sv->heap[l + 1]->kfin < sv->heap[m]->kfin)
+            m = l + 1;
+        if (m == i)
+            return;
+        heap_swap(sv->heap, i, m);
+        i = m;
+    }
+}
+
+static void heap_remove(struct serve *sv, struct seq *s)
+{
+    size_t i = s->hi;
+    sv->nheap--;
+    if (i == sv->nheap)
+        return;
+    sv->heap[i] = sv->heap[sv->nheap];
+    sv->heap[i]->hi = i;
+    heap_down(sv, i);
+    heap_up(sv, i);
+}
+
+static void decoder_add(struct serve *sv, struct seq *s)
+{
+    s->phase = PH_DECODE;
+    sv->cnt[imod(s->base - 1, sv->p.block_tokens)]++;
+    sv->sum_base += s->base;
+    sv->nd++;
+    s->hi = sv->nheap;
+    sv->heap[sv->nheap++] = s;
+    heap_up(sv, s->hi);
+}
+
+/* Takes s out of the decode set; returns the blocks it held. */
+static long decoder_remove(struct serve *sv, struct seq *s)
+{
+    heap_remove(sv, s);
+    sv->cnt[imod(s->base - 1, sv->p.block_tokens)]--;
+    sv->sum_base -= s->base;
+    sv->nd--;
+    return blocks_for(s->base + sv->K - 1, sv->p.block_tokens);
+}
+
+static void pf_unlink(struct serve *sv, struct seq *s)
+{
+    if (s->pprev)
+        s->pprev->pnext = s->pnext;
+    else
+        sv->phead = s->pnext;
+    if (s->pnext)
+        s->pnext->pprev = s->pprev;
+    else
+        sv->ptail = s->pprev;
+    sv->pf_pending -= (long)(s->prompt - s->done_pf);
+}
+
+static void run_unlink(struct serve *sv, struct seq *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        sv->rhead = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        sv->rtail = s->prev;
+    sv->nrun--;
+    s->r->p = NULL;
+    s->next = sv->free_slots;
+    sv->free_slots = s;
+}
+
+/* ---- statistics ---- */
+
+static void queue_mark(struct serve *sv, double now)
+{
+    if (sv->ser.ts && now > sv->t_qmark)
+        tseries_level(sv->ser.ts, sv->ser.queue, sv->t_qmark, now,
+                      (double)sv->nq, (double)sv->nq);
+    sv->t_qmark = now;
+}
+
+/* Spreads dt seconds spent going linearly from occupancy o0 to o1. */
+static void kv_hist_add(struct serve *sv, double o0, double o1, double dt)
+{
+    if (o0 > o1) {
+        double t = o0;
+        o0 = o1;
+        o1 = t;
+    }
+    int i0 = (int)(o0 * SERVE_KV_BINS), i1 = (int)(o1 * SERVE_KV_BINS);
+    if (i0 >= SERVE_KV_BINS)
+        i0 = SERVE_KV_BINS - 1;
+    if (i1 >= SERVE_KV_BINS)
+        i1 = SERVE_KV_BINS - 1;
+    if (i0 == i1 || !(o1 > o0)) {
+        sv->st.kv_hist[i0] += dt;
+        return;
+    }
+    for (int i = i0; i <= i1; i++) {
+        double lo = (double)i / SERVE_KV_BINS, hi = (double)(i + 1) / SERVE_KV_BINS;
+        lo = lo < o0 ? o0 : lo;
+        hi = hi > o1 ? o1 : hi;
+        if (hi > lo)
+            sv->st.kv_hist[i] += dt * (hi - lo) / (o1 - o0);
+    }
+}
+
+/* Integrates the step in flight over [t_acc, now]. */
+static void account(struct serve *sv, double now)
+{
+    if (!sv->busy || !(now > sv->t_acc))
+        return;
+    double len = sv->t1 - sv->t0;
+    double total = (double)sv->p.kv_blocks;
+    double b0 = (double)sv->blocks_used, db = (double)sv->demand;
+    double a = sv->t_acc, b = now;
+    double o_a = (b0 + db * (len > 0 ? (a - sv->t0) / len : 0)) / total;
+    double o_b = (b0 + db * (len > 0 ? (b - sv->t0) / len : 1)) / total;
+    if (sv->ser.ts) {
+        tseries_level(sv->ser.ts, sv->ser.batch, a, b, (double)sv->batch,
+                      (double)sv->batch);
+        tseries_level(sv->ser.ts, sv->ser.kv, a, b, o_a * sv->ser.kv_scale,
+                      o_b * sv->ser.kv_scale);
+    }
+    if (b > sv->p.warmup) {
+        if (a < sv->p.warmup) { /* clip the line to the window */
+            o_a += (o_b - o_a) * (sv->p.warmup - a) / (b - a);
+            a = sv->p.warmup;
+        }
+        double dt = b - a;
+        sv->st.busy += dt;
+        sv->st.batch_time += dt * (double)sv->batch;
+        sv->st.kv_time += dt * 0.5 * (o_a + o_b);
+        kv_hist_add(sv, o_a, o_b, dt);
+    }
+    sv->t_acc = now;
+}
+
+/* ---- scheduling ---- */
+
+static void set_step(struct serve *sv, double now, double base_sum,
+                     double base_sq, long n)
+{
+    double T = draw_total(sv, base_sum, base_sq);
+    if (!(T > 0))
+        T = base_sum > 0 ? base_sum : 1e-9;
+    sv->busy = 1;
+    sv->t0 = sv->t_acc = now;
+    sv->t1 = now + T;
+    sv->factor = T / base_sum;
+    sv->n = n;
+    sv->epoch++;
+    if ((int)sv->batch > sv->st.max_batch && now >= sv->p.warmup)
+        sv->st.max_batch = (int)sv->batch;
+}
+
+/* Whether the queue head fits after m more decode steps (batch, step
+ * budget and cache). */
+static int head_fits(const struct serve *sv, int64_t m)
+{
+    const struct request *r = sv->qhead;
+    if (!r || sv->nrun >= (size_t)sv->p.max_batch)
+        return 0;
+    if (sv->p.chunk > 0 &&
+        (long)sv->p.chunk - (long)sv->nd - sv->pf_pending <= 0)
+        return 0;
+    if (sv->p.chunk == 0 && sv->pf_pending > 0 &&
+        sv->pf_pending + (long)r->input_tokens + (long)r->u[0] >
+            sv->p.max_batched)
+        return 0;
+    uint32_t in = r->input_tokens ? r->input_tokens : 1;
+    long need = blocks_for((int64_t)in + (int64_t)r->u[0], sv->p.block_tokens);
+    long free_blocks = sv->p.kv_blocks - sv->blocks_used -
+                       kv_demand(sv, sv->K, m);
+    return need + kv_demand(sv, sv->K + m, 1) <= free_blocks;
+}
+
+static void admit(struct serve *sv, double now)
+{
+    while (head_fits(sv, 0)) {
+        struct request *r = sv->qhead;
+        queue_mark(sv, now);
+        sv->qhead = r->next;
+        if (!sv->qhead)
+            sv->qtail = NULL;
+        sv->nq--;
+        r->next = NULL;
+        struct seq *s = sv->free_slots;
+        assert(s);
+        sv->free_slots = s->next;
+        s->r = r;
+        s->in = r->input_tokens ? r->input_tokens : 1;
+        s->out = r->output_tokens;
+        s->prompt = s->in + (uint32_t)r->u[0];
+        s->done_pf = 0;
+        s->chunk = 0;
+        s->blocks = blocks_for(s->prompt, sv->p.block_tokens);
+        s->phase = PH_PREFILL;
+        sv->blocks_used += s->blocks;
+        s->prev = sv->rtail;
+        s->next = NULL;
+        if (sv->rtail)
+            sv->rtail->next = s;
+        else
+            sv->rhead = s;
+        sv->rtail = s;
+        sv->nrun++;
+        s->pprev = sv->ptail;
+        s->pnext = NULL;
+        if (sv->ptail)
+            sv->ptail->pnext = s;
+        else
+            sv->phead = s;
+        sv->ptail = s;
+        sv->pf_pending += s->prompt;
+        r->p = s;
+        if (!(r->u[1] & RQ_STARTED)) {
+            r->t_start = now;
+            r->u[1] |= RQ_STARTED;
+        }
+    }
+}
+
+/* Recompute preemption of the most recently admitted sequence. */
+static void preempt(struct serve *sv, double now)
+{
+    struct seq *s = sv->rtail;
+    assert(s);
+    struct request *r = s->r;
+    if (s->phase == PH_PREFILL) {
+        pf_unlink(sv, s);
+        sv->blocks_used -= s->blocks;
+    } else {
+        sv->blocks_used -= decoder_remove(sv, s);
+        r->u[0] = (uint64_t)(s->base + sv->K - (int64_t)s->in);
+    }
+    run_unlink(sv, s);
+    queue_mark(sv, now);
+    r->next = sv->qhead;
+    sv->qhead = r;
+    if (!sv->qtail)
+        sv->qtail = r;
+    sv->nq++;
+    if (now >= sv->p.warmup)
+        sv->st.preemptions++;
+}
+
+/* Plans a step with prompt work; 0 when there is none to do. */
+static int start_prefill_step(struct serve *sv, double now)
+{
+    int mixed = sv->p.chunk > 0;
+    long budget = mixed ? (long)sv->p.chunk - (long)sv->nd : LONG_MAX;
+    struct serve_step st = {0, 0, 0, 0, 0};
+    sv->npf = 0;
+    for (struct seq *s = sv->phead; s && budget > 0; s = s->pnext) {
+        long c = (long)(s->prompt - s->done_pf);
+        if (c > budget)
+            c = budget;
+        s->chunk = (uint32_t)c;
+        budget -= c;
+        sv->npf++;
+        double p0 = s->done_pf, cc = (double)c;
+        st.prefill += cc;
+        st.prefill_read += p0 + cc;
+        st.prefill_attn += cc * p0 + cc * (cc + 1) / 2;
+    }
+    if (sv->npf == 0)
+        return 0;
+    sv->decode_in = mixed && sv->nd > 0;
+    sv->demand = 0;
+    if (sv->decode_in) {
+        st.decodes = (double)sv->nd;
+        st.decode_ctx = (double)(sv->sum_base + (int64_t)sv->nd * sv->K);
+        sv->demand = kv_demand(sv, sv->K, 1);
+    }
+    sv->batch = sv->npf + (sv->decode_in ? sv->nd : 0);
+    double b = serve_step_time(&sv->p, &st);
+    struct serve_step mem_only = st;
+    sv->p.perf.flops *= 1e30; /* the same step with compute for free */
+    sv->cmp_bound = serve_step_time(&sv->p, &mem_only) < b;
+    sv->p.perf.flops /= 1e30;
+    set_step(sv, now, b, b * b, 1);
+    return 1;
+}
+
+static void plan(struct serve *sv, double now)
+{
+    int preempted = 0;
+    if (sv->p.chunk > 0 || !sv->qhead) {
+        /* Decodes run this step: make room for their blocks first. */
+        while (sv->nd > 0 && kv_steps(sv) == 0) {
+            preempt(sv, now);
+            preempted = 1;
+        }
+    }
+    if (!preempted)
+        admit(sv, now);
+    if (sv->phead && sv->p.chunk == 0) {
+        if (start_prefill_step(sv, now))
+            return;
+    }
+    if (sv->p.chunk == 0 && sv->nd > 0 && kv_steps(sv) == 0) {
+        /* Non-chunked: the queue head did not fit after all. */
+        while (sv->nd > 0 && kv_steps(sv) == 0)
+            preempt(sv, now);
+    }
+    if (sv->phead && sv->p.chunk > 0 && start_prefill_step(sv, now))
+        return;
+    if (sv->nd == 0) {
+        sv->busy = 0;
+        sv->batch = 0;
+        sv->n = 0;
+        sv->epoch++;
+        return;
+    }
+    /* A decode run: to the first completion or the cache's end. */
+    int64_t n = sv->heap[0]->kfin - sv->K;
+    int64_t kvn = kv_steps(sv);
+    if (kvn < n)
+        n = kvn;
+    if (sv->p.exact_steps)
+        n = 1;
+    assert(n >= 1);
+    sv->decode_in = 1;
+    sv->npf = 0;
+    sv->batch = sv->nd;
+    sv->demand = kv_demand(sv, sv->K, n);
+    struct lin l = run_lin(sv);
+    double s1, s2;
+    lin_sums(&l, (double)n, &s1, &s2);
+    sv->cmp_bound = l.b0 > l.a0;
+    set_step(sv, now, s1, s2, (long)n);
+}
+
+/* ---- the public face ---- */
+
+struct serve *serve_new(const struct serve_params *p, gsl_rng *jitter,
+                        const struct serve_hooks *hooks,
+                        const struct serve_series *series)
+{
+    if (p->block_tokens < 1 || p->block_tokens > SERVE_MAX_BLOCK ||
+        p->max_batch < 1 || p->kv_blocks < 1 || p->perf.tp < 1)
+        return NULL;
+    struct serve *sv = mem_calloc(1, sizeof *sv);
+    if (!sv)
+        return NULL;
+    sv->p = *p;
+    if (sv->p.max_batched < 1)
+        sv->p.max_batched = 1;
+    sv->rng = jitter;
+    sv->hooks = *hooks;
+    if (series)
+        sv->ser = *series;
+    sv->slots = mem_calloc((size_t)p->max_batch, sizeof *sv->slots);
+    sv->heap = mem_calloc((size_t)p->max_batch, sizeof *sv->heap);
+    sv->cnt = mem_calloc((size_t)p->block_tokens, sizeof *sv->cnt);
+    if (!sv->slots || !sv->heap || !sv->cnt) {
+        serve_free(sv);
+        return NULL;
+    }
+    for (int i = p->max_batch - 1; i >= 0; i--) {
+        sv->slots[i].next = sv->free_slots;
+        sv->free_slots = &sv->slots[i];
+    }
+    return sv;
+}
+
+void serve_free(struct serve *sv)
+{
+    if (!sv)
+        return;
+    mem_free(sv->slots);
+    mem_free(sv->heap);
+    mem_free(sv->cnt);
+    mem_free(sv);
+}
+
+int serve_fits(const struct serve *sv, uint32_t in, uint32_t out)
+{
+    int64_t tokens = (int64_t)(in ? in : 1) + out;
+    return blocks_for(tokens, sv->p.block_tokens) <= sv->p.kv_blocks;
+}
+
+/* Cuts the decode run in flight at the first boundary after now at which
+ * the queue head can join. */
+static void maybe_cut(struct serve *sv, double now)
+{
+    if (!sv->busy || !sv->decode_in || sv->npf > 0 || sv->n <= 1)
+        return;
+    struct lin l = run_lin(sv);
+    double el = (now - sv->t0) / sv->factor, s1, s2;
+    /* smallest m in [1, n] whose base prefix sum reaches el */
+    int64_t lo = 1, hi = sv->n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        lin_sums(&l, (double)mid, &s1, &s2);
+        if (s1 >= el)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (lo >= sv->n || !head_fits(sv, lo))
+        return;
+    lin_sums(&l, (double)lo, &s1, &s2);
+    double t1 = sv->t0 + sv->factor * s1;
+    sv->t1 = t1 < now ? now : t1;
+    sv->n = (long)lo;
+    sv->demand = kv_demand(sv, sv->K, lo);
+    sv->epoch++;
+}
+
+void serve_submit(struct serve *sv, struct request *r, double now)
+{
+    queue_mark(sv, now);
+    r->next = NULL;
+    r->p = NULL;
+    if (sv->qtail)
+        sv->qtail->next = r;
+    else
+        sv->qhead = r;
+    sv->qtail = r;
+    sv->nq++;
+    if (sv->in_boundary)
+        return;
+    if (!sv->busy)
+        plan(sv, now);
+    else if (sv->qhead == r)
+        maybe_cut(sv, now);
+}
+
+double serve_next_time(const struct serve *sv)
+{
+    return sv->busy ? sv->t1 : (double)INFINITY;
+}
+
+uint64_t serve_epoch(const struct serve *sv) { return sv->epoch; }
+
+static void finish(struct serve *sv, struct seq *s, double now)
+{
+    struct request *r = s->r;
+    run_unlink(sv, s);
+    r->u[0] = 0;
+    if (now >= sv->p.warmup)
+        sv->st.completed++;
+    sv->hooks.done(sv->hooks.ctx, r, now);
+}
+
+static void prefill_done(struct serve *sv, struct seq *s, double now)
+{
+    struct request *r = s->r;
+    uint32_t gen = s->prompt - s->in + 1;
+    pf_unlink(sv, s);
+    if (!(r->u[1] & RQ_FIRST)) {
+        r->t_first_token = now;
+        r->u[1] |= RQ_FIRST;
+    }
+    if (now >= sv->p.warmup)
+        sv->st.tokens_out++;
+    if (gen >= s->out) {
+        sv->blocks_used -= s->blocks;
+        finish(sv, s, now);
+        return;
+    }
+    s->base = (int64_t)s->prompt + 1 - sv->K;
+    s->kfin = sv->K + (int64_t)(s->out - gen);
+    decoder_add(sv, s);
+}
+
+void serve_boundary(struct serve *sv, double now)
+{
+    assert(sv->busy && now == sv->t1);
+    account(sv, now);
+    sv->in_boundary = 1;
+    int counted = now >= sv->p.warmup;
+    if (counted) {
+        sv->st.events++;
+        sv->st.steps += (uint64_t)sv->n;
+        if (sv->cmp_bound)
+            sv->st.compute_bound += now - sv->t0;
+    }
+    if (sv->decode_in) {
+        sv->K += sv->n;
+        sv->blocks_used += sv->demand;
+        if (counted)
+            sv->st.tokens_out += (uint64_t)sv->nd * (uint64_t)sv->n;
+        while (sv->nheap > 0 && sv->heap[0]->kfin <= sv->K) {
+            struct seq *s = sv->heap[0];
+            assert(s->kfin == sv->K);
+            sv->blocks_used -= decoder_remove(sv, s);
+            finish(sv, s, now);
+        }
+    }
+    struct seq *s = sv->phead;
+    for (size_t i = 0; i < sv->npf && s; i++) {
+        struct seq *nx = s->pnext;
+        s->done_pf += s->chunk;
+        sv->pf_pending -= s->chunk;
+        if (counted)
+            sv->st.tokens_in += s->chunk;
+        s->chunk = 0;
+        if (s->done_pf == s->prompt)
+            prefill_done(sv, s, now);
+        s = nx;
+    }
+    sv->busy = 0;
+    sv->npf = 0;
+    sv->demand = 0;
+    sv->in_boundary = 0;
+    plan(sv, now);
+}
+
+void serve_evict(struct serve *sv, double now,
+                 void (*take)(void *ctx, struct request *r), void *ctx)
+{
+    account(sv, now);
+    queue_mark(sv, now);
+    while (sv->rhead) {
+        struct seq *s = sv->rhead;
+        struct request *r = s->r;
+        if (s->phase == PH_PREFILL)
+            pf_unlink(sv, s);
+        else
+            decoder_remove(sv, s);
+        run_unlink(sv, s);
+        r->u[0] = 0;
+        take(ctx, r);
+    }
+    while (sv->qhead) {
+        struct request *r = sv->qhead;
+        sv->qhead = r->next;
+        r->next = NULL;
+        r->u[0] = 0;
+        sv->nq--;
+        take(ctx, r);
+    }
+    sv->qtail = NULL;
+    sv->K = 0;
+    sv->blocks_used = 0;
+    sv->pf_pending = 0;
+    sv->busy = 0;
+    sv->npf = 0;
+    sv->demand = 0;
+    sv->batch = 0;
+    sv->n = 0;
+    sv->epoch++;
+}
+
+void serve_flush(struct serve *sv, double now)
+{
+    account(sv, now);
+    queue_mark(sv, now);
+    sv->st.span = now > sv->p.warmup ? now - sv->p.warmup : 0;
+}
+
+const struct serve_stats *serve_stats(const struct serve *sv)
+{
+    return &sv->st;
+}
+
+double serve_kv_quantile(const struct serve *sv, double q)
+{
+    double busy_hist = 0;
+    for (int i = 0; i < SERVE_KV_BINS; i++)
+        busy_hist += sv->st.kv_hist[i];
+    double total = sv->st.span > busy_hist ? sv->st.span : busy_hist;
+    if (!(total > 0))
+        return 0;
+    /* Time outside any step (idle) sits at occupancy 0. */
+    double target = q * total, acc = total - busy_hist;
+    if (acc >= target && acc > 0)
+        return 0;
+    for (int i = 0; i < SERVE_KV_BINS; i++) {
+        acc += sv->st.kv_hist[i];
+        if (acc >= target)
+            return (double)(i + 1) / SERVE_KV_BINS;
+    }
+    return 1;
+}
+
+size_t serve_waiting(const struct serve *sv) { return sv->nq; }
+size_t serve_running(const struct serve *sv) { return sv->nrun; }
+long serve_blocks_used(const struct serve *sv) { return sv->blocks_used; }
+long serve_run_steps(const struct serve *sv) { return sv->busy ? sv->n : 0; }

@@ -1,0 +1,205 @@
+/*
+ * serve: one GPU serving replica, as a state machine the event loop drives.
+ *
+ * Iteration-level (continuous) batching as vLLM does it.  At every step
+ * boundary the replica admits waiting requests first come, first served
+ * while the batch (max_batch sequences), the step's token budget and the
+ * paged KV cache allow; the step then runs one decode token for every
+ * decoding sequence and the prompt work of the prefilling ones: whole
+ * prompts in a prefill-only step (chunk 0: decodes wait, as vLLM V0), or
+ * chunks of at most chunk - decodes tokens mixed with the decodes (chunked
+ * prefill, as vLLM V1).  A prompt's last chunk yields the first output
+ * token.  When a decode step needs a cache block and none is free, the most
+ * recently admitted sequence is preempted by recompute: its blocks are
+ * freed and it goes back to the head of the queue, to prefill its prompt
+ * and the tokens it had generated when readmitted.
+ *
+ * Step time is a roofline (serve_step_time): the larger of bytes moved
+ * (weights once, plus the KV cache every sequence reads) over the effective
+ * bandwidth and FLOPs (2 params per token, plus attention over the context)
+ * over the effective FLOP/s, plus a fixed overhead and, with tensor
+ * parallelism, two all-reduces per layer; the whole multiplied by a jitter
+ * factor of mean 1.
+ *
+ * Cost does not grow with output length.  Decoding sequences are kept by
+ * the decode-step index at which they finish (a heap), their total context
+ * and block demand as sums and per-residue counts, so a step costs O(1).
+ * A run of decode steps with an unchanging batch is one event whose length
+ * is the number of steps to the first completion (or to cache exhaustion);
+ * its time is drawn at once: for gamma jitter with equal step times the sum
+ * is exactly gamma; otherwise a gamma or lognormal matched to the run's mean
+ * and variance (cv^2 * sum of squared step times).  An arrival that could
+ * join at an earlier boundary cuts the run there, the boundary placed by
+ * scaling the run's base times by its drawn factor.  exact_steps makes
+ * every step its own event: the reference the runs are tested against.
+ *
+ * Ownership: the caller owns the replica (serve_free); requests are
+ * borrowed from submit until they are handed back through the callbacks.
+ * Each request's scratch fields u[0], u[1] and p belong to the replica while
+ * it holds the request.  Nothing here allocates after serve_new.
+ */
+#ifndef SLM_SERVE_H
+#define SLM_SERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "models/catalog.h"
+#include "sim/sim.h"
+#include "sim/tseries.h"
+
+enum serve_jitter { SERVE_JITTER_NONE, SERVE_JITTER_GAMMA,
+                    SERVE_JITTER_LOGNORMAL };
+
+/* What one step costs: effective rates of one GPU, and the model. */
+struct serve_perf {
+    double bandwidth;      /* B/s, effective, per GPU */
+    double flops;          /* FLOP/s, effective, per GPU, weight format */
+    double overhead;       /* s added to every step */
+    int tp;                /* tensor-parallel degree, >= 1 */
+    double tp_link;        /* B/s one way between GPUs of the group */
+    double tp_latency;     /* s per all-reduce, fixed part */
+    enum serve_jitter jitter;
+    double jitter_cv;      /* coefficient of variation of the factor */
+};
+
+struct serve_model {
+    double weight_read;     /* bytes of weights read per step (all GPUs) */
+    double flops_per_token; /* 2 * params */
+    double attn_flops_per_ctx; /* per token per context token */
+    double kv_per_token;    /* bytes of KV cache per token (all GPUs) */
+    int layers, hidden;     /* for the all-reduce sizes */
+};
+
+struct serve_params {
+    struct serve_model model;
+    struct serve_perf perf;
+    int max_batch;       /* sequences, >= 1 */
+    int chunk;           /* chunked-prefill tokens per step; 0 = off */
+    int max_batched;     /* prefill tokens per step without chunking */
+    int block_tokens;    /* tokens per KV block, 1..SERVE_MAX_BLOCK */
+    long kv_blocks;      /* blocks in the cache, >= 1 */
+    int exact_steps;     /* 1: every step its own event */
+    double warmup;       /* s: statistics count from here */
+};
+
+#define SERVE_MAX_BLOCK 256
+#define SERVE_KV_BINS 1000
+
+/* The composition of one step, for serve_step_time. */
+struct serve_step {
+    double decodes;       /* sequences decoding one token */
+    double decode_ctx;    /* their total context (tokens) */
+    double prefill;       /* prompt tokens processed */
+    double prefill_read;  /* KV tokens the prompt chunks read and write */
+    double prefill_attn;  /* sum over prompt tokens of the context each
+                             attends to */
+};
+
+/* Base step time (no jitter), seconds; see the top of this file:
+ *   bytes = weight_read + kv_per_token * (decode_ctx + prefill_read)
+ *   flops = flops_per_token * (decodes + prefill)
+ *         + attn_flops_per_ctx * (decode_ctx + prefill_attn)
+ *   t = max(bytes / (tp bw), flops / (tp F)) + overhead
+ *       + [tp > 1] 2 layers (tp_latency
+ *                            + 2 (tp-1)/tp * tokens * hidden * 2 / tp_link)
+ */
+double serve_step_time(const struct serve_params *p,
+                       const struct serve_step *st);
+
+/* Fills p->model from the catalog entries (weights in format q, KV cache
+ * in kv) and returns the cache size in blocks for a tensor-parallel group
+ * of tp GPUs of g: the memory each GPU offers (memory * mem_util), less
+ * its share of the weights and its activation reserve (bytes), over the
+ * bytes of one block; 0 when the weights alone do not fit.  p->perf and
+ * the serving fields are left for the caller. */
+long serve_derive(struct serve_params *p, const struct gpu_spec *g,
+                  const struct model_spec *m, enum catalog_quant q,
+                  enum catalog_kv_dtype kv, int tp, double mem_util,
+                  double reserve, int block_tokens);
+
+/* Called when a request leaves the replica (finished) at time now. */
+struct serve_hooks {
+    void (*done)(void *ctx, struct request *r, double now);
+    void *ctx;
+};
+
+/* Figures kept over [warmup, now) (all but the counters are time
+ * integrals or sums; serve_flush brings them up to a time). */
+struct serve_stats {
+    double busy;          /* s with a step running */
+    double batch_time;    /* integral of the batch size while busy */
+    int max_batch;        /* largest batch seen */
+    double kv_time;       /* integral of the occupied fraction of blocks */
+    double kv_hist[SERVE_KV_BINS]; /* s spent at each occupancy bin */
+    double span;          /* s observed (from warmup) */
+    uint64_t steps;       /* steps run */
+    uint64_t events;      /* step events (runs count once) */
+    uint64_t tokens_out;  /* output tokens generated (first included) */
+    uint64_t tokens_in;   /* prompt tokens prefilled (recompute too) */
+    uint64_t preemptions;
+    uint64_t completed;
+    double compute_bound; /* s of steps whose FLOPs outweigh their bytes */
+};
+
+/* Time-series indices a replica adds to, or SIZE_MAX for none. */
+struct serve_series {
+    struct tseries *ts;   /* borrowed; may be NULL */
+    size_t queue, batch, kv; /* level series: waiting, batch, occupancy */
+    double kv_scale;      /* multiplies the occupied fraction (1/replicas
+                             for a pool average) */
+};
+
+struct serve;
+
+/* A replica, idle and empty, owned by the caller; p is copied, jitter and
+ * series.ts are borrowed for its life.  NULL when out of memory or when p
+ * is out of range (block_tokens, max_batch, kv_blocks). */
+struct serve *serve_new(const struct serve_params *p, gsl_rng *jitter,
+                        const struct serve_hooks *hooks,
+                        const struct serve_series *series);
+void serve_free(struct serve *sv); /* NULL is fine */
+
+/* Whether a request of in + out tokens can ever fit in the cache. */
+int serve_fits(const struct serve *sv, uint32_t in, uint32_t out);
+
+/* Queues r (prompt r->input_tokens, answer r->output_tokens; r must pass
+ * serve_fits) at time now.  It is admitted at the next boundary that has
+ * room; a decode run in progress is cut there.  Sets r->t_start at its
+ * first admission and r->t_first_token when its first token is out (each
+ * only once: a request moved between replicas keeps them). */
+void serve_submit(struct serve *sv, struct request *r, double now);
+
+/* The time of the replica's next step boundary, +infinity when idle. */
+double serve_next_time(const struct serve *sv);
+/* Changes whenever serve_next_time changes: the driver's generation
+ * stamp for stale events. */
+uint64_t serve_epoch(const struct serve *sv);
+/* Runs the boundary due at now (== serve_next_time): applies the step's
+ * effects, hands finished requests to hooks->done, plans the next step. */
+void serve_boundary(struct serve *sv, double now);
+
+/* Takes every request away (a failure): the running ones in admission
+ * order, then the queue, each passed to take(ctx, r) with its progress
+ * reset (a retry starts over); the replica is left idle and empty.
+ * Statistics are brought up to now first. */
+void serve_evict(struct serve *sv, double now,
+                 void (*take)(void *ctx, struct request *r), void *ctx);
+
+/* Brings the statistics and time series up to now without changing the
+ * state (call at the horizon before reading them). */
+void serve_flush(struct serve *sv, double now);
+const struct serve_stats *serve_stats(const struct serve *sv);
+/* Time-weighted quantile of the cache occupancy (fraction), q in [0, 1]. */
+double serve_kv_quantile(const struct serve *sv, double q);
+
+/* Current state, for tests and load balancing. */
+size_t serve_waiting(const struct serve *sv);
+size_t serve_running(const struct serve *sv);
+long serve_blocks_used(const struct serve *sv);
+/* Steps the current event covers (1 for a single step; 0 when idle). */
+long serve_run_steps(const struct serve *sv);
+
+#endif

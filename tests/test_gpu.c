@@ -1,0 +1,391 @@
+/*
+ * gpu: the serving replica's mechanics on tiny deterministic cases, the
+ * roofline against hand-computed values, and the decode-run shortcut
+ * against step-by-step simulation.
+ */
+#include "tests/check.h"
+
+#include "tests/serve_driver.h"
+
+/* Round numbers: weights read in 10 ms (1 GB at 100 GB/s), 1 us per
+ * token of context read, 1 ms of compute per token, 1 ms overhead. */
+static struct serve_params toy(void)
+{
+    struct serve_params p;
+    memset(&p, 0, sizeof p);
+    p.model.weight_read = 1e9;
+    p.model.flops_per_token = 1e10;
+    p.model.kv_per_token = 1e5;
+    p.model.layers = 2;
+    p.model.hidden = 1000;
+    p.perf.bandwidth = 1e11;
+    p.perf.flops = 1e13;
+    p.perf.overhead = 1e-3;
+    p.perf.tp = 1;
+    p.max_batch = 8;
+    p.max_batched = 4096;
+    p.block_tokens = 16;
+    p.kv_blocks = 100000;
+    return p;
+}
+
+static void run_fixed(struct drv *d, const struct serve_params *p,
+                      const double *t, const uint32_t *in,
+                      const uint32_t *out, size_t n)
+{
+    assert_int_equal(drv_run(d, p, NULL, t, in, out, n), 0);
+    assert_int_equal(d->done, n);
+}
+
+static void test_gpu_step_time_is_the_roofline(void **state)
+{
+    (void)state;
+    struct serve_params p = toy();
+    /* decode of 1 at context 101: memory 10 ms + 0.101 ms > 1 ms */
+    struct serve_step st = {1, 101, 0, 0, 0};
+    assert_close(serve_step_time(&p, &st), 0.010101 + 0.001, 1e-12);
+    /* prefill of 100: compute 100 ms > memory 10.1 ms */
+    struct serve_step pf = {0, 0, 100, 100, 5050};
+    assert_close(serve_step_time(&p, &pf), 0.100 + 0.001, 1e-12);
+    /* attention FLOPs count: 1e7 per context token adds 5.05 ms */
+    p.model.attn_flops_per_ctx = 1e7;
+    assert_close(serve_step_time(&p, &pf), 0.10505 + 0.001, 1e-12);
+}
+
+static void test_gpu_step_time_l40s_llama3_8b_int4_by_hand(void **state)
+{
+    (void)state;
+    struct serve_params p = drv_params("L40S", "llama-3-8b",
+                                       CATALOG_QUANT_INT4);
+    /* weights: body 8.03e9 - 2*128256*4096 params at 4.15625 bits, plus
+     * the FP16 LM head; the input table is not read. */
+    double emb = 128256.0 * 4096;
+    double w = (8.03e9 - 2 * emb) * (4.15625 / 8) + emb * 2;
+    assert_close(p.model.weight_read, w, 1e-12);
+    double kv = 2.0 * 32 * 8 * 128 * 2; /* 128 KiB per token */
+    assert_close(p.model.kv_per_token, kv, 1e-12);
+    double bw = 0.8 * 864e9, fl = 0.45 * 362.05e12;
+    /* batch 32 at 1000 tokens of context each: memory-bound */
+    struct serve_step st = {32, 32000, 0, 0, 0};
+    double mem = (w + kv * 32000) / bw;
+    double cmp = (2 * 8.03e9 * 32 + 4.0 * 32 * 32 * 128 * 32000) / fl;
+    assert_true(mem > cmp);
+    assert_close(serve_step_time(&p, &st), mem + 2e-3, 1e-12);
+    /* a 2048-token prompt: compute-bound */
+    struct serve_step pf = {0, 0, 2048, 2048, 2048.0 * 2049 / 2};
+    double cmp2 = (2 * 8.03e9 * 2048 + 4.0 * 32 * 32 * 128 * 2048.0 *
+                   2049 / 2) / fl;
+    assert_true(cmp2 > (w + kv * 2048) / bw);
+    assert_close(serve_step_time(&p, &pf), cmp2 + 2e-3, 1e-12);
+    /* cache: 48 GB * 0.9 - 2 GB - weights, in 16-token blocks */
+    double wall = (8.03e9 - 2 * emb) * (4.15625 / 8) + 2 * emb * 2;
+    assert_int_equal(p.kv_blocks,
+                     (long)floor((48e9 * 0.9 - 2e9 - wall) / (kv * 16)));
+}
+
+static void test_gpu_tensor_parallel_adds_two_allreduces_per_layer(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    p.perf.tp = 2;
+    p.perf.tp_link = 1e10;
+    p.perf.tp_latency = 1e-5;
+    struct serve_step st = {4, 400, 0, 0, 0};
+    double mem = (1e9 + 1e5 * 400) / 2e11;
+    double ring = 2.0 * 1 / 2 * (4 * 1000 * 2.0) / 1e10;
+    assert_close(serve_step_time(&p, &st),
+                 mem + 1e-3 + 2 * 2 * (1e-5 + ring), 1e-12);
+}
+
+static void test_gpu_one_request_alone_ttft_is_its_prefill_step(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    double t[] = {0.5};
+    uint32_t in[] = {100}, out[] = {5};
+    for (int exact = 0; exact < 2; exact++) {
+        p.exact_steps = exact;
+        struct drv d;
+        run_fixed(&d, &p, t, in, out, 1);
+        assert_close(d.ttft[0], 0.101, 1e-12);
+        assert_close(d.wait[0], 0, 1e-12);
+        /* four decode steps at contexts 101..104 */
+        double dec = 4 * 0.011 + (101 + 102 + 103 + 104) * 1e-6;
+        assert_close(d.e2e[0], 0.101 + dec, 1e-12);
+        const struct serve_stats *st = serve_stats(d.sv);
+        assert_int_equal(st->steps, 5);
+        assert_int_equal(st->events, exact ? 5 : 2);
+        assert_int_equal(st->tokens_out, 5);
+        assert_int_equal(st->tokens_in, 100);
+        assert_int_equal(serve_blocks_used(d.sv), 0);
+        drv_fini(&d);
+    }
+}
+
+static void test_gpu_two_requests_share_the_weight_read(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    double t[] = {0, 0};
+    uint32_t in[] = {100, 100}, out[] = {3, 3};
+    struct drv d;
+    run_fixed(&d, &p, t, in, out, 2);
+    /* The first starts alone; the second joins at the first boundary
+     * with a prefill step of its own (decodes wait without chunking),
+     * then both decode together: two steps of two. */
+    double pf = 0.100 + 0.001;
+    double d1 = 0.010 + 202e-6 + 0.001, d2 = 0.010 + 204e-6 + 0.001;
+    assert_close(d.ttft[0], pf, 1e-12);
+    assert_close(d.ttft[1], 2 * pf, 1e-12);
+    assert_close(d.e2e[0], 2 * pf + d1 + d2, 1e-12);
+    assert_close(d.e2e[1], 2 * pf + d1 + d2, 1e-12);
+    assert_close(d.wait[1], pf, 1e-12);
+    /* batching: a step for two costs far less than two steps for one */
+    assert_true(d1 < 1.1 * (0.010 + 101e-6 + 0.001));
+    assert_int_equal(serve_stats(d.sv)->max_batch, 2);
+    drv_fini(&d);
+}
+
+static void test_gpu_full_cache_makes_the_next_request_wait(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    p.kv_blocks = 8; /* 128 tokens: room for one request of 120 */
+    double t[] = {0, 0};
+    uint32_t in[] = {100, 100}, out[] = {20, 20};
+    struct drv d;
+    run_fixed(&d, &p, t, in, out, 2);
+    /* the second is admitted at the boundary the first leaves at */
+    assert_close(d.rq[1].t_start, d.rq[0].x[0], 1e-12);
+    assert_true(d.wait[1] > 0.1);
+    assert_int_equal(serve_stats(d.sv)->preemptions, 0);
+    drv_fini(&d);
+}
+
+static void test_gpu_cache_exhaustion_preempts_the_newest(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    p.kv_blocks = 14; /* both prompts (7 blocks each), no growth */
+    double t[] = {0, 0};
+    uint32_t in[] = {100, 100}, out[] = {60, 60};
+    for (int exact = 0; exact < 2; exact++) {
+        p.exact_steps = exact;
+        struct drv d;
+        run_fixed(&d, &p, t, in, out, 2);
+        const struct serve_stats *st = serve_stats(d.sv);
+        assert_true(st->preemptions >= 1);
+        /* recompute regenerates no token twice */
+        assert_int_equal(st->tokens_out, 120);
+        assert_true(d.rq[1].x[0] > d.rq[0].x[0]);
+        /* the second was admitted (and got its first token) before the
+         * cache ran out */
+        assert_close(d.ttft[1], 0.202, 1e-12);
+        assert_int_equal(serve_blocks_used(d.sv), 0);
+        drv_fini(&d);
+    }
+}
+
+static void test_gpu_chunked_prefill_splits_the_prompt(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    p.chunk = 256;
+    double t[] = {0};
+    uint32_t in[] = {1000}, out[] = {2};
+    struct drv d;
+    run_fixed(&d, &p, t, in, out, 1);
+    /* chunks 256, 256, 256, 232: compute-bound, 1 ms a token */
+    assert_close(d.ttft[0], 1.000 + 4 * 0.001, 1e-12);
+    assert_int_equal(serve_stats(d.sv)->steps, 5);
+    drv_fini(&d);
+}
+
+/* Random arrivals and lengths through both modes. */
+static void compare_modes(struct serve_params p, double rate, size_t n,
+                          unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    double *t = drv_poisson(r, rate, n);
+    uint32_t *in = calloc(n, sizeof *in), *out = calloc(n, sizeof *out);
+    assert_non_null(in);
+    assert_non_null(out);
+    assert_non_null(t);
+    for (size_t i = 0; i < n; i++) {
+        in[i] = 20 + (uint32_t)gsl_rng_uniform_int(r, 300);
+        out[i] = 1 + (uint32_t)gsl_rng_uniform_int(r, 200);
+    }
+    struct drv a, b;
+    p.exact_steps = 0;
+    run_fixed(&a, &p, t, in, out, n);
+    p.exact_steps = 1;
+    run_fixed(&b, &p, t, in, out, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_close(a.rq[i].x[0], b.rq[i].x[0], 1e-9);
+        assert_close(a.rq[i].t_first_token, b.rq[i].t_first_token, 1e-9);
+    }
+    assert_int_equal(serve_stats(a.sv)->steps, serve_stats(b.sv)->steps);
+    assert_int_equal(serve_stats(a.sv)->preemptions,
+                     serve_stats(b.sv)->preemptions);
+    print_message("events: %lu runs, %lu steps, %lu preemptions\n",
+                  (unsigned long)serve_stats(a.sv)->events,
+                  (unsigned long)serve_stats(b.sv)->events,
+                  (unsigned long)serve_stats(a.sv)->preemptions);
+    assert_true(serve_stats(a.sv)->events < serve_stats(b.sv)->events / 2);
+    drv_fini(&a);
+    drv_fini(&b);
+    free(t);
+    free(in);
+    free(out);
+    gsl_rng_free(r);
+}
+
+static void test_gpu_runs_equal_steps_without_jitter(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    p.max_batch = 16;
+    compare_modes(p, 3, 2000, 11);
+    p.chunk = 128; /* mixed steps */
+    compare_modes(p, 3, 2000, 12);
+    p.chunk = 0;
+    p.kv_blocks = 200; /* queueing and preemption */
+    compare_modes(p, 3, 2000, 13);
+    p.chunk = 64;
+    compare_modes(p, 3, 2000, 14);
+}
+
+/* Per replication: p50 and p99 of e2e, p99 of TTFT, tokens per second. */
+static void rep_figures(const struct serve_params *p, gsl_rng *jit,
+                        const double *t, const uint32_t *in,
+                        const uint32_t *out, size_t n, double f[4])
+{
+    struct drv d;
+    assert_int_equal(drv_run(&d, p, jit, t, in, out, n), 0);
+    f[3] = (double)serve_stats(d.sv)->tokens_out / d.t_last;
+    f[0] = drv_quantile(d.e2e, n / 10, d.done, 0.50);
+    f[1] = drv_quantile(d.e2e, n / 10, d.done, 0.99);
+    f[2] = drv_quantile(d.ttft, n / 10, d.done, 0.99);
+    drv_fini(&d);
+}
+
+static void test_gpu_runs_agree_with_steps_under_jitter(void **s)
+{
+    (void)s;
+    struct serve_params p = drv_params("L40S", "llama-3-8b",
+                                       CATALOG_QUANT_INT4);
+    p.perf.jitter = SERVE_JITTER_GAMMA;
+    p.perf.jitter_cv = 0.3;
+    enum { R = 12, N = 3000 };
+    double fig[2][R][4];
+    gsl_rng *ar = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *jit = gsl_rng_alloc(gsl_rng_mt19937);
+    uint32_t *in = calloc(N, sizeof *in), *out = calloc(N, sizeof *out);
+    assert_non_null(in);
+    assert_non_null(out);
+    for (int rep = 0; rep < R; rep++) {
+        gsl_rng_set(ar, 100 + (unsigned long)rep);
+        /* a busy L40S: batches in the tens, queueing at times */
+        double *t = drv_poisson(ar, 12.0, N);
+        for (size_t i = 0; i < N; i++) {
+            in[i] = 100 + (uint32_t)gsl_rng_uniform_int(ar, 500);
+            out[i] = 50 + (uint32_t)gsl_rng_uniform_int(ar, 300);
+        }
+        for (int mode = 0; mode < 2; mode++) {
+            p.exact_steps = mode;
+            gsl_rng_set(jit, 1000 + 7 * (unsigned long)rep + 3 * mode);
+            rep_figures(&p, jit, t, in, out, N, fig[mode][rep]);
+        }
+        free(t);
+    }
+    /* Paired differences: within 4 standard errors of zero, and within
+     * 3% of the value (the modes share arrivals, not jitter draws). */
+    for (int k = 0; k < 4; k++) {
+        double m = 0, m2 = 0, base = 0;
+        for (int rep = 0; rep < R; rep++) {
+            double dlt = fig[0][rep][k] - fig[1][rep][k];
+            m += dlt / R;
+            m2 += dlt * dlt / R;
+            base += fig[1][rep][k] / R;
+        }
+        double se = sqrt((m2 - m * m) * R / (R - 1) / R);
+        print_message("figure %d: runs - steps = %g (se %g) of %g\n", k, m,
+                      se, base);
+        assert_true(fabs(m) <= 4 * se + 1e-12 || fabs(m) < 0.03 * base);
+    }
+    free(in);
+    free(out);
+    gsl_rng_free(ar);
+    gsl_rng_free(jit);
+}
+
+static void test_gpu_events_per_request_do_not_grow_with_output(void **s)
+{
+    (void)s;
+    struct serve_params p = drv_params("L40S", "llama-3-8b",
+                                       CATALOG_QUANT_INT4);
+    double per[2];
+    uint32_t outs[2] = {100, 1000};
+    for (int k = 0; k < 2; k++) {
+        enum { N = 2000 };
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng_set(r, 5);
+        /* the same arrivals: ten times the tokens for the second */
+        double *t = drv_poisson(r, 1.5, N);
+        uint32_t *in = calloc(N, sizeof *in), *out = calloc(N, sizeof *out);
+    assert_non_null(in);
+    assert_non_null(out);
+        for (size_t i = 0; i < N; i++) {
+            in[i] = 300;
+            out[i] = outs[k];
+        }
+        struct drv d;
+        run_fixed(&d, &p, t, in, out, N);
+        per[k] = (double)serve_stats(d.sv)->events / N;
+        assert_true(serve_stats(d.sv)->steps > (uint64_t)N * outs[k] / 64);
+        drv_fini(&d);
+        free(t);
+        free(in);
+        free(out);
+        gsl_rng_free(r);
+    }
+    print_message("events per request: %g (100 out), %g (1000 out)\n",
+                  per[0], per[1]);
+    assert_true(per[1] < 1.5 * per[0]);
+    assert_true(per[1] < 4);
+}
+
+static void test_gpu_fits_rejects_what_the_cache_cannot_hold(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    p.kv_blocks = 8;
+    struct serve_hooks h = {NULL, NULL};
+    struct serve *sv = serve_new(&p, NULL, &h, NULL);
+    assert_non_null(sv);
+    assert_true(serve_fits(sv, 100, 28));
+    assert_false(serve_fits(sv, 100, 29));
+    serve_free(sv);
+    p.block_tokens = 0;
+    assert_null(serve_new(&p, NULL, &h, NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gpu_step_time_is_the_roofline),
+        cmocka_unit_test(test_gpu_step_time_l40s_llama3_8b_int4_by_hand),
+        cmocka_unit_test(test_gpu_tensor_parallel_adds_two_allreduces_per_layer),
+        cmocka_unit_test(test_gpu_one_request_alone_ttft_is_its_prefill_step),
+        cmocka_unit_test(test_gpu_two_requests_share_the_weight_read),
+        cmocka_unit_test(test_gpu_full_cache_makes_the_next_request_wait),
+        cmocka_unit_test(test_gpu_cache_exhaustion_preempts_the_newest),
+        cmocka_unit_test(test_gpu_chunked_prefill_splits_the_prompt),
+        cmocka_unit_test(test_gpu_runs_equal_steps_without_jitter),
+        cmocka_unit_test(test_gpu_runs_agree_with_steps_under_jitter),
+        cmocka_unit_test(test_gpu_events_per_request_do_not_grow_with_output),
+        cmocka_unit_test(test_gpu_fits_rejects_what_the_cache_cannot_hold),
+    };
+    return cmocka_run_group_tests_name("gpu", tests, NULL, NULL);
+}
