@@ -8,6 +8,10 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include <unistd.h>
+
+#include "models/run.h"
+#include "models/scenario.h"
 #include "models/workload.h"
 #include "sim/mem.h"
 #include "sim/rng.h"
@@ -106,6 +110,60 @@ static void test_workload_shares_are_drawn_in_proportion(void **state)
     gsl_rng_free(rng);
 }
 
+/* Every allocation of loading and replaying a trace scenario (task map,
+ * spread buffer, loop) may fail: each failure comes back as SLM_ENOMEM,
+ * never a crash or a leak (the sanitizer build checks leaks). */
+static void test_workload_trace_replay_survives_every_allocation_failure(
+    void **state)
+{
+    char cwd[512], path[] = "/tmp/slmsim-workload-XXXXXX";
+    int fd = mkstemp(path), done = 0;
+    FILE *f = fdopen(fd, "w");
+    long n;
+
+    (void)state;
+    assert_non_null(f);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    fprintf(f,
+            "name: walk\nhorizon: 3h\nreplications: 1\nworkload:\n"
+            "  arrivals: {process: trace, path: %s/" TEST_DATA_DIR
+            "/burstgpt-400.csv, format: burstgpt, speedup: 8, loop: true,\n"
+            "             spread: 2s, task: {column: Model, map: {ChatGPT: "
+            "chat, GPT-4: code}}}\n"
+            "  tasks:\n    - {type: chat, share: 0.5}\n"
+            "    - {type: code, share: 0.5, output_tokens: 30}\n"
+            "backends:\n  one: {kind: station, service: 0.3s}\n",
+            cwd);
+    fclose(f);
+    for (n = 0; !done && n < 100000; n++) {
+        struct scenario *sc = NULL;
+        struct run_result res;
+        struct diag d;
+        int st;
+
+        diag_init(&d, NULL);
+        mem_fail_after(n);
+        st = scenario_load(path, NULL, &d, &sc);
+        if (st == 0) {
+            st = run_result_init(&res, sc->nbackends);
+            if (st == 0)
+                st = run_replication(sc, 0, NULL, &d, &res);
+            run_result_fini(&res);
+            scenario_free(sc);
+        }
+        if (mem_fail_count() == 0) {
+            assert_int_equal(st, 0);
+            done = 1;
+        } else {
+            assert_int_equal(st, SLM_ENOMEM);
+        }
+        mem_fail_reset();
+    }
+    assert_true(done);
+    assert_true(n > 20);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +171,8 @@ int main(void)
         cmocka_unit_test(
             test_workload_trace_tokens_unless_a_distribution_is_given),
         cmocka_unit_test(test_workload_shares_are_drawn_in_proportion),
+        cmocka_unit_test(
+            test_workload_trace_replay_survives_every_allocation_failure),
     };
     return cmocka_run_group_tests_name("workload", tests, NULL, NULL);
 }
