@@ -161,7 +161,7 @@ double trace_stats_quantile(const struct trace_tokens *t, uint64_t n,
 
 double trace_stats_dispersion(const struct trace_window *w)
 {
-    if (w->counts.n < 2 || !(w->counts.mean > 0))
+    if (w->counts.n < TRACE_STATS_MIN_WINDOWS || !(w->counts.mean > 0))
         return (double)NAN;
     return welford_variance(&w->counts) / w->counts.mean;
 }

@@ -74,7 +74,9 @@ void trace_stats_finish(struct trace_stats *s);
 double trace_stats_quantile(const struct trace_tokens *t, uint64_t n,
                             double q);
 /* Index of dispersion of the window counts (Var/mean); NaN with fewer
- * than two windows. */
+ * than TRACE_STATS_MIN_WINDOWS windows (two partial hours of a one-hour
+ * trace say nothing about burstiness). */
+#define TRACE_STATS_MIN_WINDOWS 10
 double trace_stats_dispersion(const struct trace_window *w);
 
 /* Seconds of the span [first, last] that fell in each clock hour

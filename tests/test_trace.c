@@ -439,19 +439,20 @@ static void test_trace_stats_windows_count_empty_minutes(void **state)
 
     (void)state;
     trace_stats_init(&s);
-    /* minutes: 3 requests, 0, 0, 1 request */
+    /* minutes: 3 requests, 0, 0, 1 request, 0 x 5, 1 request */
     add_record(&s, 0, 1, 1);
     add_record(&s, 10, 2, 2);
     add_record(&s, 59, 3, 3);
     add_record(&s, 180, 1000000, 4);
+    add_record(&s, 540, 7, 7);
     trace_stats_finish(&s);
     w = &s.win[TRACE_WIN_MINUTE];
-    assert_int_equal(w->counts.n, 4);
+    assert_int_equal(w->counts.n, 10);
     assert_int_equal(w->peak, 3);
-    /* counts 3, 0, 0, 1: mean 1, variance 2 */
-    assert_close(trace_stats_dispersion(w), 2.0, 1e-12);
-    assert_close(s.gaps.mean, 60.0, 1e-12);
-    assert_close(trace_stats_quantile(&s.in, s.n, 0.5), 2, 0);
+    /* mean 0.5, variance (9 + 1 + 1 - 10 x 0.25)/9 */
+    assert_close(trace_stats_dispersion(w), (11 - 2.5) / 9 / 0.5, 1e-12);
+    assert_close(s.gaps.mean, 135.0, 1e-12);
+    assert_close(trace_stats_quantile(&s.in, s.n, 0.5), 3, 0); /* 1 2 3 7 1e6 */
     assert_close(trace_stats_quantile(&s.in, s.n, 1.0), 1000000, 0);
     assert_true(isnan(trace_stats_dispersion(&s.win[TRACE_WIN_HOUR])));
     trace_stats_fini(&s);
