@@ -11,6 +11,7 @@
 #define SLM_CMD_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "models/cost.h"
 #include "models/scenario.h"
@@ -39,6 +40,33 @@ struct cli_scenario_opts {
  * them, -1 after printing an error (missing value, too many --set). */
 int cli_take_scenario_opt(struct cli_scenario_opts *o, int argc, char **argv,
                           int *i);
+
+/* Takes argv[*i] when it is the option name ("--name VALUE" or
+ * "--name=VALUE"): stores VALUE (borrowed from argv), advances *i past it
+ * and returns 1; 0 when it is another argument; -1 after printing an
+ * error (no value). */
+int cli_take_value(const char *name, int argc, char **argv, int *i,
+                   const char **out);
+
+/* A command's own options: like cli_take_scenario_opt, returns 1 when it
+ * took argv[*i] (and its value), 0 when not its option, -1 after printing
+ * an error. */
+typedef int cli_own_opt_fn(void *ctx, int argc, char **argv, int *i);
+
+/* Parses the arguments of a scenario-reading command cmd: -h/--help
+ * (prints help), own options (own may be NULL), the shared ones into so,
+ * and one scenario path.  Returns 0, -2 after printing the help (exit 0)
+ * or -1 after printing an error (exit 2). */
+int cli_parse_args(const char *cmd, const char *help, int argc, char **argv,
+                   struct cli_scenario_opts *so, cli_own_opt_fn *own,
+                   void *ctx);
+
+/* Writes DIR/NAME atomically (sim/out.h) with write(f, ctx), which
+ * returns 0 or -1 when a write failed.  Returns the exit status after
+ * printing any error. */
+typedef int cli_write_fn(FILE *f, const void *ctx);
+int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
+                   const void *ctx);
 
 /* Loads o->path with the overrides; prints diagnostics to stderr.  Returns
  * the exit status (0 with *out owned by the caller). */
@@ -75,6 +103,7 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 /* slmsim trace-stats: summary of a request log, --fit for a workload. */
 int cmd_trace_stats(int argc, char **argv);
+int cmd_capacity(int argc, char **argv);
 int cmd_tco(int argc, char **argv);
 int cmd_crossover(int argc, char **argv);
 int cmd_sensitivity(int argc, char **argv);

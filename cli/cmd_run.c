@@ -6,7 +6,6 @@
 #include "models/report.h"
 #include "models/run.h"
 #include "sim/mem.h"
-#include "sim/out.h"
 
 static const char cmd_run_help[] =
     "usage: slmsim run [OPTIONS] SCENARIO.yaml\n"
@@ -29,42 +28,15 @@ struct cmd_run_opts {
     int json;
 };
 
-static int cmd_run_args(int argc, char **argv, struct cmd_run_opts *o)
+static int cmd_run_opt(void *ctx, int argc, char **argv, int *i)
 {
-    int i, t;
+    struct cmd_run_opts *o = ctx;
 
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(cmd_run_help, stdout);
-            return -2;
-        }
-        if (!strcmp(argv[i], "--json")) {
-            o->json = 1;
-            continue;
-        }
-        t = cli_take_scenario_opt(&o->so, argc, argv, &i);
-        if (t < 0)
-            return -1;
-        if (t > 0)
-            continue;
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "slmsim run: error: unknown option '%s' "
-                            "(see slmsim run --help)\n", argv[i]);
-            return -1;
-        }
-        if (o->so.path) {
-            fprintf(stderr, "slmsim run: error: one scenario at a time, got "
-                            "'%s' and '%s'\n", o->so.path, argv[i]);
-            return -1;
-        }
-        o->so.path = argv[i];
-    }
-    if (!o->so.path) {
-        fprintf(stderr, "slmsim run: error: no scenario file (see slmsim run "
-                        "--help)\n");
-        return -1;
-    }
-    return 0;
+    (void)argc;
+    if (strcmp(argv[*i], "--json"))
+        return 0;
+    o->json = 1;
+    return 1;
 }
 
 /* Runs every replication; *n is how many results were initialised. */
@@ -72,7 +44,7 @@ static int cmd_run_replications(const struct scenario *sc,
                                 struct run_result *res, size_t *n)
 {
     struct cli_progress prog;
-    struct run_hooks hooks = {cli_progress_update, &prog};
+    struct run_hooks hooks = {cli_progress_update, &prog, 0};
     struct diag d;
     char label[64];
     unsigned r;
@@ -85,6 +57,7 @@ static int cmd_run_replications(const struct scenario *sc,
         cli_progress_init(&prog, label);
         st = run_result_init(&res[r], sc->nbackends);
         *n = r + 1;
+        hooks.keep_extras = r == 0; /* time series of one realisation */
         if (!st)
             st = run_replication(sc, r, &hooks, &d, &res[r]);
         cli_progress_done(&prog);
@@ -92,26 +65,16 @@ static int cmd_run_replications(const struct scenario *sc,
     return st;
 }
 
-static int cmd_run_write(const struct scenario *sc,
-                         const struct run_result *res, size_t n)
-{
-    struct out_file of;
-    char path[4096];
-    int st;
+struct cmd_run_results {
+    const struct scenario *sc;
+    const struct run_result *res;
+    size_t n;
+};
 
-    snprintf(path, sizeof path, "%s/results.json", sc->out_dir);
-    st = out_file_open(&of, path);
-    if (st)
-        return cli_status_exit(st, "cannot write", path);
-    if (report_write_json(of.f, sc, res, n) != 0) {
-        out_file_abort(&of);
-        fprintf(stderr, "slmsim: error: cannot write '%s'\n", path);
-        return CLI_EXIT_FAIL;
-    }
-    st = out_file_commit(&of);
-    if (st)
-        return cli_status_exit(st, "cannot write", path);
-    return CLI_EXIT_OK;
+static int cmd_run_json(FILE *f, const void *ctx)
+{
+    const struct cmd_run_results *r = ctx;
+    return report_write_json(f, r->sc, r->res, r->n);
 }
 
 int cmd_run(int argc, char **argv)
@@ -123,7 +86,8 @@ int cmd_run(int argc, char **argv)
     int st, rc;
 
     memset(&o, 0, sizeof o);
-    st = cmd_run_args(argc, argv, &o);
+    st = cli_parse_args("run", cmd_run_help, argc, argv, &o.so, cmd_run_opt,
+                        &o);
     if (st)
         return st == -2 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     rc = cli_load_scenario(&o.so, &sc);
@@ -141,7 +105,8 @@ int cmd_run(int argc, char **argv)
             report_write_json(stdout, sc, res, n);
         else if (!o.so.quiet)
             report_print_text(stdout, sc, res, n);
-        rc = cmd_run_write(sc, res, n);
+        struct cmd_run_results r = {sc, res, n};
+        rc = cli_write_file(sc->out_dir, "results.json", cmd_run_json, &r);
         if (!rc && !o.json && !o.so.quiet)
             printf("\nwrote %s/results.json\n", sc->out_dir);
     }

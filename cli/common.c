@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/out.h"
+
 static int cli_option_value(int argc, char **argv, int *i, const char **out)
 {
     const char *opt = argv[*i];
@@ -59,6 +61,74 @@ int cli_take_scenario_opt(struct cli_scenario_opts *o, int argc, char **argv,
     if (cli_is_opt(a, "--replications"))
         return cli_option_value(argc, argv, i, &o->replications) ? -1 : 1;
     return 0;
+}
+
+int cli_take_value(const char *name, int argc, char **argv, int *i,
+                   const char **out)
+{
+    if (!cli_is_opt(argv[*i], name))
+        return 0;
+    return cli_option_value(argc, argv, i, out) ? -1 : 1;
+}
+
+int cli_parse_args(const char *cmd, const char *help, int argc, char **argv,
+                   struct cli_scenario_opts *so, cli_own_opt_fn *own,
+                   void *ctx)
+{
+    int i, t;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(help, stdout);
+            return -2;
+        }
+        t = own ? own(ctx, argc, argv, &i) : 0;
+        if (t == 0)
+            t = cli_take_scenario_opt(so, argc, argv, &i);
+        if (t < 0)
+            return -1;
+        if (t > 0)
+            continue;
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "slmsim %s: error: unknown option '%s' (see "
+                            "slmsim %s --help)\n", cmd, argv[i], cmd);
+            return -1;
+        }
+        if (so->path) {
+            fprintf(stderr, "slmsim %s: error: one scenario at a time, got "
+                            "'%s' and '%s'\n", cmd, so->path, argv[i]);
+            return -1;
+        }
+        so->path = argv[i];
+    }
+    if (!so->path) {
+        fprintf(stderr, "slmsim %s: error: no scenario file (see slmsim %s "
+                        "--help)\n", cmd, cmd);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
+                   const void *ctx)
+{
+    struct out_file of;
+    char path[4096];
+    int st;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    st = out_file_open(&of, path);
+    if (st)
+        return cli_status_exit(st, "cannot write", path);
+    if (write(of.f, ctx) != 0) {
+        out_file_abort(&of);
+        fprintf(stderr, "slmsim: error: cannot write '%s'\n", path);
+        return CLI_EXIT_FAIL;
+    }
+    st = out_file_commit(&of);
+    if (st)
+        return cli_status_exit(st, "cannot write", path);
+    return CLI_EXIT_OK;
 }
 
 int cli_load_scenario(const struct cli_scenario_opts *o,

@@ -22,6 +22,8 @@ static const struct cli_command cli_commands[] = {
     {"validate", cmd_validate, "check a scenario file, every error located"},
     {"trace-stats", cmd_trace_stats,
      "summarise a request log; --fit writes a matching workload"},
+    {"capacity", cmd_capacity, "largest volume a GPU backend serves within "
+                               "the SLO"},
     {"tco", cmd_tco, "month-by-month cost of local, API and hybrid"},
     {"crossover", cmd_crossover, "volumes where local and API cost the same"},
     {"sensitivity", cmd_sensitivity, "cost inputs ranked by effect on TCO"},

@@ -24,6 +24,7 @@
 #include "sim/diag.h"
 #include "sim/sim.h"
 
+struct jw;
 struct workload_spec;
 
 /* How a request left a backend. */
@@ -82,6 +83,20 @@ struct backend_kind {
     /* After the run (clock at the horizon): utilization, throughput-related
      * and kind-specific figures over the measurement window. */
     void (*collect)(void *self, struct sim *s, struct backend_figures *out);
+
+    /* The rest is optional: NULL in kinds that have nothing more to say. */
+
+    /* After collect: what limits the backend most at this load, a static
+     * word (gpu: "bandwidth", "compute", "kv-cache", "batch-limit"). */
+    const char *(*binding)(const void *self);
+    /* After collect: takes what results.json shows beyond the figures (a
+     * time series) out of the instance, as a snapshot owned by the caller
+     * and released with extras_free; NULL when out of memory.  The
+     * instance must still be destroyed as usual. */
+    void *(*extras)(void *self);
+    void (*extras_free)(void *extras);
+    /* Writes the snapshot as members of the backend's JSON object. */
+    void (*write_json)(const void *extras, struct jw *w);
     /* Optional, NULL when the kind cannot say: the queueing delay, in
      * seconds, that request r would see before its service began if it
      * were submitted now.  The overflow router compares it with its

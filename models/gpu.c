@@ -118,6 +118,26 @@ static int parse_model_inline(const struct cfg_node *n, const char *where,
     return bad ? -1 : 0;
 }
 
+/* "unknown gpu 'L40' in backends.local (catalog: L40S, L4, ...; or define
+ * it inline as a mapping; did you mean 'L40S'?)", the list from the
+ * catalog itself so that it never falls out of date. */
+static void unknown_entry(const struct cfg_node *n, const char *what,
+                          const char *where, const char *const *names,
+                          size_t count, struct diag *d)
+{
+    char list[512] = "";
+    size_t len = 0;
+    const char *s = diag_suggest(n->scalar, names, count);
+    for (size_t i = 0; i < count && len < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                                i ? ", " : "", names[i]);
+    diag_error(d, &n->pos,
+               "unknown %s '%s' in %s (catalog: %s; or define it inline as "
+               "a mapping%s%s%s)",
+               what, n->scalar, where, list, s ? "; did you mean '" : "",
+               s ? s : "", s ? "'?" : "");
+}
+
 /* gpu: or model: as a catalog name or an inline mapping. */
 static int parse_gpu_field(const struct cfg_node *map, const char *where,
                            struct gpu_spec *g, struct diag *d)
@@ -136,13 +156,8 @@ static int parse_gpu_field(const struct cfg_node *map, const char *where,
         return -1;
     const struct gpu_spec *c = catalog_gpu_find(n->scalar);
     if (!c) {
-        const char *s = diag_suggest(n->scalar, catalog_gpu_names(),
-                                     catalog_gpu_count());
-        diag_error(d, &n->pos,
-                   "unknown gpu '%s' (catalog: L40S, L4, A10G, A100-80GB, "
-                   "H100-SXM, H100-PCIe, H200, RTX4090; or a mapping)%s%s%s",
-                   n->scalar, s ? " (did you mean '" : "", s ? s : "",
-                   s ? "'?)" : "");
+        unknown_entry(n, "gpu", where, catalog_gpu_names(),
+                      catalog_gpu_count(), d);
         return -1;
     }
     *g = *c;
@@ -167,14 +182,8 @@ static int parse_model_field(const struct cfg_node *map, const char *where,
         return -1;
     const struct model_spec *c = catalog_model_find(n->scalar);
     if (!c) {
-        const char *s = diag_suggest(n->scalar, catalog_model_names(),
-                                     catalog_model_count());
-        diag_error(d, &n->pos,
-                   "unknown model '%s' (catalog: llama-2-7b, mistral-7b, "
-                   "llama-3-8b, qwen2.5-7b, llama-3.2-1b, llama-3.2-3b; or a "
-                   "mapping)%s%s%s",
-                   n->scalar, s ? " (did you mean '" : "", s ? s : "",
-                   s ? "'?)" : "");
+        unknown_entry(n, "model", where, catalog_model_names(),
+                      catalog_model_count(), d);
         return -1;
     }
     *m = *c;
@@ -488,11 +497,12 @@ struct gpu {
     uint64_t rejected, truncated, failures, retries;
 };
 
+/* The names are the keys of backends.NAME.timeseries in results.json. */
 static const struct tseries_def series[] = {
     {"arrivals", TSERIES_COUNT},
-    {"queue_length", TSERIES_LEVEL},
-    {"batch_size", TSERIES_LEVEL},
-    {"kv_occupancy", TSERIES_LEVEL},
+    {"queue", TSERIES_LEVEL},
+    {"batch", TSERIES_LEVEL},
+    {"kv", TSERIES_LEVEL},
 };
 
 static void on_step(struct sim *s, void *ctx, void *arg);
@@ -524,6 +534,7 @@ static void on_done(void *ctx, struct request *rq, double now)
 {
     struct replica *r = ctx;
     (void)now;
+    rq->x[0] = r->index;
     r->g->env.done(r->g->s, r->g->env.ctx, rq, BACKEND_DONE);
 }
 
@@ -766,12 +777,38 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
     backend_figures_add(o, "compute_bound_share",
                         t.busy > 0 ? t.compute_bound / t.busy : 0);
     backend_figures_add(o, "replicas", (double)g->n);
+    backend_figures_add(o, "gpus", (double)g->n * (double)g->c->tp);
     backend_figures_add(o, "calibration.measured", g->c->measured);
+}
+
+long gpu_cfg_replicas(const void *cfg)
+{
+    return ((const struct gpu_cfg *)cfg)->count;
 }
 
 const struct tseries *gpu_timeseries(const void *self)
 {
     return ((const struct gpu *)self)->ts;
+}
+
+/* The series change hands rather than being copied: after collect the
+ * replicas no longer write to them. */
+static void *gpu_extras(void *self)
+{
+    struct gpu *g = self;
+    struct tseries *ts = g->ts;
+    g->ts = NULL;
+    return ts;
+}
+
+static void gpu_extras_free(void *extras)
+{
+    tseries_free(extras);
+}
+
+static void gpu_write_json(const void *extras, struct jw *w)
+{
+    tseries_write_json(extras, w, "timeseries");
 }
 
 const char *gpu_binding_constraint(const void *self)
@@ -817,6 +854,10 @@ const struct backend_kind gpu_backend_kind = {
     .destroy = gpu_destroy,
     .submit = gpu_submit,
     .collect = gpu_collect,
+    .binding = gpu_binding_constraint,
+    .extras = gpu_extras,
+    .extras_free = gpu_extras_free,
+    .write_json = gpu_write_json,
     .has_tokens = 1,
     .available = gpu_available,
 };

@@ -64,7 +64,16 @@
  * Time series: every instance keeps 1-minute buckets of arrivals (count),
  * queue length (sum over replicas), batch size (sum) and KV occupancy
  * (mean fraction over replicas), over the whole run (warm-up included),
- * for the report's plots: gpu_timeseries().
+ * for the report's plots: gpu_timeseries(), or handed over to the run by
+ * the kind's extras hook and written to results.json as
+ * backends.NAME.timeseries.{width, t, arrivals, queue, batch, kv}.
+ *
+ * Figures (collect): utilization, batch.{mean, max}, kv.occupancy.{mean,
+ * p99}, kv.capacity_tokens, preemptions, tokens_per_s,
+ * prefill_tokens_per_s, rejected, truncated, replica_failures, retries,
+ * steps, step_events, compute_bound_share, replicas, gpus (replicas x
+ * tensor_parallel), calibration.measured.  A request leaves the backend
+ * with x[0] set to the index of the replica that finished it.
  */
 #ifndef SLM_GPU_H
 #define SLM_GPU_H
@@ -74,11 +83,16 @@
 
 extern const struct backend_kind gpu_backend_kind;
 
+/* Replicas (count) of a configuration parsed by gpu_backend_kind.parse. */
+long gpu_cfg_replicas(const void *cfg);
+
 /* The series of an instance made by gpu_backend_kind.create (borrowed
- * until destroy): arrivals, queue_length, batch_size, kv_occupancy. */
+ * until destroy; NULL once the extras hook has taken them): arrivals,
+ * queue, batch, kv. */
 const struct tseries *gpu_timeseries(const void *self);
 
-/* What limits the pool most, from the figures of a finished run:
+/* What limits the pool most, from the figures of a finished run (the
+ * kind's binding hook):
  * "kv-cache" (preemptions, or P99 occupancy above 90%), "batch-limit"
  * (mean batch at 90% of max_batch or more), "compute" (most busy time in
  * compute-bound steps) or "bandwidth".  Static string. */

@@ -83,6 +83,27 @@ int report_figure(const struct run_result *res, size_t n, int b,
     return 0;
 }
 
+/* The most frequent answer wins; a tie goes to the earliest replication. */
+const char *report_binding(const struct run_result *res, size_t n, int b)
+{
+    const char *best = NULL;
+    size_t i, j, votes, best_votes = 0;
+
+    for (i = 0; i < n; i++) {
+        const char *w = res[i].backend[b].binding;
+        if (!w)
+            continue;
+        for (votes = 0, j = i; j < n; j++)
+            votes += res[j].backend[b].binding &&
+                     !strcmp(res[j].backend[b].binding, w);
+        if (votes > best_votes) {
+            best = w;
+            best_votes = votes;
+        }
+    }
+    return best;
+}
+
 /* Across replications of a per-replication count. */
 static void report_count(const struct run_result *res, size_t n,
                          size_t offset_b, int b, double *mean, double *hw)
@@ -220,8 +241,7 @@ void report_routing(const struct scenario *sc, const struct run_result *res,
 
 /* ---- text ---- */
 
-/* Seconds in the unit a reader expects: 850 us, 12.3 ms, 1.25 s. */
-static const char *report_fmt_time(double s, char *buf, size_t size)
+const char *report_fmt_time(double s, char *buf, size_t size)
 {
     double a = fabs(s);
 
@@ -442,9 +462,64 @@ static void report_text_backend(FILE *f, const struct scenario *sc,
             c / res[0].window);
     if (report_figure(res, n, b, "utilization", &u, &uhw) == 0)
         fprintf(f, ", utilization %.4f ± %.4f", u, uhw);
+    if (report_binding(res, n, b))
+        fprintf(f, ", bound by %s", report_binding(res, n, b));
     fputc('\n', f);
     report_text_api(f, res, n, b);
     report_text_latency_table(f, res, n, b);
+}
+
+/* The SLO's targets with the metrics they bound, as users see them. */
+struct report_slo {
+    const char *key;  /* "ttft_p99" */
+    const char *name; /* "TTFT" */
+    double target;    /* s; 0 when not set */
+    struct report_stat st;
+};
+
+static size_t report_slo(const struct scenario *sc,
+                         const struct run_result *res, size_t n,
+                         struct report_slo out[2])
+{
+    size_t k = 0;
+
+    if (sc->slo.ttft_p99 > 0) {
+        out[k].key = "ttft_p99";
+        out[k].name = "TTFT";
+        out[k].target = sc->slo.ttft_p99;
+        report_latency(res, n, -1, RUN_TTFT, &out[k++].st);
+    }
+    if (sc->slo.e2e_p99 > 0) {
+        out[k].key = "e2e_p99";
+        out[k].name = "e2e";
+        out[k].target = sc->slo.e2e_p99;
+        report_latency(res, n, -1, RUN_E2E, &out[k++].st);
+    }
+    return k;
+}
+
+/* Met when the P99 estimate is within the target; said "undecided" when
+ * the target lies inside the P99's interval. */
+static void report_text_slo(FILE *f, const struct scenario *sc,
+                            const struct run_result *res, size_t n)
+{
+    struct report_slo slo[2];
+    char a[32], b[32], c[32];
+    size_t i, k = report_slo(sc, res, n, slo);
+
+    for (i = 0; i < k; i++) {
+        const struct report_stat *st = &slo[i].st;
+        int met = st->n > 0 && st->p99 <= slo[i].target;
+        int close = fabs(st->p99 - slo[i].target) <= st->p99_hw;
+        fprintf(f, "%s P99 %s %s ± %s %s %s: %s%s", i ? ";" : "\nSLO:",
+                slo[i].name, report_fmt_time(st->p99, a, sizeof a),
+                report_fmt_time(st->p99_hw, b, sizeof b), met ? "<=" : ">",
+                report_fmt_time(slo[i].target, c, sizeof c),
+                met ? "met" : "NOT met",
+                close ? " (within the interval: undecided)" : "");
+    }
+    if (k)
+        fputc('\n', f);
 }
 
 void report_print_text(FILE *f, const struct scenario *sc,
@@ -482,12 +557,13 @@ void report_print_text(FILE *f, const struct scenario *sc,
         fprintf(f, "\noverall, as users see it\n");
         report_text_latency_table(f, res, n, -1);
     }
+    report_text_slo(f, sc, res, n);
     fprintf(f, "\n(± are 95%% confidence half-widths across replications)\n");
 }
 
 /* ---- JSON ---- */
 
-static void report_json_stat(struct jw *w, const char *key,
+void report_json_stat(struct jw *w, const char *key,
                              const struct report_stat *st)
 {
     jw_object_begin(w, key);
@@ -570,6 +646,22 @@ static void report_json_figures(struct jw *w, const struct run_result *res,
         jw_object_end(w);
 }
 
+/* Kind-specific members (time series), from the first replication that
+ * kept them. */
+static void report_json_extras(struct jw *w, const struct run_result *res,
+                               size_t n, int b)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const struct run_backend *rb = &res[i].backend[b];
+        if (rb->extras && rb->extras_kind->write_json) {
+            rb->extras_kind->write_json(rb->extras, w);
+            return;
+        }
+    }
+}
+
 static void report_json_backend(struct jw *w, const struct scenario *sc,
                                 const struct run_result *res, size_t n, int b)
 {
@@ -593,8 +685,11 @@ static void report_json_backend(struct jw *w, const struct scenario *sc,
         jw_number(w, "utilization_ci95_high", u + uhw);
     }
     jw_number(w, "throughput", c / res[0].window);
+    if (report_binding(res, n, b))
+        jw_string(w, "binding_constraint", report_binding(res, n, b));
     report_json_latency(w, sc, res, n, b);
     report_json_figures(w, res, n, b);
+    report_json_extras(w, res, n, b);
     jw_object_end(w);
 }
 
@@ -762,6 +857,41 @@ static void report_json_assumptions(struct jw *w, const struct scenario *sc)
     jw_array_end(w);
 }
 
+static void report_json_slo(struct jw *w, const struct scenario *sc,
+                            const struct run_result *res, size_t n)
+{
+    struct report_slo slo[2];
+    size_t i, k = report_slo(sc, res, n, slo);
+
+    if (!k)
+        return;
+    jw_object_begin(w, "slo");
+    for (i = 0; i < k; i++) {
+        const struct report_stat *st = &slo[i].st;
+        jw_object_begin(w, slo[i].key);
+        jw_number(w, "target", slo[i].target);
+        jw_number(w, "p99", st->p99);
+        jw_number(w, "p99_ci95_low", st->p99 - st->p99_hw);
+        jw_number(w, "p99_ci95_high", st->p99 + st->p99_hw);
+        jw_bool(w, "met", st->n > 0 && st->p99 <= slo[i].target);
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+}
+
+void report_json_begin(struct jw *w, FILE *f, const struct scenario *sc)
+{
+    jw_init(w, f);
+    jw_object_begin(w, NULL);
+    jw_object_begin(w, "slmsim");
+    jw_string(w, "version", SLMSIM_VERSION);
+    jw_object_end(w);
+    jw_object_begin(w, "scenario");
+    jw_string(w, "name", sc->name);
+    jw_string(w, "path", sc->path);
+    jw_int(w, "seed", (int64_t)sc->seed);
+}
+
 int report_write_json(FILE *f, const struct scenario *sc,
                       const struct run_result *res, size_t n)
 {
@@ -769,15 +899,7 @@ int report_write_json(FILE *f, const struct scenario *sc,
     struct jw w;
     size_t b;
 
-    jw_init(&w, f);
-    jw_object_begin(&w, NULL);
-    jw_object_begin(&w, "slmsim");
-    jw_string(&w, "version", SLMSIM_VERSION);
-    jw_object_end(&w);
-    jw_object_begin(&w, "scenario");
-    jw_string(&w, "name", sc->name);
-    jw_string(&w, "path", sc->path);
-    jw_int(&w, "seed", (int64_t)sc->seed);
+    report_json_begin(&w, f, sc);
     jw_int(&w, "replications", (int64_t)n);
     jw_number(&w, "horizon", sc->horizon);
     jw_number(&w, "warmup", sc->warmup);
@@ -799,6 +921,7 @@ int report_write_json(FILE *f, const struct scenario *sc,
     jw_string(&w, "accuracy_api_prompting",
               rr.few_shot ? "few-shot" : "zero-shot");
     jw_object_end(&w);
+    report_json_slo(&w, sc, res, n);
     if (economics_write_json(&w, sc, res, n) != SLM_OK)
         return -1;
     report_json_assumptions(&w, sc);

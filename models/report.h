@@ -16,6 +16,7 @@
 
 #include "models/run.h"
 #include "models/scenario.h"
+#include "sim/out.h"
 
 #define SLMSIM_VERSION "0.1.0"
 
@@ -35,6 +36,24 @@ void report_latency(const struct run_result *res, size_t n, int b,
  * returns 0, or -1 when no replication reported it. */
 int report_figure(const struct run_result *res, size_t n, int b,
                   const char *key, double *mean, double *hw);
+
+/* What bound backend b in most replications (ties: the earliest), a
+ * static word from its kind's binding hook, or NULL when it has none. */
+const char *report_binding(const struct run_result *res, size_t n, int b);
+
+/* Seconds in the unit a reader expects ("850 us", "12.3 ms", "1.25 s",
+ * "4.5 min"), written into buf, which is returned. */
+const char *report_fmt_time(double s, char *buf, size_t size);
+
+/* st as the JSON object key: {count, mean, p50, p95, p99, max, ci95_low,
+ * ci95_high, pNN_ci95_low, pNN_ci95_high} (docs/results.md). */
+void report_json_stat(struct jw *w, const char *key,
+                      const struct report_stat *st);
+
+/* Starts a JSON document on f as every output file does: the top object,
+ * slmsim.version, then "scenario" with name, path and seed, left open for
+ * the caller's members (close it with jw_object_end). */
+void report_json_begin(struct jw *w, FILE *f, const struct scenario *sc);
 
 /* Where traffic went and how right the answers were, pooled over the
  * replications (sums of counts, then ratios).  Shares are of the requests

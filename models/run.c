@@ -46,9 +46,36 @@ void run_result_fini(struct run_result *out)
 
     for (m = 0; m < RUN_NMETRICS; m++)
         metric_fini(&out->overall[m]);
-    for (b = 0; b < out->nbackends; b++)
+    for (b = 0; b < out->nbackends; b++) {
+        struct run_backend *rb = &out->backend[b];
         for (m = 0; m < RUN_NMETRICS; m++)
-            metric_fini(&out->backend[b].lat[m]);
+            metric_fini(&rb->lat[m]);
+        if (rb->extras)
+            rb->extras_kind->extras_free(rb->extras);
+        rb->extras = NULL;
+    }
+}
+
+/* What the run keeps of each backend once the clock stops. */
+static int run_collect(struct run *run, const struct run_hooks *hooks)
+{
+    const struct scenario *sc = run->sc;
+    size_t b;
+
+    for (b = 0; b < sc->nbackends; b++) {
+        const struct backend_kind *k = sc->backends[b].kind;
+        struct run_backend *rb = &run->res->backend[b];
+        k->collect(run->inst[b], run->s, &rb->fig);
+        if (k->binding)
+            rb->binding = k->binding(run->inst[b]);
+        if (!hooks || !hooks->keep_extras || !k->extras)
+            continue;
+        rb->extras = k->extras(run->inst[b]);
+        rb->extras_kind = k;
+        if (!rb->extras)
+            return SLM_ENOMEM;
+    }
+    return SLM_OK;
 }
 
 /* A visit to backend r->backend ended: the backend's own figures. */
@@ -301,7 +328,6 @@ int run_replication(const struct scenario *sc, unsigned rep,
 {
     struct sim_config cfg = {sc->seed, rep, sc->horizon, sc->warmup};
     struct run run;
-    size_t b;
     int st;
 
     memset(&run, 0, sizeof run);
@@ -321,10 +347,9 @@ int run_replication(const struct scenario *sc, unsigned rep,
     }
     if (!st && run.status)
         st = run.status;
+    if (!st)
+        st = run_collect(&run, hooks);
     if (!st) {
-        for (b = 0; b < sc->nbackends; b++)
-            sc->backends[b].kind->collect(run.inst[b], run.s,
-                                          &out->backend[b].fig);
         out->in_flight = out->arrived - out->completed - out->failed -
                          out->rejected;
         out->events = sim_events(run.s);

@@ -44,6 +44,11 @@ struct run_backend {
     double tokens_in, tokens_out;      /* of completed requests */
     struct metric lat[RUN_NMETRICS];   /* owned histograms */
     struct backend_figures fig;        /* from the backend's collect() */
+    const char *binding;  /* static, from kind->binding; NULL without */
+    /* Owned snapshot from kind->extras (run_hooks.keep_extras), released
+     * by run_result_fini through extras_kind; NULL when not kept. */
+    void *extras;
+    const struct backend_kind *extras_kind;
 };
 
 /* Per task type, requests that arrived in the window. */
@@ -89,10 +94,14 @@ void run_result_fini(struct run_result *out);
 struct run_hooks {
     sim_progress_fn *progress; /* may be NULL */
     void *progress_ctx;
+    /* Keep each backend's extras (its time series) in the result: memory
+     * of the order of horizon / 1 min per series, so a caller keeps them
+     * for one replication (slmsim run: replication 0). */
+    int keep_extras;
 };
 
-/* Runs replication rep of sc into out (initialised by run_result_init).
- * Returns 0, SLM_ENOMEM, or SLM_EINPUT / SLM_ESYS when an input read
+/* Runs replication rep of sc into out (initialised by run_result_init);
+ * hooks may be NULL.  Returns 0, SLM_ENOMEM, or SLM_EINPUT / SLM_ESYS when an input read
  * during the run (a trace) is bad, reported to d. */
 int run_replication(const struct scenario *sc, unsigned rep,
                     const struct run_hooks *hooks, struct diag *d,

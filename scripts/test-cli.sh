@@ -72,6 +72,39 @@ grep -q '"skipped_rows": 4' "$OUT/skip/results.json" &&
     ok "skipped trace rows are counted in results.json" ||
     bad "skipped trace rows are counted in results.json"
 
+# capacity: the answer and its probes in capacity.json, a located refusal
+# without an SLO or a gpu backend, flags checked.
+expect_exit 0 "capacity --help exits 0" "$BIN" capacity --help
+expect_exit 2 "capacity bad --tolerance exits 2" \
+    "$BIN" capacity --tolerance 2 scenarios/quickstart.yaml
+expect_exit 2 "capacity bad --horizon exits 2" \
+    "$BIN" capacity --horizon 3x scenarios/quickstart.yaml
+"$BIN" capacity scenarios/mm1.yaml >/dev/null 2>"$OUT/err.txt"
+echo "exit $?" >>"$OUT/err.txt"
+printf '%s\n' \
+    "scenarios/mm1.yaml: error: capacity needs an slo: set slo.ttft_p99 and/or slo.e2e_p99 (e.g. --set slo.e2e_p99=2s)" \
+    "scenarios/mm1.yaml: error: capacity needs a backend of kind gpu" \
+    "exit 2" >"$OUT/want.txt"
+cmp -s "$OUT/err.txt" "$OUT/want.txt" && ok "capacity refuses a scenario without slo or gpu" ||
+    bad "capacity refuses a scenario without slo or gpu"
+"$BIN" capacity -q --horizon 30m --tolerance 0.1 --out "$OUT/cap" \
+    scenarios/quickstart.yaml &&
+    grep -q '"status": "found"' "$OUT/cap/capacity.json" &&
+    grep -q '"probes": \[' "$OUT/cap/capacity.json" &&
+    ok "capacity finds a volume and writes its probes" ||
+    bad "capacity finds a volume and writes its probes"
+"$BIN" capacity -q --horizon 30m --tolerance 0.1 \
+    --set backends.local.count=2 --out "$OUT/cap2" scenarios/quickstart.yaml &&
+    [ "$(grep -c '"status": "found"' "$OUT/cap2/capacity.json")" = 2 ] &&
+    grep -q '"replicas": 2' "$OUT/cap2/capacity.json" &&
+    ok "capacity sizes one replica, then the pool" ||
+    bad "capacity sizes one replica, then the pool"
+"$BIN" capacity -q --horizon 30m --set slo.e2e_p99=1s --out "$OUT/cap1" \
+    scenarios/quickstart.yaml &&
+    grep -q '"status": "infeasible"' "$OUT/cap1/capacity.json" &&
+    ok "capacity says when no volume meets the slo" ||
+    bad "capacity says when no volume meets the slo"
+
 # Same scenario and seed: byte-identical results.json.
 short="--set warmup=0s --set horizon=1h --set replications=2"
 # shellcheck disable=SC2086

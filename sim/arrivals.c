@@ -1,5 +1,6 @@
 #include "sim/arrivals.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -871,6 +872,22 @@ double arrivals_mean_rate(const struct arrivals_spec *spec)
     if (spec->process == ARRIVALS_TRACE && !spec->trace.scanned)
         return (double)NAN;
     return spec->rate;
+}
+
+int arrivals_spec_set_rate(struct arrivals_spec *spec, double rate)
+{
+    assert(rate > 0 && isfinite(rate));
+    if (spec->process == ARRIVALS_TRACE) {
+        if (!spec->trace.scanned)
+            return -1;
+        spec->trace.speedup *= rate / spec->rate;
+    }
+    if (spec->process == ARRIVALS_MMPP) {
+        spec->mmpp.rate[0] *= rate / spec->rate;
+        spec->mmpp.rate[1] *= rate / spec->rate;
+    }
+    spec->rate = rate;
+    return 0;
 }
 
 double arrivals_diurnal_factor(const struct arrivals_diurnal *dn, double t)

@@ -166,6 +166,12 @@ int arrivals_scan(struct arrivals_spec *spec, const struct diag_pos *pos,
 
 /* Long-run mean rate, arrivals per second (diurnal: month 0). */
 double arrivals_mean_rate(const struct arrivals_spec *spec);
+/* Scales the process to the long-run mean rate (arrivals per second,
+ * finite, > 0), keeping its shape (gamma's cv, the diurnal profile, the
+ * MMPP's rate ratio; a trace changes its speedup): what a capacity search
+ * varies between probes.  Returns 0, or -1 when the process has no rate
+ * to set (a trace not yet scanned). */
+int arrivals_spec_set_rate(struct arrivals_spec *spec, double rate);
 /* One line for the report, e.g. "poisson, 0.3803/s (1e+06/month)". */
 const char *arrivals_describe(const struct arrivals_spec *spec, char *buf,
                               size_t size);

@@ -29,7 +29,7 @@
 enum tseries_kind { TSERIES_COUNT, TSERIES_LEVEL };
 
 struct tseries_def {
-    const char *name; /* static, e.g. "queue_length" */
+    const char *name; /* static, e.g. "queue" */
     enum tseries_kind kind;
 };
 

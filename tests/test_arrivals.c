@@ -512,6 +512,26 @@ static void test_arrivals_copy_owns_its_trace_strings(void **state)
     arrivals_spec_fini(&copy);
 }
 
+static void test_arrivals_set_rate_keeps_the_shape(void **state)
+{
+    struct arrivals_spec spec;
+
+    (void)state;
+    parse_spec("arrivals: {process: mmpp, rates: [5/s, 0.5/s], "
+               "sojourn: [1m, 9m]}",
+               &spec);
+    assert_int_equal(arrivals_spec_set_rate(&spec, 2 * spec.rate), 0);
+    assert_close(spec.mmpp.rate[0], 10, 1e-15);
+    assert_close(spec.mmpp.rate[1], 1, 1e-15);
+    arrivals_spec_fini(&spec);
+    parse_spec("arrivals: {process: trace, path: " TEST_DATA_DIR
+               "/azure-code-200.csv, format: azure-llm, speedup: 2}",
+               &spec);
+    assert_int_equal(arrivals_spec_set_rate(&spec, 3 * spec.rate), 0);
+    assert_close(spec.trace.speedup, 6, 1e-15);
+    arrivals_spec_fini(&spec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -536,6 +556,7 @@ int main(void)
         cmocka_unit_test(
             test_arrivals_trace_task_map_follows_the_model_column),
         cmocka_unit_test(test_arrivals_copy_owns_its_trace_strings),
+        cmocka_unit_test(test_arrivals_set_rate_keeps_the_shape),
     };
     return cmocka_run_group_tests_name("arrivals", tests, NULL, NULL);
 }

@@ -1,0 +1,742 @@
+/*
+ * slmsim capacity: the largest volume a GPU backend sustains within the
+ * scenario's SLO, found by bisection with the simulation itself.
+ *
+ * Each probe sets the arrival rate (arrivals_spec_set_rate, the shape of
+ * the process kept) and runs a few short replications with the scenario's
+ * seed, so that probes share their random numbers and latency grows
+ * smoothly with the rate.  A probe passes when every P99 the SLO names
+ * (mean over replications of each replication's P99, at the backend) is
+ * within it and the queue is not growing.  The search doubles (or halves)
+ * from the scenario's own volume until it has a pass below a failure, then
+ * bisects until the bracket is narrower than the tolerance.  The replica
+ * count is set through the same --set path as the user's overrides:
+ * count 1 first, then the scenario's count when it is larger.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "models/gpu.h"
+#include "models/report.h"
+#include "models/run.h"
+#include "sim/mem.h"
+#include "sim/units.h"
+
+#define CAP_MAX_PROBES 64
+/* Fewer arrivals than this per replication window make a P99 little more
+ * than the largest value: the search goes no lower. */
+#define CAP_MIN_ARRIVALS 200.0
+/* More than this share of a probe's arrivals still in the system at the
+ * end: the queue grows without bound, whatever the latencies say. */
+#define CAP_MAX_IN_FLIGHT 0.02
+#define CAP_DEFAULT_REPLICATIONS "3"
+#define CAP_DEFAULT_HORIZON (2.0 * UNITS_HOUR)
+#define CAP_DEFAULT_TOLERANCE 0.02
+#define CAP_DEFAULT_MAX_VOLUME (1e9 / UNITS_MONTH)
+
+static const char cmd_capacity_help[] =
+    "usage: slmsim capacity [OPTIONS] SCENARIO.yaml\n"
+    "\n"
+    "Finds the largest volume one replica of the scenario's GPU backend\n"
+    "(and its `count` replicas, when more than one) sustains within the\n"
+    "scenario's SLO (slo.ttft_p99, slo.e2e_p99; at least one is needed), by\n"
+    "bisection over the arrival rate with the simulation itself.  Each probe\n"
+    "runs N replications of a short horizon with the scenario's seed, so\n"
+    "probes share random numbers; it passes when every P99 in the SLO (the\n"
+    "mean over replications of each one's P99, at the backend) is within\n"
+    "it and fewer than 2% of its arrivals are still queued at the end.\n"
+    "The answer is statistical: it is the highest passing volume, and the\n"
+    "bracket [last pass, first fail] is as narrow as the tolerance, not\n"
+    "narrower than the noise.  Reports the volume per second, minute, month\n"
+    "and per GPU, the P99s with 95% intervals there, and the constraint\n"
+    "that binds the GPU (bandwidth, compute, kv-cache, batch-limit).\n"
+    "Writes OUTDIR/capacity.json, with every probe in probes[].  The volume\n"
+    "is the scenario's whole arrival stream: with routing, only the routed\n"
+    "share reaches the backend.\n"
+    "\n"
+    "options:\n" CLI_SCENARIO_OPTS_HELP
+    "                         (--replications: per probe here, default 3;\n"
+    "                         --set: applied to every probe)\n"
+    "  --backend NAME         the gpu backend (default: the only one)\n"
+    "  --horizon DURATION     simulated time per probe, default 2h; the\n"
+    "                         first sixth is warm-up\n"
+    "  --tolerance X          stop when (fail - pass) / pass <= X, default "
+    "0.02\n"
+    "  --max-volume RATE      search no higher, default 1e9/month\n"
+    "  --json                 print capacity.json to stdout instead of the "
+    "text\n"
+    "\n"
+    "exit status: 0 success (also when no volume meets the SLO), 1 the run\n"
+    "failed, 2 bad input (flags, scenario, no SLO, no gpu backend)\n";
+
+struct cap_opts {
+    struct cli_scenario_opts so;
+    const char *backend; /* --backend, or NULL */
+    int json;
+    double horizon;    /* s per probe */
+    double tolerance;  /* relative width of the final bracket */
+    double max_volume; /* arrivals per second */
+};
+
+struct cap_probe {
+    double rate;                  /* arrivals per second, whole scenario */
+    int pass;
+    const char *failed;           /* what failed: "ttft_p99", "e2e_p99",
+                                     "queue growing"; NULL on a pass */
+    struct report_stat ttft, e2e; /* at the backend */
+    double utilization, gpus;
+    double served;                /* completions per second at the backend */
+    double in_flight;             /* share of arrivals left at the end */
+    const char *binding;          /* static, may be NULL */
+    int sure;                     /* the verdict holds at the P99s' 95%
+                                     bounds (pass at the upper, fail at
+                                     the lower ones) */
+};
+
+enum cap_status { CAP_FOUND, CAP_INFEASIBLE, CAP_ABOVE_MAX };
+static const char *const cap_status_names[] = {"found", "infeasible",
+                                               "above-max-volume"};
+
+struct cap_search {
+    long replicas;
+    size_t n;
+    struct cap_probe probe[CAP_MAX_PROBES];
+    int pass, fail; /* the bracket, as probe indices; -1 when none */
+    enum cap_status status;
+};
+
+struct cap {
+    const struct cap_opts *o;
+    struct scenario *sc; /* owned: of the last search; names and SLO */
+    char *backend;       /* owned: the backend's name */
+    int b;               /* the backend's index */
+    double floor;        /* lowest rate probed, arrivals per second */
+    size_t nsearch;
+    struct cap_search search[2];
+};
+
+/* ---- arguments ---- */
+
+static int cap_bad_value(const char *opt, const char *v, const char *want)
+{
+    fprintf(stderr, "slmsim capacity: error: bad %s '%s' (%s)\n", opt, v,
+            want);
+    return -1;
+}
+
+static int cap_opt(void *ctx, int argc, char **argv, int *i)
+{
+    struct cap_opts *o = ctx;
+    const char *v = NULL;
+    int t;
+
+    if (!strcmp(argv[*i], "--json")) {
+        o->json = 1;
+        return 1;
+    }
+    if ((t = cli_take_value("--backend", argc, argv, i, &o->backend)))
+        return t;
+    if ((t = cli_take_value("--horizon", argc, argv, i, &v)) > 0 &&
+        (units_parse_duration(v, &o->horizon) || !(o->horizon > 0)))
+        return cap_bad_value("--horizon", v, "a duration > 0: "
+                             UNITS_DURATION_HELP);
+    if (t)
+        return t;
+    if ((t = cli_take_value("--tolerance", argc, argv, i, &v)) > 0 &&
+        (units_parse_number(v, &o->tolerance) || !(o->tolerance > 0) ||
+         !(o->tolerance < 1)))
+        return cap_bad_value("--tolerance", v, "a number in (0, 1)");
+    if (t)
+        return t;
+    if ((t = cli_take_value("--max-volume", argc, argv, i, &v)) > 0 &&
+        (units_parse_rate(v, &o->max_volume) || !(o->max_volume > 0)))
+        return cap_bad_value("--max-volume", v, "a rate > 0: "
+                             UNITS_RATE_HELP);
+    return t;
+}
+
+/* The scenario with the probe horizon, the replications and, when
+ * replicas > 0, backends.NAME.count, as --set overrides after the user's:
+ * the same path and the same checks as the file. */
+static int cap_load(const struct cap_opts *o, const char *backend,
+                    long replicas, struct scenario **sc)
+{
+    struct cli_scenario_opts so = o->so;
+    char hz[64], wu[64], count[256];
+
+    if (so.nsets + 3 > CLI_MAX_SETS) {
+        fprintf(stderr, "slmsim capacity: error: too many --set options "
+                        "(limit %d with capacity's own)\n", CLI_MAX_SETS - 3);
+        return CLI_EXIT_INPUT;
+    }
+    snprintf(hz, sizeof hz, "horizon=%.17gs", o->horizon);
+    snprintf(wu, sizeof wu, "warmup=%.17gs", o->horizon / 6.0);
+    so.sets[so.nsets++] = hz;
+    so.sets[so.nsets++] = wu;
+    if (replicas > 0) {
+        snprintf(count, sizeof count, "backends.%s.count=%ld", backend,
+                 replicas);
+        so.sets[so.nsets++] = count;
+    }
+    if (!so.replications)
+        so.replications = CAP_DEFAULT_REPLICATIONS;
+    return cli_load_scenario(&so, sc);
+}
+
+/* The gpu backend to size: --backend, or the only one. */
+static int cap_backend(const struct scenario *sc, const char *name)
+{
+    int found = -1, n = 0;
+
+    for (size_t i = 0; i < sc->nbackends; i++) {
+        int is_gpu = sc->backends[i].kind == &gpu_backend_kind;
+        if (name && !strcmp(sc->backends[i].name, name))
+            return is_gpu ? (int)i : -2;
+        if (!name && is_gpu && n++ == 0)
+            found = (int)i;
+    }
+    if (name)
+        return -3;
+    return n > 1 ? -4 : found;
+}
+
+/* Checks what capacity needs beyond a valid scenario, reported at the
+ * file: an SLO and a gpu backend.  Returns the backend's index or -1. */
+static int cap_check(const struct scenario *sc, const char *name)
+{
+    struct diag_pos at = {sc->path, 0, 0};
+    struct diag d;
+    int b = cap_backend(sc, name);
+
+    diag_init(&d, stderr);
+    if (sc->slo.ttft_p99 <= 0 && sc->slo.e2e_p99 <= 0)
+        diag_error(&d, &at, "capacity needs an slo: set slo.ttft_p99 "
+                            "and/or slo.e2e_p99 (e.g. --set slo.e2e_p99=2s)");
+    if (b == -1)
+        diag_error(&d, &at, "capacity needs a backend of kind gpu");
+    else if (b == -2)
+        diag_error(&d, &at, "backend '%s' is not of kind gpu", name);
+    else if (b == -3)
+        diag_error(&d, &at, "no backend named '%s'", name);
+    else if (b == -4)
+        diag_error(&d, &at, "several gpu backends: choose one with "
+                            "--backend NAME");
+    return d.errors ? -1 : b;
+}
+
+/* ---- probes ---- */
+
+/* How far a P99 is over its SLO (> 1: over), taking its 95% interval's
+ * bound side (-1 low, 0 the estimate, +1 high); 0 without an SLO. */
+static double cap_over(const struct report_stat *st, double slo, int side)
+{
+    if (slo <= 0)
+        return 0;
+    return st->n ? (st->p99 + side * st->p99_hw) / slo : (double)INFINITY;
+}
+
+/* The larger of the two SLO ratios at side. */
+static double cap_worst(const struct scenario_slo *slo,
+                        const struct cap_probe *p, int side)
+{
+    return fmax(cap_over(&p->ttft, slo->ttft_p99, side),
+                cap_over(&p->e2e, slo->e2e_p99, side));
+}
+
+/* The P99s against the SLO: the one furthest over it names the failure.
+ * Beside the verdict, whether it holds at the 95% bounds: a pass even at
+ * the upper ones is sure, a failure even at the lower ones too. */
+static void cap_judge(const struct scenario_slo *slo, struct cap_probe *p)
+{
+    double ttft = cap_over(&p->ttft, slo->ttft_p99, 0);
+    double e2e = cap_over(&p->e2e, slo->e2e_p99, 0);
+    int growing = p->in_flight > CAP_MAX_IN_FLIGHT;
+
+    p->failed = NULL;
+    if (ttft > 1 || e2e > 1)
+        p->failed = ttft > e2e ? "ttft_p99" : "e2e_p99";
+    if (growing)
+        p->failed = "queue growing";
+    p->pass = p->failed == NULL;
+    p->sure = p->pass ? cap_worst(slo, p, +1) <= 1
+                      : growing || cap_worst(slo, p, -1) > 1;
+}
+
+static void cap_summarise(const struct run_result *res, size_t n, int b,
+                          struct cap_probe *p)
+{
+    double hw, arrived = 0, left = 0;
+
+    report_latency(res, n, b, RUN_TTFT, &p->ttft);
+    report_latency(res, n, b, RUN_E2E, &p->e2e);
+    if (report_figure(res, n, b, "utilization", &p->utilization, &hw))
+        p->utilization = 0;
+    if (report_figure(res, n, b, "gpus", &p->gpus, &hw))
+        p->gpus = 1;
+    p->binding = report_binding(res, n, b);
+    p->served = 0;
+    for (size_t i = 0; i < n; i++) {
+        arrived += (double)res[i].arrived;
+        left += (double)res[i].in_flight;
+        p->served += (double)res[i].backend[b].completed / res[i].window /
+                     (double)n;
+    }
+    p->in_flight = arrived > 0 ? left / arrived : 0;
+}
+
+/* Runs the replications at rate into p. */
+static int cap_probe_run(struct scenario *sc, int b, double rate,
+                         struct cap_probe *p)
+{
+    struct run_result *res = mem_calloc(sc->replications, sizeof *res);
+    struct cli_progress prog;
+    struct run_hooks hooks = {cli_progress_update, &prog, 0};
+    struct diag d;
+    char label[96];
+    size_t n = 0;
+    int st = res ? SLM_OK : SLM_ENOMEM;
+
+    memset(p, 0, sizeof *p);
+    p->rate = rate;
+    if (arrivals_spec_set_rate(&sc->workload.arrivals, rate) && !st) {
+        fprintf(stderr, "slmsim capacity: error: the arrival process of "
+                        "'%s' has no rate to vary\n", sc->path);
+        st = SLM_EINPUT;
+    }
+    diag_init(&d, stderr);
+    snprintf(label, sizeof label, "probe at %.4g/s", rate);
+    cli_progress_init(&prog, label);
+    for (; !st && n < sc->replications; n++) {
+        st = run_result_init(&res[n], sc->nbackends);
+        if (!st)
+            st = run_replication(sc, (unsigned)n, &hooks, &d, &res[n]);
+    }
+    cli_progress_done(&prog);
+    if (!st) {
+        cap_summarise(res, n, b, p);
+        cap_judge(&sc->slo, p);
+    }
+    for (size_t i = 0; res && i < n; i++)
+        run_result_fini(&res[i]);
+    mem_free(res);
+    return st;
+}
+
+/* Probes rate and moves the bracket's end on its side. */
+static int cap_step(struct cap *c, struct cap_search *s, double rate)
+{
+    struct cap_probe *p = &s->probe[s->n];
+    int st = cap_probe_run(c->sc, c->b, rate, p);
+
+    if (st)
+        return st;
+    if (p->pass)
+        s->pass = (int)s->n;
+    else
+        s->fail = (int)s->n;
+    s->n++;
+    return SLM_OK;
+}
+
+static double cap_rate(const struct cap_search *s, int i)
+{
+    return s->probe[i].rate;
+}
+
+/* Doubles or halves from start until a pass lies below a failure (or a
+ * limit is reached), then bisects the bracket down to the tolerance. */
+static int cap_search_run(struct cap *c, struct cap_search *s, double start)
+{
+    double hi = c->o->max_volume, rate = fmin(fmax(start, c->floor), hi);
+    int st = cap_step(c, s, rate);
+
+    while (!st && s->fail < 0 && rate < hi && s->n < CAP_MAX_PROBES)
+        st = cap_step(c, s, rate = fmin(2.0 * rate, hi));
+    while (!st && s->pass < 0 && rate > c->floor && s->n < CAP_MAX_PROBES)
+        st = cap_step(c, s, rate = fmax(0.5 * rate, c->floor));
+    while (!st && s->pass >= 0 && s->fail >= 0 && s->n < CAP_MAX_PROBES &&
+           cap_rate(s, s->fail) - cap_rate(s, s->pass) >
+               c->o->tolerance * cap_rate(s, s->pass))
+        st = cap_step(c, s,
+                      0.5 * (cap_rate(s, s->pass) + cap_rate(s, s->fail)));
+    s->status = s->pass < 0   ? CAP_INFEASIBLE
+                : s->fail < 0 ? CAP_ABOVE_MAX
+                              : CAP_FOUND;
+    return st;
+}
+
+static int cap_by_rate(const void *a, const void *b)
+{
+    double x = ((const struct cap_probe *)a)->rate;
+    double y = ((const struct cap_probe *)b)->rate;
+    return (x > y) - (x < y);
+}
+
+/* Sorts the probes by rate (for the latency-vs-load table), keeping the
+ * bracket's probes found by their rates. */
+static void cap_sort(struct cap_search *s)
+{
+    double pass = s->pass >= 0 ? cap_rate(s, s->pass) : -1;
+    double fail = s->fail >= 0 ? cap_rate(s, s->fail) : -1;
+
+    qsort(s->probe, s->n, sizeof s->probe[0], cap_by_rate);
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->probe[i].rate == pass && s->probe[i].pass)
+            s->pass = (int)i;
+        if (s->probe[i].rate == fail && !s->probe[i].pass)
+            s->fail = (int)i;
+    }
+}
+
+/* What the probes' intervals say: the highest rate passing even at the
+ * P99s' upper 95% bounds, the lowest failing even at the lower ones; 0
+ * when no probe is that clear. */
+static void cap_sure_range(const struct cap_search *s, double *pass,
+                           double *fail)
+{
+    *pass = *fail = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct cap_probe *p = &s->probe[i];
+        if (p->sure && p->pass && p->rate > *pass)
+            *pass = p->rate;
+        if (p->sure && !p->pass && (*fail == 0 || p->rate < *fail))
+            *fail = p->rate;
+    }
+}
+
+/* ---- output ---- */
+
+/* 12.3M, 845K, 950: volumes as people say them. */
+static const char *cap_fmt_count(double x, char *buf, size_t size)
+{
+    if (x >= 1e9)
+        snprintf(buf, size, "%.3gG", x / 1e9);
+    else if (x >= 1e6)
+        snprintf(buf, size, "%.3gM", x / 1e6);
+    else if (x >= 1e4)
+        snprintf(buf, size, "%.3gK", x / 1e3);
+    else
+        snprintf(buf, size, "%.3g", x);
+    return buf;
+}
+
+static void cap_print_p99(const char *name, const struct report_stat *st)
+{
+    char a[32], b[32];
+
+    if (st->n)
+        printf(" P99 %s %s ± %s;", name,
+               report_fmt_time(st->p99, a, sizeof a),
+               report_fmt_time(st->p99_hw, b, sizeof b));
+}
+
+static void cap_print_probes(const struct cap_search *s)
+{
+    char v[32], a[32], b[32], d[32], e[32];
+
+    printf("  %10s %9s  %-4s %10s %10s %10s %10s %6s  %s\n", "per month",
+           "per s", "", "ttft p50", "ttft p99", "e2e p50", "e2e p99",
+           "util", "bound by / failed");
+    for (size_t i = 0; i < s->n; i++) {
+        const struct cap_probe *p = &s->probe[i];
+        printf("  %10s %9.4g  %-4s %10s %10s %10s %10s %6.3f  %s%s%s\n",
+               cap_fmt_count(p->rate * UNITS_MONTH, v, sizeof v), p->rate,
+               p->pass ? "pass" : "FAIL",
+               report_fmt_time(p->ttft.p50, a, sizeof a),
+               report_fmt_time(p->ttft.p99, b, sizeof b),
+               report_fmt_time(p->e2e.p50, d, sizeof d),
+               report_fmt_time(p->e2e.p99, e, sizeof e), p->utilization,
+               p->binding ? p->binding : "-", p->pass ? "" : " / ",
+               p->pass ? "" : p->failed);
+    }
+}
+
+/* "6M/month", or none when rate is 0. */
+static const char *cap_fmt_month(double rate, const char *none, char *buf,
+                                 size_t size)
+{
+    char c[32];
+
+    if (rate <= 0)
+        return none;
+    snprintf(buf, size, "%s/month", cap_fmt_count(rate * UNITS_MONTH, c,
+                                                   sizeof c));
+    return buf;
+}
+
+static void cap_print_sure(const struct cap_search *s)
+{
+    char m[48], g[48];
+    double pass, fail;
+
+    cap_sure_range(s, &pass, &fail);
+    printf("  with 95%% confidence (P99 intervals of the probes): passes "
+           "at %s, fails at %s\n",
+           cap_fmt_month(pass, "no volume probed", m, sizeof m),
+           cap_fmt_month(fail, "no volume probed", g, sizeof g));
+}
+
+static void cap_print_search(const struct cap_search *s)
+{
+    const struct cap_probe *p = s->pass >= 0 ? &s->probe[s->pass] : NULL;
+    const struct cap_probe *f = s->fail >= 0 ? &s->probe[s->fail] : NULL;
+    char m[32], g[32];
+
+    printf("\n%ld replica%s (%.0f GPU%s):\n", s->replicas,
+           s->replicas == 1 ? "" : "s", p ? p->gpus : f->gpus,
+           (p ? p->gpus : f->gpus) == 1 ? "" : "s");
+    if (!p)
+        printf("  no volume meets the SLO: even at %s/month (%.4g/s, the "
+               "lowest probed) %s fails\n",
+               cap_fmt_count(f->rate * UNITS_MONTH, m, sizeof m), f->rate,
+               f->failed);
+    if (p) {
+        printf("  capacity   %s queries/month = %.4g/min = %.4g/s = %s per "
+               "GPU per month%s\n",
+               cap_fmt_count(p->rate * UNITS_MONTH, m, sizeof m),
+               p->rate * UNITS_MINUTE, p->rate,
+               cap_fmt_count(p->rate * UNITS_MONTH / p->gpus, g, sizeof g),
+               f ? "" : " (or more: the search limit)");
+        if (fabs(p->served - p->rate) > 0.01 * p->rate)
+            printf("  of which the backend served %s/month (%.4g/s); the "
+                   "routing sent the rest elsewhere\n",
+                   cap_fmt_count(p->served * UNITS_MONTH, m, sizeof m),
+                   p->served);
+        printf("  at capacity:");
+        cap_print_p99("ttft", &p->ttft);
+        cap_print_p99("e2e", &p->e2e);
+        printf(" utilization %.3f; bound by %s\n", p->utilization,
+               p->binding ? p->binding : "-");
+    }
+    if (p && f)
+        printf("  bracket    [%.4g/s pass, %.4g/s fail] = [%s, %s]/month; "
+               "fails first: %s\n",
+               p->rate, f->rate, cap_fmt_count(p->rate * UNITS_MONTH, m,
+                                               sizeof m),
+               cap_fmt_count(f->rate * UNITS_MONTH, g, sizeof g), f->failed);
+    cap_print_sure(s);
+    cap_print_probes(s);
+}
+
+static void cap_print(const struct cap *c)
+{
+    const struct scenario *sc = c->sc;
+    char a[32], b[32], hz[32];
+
+    printf("slmsim capacity: scenario '%s' (%s), backend '%s'\n", sc->name,
+           sc->path, sc->backends[c->b].name);
+    printf("  SLO: %s%s%s%s%s\n", sc->slo.ttft_p99 > 0 ? "P99 TTFT <= " : "",
+           sc->slo.ttft_p99 > 0 ? report_fmt_time(sc->slo.ttft_p99, a,
+                                                  sizeof a) : "",
+           sc->slo.ttft_p99 > 0 && sc->slo.e2e_p99 > 0 ? ", " : "",
+           sc->slo.e2e_p99 > 0 ? "P99 e2e <= " : "",
+           sc->slo.e2e_p99 > 0 ? report_fmt_time(sc->slo.e2e_p99, b,
+                                                 sizeof b) : "");
+    printf("  method: bisection over the arrival rate to a %.3g%% bracket; "
+           "each probe %u replication%s of %s (first sixth warm-up), seed "
+           "%llu shared by all probes\n",
+           100.0 * c->o->tolerance, sc->replications,
+           sc->replications == 1 ? "" : "s",
+           report_fmt_time(sc->horizon, hz, sizeof hz),
+           (unsigned long long)sc->seed);
+    for (size_t i = 0; i < c->nsearch; i++)
+        cap_print_search(&c->search[i]);
+    printf("\nThe answer is statistical: probes are samples, and the "
+           "bracket is no sharper than their noise (more --replications or "
+           "a longer --horizon sharpen it).  ± are 95%% confidence "
+           "half-widths across replications.\n");
+}
+
+static void cap_json_probe(struct jw *w, const char *key, long replicas,
+                           const struct cap_probe *p)
+{
+    jw_object_begin(w, key);
+    jw_int(w, "replicas", replicas);
+    jw_number(w, "per_second", p->rate);
+    jw_number(w, "per_month", p->rate * UNITS_MONTH);
+    jw_bool(w, "pass", p->pass);
+    jw_string(w, "failed", p->failed);
+    report_json_stat(w, "ttft", &p->ttft);
+    report_json_stat(w, "e2e", &p->e2e);
+    jw_number(w, "served_per_second", p->served);
+    jw_number(w, "utilization", p->utilization);
+    jw_number(w, "in_flight_share", p->in_flight);
+    jw_bool(w, "confident", p->sure);
+    jw_string(w, "binding_constraint", p->binding);
+    jw_object_end(w);
+}
+
+static void cap_json_search(struct jw *w, const struct cap_search *s)
+{
+    const struct cap_probe *p = s->pass >= 0 ? &s->probe[s->pass] : NULL;
+    const struct cap_probe *f = s->fail >= 0 ? &s->probe[s->fail] : NULL;
+    double rate = p ? p->rate : 0, gpus = p ? p->gpus : f->gpus;
+    double sure_pass, sure_fail;
+
+    jw_object_begin(w, NULL);
+    jw_int(w, "replicas", s->replicas);
+    jw_number(w, "gpus", gpus);
+    jw_string(w, "status", cap_status_names[s->status]);
+    jw_number(w, "per_second", rate);
+    jw_number(w, "per_minute", rate * UNITS_MINUTE);
+    jw_number(w, "per_month", rate * UNITS_MONTH);
+    jw_number(w, "per_gpu_per_second", rate / gpus);
+    jw_number(w, "per_gpu_per_month", rate * UNITS_MONTH / gpus);
+    jw_object_begin(w, "bracket");
+    jw_number(w, "pass_per_second", p ? p->rate : (double)NAN);
+    jw_number(w, "fail_per_second", f ? f->rate : (double)NAN);
+    jw_object_end(w);
+    cap_sure_range(s, &sure_pass, &sure_fail);
+    jw_object_begin(w, "confident");
+    jw_number(w, "pass_per_second", sure_pass > 0 ? sure_pass : (double)NAN);
+    jw_number(w, "fail_per_second", sure_fail > 0 ? sure_fail : (double)NAN);
+    jw_object_end(w);
+    jw_string(w, "binding_constraint", p ? p->binding : NULL);
+    jw_string(w, "fails_first", f ? f->failed : NULL);
+    if (p)
+        cap_json_probe(w, "at_capacity", s->replicas, p);
+    jw_object_end(w);
+}
+
+static void cap_json_method(struct jw *w, const struct cap *c)
+{
+    jw_object_begin(w, "method");
+    jw_string(w, "search", "doubling or halving from the scenario's "
+                           "volume, then bisection over the arrival rate");
+    jw_string(w, "pass", "every P99 in the SLO (mean over replications of "
+                         "each replication's P99, at the backend) within "
+                         "it, and fewer than 2% of arrivals in flight at "
+                         "the end");
+    jw_int(w, "replications", c->sc->replications);
+    jw_number(w, "horizon", c->sc->horizon);
+    jw_number(w, "warmup", c->sc->warmup);
+    jw_number(w, "tolerance", c->o->tolerance);
+    jw_number(w, "min_per_second", c->floor);
+    jw_number(w, "max_per_second", c->o->max_volume);
+    jw_object_end(w);
+}
+
+static int cap_json(FILE *f, const void *ctx)
+{
+    const struct cap *c = ctx;
+    const struct scenario *sc = c->sc;
+    struct jw w;
+
+    report_json_begin(&w, f, sc);
+    jw_object_end(&w);
+    jw_string(&w, "backend", sc->backends[c->b].name);
+    jw_object_begin(&w, "slo");
+    if (sc->slo.ttft_p99 > 0)
+        jw_number(&w, "ttft_p99", sc->slo.ttft_p99);
+    if (sc->slo.e2e_p99 > 0)
+        jw_number(&w, "e2e_p99", sc->slo.e2e_p99);
+    jw_object_end(&w);
+    cap_json_method(&w, c);
+    jw_array_begin(&w, "capacity");
+    for (size_t i = 0; i < c->nsearch; i++)
+        cap_json_search(&w, &c->search[i]);
+    jw_array_end(&w);
+    jw_array_begin(&w, "probes");
+    for (size_t i = 0; i < c->nsearch; i++)
+        for (size_t k = 0; k < c->search[i].n; k++)
+            cap_json_probe(&w, NULL, c->search[i].replicas,
+                           &c->search[i].probe[k]);
+    jw_array_end(&w);
+    jw_object_end(&w);
+    return jw_finish(&w);
+}
+
+/* ---- the command ---- */
+
+/* One search with replicas replicas (0: as the file says), starting at
+ * start arrivals per second (0: the scenario's own rate). */
+static int cap_run_search(struct cap *c, long replicas, double start)
+{
+    struct cap_search *s = &c->search[c->nsearch];
+    int rc;
+
+    scenario_free(c->sc);
+    c->sc = NULL;
+    rc = cap_load(c->o, c->backend, replicas, &c->sc);
+    if (rc)
+        return rc;
+    memset(s, 0, sizeof *s);
+    s->pass = s->fail = -1;
+    s->replicas = gpu_cfg_replicas(c->sc->backends[c->b].cfg);
+    c->nsearch++;
+    if (start <= 0)
+        start = arrivals_mean_rate(&c->sc->workload.arrivals);
+    rc = cli_status_exit(cap_search_run(c, s, start), "run failed",
+                         c->sc->path);
+    cap_sort(s);
+    return rc;
+}
+
+/* Loads the file as given to find the backend and its count. */
+static int cap_prepare(struct cap *c, long *count)
+{
+    int rc = cap_load(c->o, NULL, 0, &c->sc);
+
+    if (rc)
+        return rc;
+    c->b = cap_check(c->sc, c->o->backend);
+    if (c->b < 0)
+        return CLI_EXIT_INPUT;
+    c->backend = mem_strdup(c->sc->backends[c->b].name);
+    if (!c->backend)
+        return cli_status_exit(SLM_ENOMEM, NULL, NULL);
+    *count = gpu_cfg_replicas(c->sc->backends[c->b].cfg);
+    c->floor = CAP_MIN_ARRIVALS / (c->sc->horizon - c->sc->warmup);
+    return CLI_EXIT_OK;
+}
+
+/* One replica first; then the file's count, starting from count times
+ * the one replica's capacity, which scales nearly linearly. */
+static int cap_main(const struct cap_opts *o)
+{
+    struct cap c;
+    long count = 1;
+    double start = 0;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    c.o = o;
+    rc = cap_prepare(&c, &count);
+    if (!rc)
+        rc = cap_run_search(&c, 1, 0);
+    if (!rc && count > 1) {
+        if (c.search[0].pass >= 0)
+            start = (double)count * cap_rate(&c.search[0], c.search[0].pass);
+        rc = cap_run_search(&c, count, start);
+    }
+    if (!rc && o->json)
+        cap_json(stdout, &c);
+    else if (!rc && !o->so.quiet)
+        cap_print(&c);
+    if (!rc)
+        rc = cli_write_file(c.sc->out_dir, "capacity.json", cap_json, &c);
+    if (!rc && !o->json && !o->so.quiet)
+        printf("\nwrote %s/capacity.json\n", c.sc->out_dir);
+    scenario_free(c.sc);
+    mem_free(c.backend);
+    return rc;
+}
+
+int cmd_capacity(int argc, char **argv)
+{
+    struct cap_opts o;
+    int st;
+
+    memset(&o, 0, sizeof o);
+    o.horizon = CAP_DEFAULT_HORIZON;
+    o.tolerance = CAP_DEFAULT_TOLERANCE;
+    o.max_volume = CAP_DEFAULT_MAX_VOLUME;
+    st = cli_parse_args("capacity", cmd_capacity_help, argc, argv, &o.so,
+                        cap_opt, &o);
+    if (st)
+        return st == -2 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    return cap_main(&o);
+}

@@ -1,0 +1,386 @@
+/*
+ * gpu_backend: the gpu backend kind under the event engine, on a toy GPU
+ * and model defined inline (round numbers, no jitter): load-balancer
+ * choices on hand-made arrival sequences, replica failure with eviction
+ * and retry, the context-window policies, parsing of inline definitions,
+ * and the time series handed to the run.
+ */
+#include "tests/check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/backend.h"
+#include "models/gpu.h"
+#include "sim/cfg.h"
+#include "sim/mem.h"
+#include "sim/sim.h"
+#include "sim/tseries.h"
+
+/* 1 GB of FP16 weights read at 100 GB/s: 10 ms a decode step plus 1 ms
+ * overhead; prompts at 0.1 ms a token.  A 512-token context window. */
+static const char toy_fmt[] =
+    "kind: gpu\n"
+    "gpu: {name: toy, memory: 10GB, bandwidth: 100GB, flops_fp16: 1e13}\n"
+    "model: {name: toy-1b, params: 5e8, layers: 2, hidden: 1000, heads: 10,\n"
+    "        kv_heads: 10, context: 512, vocab: 0}\n"
+    "efficiency: {bandwidth: 1, compute: 1, overhead: 1ms,\n"
+    "             jitter: {dist: none}}\n"
+    "%s\n";
+
+/* A seed whose failure stream fails one replica while the requests below
+ * are in service and the other only after the horizon (found by trying
+ * seeds; the test checks both). */
+#define FAILURE_SEED 10
+
+#define MAX_REQ 64
+
+struct seen {
+    int done, outcome, replica;
+    uint32_t attempts, in, out;
+    double t_done;
+};
+
+struct harness {
+    struct cfg_doc *doc;
+    void *cfg;
+    struct sim *s;
+    void *g;
+    struct backend_env env;
+    struct backend_figures fig;
+    size_t n;
+    double t[MAX_REQ];
+    uint32_t in[MAX_REQ], out[MAX_REQ];
+    struct seen seen[MAX_REQ];
+};
+
+static void h_done(struct sim *s, void *ctx, struct request *r,
+                   enum backend_outcome outcome)
+{
+    struct harness *h = ctx;
+    struct seen *w = &h->seen[r->id];
+
+    assert_false(w->done);
+    w->done = 1;
+    w->outcome = (int)outcome;
+    w->replica = outcome == BACKEND_DONE ? (int)r->x[0] : -1;
+    w->attempts = r->attempts;
+    w->in = r->input_tokens;
+    w->out = r->output_tokens;
+    w->t_done = sim_now(s);
+    sim_request_free(s, r);
+}
+
+static void h_arrive(struct sim *s, void *ctx, void *arg)
+{
+    struct harness *h = ctx;
+    struct request *r = sim_request_new(s);
+    size_t i = (size_t)(uintptr_t)arg;
+
+    assert_non_null(r);
+    assert_int_equal(r->id, i);
+    r->backend = 0;
+    r->input_tokens = h->in[i];
+    r->output_tokens = h->out[i];
+    r->t_enqueue = sim_now(s);
+    gpu_backend_kind.submit(s, h->g, r);
+}
+
+/* Parses the toy backend with extra YAML lines; 0 or -1 (d has why). */
+static int h_parse(struct harness *h, const char *extra, struct diag *d)
+{
+    char text[2048];
+    int len = snprintf(text, sizeof text, toy_fmt, extra);
+
+    memset(h, 0, sizeof *h);
+    assert_int_equal(cfg_load_buffer("toy.yaml", text, (size_t)len, d,
+                                     &h->doc), 0);
+    return gpu_backend_kind.parse(cfg_doc_root(h->doc), "backends.local",
+                                  &h->cfg, d);
+}
+
+/* Runs the n requests (times, tokens in h) to the horizon, seed given. */
+static void h_run(struct harness *h, double horizon, uint64_t seed)
+{
+    struct sim_config sc = {seed, 0, horizon, 0};
+
+    h->s = sim_new(&sc);
+    assert_non_null(h->s);
+    h->env.done = h_done;
+    h->env.ctx = h;
+    h->g = gpu_backend_kind.create(h->s, h->cfg, "local", &h->env);
+    assert_non_null(h->g);
+    for (size_t i = 0; i < h->n; i++)
+        sim_schedule_at(h->s, h->t[i], h_arrive, h, (void *)(uintptr_t)i);
+    assert_int_equal(sim_run(h->s), 0);
+    gpu_backend_kind.collect(h->g, h->s, &h->fig);
+}
+
+static void h_fini(struct harness *h)
+{
+    if (h->g)
+        gpu_backend_kind.destroy(h->g);
+    sim_free(h->s);
+    if (h->cfg)
+        gpu_backend_kind.cfg_free(h->cfg);
+    cfg_doc_free(h->doc);
+}
+
+static double h_figure(const struct harness *h, const char *key)
+{
+    for (size_t i = 0; i < h->fig.n; i++)
+        if (!strcmp(h->fig.f[i].key, key))
+            return h->fig.f[i].value;
+    fail_msg("no figure '%s'", key);
+    return 0;
+}
+
+static void h_add(struct harness *h, double t, uint32_t in, uint32_t out)
+{
+    h->t[h->n] = t;
+    h->in[h->n] = in;
+    h->out[h->n] = out;
+    h->n++;
+}
+
+/* The balancer test sequence on two replicas.  Long: 10 tokens in, 400
+ * out (4.4 s and more); heavy: 500 in, 2 out (a 61 ms prefill step, done
+ * within 0.2 s); short: 10 in, 2 out.  An idle replica admits at once; a
+ * busy one queues until its step ends (the first at 11 ms).
+ *   A long 0, B heavy 1 ms, C long 2 ms, D heavy 3 ms, E long 4 ms:
+ *     ties go to replica 0, so it ends with A, C, E and replica 1 with B,
+ *     D, which are done by 1 s;
+ *   F heavy 1 s: to the idle replica 1 (running 1);
+ *   G short 1.001 s: replica 0 runs 3, replica 1 runs F (waits there);
+ *   H short 1.002 s: replica 0 runs 3, waits 0; replica 1 runs 1, waits 1:
+ *     outstanding says 1, the queue says 0. */
+static void balancer_run(const char *balancer, const int want[8])
+{
+    static const double t[8] = {0, 0.001, 0.002, 0.003, 0.004,
+                                1.0, 1.001, 1.002};
+    static const uint32_t in[8] = {10, 500, 10, 500, 10, 500, 10, 10};
+    static const uint32_t out[8] = {400, 2, 400, 2, 400, 2, 2, 2};
+    struct harness h;
+    char extra[128];
+    struct diag d;
+
+    diag_init(&d, stderr);
+    snprintf(extra, sizeof extra, "count: 2\nbalancer: %s", balancer);
+    assert_int_equal(h_parse(&h, extra, &d), 0);
+    for (size_t i = 0; i < 8; i++)
+        h_add(&h, t[i], in[i], out[i]);
+    h_run(&h, 100.0, 1);
+    for (size_t i = 0; i < h.n; i++) {
+        assert_true(h.seen[i].done);
+        assert_int_equal(h.seen[i].outcome, BACKEND_DONE);
+        if (h.seen[i].replica != want[i])
+            fail_msg("%s: request %c on replica %d, expected %d", balancer,
+                     (int)('A' + i), h.seen[i].replica, want[i]);
+    }
+    h_fini(&h);
+}
+
+static void test_gpu_backend_round_robin_alternates(void **state)
+{
+    static const int want[8] = {0, 1, 0, 1, 0, 1, 0, 1};
+    (void)state;
+    balancer_run("round-robin", want);
+}
+
+/* G and H go to the replica with fewer requests, waiting or running. */
+static void test_gpu_backend_least_outstanding_picks_the_emptier(void **st)
+{
+    static const int want[8] = {0, 1, 0, 1, 0, 1, 1, 1};
+    (void)st;
+    balancer_run("least-outstanding", want);
+}
+
+/* As least-outstanding until H: the shorter queue wins over the smaller
+ * batch. */
+static void test_gpu_backend_join_shortest_queue_counts_the_queue(void **st)
+{
+    static const int want[8] = {0, 1, 0, 1, 0, 1, 1, 0};
+    (void)st;
+    balancer_run("join-shortest-queue", want);
+}
+
+/* A seed with exactly one failure in the horizon, while both replicas
+ * hold requests: the failed one's requests move to the other (the failed
+ * one stays down for 1000 h) and every request finishes exactly once. */
+static void test_gpu_backend_failure_evicts_and_retries_elsewhere(void **st)
+{
+    struct harness h;
+    struct diag d;
+    uint64_t attempts = 0;
+    int survivor = -1;
+    (void)st;
+
+    diag_init(&d, stderr);
+    assert_int_equal(h_parse(&h, "count: 2\nfailures: {mtbf: 40s, mttr: "
+                                 "1000h}", &d), 0);
+    for (int i = 0; i < 40; i++)
+        h_add(&h, 0.5 * i, 100, 200);
+    h_run(&h, 120.0, FAILURE_SEED);
+    assert_int_equal(h_figure(&h, "replica_failures"), 1);
+    assert_true(h_figure(&h, "retries") >= 1);
+    for (size_t i = 0; i < h.n; i++) {
+        assert_true(h.seen[i].done);
+        assert_int_equal(h.seen[i].outcome, BACKEND_DONE);
+        attempts += h.seen[i].attempts;
+        if (h.seen[i].attempts == 0)
+            continue;
+        if (survivor < 0)
+            survivor = h.seen[i].replica;
+        assert_int_equal(h.seen[i].replica, survivor);
+    }
+    assert_int_equal(attempts, (uint64_t)h_figure(&h, "retries"));
+    h_fini(&h);
+}
+
+/* 400 + 200 tokens against a 512-token window. */
+static void context_run(const char *policy, struct harness *h)
+{
+    char extra[128];
+    struct diag d;
+
+    diag_init(&d, stderr);
+    snprintf(extra, sizeof extra, "serving: {context_policy: %s}", policy);
+    assert_int_equal(h_parse(h, extra, &d), 0);
+    h_add(h, 0.0, 400, 200);
+    h_add(h, 0.1, 600, 10);
+    h_add(h, 0.2, 100, 100);
+    h_run(h, 100.0, 1);
+}
+
+static void test_gpu_backend_context_reject_is_counted(void **state)
+{
+    struct harness h;
+    (void)state;
+
+    context_run("reject", &h);
+    assert_int_equal(h.seen[0].outcome, BACKEND_REJECTED);
+    assert_int_equal(h.seen[1].outcome, BACKEND_REJECTED);
+    assert_int_equal(h.seen[2].outcome, BACKEND_DONE);
+    assert_int_equal(h_figure(&h, "rejected"), 2);
+    assert_int_equal(h_figure(&h, "truncated"), 0);
+    h_fini(&h);
+}
+
+/* The prompt keeps its last 511 tokens at most; the answer stops at the
+ * window. */
+static void test_gpu_backend_context_truncate_is_counted(void **state)
+{
+    struct harness h;
+    (void)state;
+
+    context_run("truncate", &h);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(h.seen[i].outcome, BACKEND_DONE);
+    assert_int_equal(h.seen[0].in, 400);
+    assert_int_equal(h.seen[0].out, 112);
+    assert_int_equal(h.seen[1].in, 511);
+    assert_int_equal(h.seen[1].out, 1);
+    assert_int_equal(h.seen[2].out, 100);
+    assert_int_equal(h_figure(&h, "rejected"), 0);
+    assert_int_equal(h_figure(&h, "truncated"), 2);
+    h_fini(&h);
+}
+
+/* Cache: 10 GB * 0.9 - 2 GB reserve - 1 GB of weights, at 2 layers * 2
+ * (K, V) * 10 heads * 100 dims * 2 bytes = 8,000 bytes a token. */
+static void test_gpu_backend_inline_definitions_parse(void **state)
+{
+    struct harness h;
+    struct diag d;
+    char desc[256];
+    (void)state;
+
+    diag_init(&d, stderr);
+    assert_int_equal(h_parse(&h, "count: 3\ntensor_parallel: 1", &d), 0);
+    gpu_backend_kind.describe(h.cfg, desc, sizeof desc);
+    assert_non_null(strstr(desc, "3 x toy, toy-1b fp16"));
+    assert_non_null(strstr(desc, "100 GB/s, 10 TFLOP/s, 1 ms overhead"));
+    assert_int_equal(gpu_cfg_replicas(h.cfg), 3);
+    h_add(&h, 0.0, 10, 2);
+    h_run(&h, 10.0, 1);
+    assert_close(h_figure(&h, "kv.capacity_tokens"), 6e9 / 8000, 1e-12);
+    assert_close(h_figure(&h, "gpus"), 3, 0);
+    h_fini(&h);
+}
+
+static void test_gpu_backend_inline_gpu_errors_are_located(void **state)
+{
+    struct harness h;
+    struct diag d;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    char text[1024];
+    (void)state;
+
+    assert_non_null(f);
+    diag_init(&d, f);
+    memset(&h, 0, sizeof h);
+    snprintf(text, sizeof text, "kind: gpu\n"
+             "gpu: {memory: 10GB, bandwith: 100GB, flops_fp16: 1e13}\n"
+             "model: llama-3-8b\n");
+    assert_int_equal(cfg_load_buffer("toy.yaml", text, strlen(text), &d,
+                                     &h.doc), 0);
+    assert_int_equal(gpu_backend_kind.parse(cfg_doc_root(h.doc),
+                                            "backends.local", &h.cfg, &d),
+                     -1);
+    fclose(f);
+    assert_string_equal(buf,
+        "toy.yaml:2:21: error: unknown key 'bandwith' in backends.local.gpu "
+        "(did you mean 'bandwidth'?)\n"
+        "toy.yaml:2:6: error: missing required key 'bandwidth' in "
+        "backends.local.gpu\n");
+    free(buf);
+    h_fini(&h);
+}
+
+/* The series change hands after collect: four of them, named as
+ * results.json's keys, the arrivals all counted. */
+static void test_gpu_backend_hands_its_time_series_to_the_run(void **st)
+{
+    struct harness h;
+    struct diag d;
+    const char *names[] = {"arrivals", "queue", "batch", "kv"};
+    double arrivals = 0;
+    (void)st;
+
+    diag_init(&d, stderr);
+    assert_int_equal(h_parse(&h, "count: 2", &d), 0);
+    for (int i = 0; i < 30; i++)
+        h_add(&h, 7.0 * i, 100, 50);
+    h_run(&h, 600.0, 1);
+    assert_non_null(gpu_backend_kind.binding(h.g));
+    struct tseries *ts = gpu_backend_kind.extras(h.g);
+    assert_non_null(ts);
+    assert_null(gpu_timeseries(h.g));
+    assert_int_equal(tseries_nseries(ts), 4);
+    assert_int_equal(tseries_buckets(ts), 10);
+    for (size_t s = 0; s < 4; s++)
+        assert_string_equal(tseries_name(ts, s), names[s]);
+    for (size_t i = 0; i < 10; i++)
+        arrivals += tseries_value(ts, 0, i);
+    assert_close(arrivals, 30, 0);
+    gpu_backend_kind.extras_free(ts);
+    h_fini(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gpu_backend_round_robin_alternates),
+        cmocka_unit_test(test_gpu_backend_least_outstanding_picks_the_emptier),
+        cmocka_unit_test(test_gpu_backend_join_shortest_queue_counts_the_queue),
+        cmocka_unit_test(test_gpu_backend_failure_evicts_and_retries_elsewhere),
+        cmocka_unit_test(test_gpu_backend_context_reject_is_counted),
+        cmocka_unit_test(test_gpu_backend_context_truncate_is_counted),
+        cmocka_unit_test(test_gpu_backend_inline_definitions_parse),
+        cmocka_unit_test(test_gpu_backend_inline_gpu_errors_are_located),
+        cmocka_unit_test(test_gpu_backend_hands_its_time_series_to_the_run),
+    };
+    return cmocka_run_group_tests_name("gpu_backend", tests, NULL, NULL);
+}
