@@ -86,7 +86,7 @@ test-cli: $(B)/slmsim
 
 run: deps
 	@$(MAKE) --no-print-directory slmsim
-	./slmsim run $(SCENARIO)
+	./slmsim run --plots $(SCENARIO)
 
 sanitize: deps
 	@$(MAKE) --no-print-directory B=build/sanitize \

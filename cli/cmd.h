@@ -107,6 +107,62 @@ int cmd_capacity(int argc, char **argv);
 int cmd_tco(int argc, char **argv);
 int cmd_crossover(int argc, char **argv);
 int cmd_sensitivity(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+
+/* ---- figures: what the commands that draw share (cli/cmd_plot.c) ---- */
+struct figure;
+struct jw;
+
+#define CLI_MAX_FIGURES 16
+
+/* The figures a command builds, then writes into its JSON and draws. */
+struct cli_plots {
+    int want;         /* -1: those in outputs.plots; 0: none (--no-plots);
+                         1: every figure the command draws (--plots) */
+    unsigned formats; /* --format, a DRAW_* mask; 0: png and pdf */
+    size_t n;
+    struct figure *fig[CLI_MAX_FIGURES]; /* owned */
+};
+
+#define CLI_PLOTS_OPTS_HELP                                                  \
+    "  --plots                draw every figure this command can (default:\n"\
+    "                         those in outputs.plots)\n"                     \
+    "  --no-plots             draw none\n"                                   \
+    "  --format LIST          picture formats: png,pdf (default), svg\n"
+
+void cli_plots_init(struct cli_plots *p);
+/* Takes --plots, --no-plots or --format LIST at argv[*i]: 1 when taken,
+ * 0 when not one of them, -1 after printing an error. */
+int cli_take_plots_opt(struct cli_plots *p, int argc, char **argv, int *i);
+/* 1 when figure name is to be drawn for scenario sc (NULL: none listed). */
+int cli_plots_wanted(const struct cli_plots *p, const struct scenario *sc,
+                     const char *name);
+/* A note on stderr for each figure outputs.plots lists that cmd does not
+ * draw (drawn[0..ndrawn) are those it does). */
+void cli_plots_unavailable(const struct cli_plots *p,
+                           const struct scenario *sc, const char *cmd,
+                           const char *const *drawn, size_t ndrawn);
+/* Keeps f (taking ownership) when a builder returned status 0; frees it
+ * otherwise.  Returns status, except that SLM_EINPUT (no data for the
+ * figure) becomes 0. */
+int cli_plots_add(struct cli_plots *p, int status, struct figure *f);
+/* The "figures" member of the open JSON object (nothing when none). */
+void cli_plots_write_json(const struct cli_plots *p, struct jw *w);
+/* Draws every figure into dir; prints what it drew unless quiet.  Returns
+ * the exit status: 0 (also when gnuplot is missing: one warning), 1 when a
+ * file could not be written or gnuplot failed (reported). */
+int cli_plots_draw(struct cli_plots *p, const char *dir, int quiet);
+void cli_plots_fini(struct cli_plots *p);
+/* The caption of every figure of sc, the key assumptions in two lines:
+ * backends, API prices, volume, replications, SLO.  Returns buf. */
+const char *cli_plots_caption(const struct scenario *sc, char *buf,
+                              size_t size);
+/* For commands without a results.json: writes the figures to
+ * DIR/figures-CMD.json ({"figures": ...}, for slmsim plot) and draws them
+ * into DIR.  Returns the exit status. */
+int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
+                     int quiet);
+
 
 /* ---- what the cost commands (tco, crossover, sensitivity) share ----
  * Implemented in cli/cmd_tco.c. */
@@ -119,6 +175,7 @@ struct cli_cost_opts {
     int simulate;     /* tco: run the replications for the simulated column */
     const char *extra; /* the command's own option taking a value, or NULL */
     const char *extra_value;
+    struct cli_plots plots; /* --plots, --no-plots, --format */
 };
 
 /* The scenario and what the cost model needs from it. */

@@ -293,7 +293,8 @@ static int cap_probe_run(struct scenario *sc, int b, double rate,
 {
     struct run_result *res = mem_calloc(sc->replications, sizeof *res);
     struct cli_progress prog;
-    struct run_hooks hooks = {cli_progress_update, &prog, 0};
+    struct run_hooks hooks = {.progress = cli_progress_update,
+                              .progress_ctx = &prog};
     struct diag d;
     char label[96];
     size_t n = 0;

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "plots/plot.h"
+#include "sim/mem.h"
 #include "sim/units.h"
 
 static const char cmd_crossover_help[] =
@@ -24,6 +26,10 @@ static const char cmd_crossover_help[] =
     "  --max-volume N         search up to N queries/month (default 1e10)\n"
     "  --csv FILE             write the crossings as CSV ('-': stdout)\n"
     "  --json FILE            write them as JSON ('-': stdout)\n"
+    CLI_PLOTS_OPTS_HELP
+    "\n"
+    "Figure: cost-vs-volume (monthly cost of each option against volume,\n"
+    "log-log, crossings marked), into OUTDIR with OUTDIR/figures-crossover.json.\n"
     "\n"
     "exit status: 0 success, 1 the run failed, 2 bad input\n";
 
@@ -176,8 +182,66 @@ static int cross_max_volume(const struct cli_cost_opts *o, double *out)
     return 0;
 }
 
+#define CROSS_FIG_POINTS 97
+
+/* The cost-vs-volume figure: monthly cost of each option over a log grid
+ * up to max_volume (one-time costs spread over the amortisation, the
+ * spreadsheet's view), every crossing of the with-one-time cases marked. */
+static int cross_figure(const struct cli_cost *c, const struct cross_case *k,
+                        size_t n, double max_volume, struct cli_plots *p)
+{
+    static const enum plot_role roles[COST_NOPTIONS] = {PLOT_LOCAL, PLOT_API,
+                                                        PLOT_HYBRID};
+    struct plot_crossing x[PLOT_MAX_CROSSINGS];
+    struct plot_cost_curve curves[COST_NOPTIONS];
+    double vol[CROSS_FIG_POINTS], *cost;
+    char caption[FIGURE_MAX_CAPTION];
+    struct figure *f = NULL;
+    size_t nc = 0, nx = 0, i, j;
+    double lo = fmin(1e3, c->nominal.volume / 10);
+    int opt, st, hybrid = 0;
+
+    for (i = 0; i < n; i++)
+        hybrid |= k[i].option == COST_HYBRID;
+    cost = mem_calloc(COST_NOPTIONS * CROSS_FIG_POINTS, sizeof *cost);
+    if (!cost)
+        return SLM_ENOMEM;
+    for (j = 0; j < CROSS_FIG_POINTS; j++)
+        vol[j] = lo * pow(max_volume / lo, (double)j / (CROSS_FIG_POINTS - 1));
+    for (opt = 0; opt < COST_NOPTIONS; opt++) {
+        double *col = cost + (size_t)opt * CROSS_FIG_POINTS;
+        if (opt == COST_HYBRID && !hybrid)
+            continue;
+        for (j = 0; j < CROSS_FIG_POINTS; j++)
+            col[j] = cost_monthly_at(c->spec, c->v, &c->nominal,
+                                     (enum cost_option)opt, vol[j], 1, NULL);
+        curves[nc++] = (struct plot_cost_curve){roles[opt], NULL, col};
+    }
+    for (i = 0; i < n; i++) {
+        if (!k[i].with_one_time)
+            continue;
+        for (j = 0; j < k[i].x.n && nx < PLOT_MAX_CROSSINGS; j++, nx++) {
+            x[nx].volume = k[i].x.c[j].volume;
+            x[nx].cost = cost_monthly_at(c->spec, c->v, &c->nominal, COST_API,
+                                         x[nx].volume, 1, NULL);
+            x[nx].what = k[i].option == COST_HYBRID ? "hybrid = API"
+                                                    : "local = API";
+        }
+    }
+    {
+        struct plot_cost_input in = {
+            {c->sc->name, cli_plots_caption(c->sc, caption, sizeof caption)},
+            CROSS_FIG_POINTS, vol, nc, curves, nx, x, c->nominal.volume};
+        st = plot_cost_vs_volume(&in, &f);
+        st = cli_plots_add(p, st, f);
+    }
+    mem_free(cost);
+    return st;
+}
+
 int cmd_crossover(int argc, char **argv)
 {
+    static const char *const drawn[] = {PLOT_COST_VS_VOLUME};
     struct cli_cost_opts o = {0};
     struct cross_case k[4];
     struct cli_cost c;
@@ -210,6 +274,14 @@ int cmd_crossover(int argc, char **argv)
         }
     }
     st = st ? cli_status_exit(st, NULL, NULL) : cross_outputs(&o, &c, k, n);
+    cli_plots_unavailable(&o.plots, c.sc, "crossover", drawn, 1);
+    if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_COST_VS_VOLUME)) {
+        int e = cross_figure(&c, k, n, max_volume, &o.plots);
+        st = e ? cli_status_exit(e, NULL, NULL)
+               : cli_plots_finish(&o.plots, c.sc->out_dir, "crossover",
+                                  o.so.quiet);
+    }
+    cli_plots_fini(&o.plots);
     cli_cost_fini(&c);
     return st;
 }

@@ -7,6 +7,7 @@
 #include "cli/cmd.h"
 #include "models/economics.h"
 #include "models/run.h"
+#include "plots/plot.h"
 #include "sim/arrivals.h"
 #include "sim/dist.h"
 #include "sim/mem.h"
@@ -31,6 +32,10 @@ static const char cmd_tco_help[] =
     "  --csv FILE             write the table as CSV ('-': stdout)\n"
     "  --json FILE            write the cost.* figures as JSON ('-': stdout)\n"
     "  --nominal              skip the simulation (no simulated column)\n"
+    CLI_PLOTS_OPTS_HELP
+    "\n"
+    "Figure: tco (cumulative cost of each option month by month, the\n"
+    "break-even months marked), into OUTDIR with OUTDIR/figures-tco.json.\n"
     "\n"
     "exit status: 0 success, 1 the run failed, 2 bad input\n";
 
@@ -39,6 +44,7 @@ static const char cmd_tco_help[] =
 int cli_cost_args(const char *cmd, const char *help, const char *extra,
                   int argc, char **argv, struct cli_cost_opts *o)
 {
+    cli_plots_init(&o->plots);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int t;
@@ -68,6 +74,8 @@ int cli_cost_args(const char *cmd, const char *help, const char *extra,
             continue;
         }
         t = cli_take_scenario_opt(&o->so, argc, argv, &i);
+        if (t == 0)
+            t = cli_take_plots_opt(&o->plots, argc, argv, &i);
         if (t < 0)
             return CLI_EXIT_INPUT;
         if (t > 0)
@@ -547,6 +555,45 @@ static int tco_outputs(const struct cli_cost_opts *o, const struct cli_cost *c,
     return CLI_EXIT_OK;
 }
 
+/* The tco figure from the nominal table: cumulative accrual cost from
+ * month 0, the cash break-even months marked on their curves. */
+static int tco_figure(const struct cli_cost *c, const struct cost_tco *t,
+                      struct cli_plots *p)
+{
+    static const enum plot_role roles[COST_NOPTIONS] = {PLOT_LOCAL, PLOT_API,
+                                                        PLOT_HYBRID};
+    struct plot_cost_curve curves[COST_NOPTIONS];
+    int be[COST_NOPTIONS];
+    char caption[FIGURE_MAX_CAPTION];
+    struct figure *f = NULL;
+    double *cum;
+    size_t nc = 0, m;
+    int opt, st;
+
+    cum = mem_calloc((size_t)COST_NOPTIONS * ((size_t)t->months + 1),
+                     sizeof *cum);
+    if (!cum)
+        return SLM_ENOMEM;
+    for (opt = 0; opt < COST_NOPTIONS; opt++) {
+        double *col = cum + (size_t)opt * ((size_t)t->months + 1);
+        if (opt == COST_HYBRID && !t->has_hybrid)
+            continue;
+        for (m = 1; m <= (size_t)t->months; m++)
+            col[m] = t->m[m - 1].cum[opt];
+        curves[nc] = (struct plot_cost_curve){roles[opt], NULL, col};
+        be[nc++] = opt == COST_API ? 0 : t->break_even_month[opt];
+    }
+    {
+        struct plot_tco_input in = {
+            {c->sc->name, cli_plots_caption(c->sc, caption, sizeof caption)},
+            (size_t)t->months, nc, curves, be};
+        st = plot_tco(&in, &f);
+        st = cli_plots_add(p, st, f);
+    }
+    mem_free(cum);
+    return st;
+}
+
 int cmd_tco(int argc, char **argv)
 {
     struct cli_cost_opts o = {0};
@@ -566,10 +613,19 @@ int cmd_tco(int argc, char **argv)
             e = cost_tco_compute(c.spec, c.v, &c.nominal, &t);
         st = e ? cli_status_exit(e, NULL, NULL) : CLI_EXIT_OK;
         if (!e) {
+            static const char *const drawn[] = {PLOT_TCO};
             st = tco_outputs(&o, &c, &s, &t);
+            cli_plots_unavailable(&o.plots, c.sc, "tco", drawn, 1);
+            if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_TCO)) {
+                e = tco_figure(&c, &t, &o.plots);
+                st = e ? cli_status_exit(e, NULL, NULL)
+                       : cli_plots_finish(&o.plots, c.sc->out_dir, "tco",
+                                          o.so.quiet);
+            }
             cost_tco_fini(&t);
         }
     }
+    cli_plots_fini(&o.plots);
     cli_cost_fini(&c);
     return st;
 }

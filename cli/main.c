@@ -27,6 +27,7 @@ static const struct cli_command cli_commands[] = {
     {"tco", cmd_tco, "month-by-month cost of local, API and hybrid"},
     {"crossover", cmd_crossover, "volumes where local and API cost the same"},
     {"sensitivity", cmd_sensitivity, "cost inputs ranked by effect on TCO"},
+    {"plot", cmd_plot, "redraw the figures saved in a results file"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

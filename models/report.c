@@ -624,7 +624,13 @@ static void report_json_figures(struct jw *w, const struct run_result *res,
         double mean, hw;
         int k;
 
-        if (np < 1 || !strcmp(fig->f[i].key, "utilization"))
+        /* Keys report_json_backend wrote itself: a backend's figure of the
+         * same name (the gpu's "rejected") would make a duplicate key. */
+        if (np < 1 || !strcmp(fig->f[i].key, "utilization") ||
+            !strcmp(fig->f[i].key, "rejected") ||
+            !strcmp(fig->f[i].key, "failed") ||
+            !strcmp(fig->f[i].key, "requests") ||
+            !strcmp(fig->f[i].key, "throughput"))
             continue;
         /* close levels that no longer match */
         for (k = 0; k < depth; k++)
@@ -895,6 +901,13 @@ void report_json_begin(struct jw *w, FILE *f, const struct scenario *sc)
 int report_write_json(FILE *f, const struct scenario *sc,
                       const struct run_result *res, size_t n)
 {
+    return report_write_json_extra(f, sc, res, n, NULL, NULL);
+}
+
+int report_write_json_extra(FILE *f, const struct scenario *sc,
+                            const struct run_result *res, size_t n,
+                            report_json_extra_fn *extra, void *ctx)
+{
     struct report_routing rr;
     struct jw w;
     size_t b;
@@ -925,6 +938,8 @@ int report_write_json(FILE *f, const struct scenario *sc,
     if (economics_write_json(&w, sc, res, n) != SLM_OK)
         return -1;
     report_json_assumptions(&w, sc);
+    if (extra)
+        extra(&w, ctx);
     jw_object_end(&w);
     return jw_finish(&w);
 }

@@ -92,4 +92,13 @@ void report_print_text(FILE *f, const struct scenario *sc,
 int report_write_json(FILE *f, const struct scenario *sc,
                       const struct run_result *res, size_t n);
 
+struct jw;
+/* Writes more top-level members into results.json (the figures). */
+typedef void report_json_extra_fn(struct jw *w, void *ctx);
+/* As report_write_json, calling extra(w, ctx) (when not NULL) just before
+ * the document closes. */
+int report_write_json_extra(FILE *f, const struct scenario *sc,
+                            const struct run_result *res, size_t n,
+                            report_json_extra_fn *extra, void *ctx);
+
 #endif

@@ -98,6 +98,12 @@ struct run_hooks {
      * of the order of horizon / 1 min per series, so a caller keeps them
      * for one replication (slmsim run: replication 0). */
     int keep_extras;
+    /* After a successful run, before the backends are destroyed: once per
+     * backend b with its instance (borrowed for the call), for what only
+     * the instance holds (a GPU pool's time series).  May be NULL. */
+    void (*inspect)(void *ctx, const struct scenario *sc, size_t b,
+                    const void *instance);
+    void *inspect_ctx;
 };
 
 /* Runs replication rep of sc into out (initialised by run_result_init);

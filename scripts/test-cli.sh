@@ -159,6 +159,48 @@ expect_exit 2 "tco without costs exits 2" "$BIN" tco --nominal scenarios/mm1.yam
 expect_exit 2 "bad sensitivity metric exits 2" "$BIN" sensitivity \
     --metric nonsense scenarios/seed-short-1m.yaml
 
+# Figures: run --plots writes them into results.json; plot redraws them
+# without simulating; a missing gnuplot is a warning with exit 0.
+P="$OUT/plots"
+# shellcheck disable=SC2086
+if "$BIN" run -q --plots $short --format png --out "$P" \
+        scenarios/l40s-llama3-8b-int4.yaml &&
+    grep -q '"latency-cdf"' "$P/results.json" &&
+    [ -s "$P/latency-cdf.dat" ] && [ -s "$P/latency-vs-load.gp" ] &&
+    [ -s "$P/timeline.dat" ]; then
+    ok "run --plots writes figures and results.json"
+else
+    bad "run --plots writes figures and results.json"
+fi
+rm -f "$P"/*.dat "$P"/*.gp
+if SLMSIM_GNUPLOT=/nonexistent "$BIN" plot "$P/results.json" \
+        >/dev/null 2>"$OUT/plot-err.txt" &&
+    [ -s "$P/latency-cdf.dat" ] && [ -s "$P/timeline.gp" ] &&
+    grep -q "warning: gnuplot not found" "$OUT/plot-err.txt"; then
+    ok "plot without gnuplot writes data and scripts, exits 0"
+else
+    bad "plot without gnuplot writes data and scripts, exits 0"
+fi
+expect_exit 0 "plot --help exits 0" "$BIN" plot --help
+expect_exit 2 "plot --only unknown figure exits 2" "$BIN" plot --only nope \
+    "$P/results.json"
+expect_exit 2 "plot bad --format exits 2" "$BIN" plot --format jpg \
+    "$P/results.json"
+expect_exit 1 "plot missing file exits 1" "$BIN" plot "$OUT/no-such.json"
+printf '{"figures": [' >"$OUT/bad.json"
+expect_exit 2 "plot malformed JSON exits 2" "$BIN" plot "$OUT/bad.json"
+expect_exit 2 "run bad --format exits 2" "$BIN" run --format gif \
+    scenarios/mm1.yaml
+# shellcheck disable=SC2086
+if "$BIN" crossover -q --plots --format png $short --out "$OUT/xo" \
+        scenarios/seed-short-1m.yaml >/dev/null &&
+    [ -s "$OUT/xo/cost-vs-volume.dat" ] &&
+    [ -s "$OUT/xo/figures-crossover.json" ]; then
+    ok "crossover --plots draws cost-vs-volume"
+else
+    bad "crossover --plots draws cost-vs-volume"
+fi
+
 printf '[==========] cli: %d tests ran\n' "$n"
 if [ $fails -ne 0 ]; then
     printf '[  FAILED  ] cli: %d tests\n' "$fails"

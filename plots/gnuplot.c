@@ -1,0 +1,199 @@
+#include "plots/gnuplot.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/diag.h"
+#include "sim/mem.h"
+
+const char *gnuplot_program(void)
+{
+    const char *p = getenv(GNUPLOT_ENV);
+
+    return p && *p ? p : "gnuplot";
+}
+
+static int is_executable_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           access(path, X_OK) == 0;
+}
+
+int gnuplot_available(const char *prog)
+{
+    const char *path = getenv("PATH"), *p, *colon;
+    char buf[4096];
+    size_t dlen;
+
+    if (!prog || !*prog)
+        return 0;
+    if (strchr(prog, '/'))
+        return is_executable_file(prog);
+    /* execvp's search: each $PATH entry in turn, an empty one meaning the
+     * current directory. */
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (p = path;; p = colon + 1) {
+        colon = strchr(p, ':');
+        dlen = colon ? (size_t)(colon - p) : strlen(p);
+        if (snprintf(buf, sizeof buf, "%.*s%s%s", (int)dlen, p,
+                     dlen ? "/" : "", prog) < (int)sizeof buf &&
+            is_executable_file(buf))
+            return 1;
+        if (!colon)
+            return 0;
+    }
+}
+
+/* Appends s to b single-quoted for sh: ' becomes '\''. */
+static void sh_quote(FILE *b, const char *s)
+{
+    fputc('\'', b);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("'\\''", b);
+        else
+            fputc(*s, b);
+    }
+    fputc('\'', b);
+}
+
+/* "exec 2>ERR; cd DIR && exec PROG": stderr is redirected first so that a
+ * failing cd or a missing program is captured too. */
+static char *gnuplot_command(const char *prog, const char *dir,
+                             const char *errpath)
+{
+    char *cmd = NULL, *copy;
+    size_t size = 0;
+    FILE *b = open_memstream(&cmd, &size);
+
+    if (!b)
+        return NULL;
+    fputs("exec 2>", b);
+    sh_quote(b, errpath);
+    fputs("; cd ", b);
+    sh_quote(b, dir);
+    fputs(" && exec ", b);
+    sh_quote(b, prog);
+    if (fclose(b) != 0) {
+        free(cmd);
+        return NULL;
+    }
+    /* open_memstream's buffer comes from malloc; hand out a mem_ copy. */
+    copy = mem_strdup(cmd);
+    free(cmd);
+    return copy;
+}
+
+static int read_messages(const char *path, struct gnuplot_run *r)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+
+    r->messages = mem_alloc(GNUPLOT_MAX_MESSAGES + 1);
+    if (!r->messages) {
+        if (f)
+            fclose(f);
+        return SLM_ENOMEM;
+    }
+    if (f) {
+        n = fread(r->messages, 1, GNUPLOT_MAX_MESSAGES, f);
+        fclose(f);
+    }
+    r->messages[n] = '\0';
+    return SLM_OK;
+}
+
+/* The wait status as an exit status: 128+n for signal n, as shells do. */
+static int exit_of(int ws)
+{
+    if (WIFEXITED(ws))
+        return WEXITSTATUS(ws);
+    if (WIFSIGNALED(ws))
+        return 128 + WTERMSIG(ws);
+    return 1;
+}
+
+int gnuplot_exec(const char *prog, const char *dir, const char *script,
+                 struct gnuplot_run *r)
+{
+    char *errpath, *cmd = NULL, *abs = NULL;
+    size_t len = strlen(dir) + 32;
+    FILE *pipe;
+    int fd, ws, st = SLM_OK;
+
+    memset(r, 0, sizeof *r);
+    errpath = mem_alloc(len);
+    if (!errpath)
+        return SLM_ENOMEM;
+    snprintf(errpath, len, "%s/.gnuplot-err.XXXXXX", dir);
+    fd = mkstemp(errpath);
+    if (fd < 0) {
+        mem_free(errpath);
+        return SLM_ESYS;
+    }
+    close(fd);
+    /* The shell changes directory before it runs prog: a relative path
+     * must be made absolute first. */
+    if (strchr(prog, '/') && prog[0] != '/') {
+        char cwd[4096];
+        size_t n;
+        if (getcwd(cwd, sizeof cwd)) {
+            n = strlen(cwd) + strlen(prog) + 2;
+            abs = mem_alloc(n);
+            if (!abs) {
+                st = SLM_ENOMEM;
+                goto done;
+            }
+            snprintf(abs, n, "%s/%s", cwd, prog);
+            prog = abs;
+        }
+    }
+    cmd = gnuplot_command(prog, dir, errpath);
+    if (!cmd) {
+        st = SLM_ENOMEM;
+        goto done;
+    }
+    fflush(NULL); /* nothing buffered of ours may reach the child twice */
+    pipe = popen(cmd, "w");
+    if (!pipe) {
+        st = errno == ENOMEM ? SLM_ENOMEM : SLM_ESYS;
+        goto done;
+    }
+    /* A write error here is gnuplot gone early (EPIPE): its stderr and
+     * exit status say why, so the status of the write is not the news. */
+    fputs(script, pipe);
+    ws = pclose(pipe);
+    if (ws == -1) {
+        st = SLM_ESYS;
+        goto done;
+    }
+    r->exit_status = exit_of(ws);
+    r->missing = r->exit_status == 126 || r->exit_status == 127;
+    st = read_messages(errpath, r);
+done:
+    if (st && !r->messages)
+        r->messages = mem_strdup("");
+    {
+        int e = errno;
+        unlink(errpath);
+        errno = e;
+    }
+    mem_free(errpath);
+    mem_free(cmd);
+    mem_free(abs);
+    return st;
+}
+
+void gnuplot_run_fini(struct gnuplot_run *r)
+{
+    mem_free(r->messages);
+    r->messages = NULL;
+}
