@@ -195,8 +195,9 @@ cmp -s "$OUT/err.txt" "$OUT/want.txt" &&
     bad "simulate without a gpu backend exits 2"
 expect_exit 2 "bad --capacity-horizon exits 2" "$BIN" tco \
     --capacity-horizon 3x "$SIM"
-if "$BIN" tco --nominal --json - scenarios/seed-short-1m.yaml |
-    grep -q '"source": "declared"'; then
+if "$BIN" tco -q --nominal --json "$OUT/declared.json" \
+        scenarios/seed-short-1m.yaml &&
+    grep -q '"source": "declared"' "$OUT/declared.json"; then
     ok "declared capacity is kept and said"
 else
     bad "declared capacity is kept and said"
