@@ -361,6 +361,36 @@ static void test_cost_growth_buys_gpus_when_capacity_runs_out(void **state)
     fixture_fini(&f);
 }
 
+/* queries_per_month_per_gpu: simulate leaves the parameter unset and says
+ * so; the capacity the caller measured then sizes the fleet: 2.94M per
+ * GPU at 5% growth from 1M buys the second GPU in month 24. */
+static void test_cost_simulated_capacity_sizes_the_fleet(void **state)
+{
+    struct fixture f;
+    struct cost_tco t;
+
+    (void)state;
+    load_text(&f, "costs:\n"
+                  "  capex: [{item: L40S, price: 8000}]\n"
+                  "  power: {per_month: 50}\n"
+                  "  growth_per_month: 0.05\n"
+                  "  queries_per_month_per_gpu: simulate\n"
+                  "  api: {input_per_1m: 30, output_per_1m: 60}\n");
+    assert_true(f.spec->capacity_simulate);
+    assert_false(f.spec->params[COST_P_QUERIES_PER_GPU].given);
+    assert_true(f.v[COST_P_QUERIES_PER_GPU] == 0);
+    f.in.volume = 1e6;
+    f.in.input_tokens = 300;
+    f.in.output_tokens = 200;
+    f.in.capacity = 2.94e6;
+    assert_int_equal(cost_tco_compute(f.spec, f.v, &f.in, &t), 0);
+    assert_int_equal(t.m[22].gpus[COST_LOCAL], 1); /* 2.93M */
+    assert_int_equal(t.m[23].gpus[COST_LOCAL], 2); /* 3.07M */
+    assert_int_equal(t.m[35].gpus[COST_LOCAL], 2);
+    cost_tco_fini(&t);
+    fixture_fini(&f);
+}
+
 /* Amortized one-time costs spread over amortization_months; resale lowers
  * the charge and comes back in cash at the end of amortisation. */
 static void test_cost_amortized_one_time_and_resale(void **state)
@@ -571,6 +601,9 @@ static void test_cost_parse_errors_are_located(void **state)
     expect_error("costs:\n  fixed_costs: 3\n", "unknown key 'fixed_costs'");
     expect_error("costs:\n  api: {input_per_1m: 30}\n",
                  "missing required key 'output_per_1m'");
+    expect_error("costs:\n  queries_per_month_per_gpu: measured\n",
+                 "t.yaml:2:30: error: 'queries_per_month_per_gpu' must be a "
+                 "number, a range [low, high] or 'simulate', got 'measured'");
 }
 
 static void test_cost_parse_survives_every_allocation_failure(void **state)
@@ -618,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_cost_seed_hybrid_is_4613_to_11213),
         cmocka_unit_test(test_cost_seed_crossover_with_and_without_one_time),
         cmocka_unit_test(test_cost_growth_buys_gpus_when_capacity_runs_out),
+        cmocka_unit_test(test_cost_simulated_capacity_sizes_the_fleet),
         cmocka_unit_test(test_cost_amortized_one_time_and_resale),
         cmocka_unit_test(test_cost_power_follows_utilization),
         cmocka_unit_test(test_cost_simulated_uses_billed_tokens),
