@@ -132,6 +132,19 @@ static int cli_cost_simulate(struct cli_cost *c)
     return st ? cli_status_exit(st, NULL, NULL) : CLI_EXIT_OK;
 }
 
+/* The middle values and the nominal inputs of c->sc. */
+static int cli_cost_prepare(struct cli_cost *c)
+{
+    c->spec = c->sc->costs;
+    c->v = mem_alloc(c->spec->nparams * sizeof *c->v);
+    if (!c->v)
+        return SLM_ENOMEM;
+    cost_values(c->spec, COST_PICK_MID, c->v);
+    economics_nominal(c->sc, &c->nominal);
+    c->simulated = c->nominal;
+    return SLM_OK;
+}
+
 int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
                   struct cli_cost *c)
 {
@@ -146,22 +159,36 @@ int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
                         "one (see docs/cost.md)\n", c->sc->path, cmd);
         return CLI_EXIT_INPUT;
     }
-    c->spec = c->sc->costs;
-    c->v = mem_alloc(c->spec->nparams * sizeof *c->v);
-    if (!c->v)
+    if (cli_cost_prepare(c))
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);
-    cost_values(c->spec, COST_PICK_MID, c->v);
-    economics_nominal(c->sc, &c->nominal);
-    c->simulated = c->nominal;
     if (o->simulate)
         return cli_cost_simulate(c);
     return CLI_EXIT_OK;
 }
 
+int cli_cost_borrow(struct cli_cost *c, struct scenario *sc,
+                    const struct run_result *res, size_t n)
+{
+    struct cost_sim s;
+    int st;
+
+    memset(c, 0, sizeof *c);
+    c->sc = sc;
+    c->borrowed = 1;
+    st = cli_cost_prepare(c);
+    if (st)
+        return st;
+    economics_measured(sc, res, n, &s);
+    cost_inputs_simulated(&c->nominal, &s, &c->simulated);
+    c->has_sim = 1;
+    return SLM_OK;
+}
+
 void cli_cost_fini(struct cli_cost *c)
 {
     mem_free(c->v);
-    scenario_free(c->sc);
+    if (!c->borrowed)
+        scenario_free(c->sc);
     memset(c, 0, sizeof *c);
 }
 
@@ -555,8 +582,8 @@ static int tco_outputs(const struct cli_cost_opts *o, const struct cli_cost *c,
     return CLI_EXIT_OK;
 }
 
-/* The tco figure from the nominal table: cumulative accrual cost from
- * month 0, the cash break-even months marked on their curves. */
+/* The tco figure: cumulative accrual cost from month 0, the cash
+ * break-even months marked on their curves. */
 static int tco_figure(const struct cli_cost *c, const struct cost_tco *t,
                       struct cli_plots *p)
 {
@@ -594,6 +621,19 @@ static int tco_figure(const struct cli_cost *c, const struct cost_tco *t,
     return st;
 }
 
+int cli_tco_figure(const struct cli_cost *c, const struct cost_inputs *in,
+                   struct cli_plots *p)
+{
+    struct cost_tco t;
+    int st = cost_tco_compute(c->spec, c->v, in, &t);
+
+    if (st)
+        return st;
+    st = tco_figure(c, &t, p);
+    cost_tco_fini(&t);
+    return st;
+}
+
 int cmd_tco(int argc, char **argv)
 {
     struct cli_cost_opts o = {0};
@@ -617,7 +657,7 @@ int cmd_tco(int argc, char **argv)
             st = tco_outputs(&o, &c, &s, &t);
             cli_plots_unavailable(&o.plots, c.sc, "tco", drawn, 1);
             if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_TCO)) {
-                e = tco_figure(&c, &t, &o.plots);
+                e = cli_tco_figure(&c, &c.nominal, &o.plots);
                 st = e ? cli_status_exit(e, NULL, NULL)
                        : cli_plots_finish(&o.plots, c.sc->out_dir, "tco",
                                           o.so.quiet);
