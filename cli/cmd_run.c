@@ -166,13 +166,15 @@ static int cmd_run_cdf(const struct scenario *sc, const struct run_result *res,
 
 /* ---- latency-vs-load and utilization: the scenario at other volumes ---- */
 
-#define CMD_RUN_SWEEP_MAX 14
+#define CMD_RUN_SWEEP_MAX 18
 
 /* What the sweep measured at each volume. */
 struct cmd_run_sweep_data {
     size_t n;
     double vol[CMD_RUN_SWEEP_MAX];          /* queries/month */
     double p50[CMD_RUN_SWEEP_MAX], p99[CMD_RUN_SWEEP_MAX]; /* overall e2e */
+    double bp50[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX]; /* e2e there */
+    double bp99[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX];
     double busy[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX]; /* NaN: none */
     double kv[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX];   /* NaN: none */
 };
@@ -204,6 +206,9 @@ static int cmd_run_at(struct scenario *sc, double rate, size_t k,
         sw->p50[k] = stat.p50;
         sw->p99[k] = stat.p99;
         for (b = 0; b < sc->nbackends; b++) {
+            report_latency(res, n, (int)b, RUN_E2E, &stat);
+            sw->bp50[b][k] = stat.n ? stat.p50 : (double)NAN;
+            sw->bp99[b][k] = stat.n ? stat.p99 : (double)NAN;
             sw->busy[b][k] = cmd_run_figure(res, n, (int)b, "utilization");
             sw->kv[b][k] = cmd_run_figure(res, n, (int)b,
                                           "kv.occupancy.mean");
@@ -214,13 +219,29 @@ static int cmd_run_at(struct scenario *sc, double rate, size_t k,
     return st;
 }
 
+/* 1 when point k is past the knee: the overall P99 at three times the
+ * SLO (or the first P99, when that already misses it), or a backend's at
+ * three times its first (a hybrid's overall P99 can be the API's, flat,
+ * while the GPU's runs away). */
+static int cmd_run_knee(const struct scenario *sc,
+                        const struct cmd_run_sweep_data *sw, size_t k)
+{
+    size_t b;
+
+    if (sw->p99[k] >= 3 * fmax(sc->slo.e2e_p99, sw->p99[0]))
+        return 1;
+    for (b = 0; b < sc->nbackends; b++)
+        if (sw->bp99[b][k] >= 3 * sw->bp99[b][0])
+            return 1;
+    return 0;
+}
+
 /* The scenario again at 0.2x .. 1.2x its arrival rate, then in steps of
- * 1.5x until the P99 is three times the SLO (or the first P99, when that
- * already misses it): the knee of the curve is the point of the figure,
- * and 1.2x may not reach it. */
+ * 1.5x until past the knee (cmd_run_knee): the knee of the curve is the
+ * point of the figure, and 1.2x may not reach it. */
 static int cmd_run_sweep(struct scenario *sc, struct cmd_run_sweep_data *sw)
 {
-    double rate = sc->workload.arrivals.rate, factor = 0.2, stop;
+    double rate = sc->workload.arrivals.rate, factor = 0.2;
     unsigned reps = sc->replications;
     size_t k;
     int st = SLM_OK;
@@ -232,8 +253,7 @@ static int cmd_run_sweep(struct scenario *sc, struct cmd_run_sweep_data *sw)
     for (k = 0; k < CMD_RUN_SWEEP_MAX && !st; k++) {
         st = cmd_run_at(sc, rate * factor, k, sw);
         sw->vol[k] = rate * factor * UNITS_MONTH;
-        stop = 3 * fmax(sc->slo.e2e_p99, sw->p99[0]);
-        if (!st && factor > 1.15 && sw->p99[k] >= stop) {
+        if (!st && factor > 1.15 && cmd_run_knee(sc, sw, k)) {
             k++;
             break;
         }
@@ -245,19 +265,6 @@ static int cmd_run_sweep(struct scenario *sc, struct cmd_run_sweep_data *sw)
     return st;
 }
 
-static int cmd_run_load_fig(const struct scenario *sc,
-                            const struct cmd_run_sweep_data *sw,
-                            const struct plot_meta *meta, struct cli_plots *p)
-{
-    struct plot_load_series s = {"overall", PLOT_OVERALL, sw->p50, sw->p99};
-    struct plot_load_input in = {*meta, "end-to-end", sw->n, sw->vol, 1, &s,
-                                 sc->slo.e2e_p99, 0};
-    struct figure *f = NULL;
-    int st = plot_latency_vs_load(&in, &f);
-
-    return cli_plots_add(p, st, f);
-}
-
 /* 1 when v[0..n) holds a number. */
 static int cmd_run_any(const double *v, size_t n)
 {
@@ -267,6 +274,31 @@ static int cmd_run_any(const double *v, size_t n)
         if (isfinite(v[i]))
             return 1;
     return 0;
+}
+
+/* Overall first; each backend that served requests too when there are
+ * several (the router's station aside): which side's latency runs away. */
+static int cmd_run_load_fig(const struct scenario *sc,
+                            const struct cmd_run_sweep_data *sw,
+                            const struct plot_meta *meta, struct cli_plots *p)
+{
+    struct plot_load_series s[PLOT_MAX_CURVES] = {
+        {"overall", PLOT_OVERALL, sw->p50, sw->p99}};
+    struct plot_load_input in = {*meta, "end-to-end", sw->n, sw->vol, 1, s,
+                                 sc->slo.e2e_p99, 0};
+    struct figure *f = NULL;
+    size_t b;
+    int st;
+
+    for (b = 0; sc->nbackends > 1 && b < sc->nbackends &&
+                in.nseries < PLOT_MAX_CURVES; b++)
+        if ((int)b != sc->routing.delay_backend &&
+            cmd_run_any(sw->bp99[b], sw->n))
+            s[in.nseries++] = (struct plot_load_series){
+                sc->backends[b].name, cmd_run_role(sc, b), NULL,
+                sw->bp99[b]};
+    st = plot_latency_vs_load(&in, &f);
+    return cli_plots_add(p, st, f);
 }
 
 static int cmd_run_util_fig(const struct scenario *sc,

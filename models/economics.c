@@ -232,6 +232,12 @@ static void economics_fill_month(const struct cost_spec *spec,
                                                 (enum cost_option)o,
                                                 in->volume, 0, NULL);
     out->total = out->monthly[out->deployment];
+    out->months = t->months;
+    out->has_hybrid = t->has_hybrid;
+    for (o = 0; o < COST_NOPTIONS; o++) {
+        out->tco[o] = t->tco[o];
+        out->break_even_month[o] = t->break_even_month[o];
+    }
     out->as_run = m->local_queries > 0.0
                       ? cost_monthly_at(spec, v, in, COST_LOCAL,
                                         m->local_queries, 0, NULL)

@@ -50,6 +50,10 @@ struct economics_month {
      * Close to total for a task-based hybrid; unlike total, right for
      * confidence fallback, where a query can be paid on both sides. */
     double as_run;
+    int months;                     /* costs.months */
+    int has_hybrid;                 /* a local share was known */
+    double tco[COST_NOPTIONS];      /* accrual total over the months */
+    int break_even_month[COST_NOPTIONS]; /* cash; 0: never */
 };
 
 /* Fills *out for sc (which must have costs) from res[0..n).  Returns 0
