@@ -447,8 +447,12 @@ int plot_tco(const struct plot_tco_input *in, struct figure **out)
 
 int plot_timeline(const struct plot_timeline_input *in, struct figure **out)
 {
-    static const char *const colors[] = {FIGURE_BLACK, FIGURE_VERMILLION,
-                                         FIGURE_BLUE, FIGURE_GREEN};
+    /* The load in black, the servers' state in the local colour: the
+     * timeline is a GPU pool's, and vermillion and green mean the API
+     * and the hybrid in every other figure. */
+    static const char *const colors[] = {FIGURE_BLACK, FIGURE_COLOR_LOCAL,
+                                         FIGURE_COLOR_LOCAL,
+                                         FIGURE_COLOR_LOCAL};
     double row[FIGURE_MAX_COLUMNS], unit;
     struct figure_series *s;
     struct figure_mark *m;
@@ -631,7 +635,8 @@ int plot_accuracy_cost(const struct plot_accuracy_input *in,
         figure_text(f->x.label, sizeof f->x.label,
                     "monthly cost (US$, log scale)");
     fig_axis(&f->panel[0].y, "blended accuracy", 0, FIGURE_FMT_PERCENT);
-    figure_text(f->panel[0].key, sizeof f->panel[0].key, "bottom right");
+    /* Cheap and accurate is the corner no policy reaches. */
+    figure_text(f->panel[0].key, sizeof f->panel[0].key, "top left");
     return fig_done(f, st, out);
 }
 
@@ -708,6 +713,7 @@ int plot_utilization(const struct plot_util_input *in, struct figure **out)
              FIGURE_FMT_PERCENT);
     f->panel[0].y.min = 0;
     f->panel[0].y.max = 1;
-    figure_text(f->panel[0].key, sizeof f->panel[0].key, "top left");
+    /* Busy shares climb to the top right, occupancy hugs the bottom. */
+    figure_text(f->panel[0].key, sizeof f->panel[0].key, "right center");
     return fig_done(f, st, out);
 }
