@@ -102,6 +102,8 @@ void cli_progress_done(struct cli_progress *p);
 
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+/* slmsim trace-stats: summary of a request log, --fit for a workload. */
+int cmd_trace_stats(int argc, char **argv);
 int cmd_capacity(int argc, char **argv);
 int cmd_tco(int argc, char **argv);
 int cmd_crossover(int argc, char **argv);

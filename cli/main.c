@@ -20,6 +20,8 @@ struct cli_command {
 static const struct cli_command cli_commands[] = {
     {"run", cmd_run, "simulate a scenario: report, results.json"},
     {"validate", cmd_validate, "check a scenario file, every error located"},
+    {"trace-stats", cmd_trace_stats,
+     "summarise a request log; --fit writes a matching workload"},
     {"capacity", cmd_capacity, "largest volume a GPU backend serves within "
                                "the SLO"},
     {"tco", cmd_tco, "month-by-month cost of local, API and hybrid"},

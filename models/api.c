@@ -373,10 +373,13 @@ static const char *api_describe(const void *cfg, char *buf, size_t size)
                                 c->tier_defaulted ? " (default)" : "");
     else
         used = (size_t)snprintf(buf, size, "api, ");
-    if (c->rpm > 0 || c->tpm > 0 || c->concurrency > 0)
-        snprintf(lim, sizeof lim, "limits %.6g rpm, %.6g tpm, concurrency %ld",
-                 c->rpm, c->tpm, c->concurrency);
-    else
+    if (c->rpm > 0 || c->tpm > 0 || c->concurrency > 0) {
+        char conc[48] = "no concurrency limit";
+        if (c->concurrency > 0)
+            snprintf(conc, sizeof conc, "concurrency %ld", c->concurrency);
+        snprintf(lim, sizeof lim, "limits %.6g rpm, %.6g tpm, %s", c->rpm,
+                 c->tpm, conc);
+    } else
         snprintf(lim, sizeof lim, "no rate limits");
     if (used < size)
         snprintf(buf + used, size - used,

@@ -10,6 +10,8 @@
 
 #include "models/catalog.h"
 #include "models/serve.h"
+#include "models/workload.h"
+#include "sim/dist.h"
 #include "sim/mem.h"
 
 enum { LB_ROUND_ROBIN, LB_LEAST_OUTSTANDING, LB_JSQ };
@@ -495,6 +497,7 @@ struct gpu {
     struct tseries *ts;
     gsl_rng *fail_rng;
     uint64_t rejected, truncated, failures, retries;
+    double mean_in, mean_out; /* the workload's tokens per request */
 };
 
 /* The names are the keys of backends.NAME.timeseries in results.json. */
@@ -677,6 +680,11 @@ static void *gpu_create(struct sim *s, const void *vc, const char *name,
         gpu_destroy(g);
         return NULL;
     }
+    for (size_t t = 0; env->workload && t < env->workload->ntasks; t++) {
+        const struct task_spec *task = &env->workload->tasks[t];
+        g->mean_in += task->share * dist_mean(&task->input_tokens);
+        g->mean_out += task->share * dist_mean(&task->output_tokens);
+    }
     struct serve_params p = c->sp;
     p.warmup = sim_warmup(s);
     struct serve_series ser = {g->ts, 1, 2, 3, 1.0 / (double)g->n};
@@ -845,6 +853,47 @@ static int gpu_available(void *self, struct sim *s)
     return 0;
 }
 
+/* The overflow router's question: how long would a request wait before
+ * its prefill began if it came now?  A first-order estimate, not a
+ * simulation: on the replica with the fewest requests, a request that
+ * finds a free batch slot starts at the next step boundary; otherwise it
+ * waits for the sequences ahead of it to get slots, which free at
+ * running / (mean output tokens x full-batch step time) per second.  The
+ * KV cache limit is not modelled here, so under cache pressure it is
+ * optimistic. */
+static double gpu_predicted_wait(void *self, struct sim *s,
+                                 const struct request *rq)
+{
+    const struct gpu *g = self;
+    const struct replica *best = NULL;
+    size_t load = SIZE_MAX, running, ahead, slots;
+    struct serve_step st;
+    double now = sim_now(s), next, step;
+
+    (void)rq;
+    for (size_t i = 0; i < g->n; i++) {
+        size_t l = serve_waiting(g->rep[i].sv) + serve_running(g->rep[i].sv);
+        if (g->rep[i].up && l < load) {
+            load = l;
+            best = &g->rep[i];
+        }
+    }
+    if (!best)
+        return (double)INFINITY; /* every replica down */
+    running = serve_running(best->sv);
+    slots = (size_t)g->c->sp.max_batch;
+    if (load < slots) {
+        next = serve_next_time(best->sv);
+        return isfinite(next) && next > now ? next - now : 0.0;
+    }
+    ahead = load - slots + 1;
+    memset(&st, 0, sizeof st);
+    st.decodes = (double)running;
+    st.decode_ctx = (double)running * (g->mean_in + g->mean_out / 2);
+    step = serve_step_time(&g->c->sp, &st);
+    return (double)ahead * g->mean_out * step / (double)(running ? running : 1);
+}
+
 const struct backend_kind gpu_backend_kind = {
     .name = "gpu",
     .parse = gpu_parse,
@@ -860,4 +909,5 @@ const struct backend_kind gpu_backend_kind = {
     .write_json = gpu_write_json,
     .has_tokens = 1,
     .available = gpu_available,
+    .predicted_wait = gpu_predicted_wait,
 };

@@ -124,6 +124,33 @@ static void report_count(const struct run_result *res, size_t n,
 #define REPORT_COUNT(res, n, b, type, field, mean, hw)                        \
     report_count(res, n, offsetof(type, field), b, mean, hw)
 
+/* Across replications of a per-task figure: requests (which 0), input or
+ * output token sums (1, 2), or tokens per request (3, 4). */
+static void report_task(const struct run_result *res, size_t n, size_t t,
+                        int which, double *mean, double *hw)
+{
+    double v[REPORT_MAX_REPS];
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const struct run_task *rt = &res[i].task[t];
+        double req = (double)rt->arrived;
+        double tok = which == 1 || which == 3 ? rt->tokens_in : rt->tokens_out;
+        v[i] = which == 0 ? req : which <= 2 ? tok : req > 0 ? tok / req : 0;
+    }
+    stats_ci_t(v, n, REPORT_LEVEL, mean, hw);
+}
+
+/* Where a task's token counts come from, in words. */
+static const char *report_tokens_from(const struct task_spec *t, int input,
+                                      char *buf, size_t size)
+{
+    if (input ? t->input_from_trace : t->output_from_trace)
+        return "from the trace";
+    return dist_describe(input ? &t->input_tokens : &t->output_tokens,
+                         DIST_COUNT, buf, size);
+}
+
 /* ---- routing and accuracy ---- */
 
 static int report_few_shot(const struct scenario *sc)
@@ -264,6 +291,52 @@ static void report_text_latency_table(FILE *f, const struct run_result *res,
         report_latency(res, n, b, (enum run_metric)m, &st);
         report_text_stat(f, run_metric_names[m], &st);
     }
+}
+
+static void report_text_workload(FILE *f, const struct scenario *sc)
+{
+    const struct workload_spec *w = &sc->workload;
+    const struct arrivals_trace *tr = &w->arrivals.trace;
+    char in[160], out[160];
+    size_t t;
+
+    for (t = 0; t < w->ntasks; t++)
+        fprintf(f, "  task %s (share %.3g): input tokens %s, output tokens "
+                   "%s\n",
+                w->tasks[t].type, w->tasks[t].share,
+                report_tokens_from(&w->tasks[t], 1, in, sizeof in),
+                report_tokens_from(&w->tasks[t], 0, out, sizeof out));
+    if (w->arrivals.process == ARRIVALS_TRACE)
+        fprintf(f, "  trace: %llu requests per pass, %llu bad rows skipped, "
+                   "%llu logged failures not replayed\n",
+                (unsigned long long)tr->rows,
+                (unsigned long long)tr->skipped,
+                (unsigned long long)tr->failed);
+}
+
+static void report_text_realised(FILE *f, const struct scenario *sc,
+                                 const struct run_result *res, size_t n)
+{
+    double a, hw, in, out;
+    size_t t, i, ended = 0;
+
+    REPORT_COUNT(res, n, -1, struct run_result, arrived, &a, &hw);
+    fprintf(f, "realised volume %.4g/month (%.4g/s)\n",
+            a / res[0].window * UNITS_MONTH, a / res[0].window);
+    for (t = 0; t < sc->workload.ntasks; t++) {
+        report_task(res, n, t, 0, &a, &hw);
+        report_task(res, n, t, 3, &in, &hw);
+        report_task(res, n, t, 4, &out, &hw);
+        fprintf(f, "  %s: %.0f requests, mean %.4g input and %.4g output "
+                   "tokens\n",
+                sc->workload.tasks[t].type, a, in, out);
+    }
+    for (i = 0; i < n; i++)
+        ended += res[i].arrivals_ended != 0;
+    if (ended)
+        fprintf(f, "  the trace ended before the horizon (last arrival at "
+                   "%.4g s) in %zu of %zu replications\n",
+                res[0].last_arrival, ended, n);
 }
 
 /* Figure key of backend b, mean across replications; NaN when absent. */
@@ -510,7 +583,7 @@ static void report_text_cost(FILE *f, const struct scenario *sc,
 void report_print_text(FILE *f, const struct scenario *sc,
                        const struct run_result *res, size_t n)
 {
-    char arr[160], hz[32], wu[32], route[256];
+    char arr[400], hz[32], wu[32], route[256];
     double a, ahw, c, chw, fl, flhw, inf, infhw;
     size_t b;
 
@@ -518,6 +591,7 @@ void report_print_text(FILE *f, const struct scenario *sc,
             sc->path);
     fprintf(f, "  arrivals: %s\n",
             arrivals_describe(&sc->workload.arrivals, arr, sizeof arr));
+    report_text_workload(f, sc);
     fprintf(f, "  horizon %s, warm-up %s, %u replication%s, seed %llu\n",
             report_fmt_time(sc->horizon, hz, sizeof hz),
             report_fmt_time(sc->warmup, wu, sizeof wu), sc->replications,
@@ -533,6 +607,7 @@ void report_print_text(FILE *f, const struct scenario *sc,
             "\nrequests per replication (after warm-up): arrived %.0f, "
             "completed %.0f, failed %.0f, in flight at the end %.0f\n",
             a, c, fl, inf);
+    report_text_realised(f, sc, res, n);
     for (b = 0; b < sc->nbackends; b++)
         report_text_backend(f, sc, res, n, (int)b);
     report_text_routing(f, sc, res, n);
@@ -703,6 +778,71 @@ static void report_json_requests(struct jw *w, const struct run_result *res,
     jw_object_end(w);
 }
 
+static void report_json_arrivals(struct jw *w, const struct scenario *sc)
+{
+    const struct arrivals_spec *a = &sc->workload.arrivals;
+    const struct arrivals_trace *tr = &a->trace;
+    char buf[400];
+
+    jw_object_begin(w, "arrivals");
+    jw_string(w, "process", arrivals_process_names[a->process]);
+    jw_string(w, "description", arrivals_describe(a, buf, sizeof buf));
+    jw_number(w, "rate", arrivals_mean_rate(a));
+    jw_number(w, "volume_per_month", arrivals_mean_rate(a) * UNITS_MONTH);
+    if (a->process == ARRIVALS_TRACE) {
+        jw_object_begin(w, "trace");
+        jw_string(w, "path", tr->path);
+        jw_string(w, "format", trace_format_names[tr->opts.format]);
+        jw_int(w, "requests_per_pass", (int64_t)tr->rows);
+        jw_int(w, "skipped_rows", (int64_t)tr->skipped);
+        jw_int(w, "failed_rows", (int64_t)tr->failed);
+        jw_number(w, "speedup", tr->speedup);
+        jw_number(w, "pass_duration", tr->period / tr->speedup);
+        jw_bool(w, "loop", tr->loop);
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+}
+
+/* workload: the process as parsed, what was realised, and by task. */
+static void report_json_workload(struct jw *w, const struct scenario *sc,
+                                 const struct run_result *res, size_t n)
+{
+    const struct workload_spec *wl = &sc->workload;
+    double v, hw;
+    size_t t;
+
+    jw_object_begin(w, "workload");
+    report_json_arrivals(w, sc);
+    REPORT_COUNT(res, n, -1, struct run_result, arrived, &v, &hw);
+    jw_number(w, "realised_rate", v / res[0].window);
+    jw_number(w, "realised_volume_per_month", v / res[0].window * UNITS_MONTH);
+    jw_number(w, "realised_volume_per_month_ci95_low",
+              (v - hw) / res[0].window * UNITS_MONTH);
+    jw_number(w, "realised_volume_per_month_ci95_high",
+              (v + hw) / res[0].window * UNITS_MONTH);
+    jw_object_begin(w, "by_task");
+    for (t = 0; t < wl->ntasks; t++) {
+        jw_object_begin(w, wl->tasks[t].type);
+        jw_number(w, "share", wl->tasks[t].share);
+        report_task(res, n, t, 0, &v, &hw);
+        jw_number(w, "requests", v);
+        report_task(res, n, t, 1, &v, &hw);
+        jw_number(w, "input_tokens", v);
+        report_task(res, n, t, 2, &v, &hw);
+        jw_number(w, "output_tokens", v);
+        report_task(res, n, t, 3, &v, &hw);
+        jw_number(w, "input_tokens_mean", v);
+        report_task(res, n, t, 4, &v, &hw);
+        jw_number(w, "output_tokens_mean", v);
+        jw_string(w, "tokens_from",
+                  wl->tasks[t].input_from_trace ? "trace" : "distribution");
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+    jw_object_end(w);
+}
+
 static void report_json_tasks(struct jw *w, const struct scenario *sc,
                               const struct run_result *res, size_t n,
                               const struct report_routing *rr)
@@ -765,7 +905,7 @@ static void report_json_routing(struct jw *w, const struct scenario *sc,
 
 static void report_json_assumptions(struct jw *w, const struct scenario *sc)
 {
-    char buf[256];
+    char buf[400];
     size_t i;
 
     jw_array_begin(w, "assumptions");
@@ -837,6 +977,7 @@ int report_write_json_extra(FILE *f, const struct scenario *sc,
     jw_number(&w, "warmup", sc->warmup);
     jw_object_end(&w);
     report_json_requests(&w, res, n);
+    report_json_workload(&w, sc, res, n);
     jw_object_begin(&w, "backends");
     for (b = 0; b < sc->nbackends; b++)
         report_json_backend(&w, sc, res, n, (int)b);

@@ -236,8 +236,10 @@ static void run_schedule_next(struct run *run)
 {
     int st = arrivals_next(run->arrivals, &run->next);
 
-    if (st == 1)
+    if (st == 1) {
+        run->res->arrivals_ended = 1;
         return;
+    }
     if (st != 0) {
         run->status = st;
         sim_fail(run->s, st);
@@ -256,9 +258,13 @@ static void run_arrival(struct sim *s, void *ctx, void *arg)
     if (!r)
         return;
     workload_fill_request(&run->sc->workload, &run->next, run->r_mix, r);
+    run->res->last_arrival = r->t_arrival;
     if (r->flags & REQUEST_MEASURED) {
+        struct run_task *t = &run->res->task[r->task];
         run->res->arrived++;
-        run->res->task[r->task].arrived++;
+        t->arrived++;
+        t->tokens_in += r->input_tokens;
+        t->tokens_out += r->output_tokens;
     }
     run_schedule_next(run);
     if (rs->delay_backend >= 0)

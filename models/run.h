@@ -58,6 +58,7 @@ struct run_task {
     uint64_t escalated;               /* local answers sent on to the API */
     uint64_t answered[ROUTER_NSIDES]; /* completed: whose answer the user got */
     uint64_t failed;                  /* failed or rejected */
+    double tokens_in, tokens_out;     /* sums over the arrived requests */
 };
 
 /* What the router and the run's escalations did, requests in the window. */
@@ -80,7 +81,9 @@ struct run_result {
     struct metric overall[RUN_NMETRICS];
     struct run_routing routing;
     size_t ntasks;
-    struct run_task task[WORKLOAD_MAX_TASKS];
+    struct run_task task[WORKLOAD_MAX_TASKS]; /* by workload task index */
+    int arrivals_ended;  /* a trace ran out before the horizon */
+    double last_arrival; /* s, time of the last arrival */
 };
 
 /* Prepares out for nbackends (allocates histograms).  0 or SLM_ENOMEM;

@@ -227,6 +227,19 @@ static int scenario_parse_outputs(const struct cfg_node *node,
     return bad ? -1 : 0;
 }
 
+/* The folder paths in the scenario are relative to: the file's own
+ * ("" for the working folder, and for stdin). */
+static char *scenario_base_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (!slash)
+        return mem_strdup("");
+    if (slash == path)
+        return mem_strdup("/");
+    return mem_strndup(path, (size_t)(slash - path));
+}
+
 static int scenario_parse_routing(const struct cfg_node *node,
                                   struct scenario *sc, struct diag *d)
 {
@@ -252,6 +265,7 @@ static int scenario_parse(const struct cfg_node *root,
                           struct scenario *sc, struct diag *d)
 {
     const struct cfg_node *wl;
+    char *base;
     int bad = 0;
 
     bad |= cfg_check_keys(root, "", scenario_keys, SCENARIO_NKEYS, d) != 0;
@@ -260,8 +274,11 @@ static int scenario_parse(const struct cfg_node *root,
     if (!wl) {
         diag_error(d, &root->pos, "missing required key 'workload'");
         bad = 1;
+    } else if (!(base = scenario_base_dir(sc->path))) {
+        return -1;
     } else {
-        bad |= workload_parse(wl, &sc->workload, d) != 0;
+        bad |= workload_parse(wl, base, &sc->workload, d) != 0;
+        mem_free(base);
     }
     bad |= scenario_parse_backends(root, sc, d) != 0;
     bad |= scenario_parse_slo(cfg_get(root, "slo"), sc, d) != 0;

@@ -1,5 +1,6 @@
 #include "models/workload.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,17 +33,44 @@ static int workload_parse_accuracy(const struct cfg_node *node,
     return bad;
 }
 
+/* A token count: a distribution, or from the trace (the word `trace`, or
+ * left out when the arrivals are a trace). */
+static int workload_parse_tokens(const struct cfg_node *node, const char *key,
+                                 int trace, struct dist *dd, int *from_trace,
+                                 struct diag *d)
+{
+    const struct cfg_node *tok = cfg_get(node, key);
+
+    dist_init_fixed(dd, 0.0);
+    *from_trace = trace && !tok;
+    if (!tok)
+        return 0;
+    if (tok->kind == CFG_SCALAR && !strcmp(tok->scalar, "trace")) {
+        if (!trace) {
+            diag_error(d, &tok->pos,
+                       "'%s: trace' needs 'workload.arrivals.process: "
+                       "trace'",
+                       key);
+            return -1;
+        }
+        *from_trace = 1;
+        return 0;
+    }
+    return dist_parse(tok, key, DIST_COUNT, dd, d) ? -1 : 0;
+}
+
 static int workload_parse_task(const struct cfg_node *node, size_t i,
-                               struct task_spec *t, struct diag *d)
+                               int trace, struct task_spec *t, struct diag *d)
 {
     static const char *const keys[] = {"type", "share", "input_tokens",
                                        "output_tokens", "accuracy"};
     char where[64];
     const char *type = NULL;
-    const struct cfg_node *tok;
     int bad = 0;
 
     snprintf(where, sizeof where, "workload.tasks[%zu]", i);
+    dist_init_fixed(&t->input_tokens, 0.0);
+    dist_init_fixed(&t->output_tokens, 0.0);
     if (cfg_expect(node, CFG_MAP, where, d) != 0)
         return -1;
     bad |= cfg_check_keys(node, where, keys, 5, d) != 0;
@@ -50,14 +78,11 @@ static int workload_parse_task(const struct cfg_node *node, size_t i,
     bad |= cfg_get_number(node, "share", where,
                           CFG_REQUIRED | CFG_POSITIVE | CFG_UNIT, &t->share,
                           d) < 0;
-    dist_init_fixed(&t->input_tokens, 0.0);
-    dist_init_fixed(&t->output_tokens, 0.0);
-    if ((tok = cfg_get(node, "input_tokens")) != NULL)
-        bad |= dist_parse(tok, "input_tokens", DIST_COUNT, &t->input_tokens,
-                          d) != 0;
-    if ((tok = cfg_get(node, "output_tokens")) != NULL)
-        bad |= dist_parse(tok, "output_tokens", DIST_COUNT,
-                          &t->output_tokens, d) != 0;
+    bad |= workload_parse_tokens(node, "input_tokens", trace, &t->input_tokens,
+                                 &t->input_from_trace, d) != 0;
+    bad |= workload_parse_tokens(node, "output_tokens", trace,
+                                 &t->output_tokens, &t->output_from_trace,
+                                 d) != 0;
     bad |= workload_parse_accuracy(cfg_get(node, "accuracy"), where, t, d);
     if (type && !(t->type = mem_strdup(type)))
         return -1;
@@ -92,13 +117,14 @@ static int workload_check_tasks(const struct cfg_node *seq,
     return bad ? -1 : 0;
 }
 
-static int workload_default_task(struct workload_spec *w)
+static int workload_default_task(struct workload_spec *w, int trace)
 {
     w->tasks = mem_calloc(1, sizeof *w->tasks);
     if (!w->tasks)
         return -1;
     w->ntasks = 1;
     w->tasks[0].share = 1.0;
+    w->tasks[0].input_from_trace = w->tasks[0].output_from_trace = trace;
     dist_init_fixed(&w->tasks[0].input_tokens, 0.0);
     dist_init_fixed(&w->tasks[0].output_tokens, 0.0);
     w->tasks[0].accuracy_local = NAN;
@@ -107,14 +133,14 @@ static int workload_default_task(struct workload_spec *w)
     return w->tasks[0].type ? 0 : -1;
 }
 
-static int workload_parse_tasks(const struct cfg_node *seq,
+static int workload_parse_tasks(const struct cfg_node *seq, int trace,
                                 struct workload_spec *w, struct diag *d)
 {
     size_t i;
     int bad = 0;
 
     if (!seq)
-        return workload_default_task(w);
+        return workload_default_task(w, trace);
     if (cfg_expect(seq, CFG_SEQ, "workload.tasks", d) != 0)
         return -1;
     if (seq->n == 0 || seq->n > WORKLOAD_MAX_TASKS) {
@@ -128,20 +154,43 @@ static int workload_parse_tasks(const struct cfg_node *seq,
         return -1;
     w->ntasks = seq->n;
     for (i = 0; i < seq->n && !diag_full(d); i++)
-        bad |= workload_parse_task(seq->items[i], i, &w->tasks[i], d) != 0;
+        bad |= workload_parse_task(seq->items[i], i, trace, &w->tasks[i],
+                                   d) != 0;
     if (bad)
         return -1;
     return workload_check_tasks(seq, w, d);
 }
 
-int workload_parse(const struct cfg_node *node, struct workload_spec *w,
-                   struct diag *d)
+/* A trace's task mapping names tasks; then the file is read through once,
+ * so its bad rows are reported at load time. */
+static int workload_scan_trace(const struct cfg_node *arr,
+                               struct workload_spec *w, struct diag *d)
+{
+    const char *names[WORKLOAD_MAX_TASKS];
+    size_t i;
+    int rc;
+
+    for (i = 0; i < w->ntasks; i++)
+        names[i] = w->tasks[i].type;
+    rc = arrivals_resolve_tasks(&w->arrivals, arr, names, w->ntasks, d);
+    if (rc)
+        return -1;
+    rc = arrivals_scan(&w->arrivals, &cfg_get(arr, "path")->pos, d);
+    if (rc == SLM_ESYS)
+        diag_error(d, &cfg_get(arr, "path")->pos,
+                   "cannot read trace '%s': %s", w->arrivals.trace.path,
+                   strerror(errno));
+    return rc ? -1 : 0;
+}
+
+int workload_parse(const struct cfg_node *node, const char *base_dir,
+                   struct workload_spec *w, struct diag *d)
 {
     static const char *const keys[] = {"arrivals", "tasks"};
     const struct cfg_node *arr;
     double acc = 0.0;
     size_t i;
-    int bad = 0;
+    int bad = 0, trace = 0;
 
     memset(w, 0, sizeof *w);
     if (cfg_expect(node, CFG_MAP, "workload", d) != 0)
@@ -152,10 +201,12 @@ int workload_parse(const struct cfg_node *node, struct workload_spec *w,
         diag_error(d, &node->pos, "missing required key 'arrivals' in workload");
         bad = 1;
     } else {
-        bad |= arrivals_parse(arr, "workload.arrivals", &w->arrivals, d) != 0;
+        bad |= arrivals_parse(arr, "workload.arrivals", base_dir,
+                              &w->arrivals, d) != 0;
+        trace = w->arrivals.process == ARRIVALS_TRACE;
     }
-    bad |= workload_parse_tasks(cfg_get(node, "tasks"), w, d) != 0;
-    if (bad)
+    bad |= workload_parse_tasks(cfg_get(node, "tasks"), trace, w, d) != 0;
+    if (bad || (trace && workload_scan_trace(arr, w, d)))
         return -1;
     w->cum_share = mem_calloc(w->ntasks, sizeof *w->cum_share);
     if (!w->cum_share)
@@ -222,11 +273,10 @@ void workload_fill_request(const struct workload_spec *w,
     }
     t = &w->tasks[i];
     r->task = (int)i;
-    if (a->has_tokens) {
-        r->input_tokens = a->input_tokens;
-        r->output_tokens = a->output_tokens;
-    } else {
-        r->input_tokens = workload_tokens(&t->input_tokens, r_mix);
-        r->output_tokens = workload_tokens(&t->output_tokens, r_mix);
-    }
+    r->input_tokens = a->has_tokens && t->input_from_trace
+                          ? a->input_tokens
+                          : workload_tokens(&t->input_tokens, r_mix);
+    r->output_tokens = a->has_tokens && t->output_from_trace
+                           ? a->output_tokens
+                           : workload_tokens(&t->output_tokens, r_mix);
 }

@@ -11,8 +11,13 @@
  *          output_tokens: 500, accuracy: {local: 0.75, api: 0.92}}
  *
  * tasks may be left out: one task "default" with 0 tokens (enough for
- * generic stations).  Shares must sum to 1 (within 1e-6).  Each request
- * draws its task, then its token counts, from the "workload.tasks" stream.
+ * generic stations), or with a trace, with the trace's tokens.  Shares
+ * must sum to 1 (within 1e-6).  Each request draws its task, then its
+ * token counts, from the "workload.tasks" stream, unless the trace gives
+ * them: with `process: trace`, a task's input_tokens / output_tokens come
+ * from the trace when left out or written `trace` (a distribution given
+ * there wins over the trace), and the task comes from the trace's task
+ * mapping when it has one.
  * accuracy (optional) overrides the built-in table of models/accuracy.h for
  * that task: the share of answers that are right, in [0, 1], from the local
  * model and from the API.
@@ -26,16 +31,18 @@
 #include "sim/dist.h"
 #include "sim/sim.h"
 
+#define WORKLOAD_MAX_TASKS 64
+
 struct task_spec {
     char *type;              /* owned */
     double share;            /* in (0, 1] */
     struct dist input_tokens;  /* tokens */
     struct dist output_tokens; /* tokens */
-    double accuracy_local;     /* in [0, 1]; NaN when not given */
-    double accuracy_api;       /* in [0, 1]; NaN when not given */
+    int input_from_trace;    /* 1: the trace row's count, not the dist */
+    int output_from_trace;
+    double accuracy_local;   /* in [0, 1]; NaN when not given */
+    double accuracy_api;     /* in [0, 1]; NaN when not given */
 };
-
-#define WORKLOAD_MAX_TASKS 64
 
 struct workload_spec {
     struct arrivals_spec arrivals;
@@ -44,17 +51,21 @@ struct workload_spec {
     double *cum_share;       /* owned, cumulative shares */
 };
 
-/* Parses the workload mapping.  0, or -1 after reporting to d. */
-int workload_parse(const struct cfg_node *node, struct workload_spec *w,
-                   struct diag *d);
+/* Parses the workload mapping; trace paths are relative to base_dir (the
+ * scenario file's folder).  A trace is read through once here
+ * (arrivals_scan), so bad rows are found at load time.  0, or -1 after
+ * reporting to d (or out of memory, nothing reported). */
+int workload_parse(const struct cfg_node *node, const char *base_dir,
+                   struct workload_spec *w, struct diag *d);
 void workload_spec_fini(struct workload_spec *w);
 
 /* Index of the task named type, or -1. */
 int workload_task_index(const struct workload_spec *w, const char *type);
 
 /* Fills r->task and the token counts, drawing from r_mix: the task from the
- * shares unless a.task >= 0, the tokens from the task's distributions unless
- * a.has_tokens (rounded to the nearest integer, at least 0). */
+ * shares unless a.task >= 0, each token count from the trace when a
+ * has_tokens and the task takes it from there, else from the task's
+ * distribution (rounded to the nearest integer, at least 0). */
 void workload_fill_request(const struct workload_spec *w,
                            const struct arrival *a, gsl_rng *r_mix,
                            struct request *r);

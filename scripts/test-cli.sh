@@ -48,6 +48,29 @@ expect_exit 2 "unknown flag exits 2" "$BIN" run --frobnicate scenarios/mm1.yaml
 expect_exit 2 "missing flag value exits 2" "$BIN" run scenarios/mm1.yaml --set
 expect_exit 1 "missing file exits 1" "$BIN" validate "$OUT/no-such-file.yaml"
 expect_exit 2 "bad --set exits 2" "$BIN" validate --set nonsense scenarios/mm1.yaml
+expect_exit 0 "trace-stats --help exits 0" "$BIN" trace-stats --help
+expect_exit 0 "trace-stats reads azure-llm" "$BIN" trace-stats --format azure-llm tests/data/azure-code-200.csv
+expect_exit 0 "trace-stats reads burstgpt as json" "$BIN" trace-stats --json --format burstgpt tests/data/burstgpt-400.csv
+expect_exit 0 "trace-stats fits mooncake" "$BIN" trace-stats --fit --format mooncake tests/data/mooncake-conv-300.jsonl
+expect_exit 2 "trace-stats without --format exits 2" "$BIN" trace-stats tests/data/burstgpt-400.csv
+expect_exit 2 "trace-stats on a bad row exits 2" "$BIN" trace-stats --format azure-llm tests/errors/traces/bad-rows.csv
+expect_exit 1 "trace-stats on a missing file exits 1" "$BIN" trace-stats --format csv --columns a,b,c "$OUT/no-such-trace.csv"
+
+# A fitted workload runs, and its realised volume is the trace's.
+"$BIN" trace-stats --fit --format azure-llm tests/data/azure-code-200.csv \
+    >"$OUT/fit.yaml" 2>/dev/null &&
+printf 'name: fit\nhorizon: 2d\nreplications: 2\nbackends:\n  s: {kind: station, servers: 64, service: 1ms}\n' \
+    >>"$OUT/fit.yaml" &&
+"$BIN" run -q --out "$OUT/fit" "$OUT/fit.yaml" &&
+grep -q '"realised_volume_per_month"' "$OUT/fit/results.json" &&
+    ok "trace-stats --fit gives a workload that runs" ||
+    bad "trace-stats --fit gives a workload that runs"
+
+# on_error: skip counts the bad rows in results.json.
+"$BIN" run -q --out "$OUT/skip" tests/errors/trace-skip-counts.yaml 2>/dev/null &&
+grep -q '"skipped_rows": 4' "$OUT/skip/results.json" &&
+    ok "skipped trace rows are counted in results.json" ||
+    bad "skipped trace rows are counted in results.json"
 
 # capacity: the answer and its probes in capacity.json, a located refusal
 # without an SLO or a gpu backend, flags checked.

@@ -27,4 +27,29 @@ for s in scenarios/*.yaml; do
         status=1
     fi
 done
+# The other commands, once each.
+vg() {
+    what=$1; shift
+    if valgrind -q --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite,indirect "$@" >/dev/null; then
+        echo "valgrind: $what clean"
+    else
+        echo "valgrind: $what FAILED"
+        status=1
+    fi
+}
+short="--set warmup=0s --set horizon=20m --set replications=1"
+# shellcheck disable=SC2086
+vg "tco" "$BIN" tco $short --out build/valgrind-out/tco scenarios/seed-short-1m.yaml
+# shellcheck disable=SC2086
+vg "crossover" "$BIN" crossover $short --out build/valgrind-out/x scenarios/seed-low-volume.yaml
+# shellcheck disable=SC2086
+vg "sensitivity" "$BIN" sensitivity $short --out build/valgrind-out/s scenarios/seed-short-1m.yaml
+vg "capacity" "$BIN" capacity --horizon 20m --replications 1 --out build/valgrind-out/cap scenarios/quickstart.yaml
+vg "validate" "$BIN" validate scenarios/seed-hybrid-1m.yaml
+# shellcheck disable=SC2086
+SLMSIM_GNUPLOT=/nonexistent "$BIN" run -q --plots $short \
+    --out build/valgrind-out/figs scenarios/quickstart.yaml 2>/dev/null &&
+    SLMSIM_GNUPLOT=/nonexistent vg "plot" "$BIN" plot \
+        --out build/valgrind-out/plot build/valgrind-out/figs/results.json
 exit $status

@@ -18,6 +18,7 @@
 #include "models/report.h"
 #include "models/run.h"
 #include "models/scenario.h"
+#include "sim/mem.h"
 
 #define DRV_MAX_REPS 10
 
@@ -99,6 +100,44 @@ static inline void drv_check_identity(const struct drv *v)
         assert_true(x->arrived ==
                     x->completed + x->failed + x->rejected + x->in_flight);
     }
+}
+
+/* Fails the Nth allocation for N = 0, 1, 2, ... across loading the
+ * scenario file at path and running its first replication, until
+ * everything succeeds: each failure must come back as SLM_ENOMEM, never as
+ * a crash, a leak (the sanitizer build checks) or bad input.  Returns the
+ * number of allocations the walk crossed. */
+static inline long drv_alloc_walk(const char *path)
+{
+    long n;
+    int done = 0;
+
+    for (n = 0; !done && n < 100000; n++) {
+        struct scenario *sc = NULL;
+        struct run_result res;
+        struct diag d;
+        int st;
+
+        diag_init(&d, NULL);
+        mem_fail_after(n);
+        st = scenario_load(path, NULL, &d, &sc);
+        if (st == 0) {
+            st = run_result_init(&res, sc->nbackends);
+            if (st == 0)
+                st = run_replication(sc, 0, NULL, &d, &res);
+            run_result_fini(&res);
+            scenario_free(sc);
+        }
+        if (mem_fail_count() == 0) {
+            assert_int_equal(st, 0);
+            done = 1;
+        } else {
+            assert_int_equal(st, SLM_ENOMEM);
+        }
+        mem_fail_reset();
+    }
+    assert_true(done);
+    return n;
 }
 
 #endif

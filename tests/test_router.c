@@ -252,6 +252,41 @@ static void test_router_overflow_spills_when_the_wait_breaks_the_slo(
     drv_free(&v);
 }
 
+/* A GPU local side predicts its wait from its batch slots: idle, nothing
+ * spills; at twice what four slots can decode, the excess goes to the API
+ * and the local wait stays near the threshold instead of growing. */
+#define R_GPU_SMALL                                                           \
+    "{kind: gpu, gpu: L40S, model: llama-3-8b, quant: int4, "                 \
+    "serving: {max_batch: 4}}"
+#define R_GPU_TASK                                                            \
+    "  tasks: [{type: t, share: 1, input_tokens: 300, output_tokens: 200}]\n"
+
+static void test_router_overflow_with_a_gpu_spills_only_under_load(
+    void **state)
+{
+    struct drv v;
+    const struct run_result *x;
+    double spill;
+
+    (void)state;
+    drv_run(&v, R_HEAD("1h", "1", "0.2/s") R_GPU_TASK
+                "backends:\n  local: " R_GPU_SMALL "\n  api: " R_API_PLAIN
+                "}\nrouting: {policy: overflow, max_wait: 2s}\n");
+    assert_close(r_sum_reason(&v, ROUTER_BY_OVERFLOW), 0.0, 0);
+    drv_free(&v);
+
+    drv_run(&v, R_HEAD("1h", "1", "6/s") R_GPU_TASK
+                "backends:\n  local: " R_GPU_SMALL "\n  api: " R_API_PLAIN
+                "}\nrouting: {policy: overflow, max_wait: 2s}\n");
+    x = &v.res[0];
+    drv_check_identity(&v);
+    spill = r_sum_reason(&v, ROUTER_BY_OVERFLOW) / (double)x->arrived;
+    assert_within(spill, 0.3, 0.9);
+    /* without overflow the queue would grow by ~3/s for an hour */
+    assert_true(qhist_quantile(x->backend[0].lat[RUN_WAIT].h, 0.99) < 10.0);
+    drv_free(&v);
+}
+
 static void test_router_overflow_defaults_to_the_slo(void **state)
 {
     struct scenario *sc = drv_load(
@@ -334,6 +369,8 @@ int main(void)
             test_router_failover_uses_the_api_while_local_is_down),
         cmocka_unit_test(
             test_router_overflow_spills_when_the_wait_breaks_the_slo),
+        cmocka_unit_test(
+            test_router_overflow_with_a_gpu_spills_only_under_load),
         cmocka_unit_test(test_router_overflow_defaults_to_the_slo),
         cmocka_unit_test(test_router_delay_is_added_to_every_request),
         cmocka_unit_test(test_router_delay_station_is_visited_first),

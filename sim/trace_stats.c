@@ -1,0 +1,189 @@
+#include "sim/trace_stats.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sim/diag.h"
+#include "sim/mem.h"
+#include "sim/units.h"
+
+void trace_stats_init(struct trace_stats *s)
+{
+    static const double width[TRACE_NWIN] = {1.0, UNITS_MINUTE, UNITS_HOUR};
+    int k;
+
+    memset(s, 0, sizeof *s);
+    welford_init(&s->gaps);
+    for (k = 0; k < TRACE_NWIN; k++) {
+        s->win[k].width = width[k];
+        welford_init(&s->win[k].counts);
+    }
+    s->clock0 = (double)NAN;
+    s->weekday0 = -1;
+}
+
+void trace_stats_fini(struct trace_stats *s)
+{
+    size_t i;
+
+    mem_free(s->in.count);
+    mem_free(s->out.count);
+    for (i = 0; i < s->ntasks; i++)
+        mem_free(s->task[i]);
+    memset(s, 0, sizeof *s);
+}
+
+/* Closes the current window and counts the empty ones before index: k
+ * zeros merge into the Welford state as one block (n k, mean 0, m2 0). */
+static void trace_window_advance(struct trace_window *w, int64_t index)
+{
+    struct welford zeros;
+
+    welford_add(&w->counts, (double)w->count);
+    if (w->count > w->peak)
+        w->peak = w->count;
+    if (index > w->cur + 1) {
+        welford_init(&zeros);
+        zeros.n = (uint64_t)(index - w->cur - 1);
+        zeros.min = zeros.max = 0.0;
+        welford_merge(&w->counts, &zeros);
+    }
+    w->cur = index;
+    w->count = 0;
+}
+
+static int trace_tokens_add(struct trace_tokens *t, uint32_t v)
+{
+    size_t slot = v < TRACE_STATS_MAX_TOKENS ? v : TRACE_STATS_MAX_TOKENS - 1;
+
+    if (slot >= t->cap) {
+        size_t cap = t->cap ? t->cap : 1024;
+        uint32_t *c;
+        while (cap <= slot)
+            cap *= 2;
+        if (!(c = mem_realloc(t->count, cap, sizeof *c)))
+            return SLM_ENOMEM;
+        memset(c + t->cap, 0, (cap - t->cap) * sizeof *c);
+        t->count = c;
+        t->cap = cap;
+    }
+    t->count[slot]++;
+    t->sum += v;
+    if (v > t->max)
+        t->max = v;
+    return 0;
+}
+
+static int trace_stats_task(struct trace_stats *s, const char *task)
+{
+    size_t i;
+
+    for (i = 0; i < s->ntasks; i++) {
+        if (!strcmp(s->task[i], task)) {
+            s->task_count[i]++;
+            return 0;
+        }
+    }
+    if (s->ntasks == TRACE_STATS_MAX_TASKS) {
+        s->task_other++;
+        return 0;
+    }
+    if (!(s->task[s->ntasks] = mem_strdup(task)))
+        return SLM_ENOMEM;
+    s->task_count[s->ntasks++] = 1;
+    return 0;
+}
+
+/* Clock position of t: hours since a midnight (clock known) or since the
+ * start (relative traces). */
+static double trace_stats_clock(const struct trace_stats *s, double t)
+{
+    return (isnan(s->clock0) ? 0.0 : s->clock0) + t;
+}
+
+int trace_stats_add(struct trace_stats *s, const struct trace_record *rec)
+{
+    double c = trace_stats_clock(s, rec->t);
+    int k;
+
+    if (s->n == 0) {
+        s->first = rec->t;
+        for (k = 0; k < TRACE_NWIN; k++)
+            s->win[k].cur = (int64_t)floor(c / s->win[k].width);
+    } else {
+        welford_add(&s->gaps, rec->t - s->prev);
+    }
+    s->n++;
+    s->prev = s->last = rec->t;
+    for (k = 0; k < TRACE_NWIN; k++) {
+        int64_t idx = (int64_t)floor(c / s->win[k].width);
+        if (idx > s->win[k].cur)
+            trace_window_advance(&s->win[k], idx);
+        s->win[k].count++;
+    }
+    s->hour_count[(int)fmod(floor(c / UNITS_HOUR), 24.0)]++;
+    if (s->weekday0 >= 0)
+        s->day_count[(s->weekday0 + (int64_t)floor(c / UNITS_DAY)) % 7]++;
+    if (trace_tokens_add(&s->in, rec->input_tokens) ||
+        trace_tokens_add(&s->out, rec->output_tokens))
+        return SLM_ENOMEM;
+    return rec->task ? trace_stats_task(s, rec->task) : 0;
+}
+
+void trace_stats_finish(struct trace_stats *s)
+{
+    int k;
+
+    if (s->n == 0)
+        return;
+    for (k = 0; k < TRACE_NWIN; k++)
+        trace_window_advance(&s->win[k], s->win[k].cur + 1);
+}
+
+double trace_stats_quantile(const struct trace_tokens *t, uint64_t n,
+                            double q)
+{
+    uint64_t rank = (uint64_t)ceil(q * (double)n), acc = 0;
+    size_t v;
+
+    if (n == 0)
+        return 0.0;
+    if (rank < 1)
+        rank = 1;
+    for (v = 0; v < t->cap; v++) {
+        acc += t->count[v];
+        if (acc >= rank)
+            return v == TRACE_STATS_MAX_TOKENS - 1 ? (double)t->max
+                                                   : (double)v;
+    }
+    return (double)t->max;
+}
+
+double trace_stats_dispersion(const struct trace_window *w)
+{
+    if (w->counts.n < TRACE_STATS_MIN_WINDOWS || !(w->counts.mean > 0))
+        return (double)NAN;
+    return welford_variance(&w->counts) / w->counts.mean;
+}
+
+/* Walks [first, last] in clock-hour steps, crediting each hour-of-day
+ * (and weekday) with the overlap. */
+void trace_stats_exposure(const struct trace_stats *s, double exposure[24],
+                          double day_exposure[7])
+{
+    double a = trace_stats_clock(s, s->first);
+    double b = trace_stats_clock(s, s->last);
+
+    memset(exposure, 0, 24 * sizeof *exposure);
+    memset(day_exposure, 0, 7 * sizeof *day_exposure);
+    while (a < b) {
+        double hour = floor(a / UNITS_HOUR);
+        double end = (hour + 1.0) * UNITS_HOUR;
+        double len = (end < b ? end : b) - a;
+        exposure[(int)fmod(hour, 24.0)] += len;
+        if (s->weekday0 >= 0)
+            day_exposure[(s->weekday0 + (int64_t)floor(a / UNITS_DAY)) % 7] +=
+                len;
+        a = end;
+    }
+}
