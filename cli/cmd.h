@@ -139,7 +139,9 @@ int cli_take_plots_opt(struct cli_plots *p, int argc, char **argv, int *i);
 int cli_plots_wanted(const struct cli_plots *p, const struct scenario *sc,
                      const char *name);
 /* A note on stderr for each figure outputs.plots lists that cmd does not
- * draw (drawn[0..ndrawn) are those it does). */
+ * draw (drawn[0..ndrawn) are those it does).  run says it: it draws every
+ * name outputs.plots accepts that the scenario has data for; the cost
+ * commands and capacity draw the listed ones they can, silently. */
 void cli_plots_unavailable(const struct cli_plots *p,
                            const struct scenario *sc, const char *cmd,
                            const char *const *drawn, size_t ndrawn);

@@ -708,10 +708,8 @@ static int cap_figure(const struct cap *c, struct cli_plots *p)
 /* Draws the figure when wanted; returns the exit status. */
 static int cap_plots(struct cap_opts *o, const struct cap *c)
 {
-    static const char *const drawn[] = {PLOT_LATENCY_VS_LOAD};
     int st;
 
-    cli_plots_unavailable(&o->plots, c->sc, "capacity", drawn, 1);
     if (!cli_plots_wanted(&o->plots, c->sc, PLOT_LATENCY_VS_LOAD))
         return CLI_EXIT_OK;
     st = cap_figure(c, &o->plots);

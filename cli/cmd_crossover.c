@@ -258,7 +258,6 @@ int cli_cost_vs_volume_figure(const struct cli_cost *c,
 
 int cmd_crossover(int argc, char **argv)
 {
-    static const char *const drawn[] = {PLOT_COST_VS_VOLUME};
     struct cli_cost_opts o = {0};
     struct cross_case k[4];
     struct cli_cost c;
@@ -290,7 +289,6 @@ int cmd_crossover(int argc, char **argv)
         }
     }
     st = st ? cli_status_exit(st, NULL, NULL) : cross_outputs(&o, &c, k, n);
-    cli_plots_unavailable(&o.plots, c.sc, "crossover", drawn, 1);
     if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_COST_VS_VOLUME)) {
         int e = cli_cost_vs_volume_figure(&c, &c.nominal, max_volume,
                                           &o.plots);

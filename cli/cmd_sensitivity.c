@@ -277,10 +277,6 @@ int cmd_sensitivity(int argc, char **argv)
         st = st ? cli_status_exit(st, NULL, NULL)
                 : sens_outputs(&o, &c, &ctx, base, s, n);
     }
-    if (c.sc) {
-        static const char *const drawn[] = {PLOT_SENSITIVITY};
-        cli_plots_unavailable(&o.plots, c.sc, "sensitivity", drawn, 1);
-    }
     if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_SENSITIVITY)) {
         int e = sens_figure(&c, ctx.metric, base, s, n, &o.plots);
         st = e ? cli_status_exit(e, NULL, NULL)

@@ -653,9 +653,7 @@ int cmd_tco(int argc, char **argv)
             e = cost_tco_compute(c.spec, c.v, &c.nominal, &t);
         st = e ? cli_status_exit(e, NULL, NULL) : CLI_EXIT_OK;
         if (!e) {
-            static const char *const drawn[] = {PLOT_TCO};
             st = tco_outputs(&o, &c, &s, &t);
-            cli_plots_unavailable(&o.plots, c.sc, "tco", drawn, 1);
             if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_TCO)) {
                 e = cli_tco_figure(&c, &c.nominal, &o.plots);
                 st = e ? cli_status_exit(e, NULL, NULL)
