@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "models/cost.h"
+#include "models/run.h"
 #include "models/scenario.h"
 #include "sim/out.h"
 #include "sim/diag.h"
@@ -164,7 +165,9 @@ int cli_take_plots_opt(struct cli_plots *p, int argc, char **argv, int *i);
 int cli_plots_wanted(const struct cli_plots *p, const struct scenario *sc,
                      const char *name);
 /* A note on stderr for each figure outputs.plots lists that cmd does not
- * draw (drawn[0..ndrawn) are those it does). */
+ * draw (drawn[0..ndrawn) are those it does).  run says it: it draws every
+ * name outputs.plots accepts that the scenario has data for; the cost
+ * commands and capacity draw the listed ones they can, silently. */
 void cli_plots_unavailable(const struct cli_plots *p,
                            const struct scenario *sc, const char *cmd,
                            const char *const *drawn, size_t ndrawn);
@@ -222,7 +225,8 @@ enum cli_capacity_source {
 
 /* The scenario and what the cost model needs from it. */
 struct cli_cost {
-    struct scenario *sc;           /* owned */
+    struct scenario *sc;           /* owned, unless borrowed */
+    int borrowed;                  /* sc belongs to the caller */
     const struct cost_spec *spec;  /* borrowed from sc */
     struct cost_inputs nominal;    /* declared volume and mean tokens */
     struct cost_inputs simulated;  /* nominal overlaid with the run */
@@ -253,10 +257,35 @@ int cli_cost_args(const char *cmd, const char *help, const char *extra,
  * either way. */
 int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
                   struct cli_cost *c);
+/* For a command that ran sc itself (run): c borrows sc, which must have
+ * costs, and takes the simulated inputs from res[0..n).  Returns 0 or
+ * SLM_ENOMEM; c is to be released with cli_cost_fini either way. */
+int cli_cost_borrow(struct cli_cost *c, struct scenario *sc,
+                    const struct run_result *res, size_t n);
 void cli_cost_fini(struct cli_cost *c);
 /* The "capacity" member of an open JSON object: source, per GPU per
  * month, and for a simulated one the backend, SLO and bracket. */
 void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c);
+
+/* The cost figures, each built from inputs in (c->nominal or
+ * c->simulated) at the middle of every range and added to p; they return
+ * 0 or an SLM_* status (SLM_EINPUT: no data, already turned into 0).
+ *   tco             cumulative cost per option month by month, the
+ *                   break-even months marked (cli/cmd_tco.c)
+ *   cost-vs-volume  monthly cost per option over a log grid of volumes up
+ *                   to max_volume, every crossing with one-time costs
+ *                   spread marked (cli/cmd_crossover.c)
+ *   sensitivity     the tornado of the TCO named by metric ("local",
+ *                   "api", "hybrid", "savings"; NULL: hybrid when a local
+ *                   share is known, else local) (cli/cmd_sensitivity.c) */
+int cli_tco_figure(const struct cli_cost *c, const struct cost_inputs *in,
+                   struct cli_plots *p);
+int cli_cost_vs_volume_figure(const struct cli_cost *c,
+                              const struct cost_inputs *in,
+                              double max_volume, struct cli_plots *p);
+int cli_sensitivity_figure(const struct cli_cost *c,
+                           const struct cost_inputs *in, const char *metric,
+                           struct cli_plots *p);
 /* Opens path for writing ("-": stdout, no temporary).  0 or the exit
  * status after printing the error. */
 int cli_cost_open(struct out_file *of, const char *path, FILE **f);

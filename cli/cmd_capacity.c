@@ -21,6 +21,7 @@
 #include "models/gpu.h"
 #include "models/report.h"
 #include "models/run.h"
+#include "plots/plot.h"
 #include "sim/mem.h"
 #include "sim/units.h"
 
@@ -57,7 +58,11 @@ static const char cmd_capacity_help[] =
     "0.02\n"
     "  --max-volume RATE      search no higher, default 1e9/month\n"
     "  --json                 print capacity.json to stdout instead of the "
-    "text\n"
+    "text\n" CLI_PLOTS_OPTS_HELP
+    "\n"
+    "Figure: latency-vs-load (P50 and P99 at the backend against volume from\n"
+    "the probes, the SLO and the capacity found marked), into OUTDIR with\n"
+    "OUTDIR/figures-capacity.json.\n"
     "\n"
     "exit status: 0 success (also when no volume meets the SLO), 1 the run\n"
     "failed, 2 bad input (flags, scenario, no SLO, no gpu backend)\n";
@@ -69,6 +74,7 @@ struct cap_opts {
     double horizon;    /* s per probe */
     double tolerance;  /* relative width of the final bracket */
     double max_volume; /* arrivals per second */
+    struct cli_plots plots;
 };
 
 /* One search: the replica count it ran with, and its probes. */
@@ -106,6 +112,8 @@ static int cap_opt(void *ctx, int argc, char **argv, int *i)
         o->json = 1;
         return 1;
     }
+    if ((t = cli_take_plots_opt(&o->plots, argc, argv, i)))
+        return t;
     if ((t = cli_take_value("--backend", argc, argv, i, &o->backend)))
         return t;
     if ((t = cli_take_value("--horizon", argc, argv, i, &v)) > 0 &&
@@ -456,6 +464,67 @@ static int cap_json(FILE *f, const void *ctx)
     return jw_finish(&w);
 }
 
+/* ---- the figure ---- */
+
+/* The SLO term a search is judged on most: the one that failed first,
+ * else e2e when set.  1: TTFT, 0: end-to-end. */
+static int cap_fig_ttft(const struct scenario *sc, const struct cap_search *s)
+{
+    if (sc->slo.e2e_p99 <= 0)
+        return 1;
+    if (sc->slo.ttft_p99 <= 0)
+        return 0;
+    return s->r.fail >= 0 && s->r.probe[s->r.fail].failed &&
+           !strcmp(s->r.probe[s->r.fail].failed, "ttft_p99");
+}
+
+/* latency-vs-load from the probes of the last search (the scenario's own
+ * replica count), the capacity found marked on the SLO. */
+static int cap_figure(const struct cap *c, struct cli_plots *p)
+{
+    const struct cap_search *s = &c->search[c->nsearch - 1];
+    double vol[CAPACITY_MAX_PROBES], p50[CAPACITY_MAX_PROBES], p99[CAPACITY_MAX_PROBES];
+    char caption[FIGURE_MAX_CAPTION], name[64];
+    int ttft = cap_fig_ttft(c->sc, s);
+    struct figure *f = NULL;
+    size_t k;
+    int st;
+
+    for (k = 0; k < s->r.n; k++) {
+        const struct report_stat *r =
+            &s->r.probe[k].lat[ttft ? RUN_TTFT : RUN_E2E];
+        vol[k] = s->r.probe[k].rate * UNITS_MONTH;
+        p50[k] = r->p50;
+        p99[k] = r->p99;
+    }
+    snprintf(name, sizeof name, "%s", c->sc->backends[c->b].name);
+    {
+        struct plot_load_series ls = {name, PLOT_LOCAL, p50, p99};
+        struct plot_load_input in = {
+            {c->sc->name, cli_plots_caption(c->sc, caption, sizeof caption)},
+            ttft ? "TTFT" : "end-to-end", s->r.n, vol, 1, &ls,
+            ttft ? c->sc->slo.ttft_p99 : c->sc->slo.e2e_p99,
+            s->r.pass >= 0 && s->r.fail >= 0
+                ? s->r.probe[s->r.pass].rate * UNITS_MONTH : 0};
+        st = plot_latency_vs_load(&in, &f);
+    }
+    return cli_plots_add(p, st, f);
+}
+
+/* Draws the figure when wanted; returns the exit status. */
+static int cap_plots(struct cap_opts *o, const struct cap *c)
+{
+    int st;
+
+    if (!cli_plots_wanted(&o->plots, c->sc, PLOT_LATENCY_VS_LOAD))
+        return CLI_EXIT_OK;
+    st = cap_figure(c, &o->plots);
+    if (st)
+        return cli_status_exit(st, NULL, NULL);
+    return cli_plots_finish(&o->plots, c->sc->out_dir, "capacity",
+                            o->so.quiet || o->json);
+}
+
 /* ---- the command ---- */
 
 /* The progress line and the label it shows. */
@@ -541,7 +610,7 @@ static int cap_prepare(struct cap *c, long *count)
 
 /* One replica first; then the file's count, starting from count times
  * the one replica's capacity, which scales nearly linearly. */
-static int cap_main(const struct cap_opts *o)
+static int cap_main(struct cap_opts *o)
 {
     struct cap c;
     long count = 1;
@@ -567,6 +636,9 @@ static int cap_main(const struct cap_opts *o)
         rc = cli_write_file(c.sc->out_dir, "capacity.json", cap_json, &c);
     if (!rc && !o->json && !o->so.quiet)
         printf("\nwrote %s/capacity.json\n", c.sc->out_dir);
+    if (!rc)
+        rc = cap_plots(o, &c);
+    cli_plots_fini(&o->plots);
     scenario_free(c.sc);
     mem_free(c.backend);
     return rc;
@@ -578,6 +650,7 @@ int cmd_capacity(int argc, char **argv)
     int st;
 
     memset(&o, 0, sizeof o);
+    cli_plots_init(&o.plots);
     o.horizon = CAPACITY_DEFAULT_HORIZON;
     o.tolerance = CAPACITY_DEFAULT_TOLERANCE;
     o.max_volume = CAP_DEFAULT_MAX_VOLUME;

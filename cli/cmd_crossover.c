@@ -186,11 +186,38 @@ static int cross_max_volume(const struct cli_cost_opts *o, double *out)
 
 #define CROSS_FIG_POINTS 97
 
+/* 1 when the hybrid option can be priced from in: a local share known. */
+static int cross_has_hybrid(const struct cli_cost *c,
+                            const struct cost_inputs *in)
+{
+    return isfinite(in->local_share) ||
+           (!in->simulated && c->spec->params[COST_P_LOCAL_SHARE].given);
+}
+
+/* Every crossing of option with the API (one-time costs spread) into
+ * x[*nx..PLOT_MAX_CROSSINGS), at the API's cost there. */
+static void cross_marks(const struct cli_cost *c, const struct cost_inputs *in,
+                        enum cost_option option, double max_volume,
+                        struct plot_crossing *x, size_t *nx)
+{
+    struct cost_crossover k;
+    size_t j;
+
+    cost_crossover_find(c->spec, c->v, in, option, 1, max_volume, &k);
+    for (j = 0; j < k.n && *nx < PLOT_MAX_CROSSINGS; j++, ++*nx) {
+        x[*nx].volume = k.c[j].volume;
+        x[*nx].cost = cost_monthly_at(c->spec, c->v, in, COST_API,
+                                      x[*nx].volume, 1, NULL);
+        x[*nx].what = option == COST_HYBRID ? "hybrid = API" : "local = API";
+    }
+}
+
 /* The cost-vs-volume figure: monthly cost of each option over a log grid
  * up to max_volume (one-time costs spread over the amortisation, the
- * spreadsheet's view), every crossing of the with-one-time cases marked. */
-static int cross_figure(const struct cli_cost *c, const struct cross_case *k,
-                        size_t n, double max_volume, struct cli_plots *p)
+ * spreadsheet's view), every crossing marked. */
+int cli_cost_vs_volume_figure(const struct cli_cost *c,
+                              const struct cost_inputs *in,
+                              double max_volume, struct cli_plots *p)
 {
     static const enum plot_role roles[COST_NOPTIONS] = {PLOT_LOCAL, PLOT_API,
                                                         PLOT_HYBRID};
@@ -199,12 +226,10 @@ static int cross_figure(const struct cli_cost *c, const struct cross_case *k,
     double vol[CROSS_FIG_POINTS], *cost;
     char caption[FIGURE_MAX_CAPTION];
     struct figure *f = NULL;
-    size_t nc = 0, nx = 0, i, j;
-    double lo = fmin(1e3, c->nominal.volume / 10);
-    int opt, st, hybrid = 0;
+    size_t nc = 0, nx = 0, j;
+    double lo = fmin(1e3, in->volume / 10);
+    int opt, st, hybrid = cross_has_hybrid(c, in);
 
-    for (i = 0; i < n; i++)
-        hybrid |= k[i].option == COST_HYBRID;
     cost = mem_calloc(COST_NOPTIONS * CROSS_FIG_POINTS, sizeof *cost);
     if (!cost)
         return SLM_ENOMEM;
@@ -215,26 +240,18 @@ static int cross_figure(const struct cli_cost *c, const struct cross_case *k,
         if (opt == COST_HYBRID && !hybrid)
             continue;
         for (j = 0; j < CROSS_FIG_POINTS; j++)
-            col[j] = cost_monthly_at(c->spec, c->v, &c->nominal,
-                                     (enum cost_option)opt, vol[j], 1, NULL);
+            col[j] = cost_monthly_at(c->spec, c->v, in, (enum cost_option)opt,
+                                     vol[j], 1, NULL);
         curves[nc++] = (struct plot_cost_curve){roles[opt], NULL, col};
     }
-    for (i = 0; i < n; i++) {
-        if (!k[i].with_one_time)
-            continue;
-        for (j = 0; j < k[i].x.n && nx < PLOT_MAX_CROSSINGS; j++, nx++) {
-            x[nx].volume = k[i].x.c[j].volume;
-            x[nx].cost = cost_monthly_at(c->spec, c->v, &c->nominal, COST_API,
-                                         x[nx].volume, 1, NULL);
-            x[nx].what = k[i].option == COST_HYBRID ? "hybrid = API"
-                                                    : "local = API";
-        }
-    }
+    cross_marks(c, in, COST_LOCAL, max_volume, x, &nx);
+    if (hybrid)
+        cross_marks(c, in, COST_HYBRID, max_volume, x, &nx);
     {
-        struct plot_cost_input in = {
+        struct plot_cost_input pin = {
             {c->sc->name, cli_plots_caption(c->sc, caption, sizeof caption)},
-            CROSS_FIG_POINTS, vol, nc, curves, nx, x, c->nominal.volume};
-        st = plot_cost_vs_volume(&in, &f);
+            CROSS_FIG_POINTS, vol, nc, curves, nx, x, in->volume};
+        st = plot_cost_vs_volume(&pin, &f);
         st = cli_plots_add(p, st, f);
     }
     mem_free(cost);
@@ -243,7 +260,6 @@ static int cross_figure(const struct cli_cost *c, const struct cross_case *k,
 
 int cmd_crossover(int argc, char **argv)
 {
-    static const char *const drawn[] = {PLOT_COST_VS_VOLUME};
     struct cli_cost_opts o = {0};
     struct cross_case k[4];
     struct cli_cost c;
@@ -263,8 +279,7 @@ int cmd_crossover(int argc, char **argv)
     }
     for (int opt = COST_LOCAL; opt < COST_NOPTIONS; opt++) {
         if (opt == COST_API ||
-            (opt == COST_HYBRID && !isfinite(c.nominal.local_share) &&
-             !c.spec->params[COST_P_LOCAL_SHARE].given))
+            (opt == COST_HYBRID && !cross_has_hybrid(&c, &c.nominal)))
             continue;
         for (int one = 0; one < 2 && !st; one++, n++) {
             struct cross_ctx ctx = {&c.nominal, &k[n], max_volume};
@@ -276,9 +291,9 @@ int cmd_crossover(int argc, char **argv)
         }
     }
     st = st ? cli_status_exit(st, NULL, NULL) : cross_outputs(&o, &c, k, n);
-    cli_plots_unavailable(&o.plots, c.sc, "crossover", drawn, 1);
     if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_COST_VS_VOLUME)) {
-        int e = cross_figure(&c, k, n, max_volume, &o.plots);
+        int e = cli_cost_vs_volume_figure(&c, &c.nominal, max_volume,
+                                          &o.plots);
         st = e ? cli_status_exit(e, NULL, NULL)
                : cli_plots_finish(&o.plots, c.sc->out_dir, "crossover",
                                   o.so.quiet);

@@ -19,8 +19,8 @@ static const char cmd_plot_help[] =
     "usage: slmsim plot [OPTIONS] RESULTS.json\n"
     "\n"
     "Redraws the figures saved in the 'figures' section of RESULTS.json (as\n"
-    "written by run, tco, crossover and sensitivity with --plots) without\n"
-    "simulating again: NAME.dat, NAME.gp and the pictures, into the\n"
+    "written by run, tco, crossover, sensitivity and capacity with --plots)\n"
+    "without simulating again: NAME.dat, NAME.gp and the pictures, into the\n"
     "directory of RESULTS.json unless --out says otherwise.  Pictures need\n"
     "gnuplot ($" GNUPLOT_ENV ", default 'gnuplot'); without it the data and\n"
     "scripts are written and a warning says how to install it.\n"
@@ -204,6 +204,15 @@ static void cap_add(char *buf, size_t size, size_t *len, const char *fmt,
     *len = n < 0 ? *len : *len + (size_t)n < size ? *len + (size_t)n : size;
 }
 
+/* The last c in s[0..n), or NULL (memrchr is a GNU extension). */
+static const void *memrchr_compat(const char *s, char c, size_t n)
+{
+    while (n-- > 0)
+        if (s[n] == c)
+            return s + n;
+    return NULL;
+}
+
 /* A backend in a few words: its description up to the first '(' or ';'
  * (the details after it belong in the report, not on a slide). */
 static void cap_backend(char *buf, size_t size, size_t *len,
@@ -214,6 +223,9 @@ static void cap_backend(char *buf, size_t size, size_t *len,
                                                    desc, sizeof desc);
     size_t n = strcspn(s, "(;");
 
+    /* Longer than a slide's share: cut after a whole clause. */
+    while (n > 60 && memchr(s, ',', n - 1))
+        n = (size_t)((const char *)memrchr_compat(s, ',', n - 1) - s);
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == ','))
         n--;
     cap_add(buf, size, len, "%s%s: %.*s", b ? " | " : "",

@@ -5,10 +5,13 @@
 #include <math.h>
 
 #include "cli/cmd.h"
+#include "models/accuracy.h"
+#include "models/economics.h"
 #include "models/gpu.h"
 #include "models/report.h"
 #include "models/run.h"
 #include "plots/plot.h"
+#include "sim/arrivals.h"
 #include "sim/mem.h"
 #include "sim/out.h"
 #include "sim/tseries.h"
@@ -28,13 +31,20 @@ static const char cmd_run_help[] =
     "  --json                 print results.json to stdout instead of the "
     "text\n" CLI_PLOTS_OPTS_HELP
     "\n"
-    "Figures: latency-cdf (e2e and TTFT CDFs), latency-vs-load (the scenario\n"
-    "again at 0.2x..1.2x its volume, two replications each) and timeline\n"
-    "(the first GPU backend, first replication), each as NAME.dat, NAME.gp,\n"
+    "Figures: latency-cdf (e2e and TTFT CDFs); latency-vs-load and\n"
+    "utilization (the scenario again at 0.2x..1.2x its volume and on past\n"
+    "the knee, two replications each); timeline (the first GPU backend,\n"
+    "first replication); with a local and an API side, accuracy-cost (the\n"
+    "scenario under each routing policy, three replications each); with\n"
+    "costs, tco, cost-vs-volume and sensitivity (as the cost commands draw\n"
+    "them, from what the runs measured).  Each as NAME.dat, NAME.gp,\n"
     "NAME.png and NAME.pdf in OUTDIR and under 'figures' in results.json\n"
     "(redraw with slmsim plot).\n"
     "\n"
     "exit status: 0 success, 1 the run failed, 2 bad input\n";
+
+/* cost-vs-volume's search limit, queries/month: far beyond any one site. */
+#define CMD_RUN_MAX_VOLUME 1e10
 
 struct cmd_run_opts {
     struct cli_scenario_opts so;
@@ -54,64 +64,10 @@ static int cmd_run_opt(void *ctx, int argc, char **argv, int *i)
     return cli_take_plots_opt(&o->plots, argc, argv, i);
 }
 
-/* ---- the timeline: a GPU pool's series, kept from replication 0 ---- */
-
-#define CMD_RUN_TIMELINE_POINTS 720
-
-struct cmd_run_timeline {
-    int wanted, taken;
-    int status;   /* SLM_ENOMEM when the copy failed */
-    char backend[64];
-    size_t n;     /* points */
-    double *t;    /* owned: n bucket starts, s; then 4 series of n */
-    double *v[4]; /* arrivals per minute, queue, batch, KV fraction */
-};
-
-/* run_hooks.inspect: copies the first GPU backend's series, merged down to
- * at most CMD_RUN_TIMELINE_POINTS points (means of whole groups of
- * buckets; a count becomes a rate per minute). */
-static void cmd_run_inspect(void *ctx, const struct scenario *sc, size_t b,
-                            const void *inst)
-{
-    struct cmd_run_timeline *tl = ctx;
-    const struct tseries *ts;
-    size_t nb, group, i, k, s;
-    double w;
-
-    if (!tl->wanted || tl->taken || sc->backends[b].kind != &gpu_backend_kind)
-        return;
-    ts = gpu_timeseries(inst);
-    if (!ts || tseries_nseries(ts) < 4 || tseries_buckets(ts) < 2)
-        return;
-    tl->taken = 1;
-    nb = tseries_buckets(ts);
-    w = tseries_width(ts);
-    group = (nb + CMD_RUN_TIMELINE_POINTS - 1) / CMD_RUN_TIMELINE_POINTS;
-    tl->n = nb / group;
-    tl->t = mem_calloc(5 * tl->n, sizeof *tl->t);
-    if (!tl->t) {
-        tl->status = SLM_ENOMEM;
-        return;
-    }
-    snprintf(tl->backend, sizeof tl->backend, "%s", sc->backends[b].name);
-    for (s = 0; s < 4; s++)
-        tl->v[s] = tl->t + (s + 1) * tl->n;
-    for (i = 0; i < tl->n; i++) {
-        tl->t[i] = (double)(i * group) * w;
-        for (s = 0; s < 4; s++) {
-            double sum = 0;
-            for (k = 0; k < group; k++)
-                sum += tseries_value(ts, s, i * group + k);
-            tl->v[s][i] = s == 0 ? sum / ((double)group * w) * 60
-                                 : sum / (double)group;
-        }
-    }
-}
-
-/* Runs every replication; *n is how many results were initialised. */
+/* Runs every replication; *n is how many results were initialised.
+ * keep: replication 0 keeps its backends' extras (time series). */
 static int cmd_run_replications(const struct scenario *sc,
-                                struct run_result *res, size_t *n,
-                                struct cmd_run_timeline *tl)
+                                struct run_result *res, size_t *n, int keep)
 {
     struct cli_progress prog;
     struct run_hooks hooks;
@@ -123,8 +79,6 @@ static int cmd_run_replications(const struct scenario *sc,
     memset(&hooks, 0, sizeof hooks);
     hooks.progress = cli_progress_update;
     hooks.progress_ctx = &prog;
-    hooks.inspect = tl ? cmd_run_inspect : NULL;
-    hooks.inspect_ctx = tl;
     diag_init(&d, stderr);
     for (r = 0; r < sc->replications && !st; r++) {
         snprintf(label, sizeof label, "replication %u/%u", r + 1,
@@ -132,12 +86,12 @@ static int cmd_run_replications(const struct scenario *sc,
         cli_progress_init(&prog, label);
         st = run_result_init(&res[r], sc->nbackends);
         *n = r + 1;
-        hooks.keep_extras = r == 0; /* time series of one realisation */
+        hooks.keep_extras = keep && r == 0; /* one realisation's series */
         if (!st)
             st = run_replication(sc, r, &hooks, &d, &res[r]);
         cli_progress_done(&prog);
     }
-    return st ? st : tl ? tl->status : SLM_OK;
+    return st;
 }
 
 /* ---- figures ---- */
@@ -214,53 +168,96 @@ static int cmd_run_cdf(const struct scenario *sc, const struct run_result *res,
     return st;
 }
 
-#define CMD_RUN_SWEEP_MAX 14
+/* ---- latency-vs-load and utilization: the scenario at other volumes ---- */
 
-/* Overall e2e P50 and P99 with the arrival rate scaled by factor (at most
+#define CMD_RUN_SWEEP_MAX 18
+
+/* What the sweep measured at each volume. */
+struct cmd_run_sweep_data {
+    size_t n;
+    double vol[CMD_RUN_SWEEP_MAX];          /* queries/month */
+    double p50[CMD_RUN_SWEEP_MAX], p99[CMD_RUN_SWEEP_MAX]; /* overall e2e */
+    double bp50[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX]; /* e2e there */
+    double bp99[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX];
+    double busy[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX]; /* NaN: none */
+    double kv[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX];   /* NaN: none */
+};
+
+/* Backend b's figure key over res[0..n), NaN when it has none. */
+static double cmd_run_figure(const struct run_result *res, size_t n, int b,
+                             const char *key)
+{
+    double mean, hw;
+
+    return report_figure(res, n, b, key, &mean, &hw) ? (double)NAN : mean;
+}
+
+/* Point k of the sweep: overall e2e P50 and P99, each backend's busy
+ * share and cache occupancy, with the arrival rate set to rate (at most
  * two replications, the scenario's seeds). */
-static int cmd_run_at(struct scenario *sc, double rate, double factor,
-                      double *p50, double *p99)
+static int cmd_run_at(struct scenario *sc, double rate, size_t k,
+                      struct cmd_run_sweep_data *sw)
 {
     struct run_result res[2];
     struct report_stat stat;
-    size_t n = 0, r;
+    size_t n = 0, r, b;
     int st;
 
-    sc->workload.arrivals.rate = rate * factor;
-    st = cmd_run_replications(sc, res, &n, NULL);
+    sc->workload.arrivals.rate = rate;
+    st = cmd_run_replications(sc, res, &n, 0);
     if (!st) {
         report_latency(res, n, -1, RUN_E2E, &stat);
-        *p50 = stat.p50;
-        *p99 = stat.p99;
+        sw->p50[k] = stat.p50;
+        sw->p99[k] = stat.p99;
+        for (b = 0; b < sc->nbackends; b++) {
+            report_latency(res, n, (int)b, RUN_E2E, &stat);
+            sw->bp50[b][k] = stat.n ? stat.p50 : (double)NAN;
+            sw->bp99[b][k] = stat.n ? stat.p99 : (double)NAN;
+            sw->busy[b][k] = cmd_run_figure(res, n, (int)b, "utilization");
+            sw->kv[b][k] = cmd_run_figure(res, n, (int)b,
+                                          "kv.occupancy.mean");
+        }
     }
     for (r = 0; r < n; r++)
         run_result_fini(&res[r]);
     return st;
 }
 
-/* The scenario again at 0.2x .. 1.2x its arrival rate, then in steps of
- * 1.5x until the P99 is three times the SLO (or the first P99, when that
- * already misses it): the knee of the curve is the point of the figure,
- * and 1.2x may not reach it. */
-static int cmd_run_sweep(struct scenario *sc, const struct plot_meta *meta,
-                         struct cli_plots *p)
+/* 1 when point k is past the knee: the overall P99 at three times the
+ * SLO (or the first P99, when that already misses it), or a backend's at
+ * three times its first (a hybrid's overall P99 can be the API's, flat,
+ * while the GPU's runs away). */
+static int cmd_run_knee(const struct scenario *sc,
+                        const struct cmd_run_sweep_data *sw, size_t k)
 {
-    double vol[CMD_RUN_SWEEP_MAX], p50[CMD_RUN_SWEEP_MAX],
-        p99[CMD_RUN_SWEEP_MAX];
-    double rate = sc->workload.arrivals.rate, factor = 0.2, stop;
+    size_t b;
+
+    if (sw->p99[k] >= 3 * fmax(sc->slo.e2e_p99, sw->p99[0]))
+        return 1;
+    for (b = 0; b < sc->nbackends; b++)
+        if (sw->bp99[b][k] >= 3 * sw->bp99[b][0])
+            return 1;
+    return 0;
+}
+
+/* The scenario again at 0.2x .. 1.2x its arrival rate, then in steps of
+ * 1.5x until past the knee (cmd_run_knee): the knee of the curve is the
+ * point of the figure, and 1.2x may not reach it. */
+static int cmd_run_sweep(struct scenario *sc, struct cmd_run_sweep_data *sw)
+{
+    double rate = sc->workload.arrivals.rate, factor = 0.2;
     unsigned reps = sc->replications;
-    struct figure *f = NULL;
     size_t k;
     int st = SLM_OK;
 
+    sw->n = 0;
     if (!(rate > 0))
         return SLM_OK;
     sc->replications = reps < 2 ? reps : 2;
     for (k = 0; k < CMD_RUN_SWEEP_MAX && !st; k++) {
-        st = cmd_run_at(sc, rate, factor, &p50[k], &p99[k]);
-        vol[k] = rate * factor * UNITS_MONTH;
-        stop = 3 * fmax(sc->slo.e2e_p99, p99[0]);
-        if (!st && factor > 1.15 && p99[k] >= stop) {
+        st = cmd_run_at(sc, rate * factor, k, sw);
+        sw->vol[k] = rate * factor * UNITS_MONTH;
+        if (!st && factor > 1.15 && cmd_run_knee(sc, sw, k)) {
             k++;
             break;
         }
@@ -268,63 +265,381 @@ static int cmd_run_sweep(struct scenario *sc, const struct plot_meta *meta,
     }
     sc->workload.arrivals.rate = rate;
     sc->replications = reps;
-    if (!st) {
-        struct plot_load_series s = {"overall", PLOT_OVERALL, p50, p99};
-        struct plot_load_input in = {*meta, "end-to-end", k, vol, 1, &s,
-                                     sc->slo.e2e_p99};
-        st = plot_latency_vs_load(&in, &f);
-        st = cli_plots_add(p, st, f);
-    }
+    sw->n = k;
     return st;
 }
 
+/* 1 when v[0..n) holds a number. */
+static int cmd_run_any(const double *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            return 1;
+    return 0;
+}
+
+/* Overall first; each backend that served requests too when there are
+ * several (the router's station aside): which side's latency runs away. */
+static int cmd_run_load_fig(const struct scenario *sc,
+                            const struct cmd_run_sweep_data *sw,
+                            const struct plot_meta *meta, struct cli_plots *p)
+{
+    struct plot_load_series s[PLOT_MAX_CURVES] = {
+        {"overall", PLOT_OVERALL, sw->p50, sw->p99}};
+    struct plot_load_input in = {*meta, "end-to-end", sw->n, sw->vol, 1, s,
+                                 sc->slo.e2e_p99, 0};
+    struct figure *f = NULL;
+    size_t b;
+    int st;
+
+    for (b = 0; sc->nbackends > 1 && b < sc->nbackends &&
+                in.nseries < PLOT_MAX_CURVES; b++)
+        if ((int)b != sc->routing.delay_backend &&
+            cmd_run_any(sw->bp99[b], sw->n))
+            s[in.nseries++] = (struct plot_load_series){
+                sc->backends[b].name, cmd_run_role(sc, b), NULL,
+                sw->bp99[b]};
+    st = plot_latency_vs_load(&in, &f);
+    return cli_plots_add(p, st, f);
+}
+
+static int cmd_run_util_fig(const struct scenario *sc,
+                            const struct cmd_run_sweep_data *sw,
+                            const struct plot_meta *meta, struct cli_plots *p)
+{
+    struct plot_util_series s[PLOT_MAX_CURVES];
+    struct figure *f = NULL;
+    size_t b, ns = 0;
+
+    for (b = 0; b < sc->nbackends && ns < PLOT_MAX_CURVES; b++) {
+        int busy = cmd_run_any(sw->busy[b], sw->n);
+        int kv = cmd_run_any(sw->kv[b], sw->n);
+        if ((int)b == sc->routing.delay_backend || !(busy || kv))
+            continue;
+        s[ns++] = (struct plot_util_series){
+            sc->backends[b].name, cmd_run_role(sc, b),
+            busy ? sw->busy[b] : NULL, kv ? sw->kv[b] : NULL};
+    }
+    {
+        struct plot_util_input in = {
+            *meta, sw->n, sw->vol, ns, s,
+            arrivals_mean_rate(&sc->workload.arrivals) * UNITS_MONTH};
+        int st = plot_utilization(&in, &f);
+
+        return cli_plots_add(p, st, f);
+    }
+}
+
+/* ---- timeline: replication 0's kept series ---- */
+
+#define CMD_RUN_TIMELINE_POINTS 720
+
+/* The first GPU backend's series kept by replication 0 (a gpu backend's
+ * extras are its struct tseries: models/gpu.h), or NULL; *b its index. */
+static const struct tseries *cmd_run_series(const struct scenario *sc,
+                                            const struct run_result *res,
+                                            size_t *b)
+{
+    const struct tseries *ts;
+
+    for (*b = 0; *b < sc->nbackends; ++*b) {
+        if (res->backend[*b].extras_kind != &gpu_backend_kind)
+            continue;
+        ts = res->backend[*b].extras;
+        if (ts && tseries_nseries(ts) >= 4 && tseries_buckets(ts) >= 2)
+            return ts;
+    }
+    return NULL;
+}
+
+/* ts merged down to n <= CMD_RUN_TIMELINE_POINTS points (means of whole
+ * groups of buckets; the count becomes a rate per minute) into t[n] and
+ * v[4][n]. */
+static void cmd_run_merge(const struct tseries *ts, size_t n, size_t group,
+                          double *t, double *const v[4])
+{
+    double w = tseries_width(ts), sum;
+    size_t i, k, s;
+
+    for (i = 0; i < n; i++) {
+        t[i] = (double)(i * group) * w;
+        for (s = 0; s < 4; s++) {
+            for (k = 0, sum = 0; k < group; k++)
+                sum += tseries_value(ts, s, i * group + k);
+            v[s][i] = s == 0 ? sum / ((double)group * w) * 60
+                             : sum / (double)group;
+        }
+    }
+}
+
 static int cmd_run_timeline_fig(const struct scenario *sc,
-                                const struct cmd_run_timeline *tl,
+                                const struct run_result *res,
                                 const struct plot_meta *meta,
                                 struct cli_plots *p)
 {
     char label[128];
-    struct plot_timeline_series s[4] = {
-        {"arrivals_per_min", "arrivals (per minute)", tl->v[0],
-         FIGURE_FMT_NUMBER},
-        {"queue_length", "waiting requests", tl->v[1], FIGURE_FMT_NUMBER},
-        {"batch_size", "running batch (sequences)", tl->v[2],
-         FIGURE_FMT_NUMBER},
-        {"kv_occupancy", "KV cache occupied", tl->v[3], FIGURE_FMT_PERCENT}};
-    struct plot_timeline_input in = {*meta, tl->n, tl->t, sc->warmup, 4, s};
     struct figure *f = NULL;
+    size_t b, nb, group, n;
+    double *t, *v[4];
+    const struct tseries *ts = cmd_run_series(sc, res, &b);
     int st;
 
-    if (!tl->taken)
+    if (!ts)
         return SLM_OK;
+    nb = tseries_buckets(ts);
+    group = (nb + CMD_RUN_TIMELINE_POINTS - 1) / CMD_RUN_TIMELINE_POINTS;
+    n = nb / group;
+    t = mem_calloc(5 * n, sizeof *t);
+    if (!t)
+        return SLM_ENOMEM;
+    for (size_t s = 0; s < 4; s++)
+        v[s] = t + (s + 1) * n;
+    cmd_run_merge(ts, n, group, t, v);
     snprintf(label, sizeof label, "arrivals at '%s' (per minute)",
-             tl->backend);
-    s[0].label = label;
-    st = plot_timeline(&in, &f);
+             sc->backends[b].name);
+    {
+        struct plot_timeline_series s[4] = {
+            {"arrivals_per_min", label, v[0], FIGURE_FMT_NUMBER},
+            {"queue_length", "waiting requests", v[1], FIGURE_FMT_NUMBER},
+            {"batch_size", "running batch (sequences)", v[2],
+             FIGURE_FMT_NUMBER},
+            {"kv_occupancy", "KV cache occupied", v[3], FIGURE_FMT_PERCENT}};
+        struct plot_timeline_input in = {*meta, n, t, sc->warmup, 4, s};
+        st = plot_timeline(&in, &f);
+    }
+    mem_free(t);
     return cli_plots_add(p, st, f);
 }
 
+/* ---- accuracy-cost: the scenario under each routing policy ---- */
+
+#define CMD_RUN_POLICY_REPS 3
+
+static const double cmd_run_fallback_rates[] = {0.05, 0.1, 0.2};
+
+/* Blended accuracy and monthly cost (as run) of res[0..n). */
+static int cmd_run_score(const struct scenario *sc,
+                         const struct run_result *res, size_t n,
+                         struct plot_policy_point *pt)
+{
+    struct report_routing rr;
+    struct economics_month m;
+    int st = economics_month(sc, res, n, &m);
+
+    report_routing(sc, res, n, &rr);
+    pt->accuracy = rr.accuracy;
+    pt->monthly_cost = m.as_run;
+    return st;
+}
+
+/* sc run with routing w instead of its own (a few replications). */
+static int cmd_run_whatif(struct scenario *sc, const struct router_spec *w,
+                          struct plot_policy_point *pt)
+{
+    struct run_result res[CMD_RUN_POLICY_REPS];
+    struct router_spec own = sc->routing;
+    unsigned reps = sc->replications;
+    size_t n = 0, r;
+    int st;
+
+    sc->routing = *w;
+    sc->replications = reps < CMD_RUN_POLICY_REPS ? reps
+                                                  : CMD_RUN_POLICY_REPS;
+    st = cmd_run_replications(sc, res, &n, 0);
+    if (!st)
+        st = cmd_run_score(sc, res, n, pt);
+    for (r = 0; r < n; r++)
+        run_result_fini(&res[r]);
+    sc->routing = own;
+    sc->replications = reps;
+    return st;
+}
+
+/* The tasks the fine-tuned model answers at least as well as the API:
+ * the narrow ones a task-based router keeps local.  Returns how many. */
+static size_t cmd_run_narrow(const struct scenario *sc, int few_shot,
+                             unsigned char *local)
+{
+    size_t t, k = 0;
+
+    for (t = 0; t < sc->workload.ntasks; t++) {
+        double a = accuracy_task_local(&sc->workload.tasks[t]);
+        double b = accuracy_task_api(&sc->workload.tasks[t], few_shot);
+        local[t] = isfinite(a) && isfinite(b) && a >= b;
+        k += local[t];
+    }
+    return k;
+}
+
+/* 1 when the scenario's own routing is already variant (policy, flags,
+ * rate): no need to run it again. */
+static int cmd_run_is_own(const struct router_spec *own,
+                          enum router_policy policy,
+                          const unsigned char *local, double rate)
+{
+    size_t t;
+
+    if (own->policy != policy)
+        return 0;
+    if (policy == ROUTER_TASK_BASED)
+        for (t = 0; t < own->ntasks; t++)
+            if (!own->task_local[t] != !local[t])
+                return 0;
+    return policy != ROUTER_CONFIDENCE_FALLBACK ||
+           (own->fallback_rate == rate && own->fallback &&
+            own->fallback[0] == rate);
+}
+
+static enum plot_role cmd_run_own_role(const struct scenario *sc)
+{
+    switch (sc->routing.policy) {
+    case ROUTER_ALL_LOCAL: return PLOT_LOCAL;
+    case ROUTER_ALL_API: return PLOT_API;
+    case ROUTER_SINGLE: return cmd_run_role(sc, (size_t)sc->routing.target);
+    default: return PLOT_HYBRID;
+    }
+}
+
+struct cmd_run_policies {
+    size_t n;
+    struct plot_policy_point pt[PLOT_MAX_POLICIES];
+    char label[PLOT_MAX_POLICIES][48];
+};
+
+/* Runs variant (unless it is the scenario's own) and adds its point. */
+static int cmd_run_variant(struct scenario *sc, struct cmd_run_policies *ps,
+                           enum router_policy policy,
+                           const unsigned char *local, double rate)
+{
+    struct plot_policy_point *pt = &ps->pt[ps->n];
+    struct router_spec w;
+    int st;
+
+    if (cmd_run_is_own(&sc->routing, policy, local, rate) ||
+        ps->n >= PLOT_MAX_POLICIES)
+        return SLM_OK;
+    st = router_spec_whatif(&sc->routing, policy, local, rate, &w);
+    if (st)
+        return st;
+    st = cmd_run_whatif(sc, &w, pt);
+    router_spec_fini(&w);
+    if (policy == ROUTER_CONFIDENCE_FALLBACK)
+        snprintf(ps->label[ps->n], sizeof ps->label[0], "fallback %g%%",
+                 100 * rate);
+    else
+        snprintf(ps->label[ps->n], sizeof ps->label[0], "%s",
+                 router_policy_names[policy]);
+    pt->policy = ps->label[ps->n];
+    pt->role = policy == ROUTER_ALL_LOCAL ? PLOT_LOCAL
+               : policy == ROUTER_ALL_API ? PLOT_API
+                                          : PLOT_HYBRID;
+    ps->n += !st && isfinite(pt->accuracy);
+    return st;
+}
+
+/* The scenario's own point (its full run) and every variant: all-local,
+ * all-api, task-based with the narrow tasks local (when the workload has
+ * narrow and broad ones), confidence fallback at a few rates. */
+static int cmd_run_accuracy_fig(struct scenario *sc,
+                                const struct run_result *res, size_t n,
+                                const struct plot_meta *meta,
+                                struct cli_plots *p)
+{
+    unsigned char local[WORKLOAD_MAX_TASKS];
+    struct cmd_run_policies ps;
+    struct report_routing rr;
+    struct figure *f = NULL;
+    size_t i, narrow;
+    int st;
+
+    if (!sc->costs || sc->routing.local < 0 || sc->routing.api < 0 ||
+        sc->routing.local == sc->routing.api)
+        return SLM_OK;
+    memset(&ps, 0, sizeof ps);
+    st = cmd_run_score(sc, res, n, &ps.pt[0]);
+    if (st || !isfinite(ps.pt[0].accuracy))
+        return st;
+    snprintf(ps.label[0], sizeof ps.label[0], "%s",
+             router_policy_names[sc->routing.policy]);
+    ps.pt[0] = (struct plot_policy_point){ps.label[0], cmd_run_own_role(sc),
+                                          ps.pt[0].monthly_cost,
+                                          ps.pt[0].accuracy, 1};
+    ps.n = 1;
+    report_routing(sc, res, n, &rr);
+    narrow = cmd_run_narrow(sc, rr.few_shot, local);
+    st = cmd_run_variant(sc, &ps, ROUTER_ALL_LOCAL, NULL, 0);
+    if (!st)
+        st = cmd_run_variant(sc, &ps, ROUTER_ALL_API, NULL, 0);
+    if (!st && narrow > 0 && narrow < sc->workload.ntasks)
+        st = cmd_run_variant(sc, &ps, ROUTER_TASK_BASED, local, 0);
+    for (i = 0; !st && i < sizeof cmd_run_fallback_rates /
+                                sizeof cmd_run_fallback_rates[0]; i++)
+        st = cmd_run_variant(sc, &ps, ROUTER_CONFIDENCE_FALLBACK, NULL,
+                             cmd_run_fallback_rates[i]);
+    if (st)
+        return st;
+    {
+        struct plot_accuracy_input in = {*meta, ps.n, ps.pt};
+        st = plot_accuracy_cost(&in, &f);
+        return cli_plots_add(p, st, f);
+    }
+}
+
+/* ---- the cost figures, as the cost commands draw them ---- */
+
+static int cmd_run_cost_figs(struct scenario *sc, const struct run_result *res,
+                             size_t n, struct cli_plots *p)
+{
+    struct cli_cost c;
+    int st;
+
+    if (!sc->costs)
+        return SLM_OK;
+    st = cli_cost_borrow(&c, sc, res, n);
+    if (!st && cli_plots_wanted(p, sc, PLOT_TCO))
+        st = cli_tco_figure(&c, &c.simulated, p);
+    if (!st && cli_plots_wanted(p, sc, PLOT_COST_VS_VOLUME))
+        st = cli_cost_vs_volume_figure(&c, &c.simulated, CMD_RUN_MAX_VOLUME,
+                                       p);
+    if (!st && cli_plots_wanted(p, sc, PLOT_SENSITIVITY))
+        st = cli_sensitivity_figure(&c, &c.simulated, NULL, p);
+    cli_cost_fini(&c);
+    return st;
+}
+
 static const char *const cmd_run_drawn[] = {
-    PLOT_LATENCY_CDF, PLOT_LATENCY_VS_LOAD, PLOT_TIMELINE};
+    PLOT_LATENCY_CDF, PLOT_LATENCY_VS_LOAD, PLOT_TIMELINE, PLOT_UTILIZATION,
+    PLOT_ACCURACY_COST, PLOT_COST_VS_VOLUME, PLOT_TCO, PLOT_SENSITIVITY};
 
 /* Every figure wanted that run can draw, into p. */
 static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
-                           size_t n, const struct cmd_run_timeline *tl,
-                           struct cli_plots *p)
+                           size_t n, struct cli_plots *p)
 {
     char caption[FIGURE_MAX_CAPTION];
     struct plot_meta meta = {sc->name,
                              cli_plots_caption(sc, caption, sizeof caption)};
+    struct cmd_run_sweep_data sw;
     int st = SLM_OK;
 
     cli_plots_unavailable(p, sc, "run", cmd_run_drawn,
                           sizeof cmd_run_drawn / sizeof cmd_run_drawn[0]);
     if (cli_plots_wanted(p, sc, PLOT_LATENCY_CDF))
         st = cmd_run_cdf(sc, res, n, &meta, p);
+    if (!st && (cli_plots_wanted(p, sc, PLOT_LATENCY_VS_LOAD) ||
+                cli_plots_wanted(p, sc, PLOT_UTILIZATION)))
+        st = cmd_run_sweep(sc, &sw);
     if (!st && cli_plots_wanted(p, sc, PLOT_LATENCY_VS_LOAD))
-        st = cmd_run_sweep(sc, &meta, p);
+        st = cmd_run_load_fig(sc, &sw, &meta, p);
+    if (!st && cli_plots_wanted(p, sc, PLOT_UTILIZATION))
+        st = cmd_run_util_fig(sc, &sw, &meta, p);
     if (!st && cli_plots_wanted(p, sc, PLOT_TIMELINE))
-        st = cmd_run_timeline_fig(sc, tl, &meta, p);
+        st = cmd_run_timeline_fig(sc, res, &meta, p);
+    if (!st && cli_plots_wanted(p, sc, PLOT_ACCURACY_COST))
+        st = cmd_run_accuracy_fig(sc, res, n, &meta, p);
+    if (!st)
+        st = cmd_run_cost_figs(sc, res, n, p);
     return st;
 }
 
@@ -350,14 +665,12 @@ static int cmd_run_json(FILE *f, const void *ctx)
 int cmd_run(int argc, char **argv)
 {
     struct cmd_run_opts o;
-    struct cmd_run_timeline tl;
     struct scenario *sc = NULL;
     struct run_result *res = NULL;
     size_t n = 0, i;
     int st, rc;
 
     memset(&o, 0, sizeof o);
-    memset(&tl, 0, sizeof tl);
     cli_plots_init(&o.plots);
     st = cli_parse_args("run", cmd_run_help, argc, argv, &o.so, cmd_run_opt,
                         &o);
@@ -371,10 +684,9 @@ int cmd_run(int argc, char **argv)
         scenario_free(sc);
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);
     }
-    tl.wanted = cli_plots_wanted(&o.plots, sc, PLOT_TIMELINE);
-    st = cmd_run_replications(sc, res, &n, &tl);
+    st = cmd_run_replications(sc, res, &n, 1);
     if (!st)
-        st = cmd_run_figures(sc, res, n, &tl, &o.plots);
+        st = cmd_run_figures(sc, res, n, &o.plots);
     rc = cli_status_exit(st, "run failed", sc->path);
     if (!rc) {
         if (o.json)
@@ -390,7 +702,6 @@ int cmd_run(int argc, char **argv)
     if (!rc)
         rc = cli_plots_draw(&o.plots, sc->out_dir, o.json || o.so.quiet);
     cli_plots_fini(&o.plots);
-    mem_free(tl.t);
     for (i = 0; i < n; i++)
         run_result_fini(&res[i]);
     mem_free(res);

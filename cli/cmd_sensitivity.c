@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "plots/plot.h"
 #include "sim/mem.h"
 
 static const char cmd_sensitivity_help[] =
@@ -22,6 +23,11 @@ static const char cmd_sensitivity_help[] =
     "  --csv FILE             write the table as CSV ('-': stdout)\n"
     "  --json FILE            write it as JSON ('-': stdout)\n"
     CLI_COST_CAPACITY_HELP
+    CLI_PLOTS_OPTS_HELP
+    "\n"
+    "Figure: sensitivity (a tornado: the TCO with each input at the low and\n"
+    "the high end of its range, largest swing on top), into OUTDIR with\n"
+    "OUTDIR/figures-sensitivity.json.\n"
     "\n"
     "exit status: 0 success, 1 the run failed, 2 bad input\n";
 
@@ -150,26 +156,103 @@ static int sens_outputs(const struct cli_cost_opts *o,
     return CLI_EXIT_OK;
 }
 
+/* The metric named name (NULL: the default) for inputs in; -1 when the
+ * name is not one allowed. */
+static int sens_metric_of(const struct cli_cost *c,
+                          const struct cost_inputs *in, const char *name,
+                          enum sens_metric *m)
+{
+    int hybrid = isfinite(in->local_share) ||
+                 (!in->simulated && c->spec->params[COST_P_LOCAL_SHARE].given);
+
+    *m = hybrid ? SENS_HYBRID : SENS_LOCAL;
+    if (!name)
+        return 0;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(name, sens_metric_names[i])) {
+            *m = (enum sens_metric)i;
+            return *m == SENS_HYBRID && !hybrid ? -1 : 0;
+        }
+    return -1;
+}
+
 static int sens_metric_arg(const struct cli_cost_opts *o,
                            const struct cli_cost *c, enum sens_metric *m)
 {
     int hybrid = isfinite(c->nominal.local_share) ||
                  c->spec->params[COST_P_LOCAL_SHARE].given;
 
-    *m = hybrid ? SENS_HYBRID : SENS_LOCAL;
-    if (!o->extra_value)
+    if (sens_metric_of(c, &c->nominal, o->extra_value, m) == 0)
         return 0;
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(o->extra_value, sens_metric_names[i])) {
-            *m = (enum sens_metric)i;
-            if (*m == SENS_HYBRID && !hybrid)
-                break;
-            return 0;
-        }
     fprintf(stderr, "slmsim sensitivity: error: bad metric '%s' (allowed: "
                     "local, api, %ssavings)\n", o->extra_value,
             hybrid ? "hybrid, " : "");
     return CLI_EXIT_INPUT;
+}
+
+/* How an input's range reads on the tornado's row label. */
+static enum figure_fmt sens_fmt(const char *name)
+{
+    if (strstr(name, "growth") || strstr(name, "share"))
+        return FIGURE_FMT_PERCENT;
+    if (strstr(name, "tokens") || strstr(name, "watts") ||
+        strstr(name, "pue") || strstr(name, "queries"))
+        return FIGURE_FMT_NUMBER;
+    return FIGURE_FMT_MONEY;
+}
+
+/* The tornado of s[0..n) (at most PLOT_MAX_TORNADO rows: the largest). */
+static int sens_figure(const struct cli_cost *c, enum sens_metric metric,
+                       double base, const struct cost_sensitivity *s,
+                       size_t n, struct cli_plots *p)
+{
+    struct plot_tornado_row rows[PLOT_MAX_TORNADO];
+    char caption[FIGURE_MAX_CAPTION], result[FIGURE_MAX_TEXT];
+    struct figure *f = NULL;
+    size_t i;
+    int st;
+
+    for (i = 0; i < n && i < PLOT_MAX_TORNADO; i++) {
+        const struct cost_param_def *pd = &c->spec->params[s[i].param];
+        rows[i] = (struct plot_tornado_row){pd->name, pd->lo, pd->hi,
+                                            sens_fmt(pd->name), s[i].at_lo,
+                                            s[i].at_hi};
+    }
+    if (c->spec->months % 12 == 0)
+        snprintf(result, sizeof result, "%d-year TCO, %s (US$)",
+                 c->spec->months / 12, sens_metric_names[metric]);
+    else
+        snprintf(result, sizeof result, "%d-month TCO, %s (US$)",
+                 c->spec->months, sens_metric_names[metric]);
+    {
+        struct plot_tornado_input in = {
+            {c->sc->name, cli_plots_caption(c->sc, caption, sizeof caption)},
+            result, base, i, rows};
+        st = plot_sensitivity(&in, &f);
+    }
+    return cli_plots_add(p, st, f);
+}
+
+int cli_sensitivity_figure(const struct cli_cost *c,
+                           const struct cost_inputs *in, const char *metric,
+                           struct cli_plots *p)
+{
+    struct cost_sensitivity *s;
+    struct sens_ctx ctx = {in, SENS_LOCAL};
+    double base = 0;
+    size_t n = 0;
+    int st;
+
+    if (sens_metric_of(c, in, metric, &ctx.metric))
+        return SLM_EINPUT;
+    s = mem_calloc(c->spec->nparams ? c->spec->nparams : 1, sizeof *s);
+    if (!s)
+        return SLM_ENOMEM;
+    st = cost_sensitivity_rank(c->spec, sens_tco, &ctx, &base, s, &n);
+    if (!st && n > 0)
+        st = sens_figure(c, ctx.metric, base, s, n, p);
+    mem_free(s);
+    return st;
 }
 
 int cmd_sensitivity(int argc, char **argv)
@@ -197,6 +280,13 @@ int cmd_sensitivity(int argc, char **argv)
         st = st ? cli_status_exit(st, NULL, NULL)
                 : sens_outputs(&o, &c, &ctx, base, s, n);
     }
+    if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_SENSITIVITY)) {
+        int e = sens_figure(&c, ctx.metric, base, s, n, &o.plots);
+        st = e ? cli_status_exit(e, NULL, NULL)
+               : cli_plots_finish(&o.plots, c.sc->out_dir, "sensitivity",
+                                  o.so.quiet);
+    }
+    cli_plots_fini(&o.plots);
     mem_free(s);
     cli_cost_fini(&c);
     return st;

@@ -148,6 +148,19 @@ static int cli_cost_simulate(struct cli_cost *c)
     return st ? cli_status_exit(st, NULL, NULL) : CLI_EXIT_OK;
 }
 
+/* The middle values and the nominal inputs of c->sc. */
+static int cli_cost_prepare(struct cli_cost *c)
+{
+    c->spec = c->sc->costs;
+    c->v = mem_alloc(c->spec->nparams * sizeof *c->v);
+    if (!c->v)
+        return SLM_ENOMEM;
+    cost_values(c->spec, COST_PICK_MID, c->v);
+    economics_nominal(c->sc, &c->nominal);
+    c->simulated = c->nominal;
+    return SLM_OK;
+}
+
 /* "e2e_p99 2 s" or "ttft_p99 1 s, e2e_p99 2 s": the SLO in force. */
 static const char *cost_slo_text(const struct scenario_slo *slo, char *buf,
                                  size_t size)
@@ -247,7 +260,8 @@ static int cost_capacity_simulate(const char *cmd,
     return st;
 }
 
-/* Declared, simulated or unknown: c->capacity and its note. */
+/* Declared, simulated or unknown: c->capacity and its note.  o NULL:
+ * no search (a borrowed scenario: run reports its own latency). */
 static int cost_capacity(const char *cmd, const struct cli_cost_opts *o,
                          struct cli_cost *c)
 {
@@ -266,9 +280,9 @@ static int cost_capacity(const char *cmd, const struct cli_cost_opts *o,
                  cli_fmt_count(c->capacity, n, sizeof n));
         return CLI_EXIT_OK;
     }
-    if (b >= 0 && slo)
+    if (b >= 0 && slo && o)
         return cost_capacity_simulate(cmd, o, c, b);
-    if (c->spec->capacity_simulate)
+    if (c->spec->capacity_simulate && o)
         return cost_capacity_refuse(
             sc, b == -4 ? "several gpu backends (declare the capacity)"
                 : !slo && b >= 0
@@ -276,7 +290,9 @@ static int cost_capacity(const char *cmd, const struct cli_cost_opts *o,
                     : "no backend of kind gpu to simulate");
     snprintf(c->capacity_note, sizeof c->capacity_note,
              "per GPU unknown: one GPU whatever the volume%s",
-             b >= 0 ? " (no slo to simulate it at)" : "");
+             b < 0  ? ""
+             : !o   ? " (slmsim tco simulates it at the SLO)"
+                    : " (no slo to simulate it at)");
     return CLI_EXIT_OK;
 }
 
@@ -294,12 +310,8 @@ int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
                         "one (see docs/cost.md)\n", c->sc->path, cmd);
         return CLI_EXIT_INPUT;
     }
-    c->spec = c->sc->costs;
-    c->v = mem_alloc(c->spec->nparams * sizeof *c->v);
-    if (!c->v)
+    if (cli_cost_prepare(c))
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);
-    cost_values(c->spec, COST_PICK_MID, c->v);
-    economics_nominal(c->sc, &c->nominal);
     st = cost_capacity(cmd, o, c);
     if (st)
         return st;
@@ -311,10 +323,30 @@ int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
     return CLI_EXIT_OK;
 }
 
+int cli_cost_borrow(struct cli_cost *c, struct scenario *sc,
+                    const struct run_result *res, size_t n)
+{
+    struct cost_sim s;
+    int st;
+
+    memset(c, 0, sizeof *c);
+    c->sc = sc;
+    c->borrowed = 1;
+    st = cli_cost_prepare(c);
+    if (st)
+        return st;
+    cost_capacity(NULL, NULL, c);
+    economics_measured(sc, res, n, &s);
+    cost_inputs_simulated(&c->nominal, &s, &c->simulated);
+    c->has_sim = 1;
+    return SLM_OK;
+}
+
 void cli_cost_fini(struct cli_cost *c)
 {
     mem_free(c->v);
-    scenario_free(c->sc);
+    if (!c->borrowed)
+        scenario_free(c->sc);
     memset(c, 0, sizeof *c);
 }
 
@@ -739,8 +771,8 @@ static int tco_outputs(const struct cli_cost_opts *o, const struct cli_cost *c,
     return CLI_EXIT_OK;
 }
 
-/* The tco figure from the nominal table: cumulative accrual cost from
- * month 0, the cash break-even months marked on their curves. */
+/* The tco figure: cumulative accrual cost from month 0, the cash
+ * break-even months marked on their curves. */
 static int tco_figure(const struct cli_cost *c, const struct cost_tco *t,
                       struct cli_plots *p)
 {
@@ -778,6 +810,19 @@ static int tco_figure(const struct cli_cost *c, const struct cost_tco *t,
     return st;
 }
 
+int cli_tco_figure(const struct cli_cost *c, const struct cost_inputs *in,
+                   struct cli_plots *p)
+{
+    struct cost_tco t;
+    int st = cost_tco_compute(c->spec, c->v, in, &t);
+
+    if (st)
+        return st;
+    st = tco_figure(c, &t, p);
+    cost_tco_fini(&t);
+    return st;
+}
+
 int cmd_tco(int argc, char **argv)
 {
     struct cli_cost_opts o = {0};
@@ -797,11 +842,9 @@ int cmd_tco(int argc, char **argv)
             e = cost_tco_compute(c.spec, c.v, &c.nominal, &t);
         st = e ? cli_status_exit(e, NULL, NULL) : CLI_EXIT_OK;
         if (!e) {
-            static const char *const drawn[] = {PLOT_TCO};
             st = tco_outputs(&o, &c, &s, &t);
-            cli_plots_unavailable(&o.plots, c.sc, "tco", drawn, 1);
             if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_TCO)) {
-                e = tco_figure(&c, &t, &o.plots);
+                e = cli_tco_figure(&c, &c.nominal, &o.plots);
                 st = e ? cli_status_exit(e, NULL, NULL)
                        : cli_plots_finish(&o.plots, c.sc->out_dir, "tco",
                                           o.so.quiet);

@@ -189,57 +189,112 @@ static void economics_tco(struct jw *w, const struct cost_tco *t,
     jw_object_end(w);
 }
 
+/* The middle values, the simulated inputs and the table they make;
+ * *v owned by the caller (mem_free), t by cost_tco_fini. */
+static int economics_price(const struct scenario *sc,
+                           const struct run_result *res, size_t n,
+                           double **v, struct cost_inputs *in,
+                           struct cost_sim *m, struct cost_tco *t)
+{
+    struct cost_inputs nominal;
+    int st;
+
+    *v = mem_alloc(sc->costs->nparams * sizeof **v);
+    if (!*v)
+        return SLM_ENOMEM;
+    cost_values(sc->costs, COST_PICK_MID, *v);
+    economics_nominal(sc, &nominal);
+    economics_measured(sc, res, n, m);
+    cost_inputs_simulated(&nominal, m, in);
+    st = cost_tco_compute(sc->costs, *v, in, t);
+    if (st) {
+        mem_free(*v);
+        *v = NULL;
+    }
+    return st;
+}
+
+/* cost.monthly's figures, from what economics_price made. */
+static void economics_fill_month(const struct cost_spec *spec,
+                                 const double *v, const struct cost_inputs *in,
+                                 const struct cost_sim *m,
+                                 const struct cost_tco *t,
+                                 struct economics_month *out)
+{
+    int o;
+
+    out->volume = in->volume;
+    out->deployment = economics_deployment(m, t->has_hybrid);
+    for (o = 0; o < COST_NOPTIONS; o++)
+        out->monthly[o] = o == COST_HYBRID && !t->has_hybrid
+                              ? (double)NAN
+                              : cost_monthly_at(spec, v, in,
+                                                (enum cost_option)o,
+                                                in->volume, 0, NULL);
+    out->total = out->monthly[out->deployment];
+    out->months = t->months;
+    out->has_hybrid = t->has_hybrid;
+    for (o = 0; o < COST_NOPTIONS; o++) {
+        out->tco[o] = t->tco[o];
+        out->break_even_month[o] = t->break_even_month[o];
+    }
+    out->as_run = m->local_queries > 0.0
+                      ? cost_monthly_at(spec, v, in, COST_LOCAL,
+                                        m->local_queries, 0, NULL)
+                      : 0.0;
+    out->as_run += (m->api_input_tokens * v[COST_P_API_INPUT_PER_1M] +
+                    m->api_output_tokens * v[COST_P_API_OUTPUT_PER_1M]) /
+                   1e6;
+}
+
+int economics_month(const struct scenario *sc, const struct run_result *res,
+                    size_t n, struct economics_month *out)
+{
+    struct cost_inputs in;
+    struct cost_sim m;
+    struct cost_tco t;
+    double *v;
+    int st = economics_price(sc, res, n, &v, &in, &m, &t);
+
+    if (st)
+        return st;
+    economics_fill_month(sc->costs, v, &in, &m, &t, out);
+    cost_tco_fini(&t);
+    mem_free(v);
+    return SLM_OK;
+}
+
 int economics_write_json(struct jw *w, const struct scenario *sc,
                          const struct run_result *res, size_t n)
 {
-    const struct cost_spec *spec = sc->costs;
-    struct cost_inputs nominal, in;
+    struct economics_month mo;
+    struct cost_inputs in;
     struct cost_sim m;
     struct cost_tco t;
-    enum cost_option dep;
     double *v;
     int st;
 
-    if (!spec)
+    if (!sc->costs)
         return SLM_OK;
-    v = mem_alloc(spec->nparams * sizeof *v);
-    if (!v)
-        return SLM_ENOMEM;
-    cost_values(spec, COST_PICK_MID, v);
-    economics_nominal(sc, &nominal);
-    economics_measured(sc, res, n, &m);
-    cost_inputs_simulated(&nominal, &m, &in);
-    st = cost_tco_compute(spec, v, &in, &t);
-    if (st) {
-        mem_free(v);
+    st = economics_price(sc, res, n, &v, &in, &m, &t);
+    if (st)
         return st;
-    }
-    dep = economics_deployment(&m, t.has_hybrid);
+    economics_fill_month(sc->costs, v, &in, &m, &t, &mo);
     jw_object_begin(w, "cost");
     jw_string(w, "basis", "simulated: the runs' volume, billed tokens and "
                           "utilisation; every ranged input at its middle; "
                           "capex amortised (accrual), one-time costs as "
                           "costs.one_time_accounting says");
     jw_string(w, "capacity_basis",
-              spec->params[COST_P_QUERIES_PER_GPU].given
+              sc->costs->params[COST_P_QUERIES_PER_GPU].given
                   ? "declared: costs.queries_per_month_per_gpu"
                   : "none here: one GPU at any volume (slmsim tco, "
                     "crossover and sensitivity simulate it at the SLO)");
-    jw_string(w, "deployment", cost_option_names[dep]);
-    jw_number(w, "queries_per_month", in.volume);
-    economics_options(w, "monthly", (const double[]){
-                          cost_monthly_at(spec, v, &in, COST_LOCAL, in.volume,
-                                          0, NULL),
-                          cost_monthly_at(spec, v, &in, COST_API, in.volume,
-                                          0, NULL),
-                          t.has_hybrid ? cost_monthly_at(spec, v, &in,
-                                                         COST_HYBRID,
-                                                         in.volume, 0, NULL)
-                                       : (double)NAN},
-                      t.has_hybrid,
-                      cost_monthly_at(spec, v, &in, dep, in.volume, 0, NULL));
-    economics_tco(w, &t, dep);
-    economics_crossover(w, spec, v, &in);
+    jw_string(w, "deployment", cost_option_names[mo.deployment]);
+    jw_number(w, "queries_per_month", mo.volume);
+    economics_options(w, "monthly", mo.monthly, t.has_hybrid, mo.total);
+    economics_tco(w, &t, mo.deployment);
+    economics_crossover(w, sc->costs, v, &in);
     jw_object_end(w);
     cost_tco_fini(&t);
     mem_free(v);

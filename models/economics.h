@@ -36,6 +36,31 @@ void economics_measured(const struct scenario *sc,
                         const struct run_result *res, size_t n,
                         struct cost_sim *out);
 
+/* The steady month at the simulated volume, priced from runs
+ * res[0..n): capex as its amortisation charge, without one-time costs,
+ * every ranged input at its middle (what cost.monthly reports). */
+struct economics_month {
+    double volume;                  /* queries per month, as measured */
+    enum cost_option deployment;    /* the scenario's own option */
+    double monthly[COST_NOPTIONS];  /* dollars; hybrid NaN when unknown */
+    double total;                   /* the deployment's */
+    /* What the runs' own traffic costs: the local side priced for the
+     * queries it served (0 when none), plus the API tokens billed
+     * (escalations, re-asks and retries included) at costs.api prices.
+     * Close to total for a task-based hybrid; unlike total, right for
+     * confidence fallback, where a query can be paid on both sides. */
+    double as_run;
+    int months;                     /* costs.months */
+    int has_hybrid;                 /* a local share was known */
+    double tco[COST_NOPTIONS];      /* accrual total over the months */
+    int break_even_month[COST_NOPTIONS]; /* cash; 0: never */
+};
+
+/* Fills *out for sc (which must have costs) from res[0..n).  Returns 0
+ * or SLM_ENOMEM. */
+int economics_month(const struct scenario *sc, const struct run_result *res,
+                    size_t n, struct economics_month *out);
+
 /* results.json's `cost` object for a scenario with costs, from its runs:
  * cost.monthly.{local, api, hybrid, total}, cost.per_1k_queries.{...},
  * cost.tco.{months, local, api, hybrid}, cost.break_even_month.{...},

@@ -65,8 +65,10 @@
  * queue length (sum over replicas), batch size (sum) and KV occupancy
  * (mean fraction over replicas), over the whole run (warm-up included),
  * for the report's plots: gpu_timeseries(), or handed over to the run by
- * the kind's extras hook and written to results.json as
- * backends.NAME.timeseries.{width, t, arrivals, queue, batch, kv}.
+ * the kind's extras hook (the snapshot is that struct tseries itself, so
+ * run_backend.extras of a gpu backend reads as one) and written to
+ * results.json as backends.NAME.timeseries.{width, t, arrivals, queue,
+ * batch, kv}.
  *
  * Figures (collect): utilization, batch.{mean, max}, kv.occupancy.{mean,
  * p99}, kv.capacity_tokens, preemptions, tokens_per_s,

@@ -1,5 +1,6 @@
 #include "models/router.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -484,6 +485,60 @@ void router_spec_fini(struct router_spec *spec)
     mem_free(spec->max_wait_from);
     dist_fini(&spec->delay);
     memset(spec, 0, sizeof *spec);
+}
+
+/* Copies n bytes of src into *dst, a new array; 0 or SLM_ENOMEM. */
+static int router_dup(void **dst, const void *src, size_t n)
+{
+    *dst = NULL;
+    if (!src || !n)
+        return 0;
+    *dst = mem_alloc(n);
+    if (!*dst)
+        return SLM_ENOMEM;
+    memcpy(*dst, src, n);
+    return 0;
+}
+
+int router_spec_whatif(const struct router_spec *spec,
+                       enum router_policy policy,
+                       const unsigned char *task_local, double fallback_rate,
+                       struct router_spec *out)
+{
+    size_t i;
+    int st;
+
+    assert(spec->local >= 0 && spec->api >= 0);
+    memset(out, 0, sizeof *out);
+    out->policy = policy;
+    out->local = spec->local;
+    out->api = spec->api;
+    out->nb = spec->nb;
+    out->ntasks = spec->ntasks;
+    out->has_delay = spec->has_delay;
+    out->delay_backend = spec->delay_backend;
+    out->format_error_rate = spec->format_error_rate;
+    out->format_retries = spec->format_retries;
+    out->fallback_rate = policy == ROUTER_CONFIDENCE_FALLBACK ? fallback_rate
+                                                               : 0.0;
+    st = dist_copy(&out->delay, &spec->delay);
+    if (!st)
+        st = router_dup((void **)&out->side, spec->side, spec->nb);
+    out->task_local = mem_calloc(spec->ntasks ? spec->ntasks : 1, 1);
+    if (!out->task_local)
+        st = SLM_ENOMEM;
+    else if (policy == ROUTER_TASK_BASED)
+        memcpy(out->task_local, task_local, spec->ntasks);
+    if (!st && policy == ROUTER_CONFIDENCE_FALLBACK) {
+        out->fallback = mem_calloc(spec->ntasks ? spec->ntasks : 1,
+                                   sizeof *out->fallback);
+        st = out->fallback ? 0 : SLM_ENOMEM;
+        for (i = 0; !st && i < spec->ntasks; i++)
+            out->fallback[i] = fallback_rate;
+    }
+    if (st)
+        router_spec_fini(out);
+    return st;
 }
 
 static int router_available(const struct router_live *l, int b)

@@ -118,6 +118,18 @@ int router_parse(const struct cfg_node *node, const struct router_context *c,
                  struct router_spec *spec, struct diag *d);
 void router_spec_fini(struct router_spec *spec);
 
+/* A copy of spec under another policy, for what-if runs (the
+ * accuracy-cost figure): the sides, the router delay and the validator
+ * are kept.  policy is ROUTER_ALL_LOCAL, ROUTER_ALL_API, ROUTER_TASK_BASED
+ * (task_local: spec->ntasks flags, 1 = local; borrowed, copied) or
+ * ROUTER_CONFIDENCE_FALLBACK (fallback_rate escalated for every task);
+ * spec must have both sides.  Returns 0 with *out owned by the caller
+ * (router_spec_fini), or SLM_ENOMEM. */
+int router_spec_whatif(const struct router_spec *spec,
+                       enum router_policy policy,
+                       const unsigned char *task_local, double fallback_rate,
+                       struct router_spec *out);
+
 /* The live backends of one replication, for the policies that ask them. */
 struct router_live {
     struct sim *s;

@@ -328,7 +328,6 @@ int run_replication(const struct scenario *sc, unsigned rep,
 {
     struct sim_config cfg = {sc->seed, rep, sc->horizon, sc->warmup};
     struct run run;
-    size_t b;
     int st;
 
     memset(&run, 0, sizeof run);
@@ -356,8 +355,6 @@ int run_replication(const struct scenario *sc, unsigned rep,
         out->events = sim_events(run.s);
         out->peak_in_flight = sim_requests_peak(run.s);
         out->evq_peak = sim_evq_peak(run.s);
-        for (b = 0; hooks && hooks->inspect && b < sc->nbackends; b++)
-            hooks->inspect(hooks->inspect_ctx, sc, b, run.inst[b]);
     }
     run_teardown(&run);
     return st;

@@ -96,14 +96,9 @@ struct run_hooks {
     void *progress_ctx;
     /* Keep each backend's extras (its time series) in the result: memory
      * of the order of horizon / 1 min per series, so a caller keeps them
-     * for one replication (slmsim run: replication 0). */
+     * for one replication (slmsim run: replication 0, for results.json
+     * and the timeline figure). */
     int keep_extras;
-    /* After a successful run, before the backends are destroyed: once per
-     * backend b with its instance (borrowed for the call), for what only
-     * the instance holds (a GPU pool's time series).  May be NULL. */
-    void (*inspect)(void *ctx, const struct scenario *sc, size_t b,
-                    const void *instance);
-    void *inspect_ctx;
 };
 
 /* Runs replication rep of sc into out (initialised by run_result_init);

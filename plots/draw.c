@@ -705,7 +705,7 @@ static void gp_series(FILE *out, const struct panel_ctx *c,
 static void gp_key(FILE *out, struct panel_ctx *c)
 {
     const char *key = c->f->panel[c->p].key;
-    double w = 0, h;
+    double w = 0, h, lo;
     size_t i, n = 0;
 
     if (!strcmp(key, "off") || !*key) {
@@ -724,10 +724,13 @@ static void gp_key(FILE *out, struct panel_ctx *c)
         }
     w += 0.08;
     h = (double)n * c->pl.ch * 1.15 + 0.03;
+    /* "center" alone is about the vertical when top and bottom are not
+     * said ("right center"). */
+    lo = strstr(key, "bottom") ? 0
+         : strstr(key, "top") || !strstr(key, "center") ? 1 - h
+                                                         : 0.5 - h / 2;
     placed_add(&c->pl, strstr(key, "right") ? 1 - w : 0,
-               strstr(key, "right") ? 1 : w,
-               strstr(key, "bottom") ? 0 : 1 - h,
-               strstr(key, "bottom") ? h : 1);
+               strstr(key, "right") ? 1 : w, lo, lo + h);
 }
 
 /* Rows of a tornado as y tick labels, the first row on top, with a free

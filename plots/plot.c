@@ -246,12 +246,14 @@ static void load_marks(struct figure *f, const struct plot_load_input *in)
     if (!slo_set(in->slo))
         return;
     draw_format_value(v, sizeof v, in->slo, FIGURE_FMT_SECONDS);
-    cap = plot_capacity(in->volume, in->series[0].p99, in->n, in->slo);
+    cap = in->capacity > 0 ? in->capacity
+                           : plot_capacity(in->volume, in->series[0].p99,
+                                           in->n, in->slo);
     if (!(in->series[0].p99[0] <= in->slo)) {
         draw_format_value(vol, sizeof vol, in->volume[0], FIGURE_FMT_NUMBER);
         snprintf(label, sizeof label, "SLO: P99 %s (missed from %s/month)",
                  v, vol);
-    } else if (isnan(cap)) {
+    } else if (isnan(cap) && !(in->capacity > 0)) {
         draw_format_value(vol, sizeof vol, in->volume[in->n - 1],
                           FIGURE_FMT_NUMBER);
         snprintf(label, sizeof label, "SLO: P99 %s (held up to %s/month)",
@@ -445,8 +447,12 @@ int plot_tco(const struct plot_tco_input *in, struct figure **out)
 
 int plot_timeline(const struct plot_timeline_input *in, struct figure **out)
 {
-    static const char *const colors[] = {FIGURE_BLACK, FIGURE_VERMILLION,
-                                         FIGURE_BLUE, FIGURE_GREEN};
+    /* The load in black, the servers' state in the local colour: the
+     * timeline is a GPU pool's, and vermillion and green mean the API
+     * and the hybrid in every other figure. */
+    static const char *const colors[] = {FIGURE_BLACK, FIGURE_COLOR_LOCAL,
+                                         FIGURE_COLOR_LOCAL,
+                                         FIGURE_COLOR_LOCAL};
     double row[FIGURE_MAX_COLUMNS], unit;
     struct figure_series *s;
     struct figure_mark *m;
@@ -586,6 +592,7 @@ int plot_accuracy_cost(const struct plot_accuracy_input *in,
     const struct plot_policy_point *p[PLOT_MAX_POLICIES];
     int col[PLOT_OTHER + 1];
     double row[FIGURE_MAX_COLUMNS], best = -INFINITY, lo = INFINITY, hi = 0;
+    char label[FIGURE_MAX_LABEL];
     struct figure_series *s;
     struct figure *f;
     size_t i, k;
@@ -618,7 +625,9 @@ int plot_accuracy_cost(const struct plot_accuracy_input *in,
         row[col[p[i]->role]] = p[i]->accuracy;
         lo = fmin(lo, p[i]->monthly_cost);
         hi = fmax(hi, p[i]->monthly_cost);
-        st = figure_add_row(f, row, p[i]->policy);
+        snprintf(label, sizeof label, "%s%s", p[i]->policy,
+                 p[i]->own ? " (this scenario)" : "");
+        st = figure_add_row(f, row, label);
     }
     fig_axis(&f->x, "monthly cost (US$)", lo > 0 && hi / lo > 20,
              FIGURE_FMT_MONEY);
@@ -626,6 +635,85 @@ int plot_accuracy_cost(const struct plot_accuracy_input *in,
         figure_text(f->x.label, sizeof f->x.label,
                     "monthly cost (US$, log scale)");
     fig_axis(&f->panel[0].y, "blended accuracy", 0, FIGURE_FMT_PERCENT);
-    figure_text(f->panel[0].key, sizeof f->panel[0].key, "bottom right");
+    /* Cheap and accurate is the corner no policy reaches. */
+    figure_text(f->panel[0].key, sizeof f->panel[0].key, "top left");
+    return fig_done(f, st, out);
+}
+
+/* ---- utilization ---- */
+
+/* The columns and series of one backend; returns how many columns. */
+static size_t util_series(struct figure *f, const struct plot_util_series *u,
+                          size_t *nother)
+{
+    const char *color = role_color(u->role, nother);
+    char label[FIGURE_MAX_TEXT];
+    struct figure_series *s;
+    size_t c = 0;
+
+    if (u->busy) {
+        snprintf(label, sizeof label, "%s busy", u->name);
+        figure_add_series(f, label, 0, (size_t)fig_column(f, u->name, "busy"),
+                          FIGURE_LINESPOINTS, color);
+        c++;
+    }
+    if (u->kv) {
+        snprintf(label, sizeof label, "%s KV cache occupied", u->name);
+        s = figure_add_series(f, label, 0,
+                              (size_t)fig_column(f, u->name, "kv"),
+                              FIGURE_LINESPOINTS, color);
+        s->dash = 2;
+        c++;
+    }
+    return c;
+}
+
+int plot_utilization(const struct plot_util_input *in, struct figure **out)
+{
+    double row[FIGURE_MAX_COLUMNS];
+    char vol[32], label[FIGURE_MAX_TEXT];
+    struct figure *f;
+    size_t i, k, c, nother = 0;
+    int st = SLM_OK;
+
+    *out = NULL;
+    if (in->n < 2 || in->nseries < 1 || in->nseries > PLOT_MAX_CURVES)
+        return SLM_EINPUT;
+    f = fig_start(PLOT_UTILIZATION, FIGURE_XY, &in->meta,
+                  "how busy the servers are against load");
+    if (!f)
+        return SLM_ENOMEM;
+    fig_column(f, "volume_per_month", "");
+    for (i = 0, c = 0; i < in->nseries; i++)
+        c += util_series(f, &in->series[i], &nother);
+    if (c == 0) {
+        figure_free(f);
+        return SLM_EINPUT;
+    }
+    for (k = 0; k < in->n && !st; k++) {
+        row[0] = in->volume[k];
+        for (i = 0, c = 1; i < in->nseries; i++) {
+            if (in->series[i].busy)
+                row[c++] = in->series[i].busy[k];
+            if (in->series[i].kv)
+                row[c++] = in->series[i].kv[k];
+        }
+        st = figure_add_row(f, row, NULL);
+    }
+    if (isfinite(in->current) && in->current > 0) {
+        draw_format_value(vol, sizeof vol, in->current, FIGURE_FMT_NUMBER);
+        snprintf(label, sizeof label, "scenario: %s/month", vol);
+        figure_add_mark(f, FIGURE_VLINE, in->current, NAN, label, GREY);
+    }
+    fig_axis(&f->x, in->volume[in->n - 1] > 20 * in->volume[0]
+                        ? "offered volume (queries/month, log scale)"
+                        : "offered volume (queries/month)",
+             in->volume[in->n - 1] > 20 * in->volume[0], FIGURE_FMT_NUMBER);
+    fig_axis(&f->panel[0].y, "share of time busy / of cache occupied", 0,
+             FIGURE_FMT_PERCENT);
+    f->panel[0].y.min = 0;
+    f->panel[0].y.max = 1;
+    /* Busy shares climb to the top right, occupancy hugs the bottom. */
+    figure_text(f->panel[0].key, sizeof f->panel[0].key, "right center");
     return fig_done(f, st, out);
 }

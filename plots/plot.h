@@ -20,6 +20,8 @@
  *   plot_sensitivity       sensitivity       tornado of TCO per input
  *   plot_accuracy_cost     accuracy-cost     accuracy against cost per
  *                                            routing policy, frontier
+ *   plot_utilization       utilization       busy share and KV-cache
+ *                                            occupancy against volume
  *
  * Every builder returns 0 with *out owned by the caller (figure_free),
  * SLM_EINPUT when the input cannot make the figure (no points, sizes over
@@ -42,6 +44,7 @@
 #define PLOT_TIMELINE "timeline"
 #define PLOT_SENSITIVITY "sensitivity"
 #define PLOT_ACCURACY_COST "accuracy-cost"
+#define PLOT_UTILIZATION "utilization"
 
 /* What every figure says besides its data. */
 struct plot_meta {
@@ -104,12 +107,15 @@ struct plot_load_input {
     size_t nseries;        /* 1..PLOT_MAX_CURVES; the first is overall */
     const struct plot_load_series *series;
     double slo;            /* the P99 target, s; 0 or NaN: none */
+    double capacity;       /* queries/month found elsewhere (slmsim
+                              capacity's bisection), marked on the SLO;
+                              0 or NaN: plot_capacity's */
 };
 
 /* P99 (solid) and P50 (dashed) against offered volume, log y, with the
- * SLO and the capacity point: where the first series's P99 first crosses
- * the SLO, interpolated between the two volumes around it
- * (plot_capacity). */
+ * SLO and the capacity point: in->capacity when set, else where the first
+ * series's P99 first crosses the SLO, interpolated between the two
+ * volumes around it (plot_capacity). */
 int plot_latency_vs_load(const struct plot_load_input *in,
                          struct figure **out);
 
@@ -219,6 +225,8 @@ struct plot_policy_point {
     enum plot_role role;
     double monthly_cost; /* dollars */
     double accuracy;     /* blended, 0..1 */
+    int own;             /* 1: the scenario's own policy ("(this
+                            scenario)" is added to its label) */
 };
 
 #define PLOT_MAX_POLICIES 12
@@ -233,5 +241,29 @@ struct plot_accuracy_input {
  * no other beats on both cost and accuracy. */
 int plot_accuracy_cost(const struct plot_accuracy_input *in,
                        struct figure **out);
+
+/* ---- utilization ---- */
+
+struct plot_util_series {
+    const char *name;   /* the backend's name */
+    enum plot_role role;
+    const double *busy; /* busy share per volume, 0..1; NULL: not drawn */
+    const double *kv;   /* KV-cache occupancy (time mean) per volume;
+                           NULL: none (not a GPU pool) */
+};
+
+struct plot_util_input {
+    struct plot_meta meta;
+    size_t n;               /* volumes, >= 2, increasing */
+    const double *volume;   /* queries/month offered to the scenario */
+    size_t nseries;         /* 1..PLOT_MAX_CURVES */
+    const struct plot_util_series *series;
+    double current;         /* the scenario's volume, marked; NaN: none */
+};
+
+/* Busy share (solid) and KV-cache occupancy (dashed) of each backend
+ * against the scenario's offered volume, 0..100%, the scenario's own
+ * volume marked: how much headroom the hardware has. */
+int plot_utilization(const struct plot_util_input *in, struct figure **out);
 
 #endif

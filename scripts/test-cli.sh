@@ -245,6 +245,50 @@ else
     bad "crossover --plots draws cost-vs-volume"
 fi
 
+# sensitivity and capacity draw their figures too, beside figures-CMD.json.
+# shellcheck disable=SC2086
+if "$BIN" sensitivity -q --plots --format png $short --out "$OUT/se" \
+        scenarios/quickstart.yaml >/dev/null &&
+    [ -s "$OUT/se/sensitivity.dat" ] &&
+    grep -q '"sensitivity"' "$OUT/se/figures-sensitivity.json"; then
+    ok "sensitivity --plots draws the tornado"
+else
+    bad "sensitivity --plots draws the tornado"
+fi
+if SLMSIM_GNUPLOT=/nonexistent "$BIN" capacity -q --plots --horizon 30m \
+        --tolerance 0.1 --out "$OUT/capp" scenarios/quickstart.yaml \
+        >/dev/null 2>&1 &&
+    grep -q '^# volume_per_month local_p99 local_p50' \
+        "$OUT/capp/latency-vs-load.dat" &&
+    grep -q '"capacity at the SLO' "$OUT/capp/figures-capacity.json"; then
+    ok "capacity --plots draws latency-vs-load with the capacity marked"
+else
+    bad "capacity --plots draws latency-vs-load with the capacity marked"
+fi
+
+# One run of the default scenario gives the whole set, without gnuplot
+# too (exit 0, one warning).
+Q="$OUT/qs"
+# shellcheck disable=SC2086
+if SLMSIM_GNUPLOT=/nonexistent "$BIN" run -q --plots $short --out "$Q" \
+        scenarios/quickstart.yaml >/dev/null 2>"$OUT/qs-err.txt"; then
+    all=1
+    for f in latency-cdf latency-vs-load utilization timeline \
+        cost-vs-volume tco sensitivity accuracy-cost; do
+        { [ -s "$Q/$f.dat" ] && [ -s "$Q/$f.gp" ] &&
+            grep -q "\"$f\": {" "$Q/results.json"; } || all=0
+    done
+    [ "$(grep -c 'warning: gnuplot not found' "$OUT/qs-err.txt")" = 1 ] ||
+        all=0
+    grep -q '"task-based (this scenario)"' "$Q/accuracy-cost.dat" &&
+        grep -q '"all-local"' "$Q/accuracy-cost.dat" &&
+        grep -q '"all-api"' "$Q/accuracy-cost.dat" || all=0
+    [ $all = 1 ] && ok "run --plots draws every figure for quickstart" ||
+        bad "run --plots draws every figure for quickstart"
+else
+    bad "run --plots draws every figure for quickstart"
+fi
+
 printf '[==========] cli: %d tests ran\n' "$n"
 if [ $fails -ne 0 ]; then
     printf '[  FAILED  ] cli: %d tests\n' "$fails"

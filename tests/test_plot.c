@@ -195,7 +195,7 @@ static struct figure *make_load(void)
     struct plot_load_series s = {"overall", PLOT_OVERALL, load_p50,
                                  load_p99};
     struct plot_load_input in = {meta, "end-to-end", 6, load_volume, 1, &s,
-                                 2.0};
+                                 2.0, 0};
     struct figure *f = NULL;
 
     assert_int_equal(plot_latency_vs_load(&in, &f), 0);
@@ -294,11 +294,11 @@ static struct figure *make_sensitivity(void)
 static struct figure *make_accuracy(void)
 {
     static const struct plot_policy_point p[] = {
-        {"all-api", PLOT_API, 21000, 0.905},
-        {"all-local", PLOT_LOCAL, 413, 0.872},
-        {"task-based", PLOT_HYBRID, 4613, 0.931},
-        {"confidence-fallback", PLOT_HYBRID, 2500, 0.925},
-        {"overflow", PLOT_HYBRID, 5200, 0.90}};
+        {"all-api", PLOT_API, 21000, 0.905, 0},
+        {"all-local", PLOT_LOCAL, 413, 0.872, 0},
+        {"task-based", PLOT_HYBRID, 4613, 0.931, 1},
+        {"confidence-fallback", PLOT_HYBRID, 2500, 0.925, 0},
+        {"overflow", PLOT_HYBRID, 5200, 0.90, 0}};
     struct plot_accuracy_input in = {meta, 5, p};
     struct figure *f = NULL;
 
@@ -306,11 +306,27 @@ static struct figure *make_accuracy(void)
     return f;
 }
 
+static const double util_volume[] = {2e5, 1e6, 5e6, 2e7};
+
+static struct figure *make_util(void)
+{
+    static const double busy[] = {0.1, 0.42, 0.97, 1.0};
+    static const double kv[] = {0.001, 0.004, 0.03, 0.2};
+    static const double station[] = {0.05, 0.25, 0.6, 0.9};
+    struct plot_util_series s[2] = {{"local", PLOT_LOCAL, busy, kv},
+                                    {"router", PLOT_OTHER, station, NULL}};
+    struct plot_util_input in = {meta, 4, util_volume, 2, s, 1e6};
+    struct figure *f = NULL;
+
+    assert_int_equal(plot_utilization(&in, &f), 0);
+    return f;
+}
+
 typedef struct figure *make_fn(void);
 static make_fn *const makers[] = {make_cdf,         make_load,
                                   make_cost,        make_tco,
                                   make_timeline,    make_sensitivity,
-                                  make_accuracy};
+                                  make_accuracy,    make_util};
 #define NMAKERS (sizeof makers / sizeof makers[0])
 
 /* ---- values as they read ---- */
@@ -473,6 +489,53 @@ static void test_plot_latency_vs_load_data(void **state)
     figure_free(f);
 }
 
+static void test_plot_latency_vs_load_marks_a_given_capacity(void **state)
+{
+    struct plot_load_series s = {"local", PLOT_LOCAL, load_p50, load_p99};
+    struct plot_load_input in = {meta, "end-to-end", 6, load_volume, 1, &s,
+                                 2.0, 7.5e5};
+    struct figure *f = NULL;
+
+    (void)state;
+    assert_int_equal(plot_latency_vs_load(&in, &f), 0);
+    assert_int_equal(f->nmarks, 2);
+    assert_int_equal(f->marks[1].kind, FIGURE_POINT);
+    assert_close(f->marks[1].x, 7.5e5, 0);
+    assert_close(f->marks[1].y, 2.0, 0);
+    assert_string_equal(f->marks[1].label,
+                        "capacity at the SLO: 750K/month");
+    assert_string_equal(f->series[0].color, FIGURE_COLOR_LOCAL);
+    figure_free(f);
+}
+
+static void test_plot_utilization_data(void **state)
+{
+    struct figure *f = make_util();
+    char h[256];
+    double v[4];
+
+    (void)state;
+    write_no_gnuplot(f, h, sizeof h, 1, v, 4);
+    assert_string_equal(h, "# volume_per_month local_busy local_kv "
+                           "router_busy");
+    assert_close(v[0], 1e6, 0);
+    assert_close(v[1], 0.42, 0);
+    assert_close(v[2], 0.004, 0);
+    assert_close(v[3], 0.25, 0);
+    assert_int_equal(f->nseries, 3);
+    assert_string_equal(f->series[0].color, FIGURE_COLOR_LOCAL);
+    assert_string_equal(f->series[1].color, FIGURE_COLOR_LOCAL);
+    assert_int_equal(f->series[1].dash, 2);
+    assert_string_equal(f->series[2].color, FIGURE_ORANGE);
+    assert_int_equal(f->nmarks, 1);
+    assert_int_equal(f->marks[0].kind, FIGURE_VLINE);
+    assert_close(f->marks[0].x, 1e6, 0);
+    assert_close(f->panel[0].y.min, 0, 0);
+    assert_close(f->panel[0].y.max, 1, 0);
+    assert_true(f->x.log);
+    figure_free(f);
+}
+
 static void test_plot_cost_vs_volume_data(void **state)
 {
     struct figure *f = make_cost();
@@ -575,6 +638,7 @@ static void test_plot_accuracy_cost_data(void **state)
     assert_close(v[2], 0.872, 0);
     assert_string_equal(f->labels[0], "all-local");
     assert_string_equal(f->labels[1], "confidence-fallback");
+    assert_string_equal(f->labels[2], "task-based (this scenario)");
     assert_false(isnan(figure_value(f, 2, 2)));
     assert_true(isnan(figure_value(f, 3, 2)));  /* overflow */
     assert_true(isnan(figure_value(f, 4, 2)));  /* all-api */
@@ -861,6 +925,8 @@ int main(void)
         cmocka_unit_test(test_plot_capacity_interpolates_the_slo_crossing),
         cmocka_unit_test(test_plot_latency_cdf_data),
         cmocka_unit_test(test_plot_latency_vs_load_data),
+        cmocka_unit_test(test_plot_latency_vs_load_marks_a_given_capacity),
+        cmocka_unit_test(test_plot_utilization_data),
         cmocka_unit_test(test_plot_cost_vs_volume_data),
         cmocka_unit_test(test_plot_tco_data),
         cmocka_unit_test(test_plot_timeline_data),
