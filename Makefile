@@ -104,10 +104,12 @@ install: slmsim
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 slmsim $(DESTDIR)$(PREFIX)/bin/slmsim
 
+# The CUDA calibration micro-benchmark is not written yet: the files in
+# calibrate/results/ are datasheet-derived and say so.
 calibrate-cuda:
-	@command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ] || \
-	    { echo "calibrate-cuda: nvcc not found (CUDA toolkit)"; exit 1; }
-	@$(MAKE) --no-print-directory -C calibrate -f cuda.mk
+	@echo "calibrate-cuda: the CUDA micro-benchmark is not written yet;" \
+	    "calibrate/results/ holds datasheet-derived files (source: derived)"
+	@exit 1
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)
