@@ -286,11 +286,9 @@ int cli_cost_vs_volume_figure(const struct cli_cost *c,
 int cli_sensitivity_figure(const struct cli_cost *c,
                            const struct cost_inputs *in, const char *metric,
                            struct cli_plots *p);
-/* Opens path for writing ("-": stdout, no temporary).  0 or the exit
- * status after printing the error. */
-int cli_cost_open(struct out_file *of, const char *path, FILE **f);
-/* Commits (or, for stdout, flushes); prints the error, returns the exit
- * status. */
-int cli_cost_commit(struct out_file *of, const char *path, FILE *f);
+/* Writes path with write(f, ctx), which returns 0 or -1 when a write
+ * failed: "-" is stdout (flushed), anything else a file written atomically
+ * (sim/out.h).  Prints any error; returns the exit status. */
+int cli_cost_emit(const char *path, cli_write_fn *write, const void *ctx);
 
 #endif

@@ -88,8 +88,18 @@ static void cross_print(const struct cli_cost *c, const struct cross_case *k,
     }
 }
 
-static void cross_csv(FILE *f, const struct cross_case *k, size_t n)
+struct cross_out {
+    const struct cli_cost *c;
+    const struct cross_case *k;
+    size_t n;
+};
+
+static int cross_csv(FILE *f, const void *ctx)
 {
+    const struct cross_out *x = ctx;
+    const struct cross_case *k = x->k;
+    size_t n = x->n;
+
     fprintf(f, "option,one_time,index,volume,gpus,cheaper_above,"
                "first_low,first_high\n");
     for (size_t i = 0; i < n; i++)
@@ -100,11 +110,15 @@ static void cross_csv(FILE *f, const struct cross_case *k, size_t n)
                     k[i].x.c[j].gpus,
                     cost_option_names[k[i].x.c[j].cheaper_above], k[i].lo,
                     k[i].hi);
+    return ferror(f) ? -1 : 0;
 }
 
-static int cross_json(FILE *f, const struct cli_cost *c,
-                      const struct cross_case *k, size_t n)
+static int cross_json(FILE *f, const void *ctx)
 {
+    const struct cross_out *x = ctx;
+    const struct cli_cost *c = x->c;
+    const struct cross_case *k = x->k;
+    size_t n = x->n;
     struct jw w;
 
     jw_init(&w, f);
@@ -144,30 +158,16 @@ static int cross_outputs(const struct cli_cost_opts *o,
                          const struct cli_cost *c, const struct cross_case *k,
                          size_t n)
 {
-    struct out_file of;
-    FILE *f;
+    struct cross_out x = {c, k, n};
     int st;
 
     if (!o->so.quiet && !(o->csv && !strcmp(o->csv, "-")) &&
         !(o->json && !strcmp(o->json, "-")))
         cross_print(c, k, n);
-    if (o->csv) {
-        if ((st = cli_cost_open(&of, o->csv, &f)))
-            return st;
-        cross_csv(f, k, n);
-        if ((st = cli_cost_commit(&of, o->csv, f)))
-            return st;
-    }
-    if (o->json) {
-        if ((st = cli_cost_open(&of, o->json, &f)))
-            return st;
-        if (cross_json(f, c, k, n) && f != stdout) {
-            out_file_abort(&of);
-            return cli_status_exit(SLM_ESYS, "cannot write", o->json);
-        }
-        if ((st = cli_cost_commit(&of, o->json, f)))
-            return st;
-    }
+    if (o->csv && (st = cli_cost_emit(o->csv, cross_csv, &x)))
+        return st;
+    if (o->json && (st = cli_cost_emit(o->json, cross_json, &x)))
+        return st;
     return CLI_EXIT_OK;
 }
 

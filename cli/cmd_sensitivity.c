@@ -79,21 +79,38 @@ static void sens_print(const struct cli_cost *c, const struct sens_ctx *ctx,
         printf("no input is given as a range: nothing to rank\n");
 }
 
-static void sens_csv(FILE *f, const struct cli_cost *c,
-                     const struct cost_sensitivity *s, size_t n)
+struct sens_out {
+    const struct cli_cost *c;
+    const struct sens_ctx *ctx;
+    double base;
+    const struct cost_sensitivity *s;
+    size_t n;
+};
+
+static int sens_csv(FILE *f, const void *arg)
 {
+    const struct sens_out *o = arg;
+    const struct cli_cost *c = o->c;
+    const struct cost_sensitivity *s = o->s;
+    size_t n = o->n;
+
     fprintf(f, "rank,input,low,high,tco_at_low,tco_at_high,swing\n");
     for (size_t i = 0; i < n; i++) {
         const struct cost_param_def *pd = &c->spec->params[s[i].param];
         fprintf(f, "%zu,%s,%.10g,%.10g,%.10g,%.10g,%.10g\n", i + 1, pd->name,
                 pd->lo, pd->hi, s[i].at_lo, s[i].at_hi, s[i].swing);
     }
+    return ferror(f) ? -1 : 0;
 }
 
-static int sens_json(FILE *f, const struct cli_cost *c,
-                     const struct sens_ctx *ctx, double base,
-                     const struct cost_sensitivity *s, size_t n)
+static int sens_json(FILE *f, const void *arg)
 {
+    const struct sens_out *o = arg;
+    const struct cli_cost *c = o->c;
+    const struct sens_ctx *ctx = o->ctx;
+    double base = o->base;
+    const struct cost_sensitivity *s = o->s;
+    size_t n = o->n;
     struct jw w;
 
     jw_init(&w, f);
@@ -129,30 +146,16 @@ static int sens_outputs(const struct cli_cost_opts *o,
                         double base, const struct cost_sensitivity *s,
                         size_t n)
 {
-    struct out_file of;
-    FILE *f;
+    struct sens_out out = {c, ctx, base, s, n};
     int st;
 
     if (!o->so.quiet && !(o->csv && !strcmp(o->csv, "-")) &&
         !(o->json && !strcmp(o->json, "-")))
         sens_print(c, ctx, base, s, n);
-    if (o->csv) {
-        if ((st = cli_cost_open(&of, o->csv, &f)))
-            return st;
-        sens_csv(f, c, s, n);
-        if ((st = cli_cost_commit(&of, o->csv, f)))
-            return st;
-    }
-    if (o->json) {
-        if ((st = cli_cost_open(&of, o->json, &f)))
-            return st;
-        if (sens_json(f, c, ctx, base, s, n) && f != stdout) {
-            out_file_abort(&of);
-            return cli_status_exit(SLM_ESYS, "cannot write", o->json);
-        }
-        if ((st = cli_cost_commit(&of, o->json, f)))
-            return st;
-    }
+    if (o->csv && (st = cli_cost_emit(o->csv, sens_csv, &out)))
+        return st;
+    if (o->json && (st = cli_cost_emit(o->json, sens_json, &out)))
+        return st;
     return CLI_EXIT_OK;
 }
 

@@ -1,5 +1,6 @@
 /* slmsim tco: the month-by-month cost table of local, API and hybrid,
  * and what the three cost commands share (scenario to cost inputs). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -384,35 +385,27 @@ void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c)
     jw_object_end(w);
 }
 
-int cli_cost_open(struct out_file *of, const char *path, FILE **f)
+int cli_cost_emit(const char *path, cli_write_fn *write, const void *ctx)
 {
+    struct out_file of;
     int st;
 
-    memset(of, 0, sizeof *of);
     if (!strcmp(path, "-")) {
-        *f = stdout;
-        return 0;
+        if (write(stdout, ctx) != 0 || fflush(stdout) != 0)
+            return cli_status_exit(SLM_ESYS, "cannot write", "<stdout>");
+        return CLI_EXIT_OK;
     }
-    st = out_file_open(of, path);
+    st = out_file_open(&of, path);
     if (st)
         return cli_status_exit(st, "cannot write", path);
-    *f = of->f;
-    return 0;
-}
-
-int cli_cost_commit(struct out_file *of, const char *path, FILE *f)
-{
-    if (f == stdout)
-        return fflush(stdout) ? cli_status_exit(SLM_ESYS, "cannot write",
-                                                "<stdout>")
-                              : 0;
-    if (ferror(f)) {
-        out_file_abort(of);
+    if (write(of.f, ctx) != 0 || ferror(of.f)) {
+        out_file_abort(&of);
+        errno = EIO;
         return cli_status_exit(SLM_ESYS, "cannot write", path);
     }
-    return out_file_commit(of) ? cli_status_exit(SLM_ESYS, "cannot write",
-                                                 path)
-                               : 0;
+    if (out_file_commit(&of) != 0)
+        return cli_status_exit(SLM_ESYS, "cannot write", path);
+    return CLI_EXIT_OK;
 }
 
 /* ---- the figures the summary and cost.* report ---- */
@@ -628,8 +621,10 @@ static void tco_print_summary(FILE *f, const struct tco_summary *s,
 
 /* ---- CSV and JSON ---- */
 
-static void tco_write_csv(FILE *f, const struct cost_tco *t)
+static int tco_write_csv(FILE *f, const void *ctx)
 {
+    const struct cost_tco *t = ctx;
+
     fprintf(f, "month,volume,gpus_local,gpus_hybrid,capex_local,opex_local,"
                "power_local,one_time_local,total_local,total_api,"
                "capex_hybrid,opex_hybrid,api_hybrid,total_hybrid,cum_local,"
@@ -652,6 +647,7 @@ static void tco_write_csv(FILE *f, const struct cost_tco *t)
                 m->total[COST_API] - m->total[COST_LOCAL],
                 m->total[COST_API] - m->total[COST_HYBRID]);
     }
+    return ferror(f) ? -1 : 0;
 }
 
 /* The cost.* keys of results.json (docs/results.md) for one set of
@@ -737,11 +733,21 @@ static int tco_write_json(FILE *f, const struct cli_cost *c,
     return jw_finish(&w);
 }
 
+struct tco_json {
+    const struct cli_cost *c;
+    const struct tco_summary *s;
+    const struct cost_tco *t;
+};
+
+static int tco_json_fn(FILE *f, const void *ctx)
+{
+    const struct tco_json *j = ctx;
+    return tco_write_json(f, j->c, j->s, j->t);
+}
+
 static int tco_outputs(const struct cli_cost_opts *o, const struct cli_cost *c,
                        const struct tco_summary *s, const struct cost_tco *t)
 {
-    struct out_file of;
-    FILE *f;
     int st;
 
     if (!o->so.quiet && !(o->csv && !strcmp(o->csv, "-")) &&
@@ -751,21 +757,11 @@ static int tco_outputs(const struct cli_cost_opts *o, const struct cli_cost *c,
         tco_print_table(stdout, t);
         tco_print_summary(stdout, s, t->has_hybrid);
     }
-    if (o->csv) {
-        if ((st = cli_cost_open(&of, o->csv, &f)))
-            return st;
-        tco_write_csv(f, t);
-        if ((st = cli_cost_commit(&of, o->csv, f)))
-            return st;
-    }
+    if (o->csv && (st = cli_cost_emit(o->csv, tco_write_csv, t)))
+        return st;
     if (o->json) {
-        if ((st = cli_cost_open(&of, o->json, &f)))
-            return st;
-        if (tco_write_json(f, c, s, t) && f != stdout) {
-            out_file_abort(&of);
-            return cli_status_exit(SLM_ESYS, "cannot write", o->json);
-        }
-        if ((st = cli_cost_commit(&of, o->json, f)))
+        struct tco_json j = {c, s, t};
+        if ((st = cli_cost_emit(o->json, tco_json_fn, &j)))
             return st;
     }
     return CLI_EXIT_OK;
