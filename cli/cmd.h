@@ -263,9 +263,11 @@ int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
 int cli_cost_borrow(struct cli_cost *c, struct scenario *sc,
                     const struct run_result *res, size_t n);
 void cli_cost_fini(struct cli_cost *c);
-/* The "capacity" member of an open JSON object: source, per GPU per
- * month, and for a simulated one the backend, SLO and bracket. */
-void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c);
+/* Starts a cost command's JSON document on f: opens the top object and
+ * writes scenario.name and "capacity" (source, per GPU per month, and for a
+ * simulated one the backend, SLO and bracket).  The caller adds its own
+ * members, closes the object and calls jw_finish. */
+void cli_cost_json_begin(struct jw *w, FILE *f, const struct cli_cost *c);
 
 /* The cost figures, each built from inputs in (c->nominal or
  * c->simulated) at the middle of every range and added to p; they return

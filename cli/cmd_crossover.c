@@ -121,12 +121,7 @@ static int cross_json(FILE *f, const void *ctx)
     size_t n = x->n;
     struct jw w;
 
-    jw_init(&w, f);
-    jw_object_begin(&w, NULL);
-    jw_object_begin(&w, "scenario");
-    jw_string(&w, "name", c->sc->name);
-    jw_object_end(&w);
-    cli_cost_json_capacity(&w, c);
+    cli_cost_json_begin(&w, f, c);
     jw_array_begin(&w, "crossover");
     for (size_t i = 0; i < n; i++) {
         jw_object_begin(&w, NULL);

@@ -113,12 +113,7 @@ static int sens_json(FILE *f, const void *arg)
     size_t n = o->n;
     struct jw w;
 
-    jw_init(&w, f);
-    jw_object_begin(&w, NULL);
-    jw_object_begin(&w, "scenario");
-    jw_string(&w, "name", c->sc->name);
-    jw_object_end(&w);
-    cli_cost_json_capacity(&w, c);
+    cli_cost_json_begin(&w, f, c);
     jw_object_begin(&w, "sensitivity");
     jw_string(&w, "metric", sens_metric_names[ctx->metric]);
     jw_int(&w, "months", c->spec->months);

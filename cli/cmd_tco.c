@@ -351,7 +351,7 @@ void cli_cost_fini(struct cli_cost *c)
     memset(c, 0, sizeof *c);
 }
 
-void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c)
+static void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c)
 {
     static const char *const sources[] = {"unknown", "declared",
                                           "simulated"};
@@ -383,6 +383,16 @@ void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c)
         jw_object_end(w);
     }
     jw_object_end(w);
+}
+
+void cli_cost_json_begin(struct jw *w, FILE *f, const struct cli_cost *c)
+{
+    jw_init(w, f);
+    jw_object_begin(w, NULL);
+    jw_object_begin(w, "scenario");
+    jw_string(w, "name", c->sc->name);
+    jw_object_end(w);
+    cli_cost_json_capacity(w, c);
 }
 
 int cli_cost_emit(const char *path, cli_write_fn *write, const void *ctx)
@@ -689,14 +699,9 @@ static int tco_write_json(FILE *f, const struct cli_cost *c,
 {
     struct jw w;
 
-    jw_init(&w, f);
-    jw_object_begin(&w, NULL);
-    jw_object_begin(&w, "scenario");
-    jw_string(&w, "name", c->sc->name);
-    jw_object_end(&w);
+    cli_cost_json_begin(&w, f, c);
     tco_json_figs(&w, "cost", s->mid, t->months);
     jw_string(&w, "basis", "nominal");
-    cli_cost_json_capacity(&w, c);
     tco_json_figs(&w, "low", s->lo, t->months);
     jw_object_end(&w);
     tco_json_figs(&w, "high", s->hi, t->months);
