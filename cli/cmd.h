@@ -62,10 +62,11 @@ int cli_parse_args(const char *cmd, const char *help, int argc, char **argv,
                    struct cli_scenario_opts *so, cli_own_opt_fn *own,
                    void *ctx);
 
-/* Writes DIR/NAME atomically (sim/out.h) with write(f, ctx), which
- * returns 0 or -1 when a write failed.  Returns the exit status after
- * printing any error. */
+/* Writes PATH (or DIR/NAME) atomically (sim/out.h) with write(f, ctx),
+ * which returns 0 or -1 when a write failed.  Returns the exit status
+ * after printing any error. */
 typedef int cli_write_fn(FILE *f, const void *ctx);
+int cli_write_path(const char *path, cli_write_fn *write, const void *ctx);
 int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
                    const void *ctx);
 

@@ -148,32 +148,30 @@ int cli_plots_draw(struct cli_plots *p, const char *dir, int quiet)
     return c.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
+/* figures-CMD.json: the figures alone, for `slmsim plot`. */
+static int cli_plots_json(FILE *f, const void *ctx)
+{
+    struct jw w;
+
+    jw_init(&w, f);
+    jw_object_begin(&w, NULL);
+    cli_plots_write_json(ctx, &w);
+    jw_object_end(&w);
+    return jw_finish(&w);
+}
+
 int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
                      int quiet)
 {
-    struct out_file of;
-    struct jw w;
-    char path[4096];
+    char name[64];
     int st;
 
     if (!p->n)
         return CLI_EXIT_OK;
-    snprintf(path, sizeof path, "%s/figures-%s.json", dir, cmd);
-    st = out_file_open(&of, path);
+    snprintf(name, sizeof name, "figures-%s.json", cmd);
+    st = cli_write_file(dir, name, cli_plots_json, p);
     if (st)
-        return cli_status_exit(st, "cannot write", path);
-    jw_init(&w, of.f);
-    jw_object_begin(&w, NULL);
-    cli_plots_write_json(p, &w);
-    jw_object_end(&w);
-    if (jw_finish(&w) != 0) {
-        out_file_abort(&of);
-        fprintf(stderr, "slmsim: error: cannot write '%s'\n", path);
-        return CLI_EXIT_FAIL;
-    }
-    st = out_file_commit(&of);
-    if (st)
-        return cli_status_exit(st, "cannot write", path);
+        return st;
     return cli_plots_draw(p, dir, quiet);
 }
 

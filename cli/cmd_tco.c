@@ -397,24 +397,10 @@ void cli_cost_json_begin(struct jw *w, FILE *f, const struct cli_cost *c)
 
 int cli_cost_emit(const char *path, cli_write_fn *write, const void *ctx)
 {
-    struct out_file of;
-    int st;
-
-    if (!strcmp(path, "-")) {
-        if (write(stdout, ctx) != 0 || fflush(stdout) != 0)
-            return cli_status_exit(SLM_ESYS, "cannot write", "<stdout>");
-        return CLI_EXIT_OK;
-    }
-    st = out_file_open(&of, path);
-    if (st)
-        return cli_status_exit(st, "cannot write", path);
-    if (write(of.f, ctx) != 0 || ferror(of.f)) {
-        out_file_abort(&of);
-        errno = EIO;
-        return cli_status_exit(SLM_ESYS, "cannot write", path);
-    }
-    if (out_file_commit(&of) != 0)
-        return cli_status_exit(SLM_ESYS, "cannot write", path);
+    if (strcmp(path, "-"))
+        return cli_write_path(path, write, ctx);
+    if (write(stdout, ctx) != 0 || fflush(stdout) != 0)
+        return cli_status_exit(SLM_ESYS, "cannot write", "<stdout>");
     return CLI_EXIT_OK;
 }
 

@@ -112,15 +112,21 @@ int cli_parse_args(const char *cmd, const char *help, int argc, char **argv,
 int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
                    const void *ctx)
 {
-    struct out_file of;
     char path[4096];
-    int st;
 
     snprintf(path, sizeof path, "%s/%s", dir, name);
+    return cli_write_path(path, write, ctx);
+}
+
+int cli_write_path(const char *path, cli_write_fn *write, const void *ctx)
+{
+    struct out_file of;
+    int st;
+
     st = out_file_open(&of, path);
     if (st)
         return cli_status_exit(st, "cannot write", path);
-    if (write(of.f, ctx) != 0) {
+    if (write(of.f, ctx) != 0 || ferror(of.f)) {
         out_file_abort(&of);
         fprintf(stderr, "slmsim: error: cannot write '%s'\n", path);
         return CLI_EXIT_FAIL;
