@@ -119,13 +119,23 @@ int cli_cost_args(const char *cmd, const char *help, const char *extra,
 
 /* ---- shared: scenario to cost inputs ---- */
 
+/* Overlays what replications res[0..n) measured on the nominal inputs. */
+static void cli_cost_measured(struct cli_cost *c, const struct run_result *res,
+                              size_t n)
+{
+    struct cost_sim s;
+
+    economics_measured(c->sc, res, n, &s);
+    cost_inputs_simulated(&c->nominal, &s, &c->simulated);
+    c->has_sim = 1;
+}
+
 /* Runs the replications and overlays what they measured on the nominal
  * inputs. */
 static int cli_cost_simulate(struct cli_cost *c)
 {
     const struct scenario *sc = c->sc;
     struct run_result *res = mem_calloc(sc->replications, sizeof *res);
-    struct cost_sim s;
     struct diag d;
     unsigned r, n = 0;
     int st = SLM_OK;
@@ -138,11 +148,8 @@ static int cli_cost_simulate(struct cli_cost *c)
         if (!st)
             st = run_replication(sc, r, NULL, &d, &res[r]);
     }
-    if (!st) {
-        economics_measured(sc, res, n, &s);
-        cost_inputs_simulated(&c->nominal, &s, &c->simulated);
-        c->has_sim = 1;
-    }
+    if (!st)
+        cli_cost_measured(c, res, n);
     for (r = 0; r < n; r++)
         run_result_fini(&res[r]);
     mem_free(res);
@@ -327,7 +334,6 @@ int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
 int cli_cost_borrow(struct cli_cost *c, struct scenario *sc,
                     const struct run_result *res, size_t n)
 {
-    struct cost_sim s;
     int st;
 
     memset(c, 0, sizeof *c);
@@ -337,9 +343,7 @@ int cli_cost_borrow(struct cli_cost *c, struct scenario *sc,
     if (st)
         return st;
     cost_capacity(NULL, NULL, c);
-    economics_measured(sc, res, n, &s);
-    cost_inputs_simulated(&c->nominal, &s, &c->simulated);
-    c->has_sim = 1;
+    cli_cost_measured(c, res, n);
     return SLM_OK;
 }
 
