@@ -132,6 +132,7 @@ static void run_day_arrived(struct run_result *res, double t)
         return;
     if (res->day[d].arrived++ == 0)
         res->day[d].first_arrival = t;
+    res->day[d].last_arrival = t;
     if ((size_t)d + 1 > res->ndays)
         res->ndays = (size_t)d + 1;
 }

@@ -82,6 +82,7 @@ struct run_routing {
 struct run_day {
     uint64_t arrived, done; /* done: completed, failed or rejected */
     double first_arrival;   /* s from time 0 */
+    double last_arrival;    /* s from time 0 */
     double last_done;       /* s from time 0; 0 until one is done */
 };
 
