@@ -164,6 +164,25 @@ static int report_few_shot(const struct scenario *sc)
            API_FEW_SHOT;
 }
 
+/* Accuracy of task t's local answers that were kept: the local model's,
+ * raised by escalating the least confident share of them (the share the
+ * run escalated; models/accuracy.h). */
+static double report_kept_accuracy(const struct scenario *sc,
+                                   const struct run_result *res, size_t n,
+                                   size_t t)
+{
+    double esc = 0.0, kept = 0.0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        esc += (double)res[i].task[t].escalated;
+        kept += (double)res[i].task[t].answered[ROUTER_LOCAL];
+    }
+    return accuracy_kept(accuracy_task_local(&sc->workload.tasks[t]),
+                         esc + kept > 0 ? esc / (esc + kept) : 0.0,
+                         router_fallback_auc(&sc->routing, (int)t));
+}
+
 double report_task_accuracy(const struct scenario *sc,
                             const struct run_result *res, size_t n, size_t t,
                             int few_shot, double *answered)
@@ -177,7 +196,7 @@ double report_task_accuracy(const struct scenario *sc,
         answered[ROUTER_LOCAL] += (double)res[i].task[t].answered[ROUTER_LOCAL];
         answered[ROUTER_API] += (double)res[i].task[t].answered[ROUTER_API];
     }
-    acc[ROUTER_LOCAL] = accuracy_task_local(ts);
+    acc[ROUTER_LOCAL] = report_kept_accuracy(sc, res, n, t);
     acc[ROUTER_API] = accuracy_task_api(ts, few_shot);
     return accuracy_blend(ROUTER_NSIDES, answered, acc, NULL);
 }
@@ -196,7 +215,8 @@ static void report_accuracy(const struct scenario *sc,
     for (t = 0; t < nt; t++) {
         const struct task_spec *ts = &sc->workload.tasks[t];
         report_task_accuracy(sc, res, n, t, out->few_shot, &cnt[2 * t]);
-        loc[t] = acc[2 * t] = accuracy_task_local(ts);
+        loc[t] = accuracy_task_local(ts);
+        acc[2 * t] = report_kept_accuracy(sc, res, n, t);
         api[t] = acc[2 * t + 1] = accuracy_task_api(ts, out->few_shot);
         all[t] = cnt[2 * t] + cnt[2 * t + 1];
     }
