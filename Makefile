@@ -3,8 +3,14 @@
 
 PKGS      := gsl yaml-0.1
 PREFIX    ?= /usr/local
+DESTDIR   ?=
+SHAREDIR   = $(PREFIX)/share/slmsim
+MANDIR     = $(PREFIX)/share/man/man1
 CC        ?= cc
 CPPFLAGS  += -I. -D_POSIX_C_SOURCE=200809L
+# Where installed data (scenarios, calibration files, traces) are found
+# when a path does not resolve beside the scenario file.
+CPPFLAGS  += -DSLMSIM_SHARE_DIR='"$(SHAREDIR)"'
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wwrite-strings -Wundef -Wformat=2 \
              -Wdouble-promotion -Wvla
@@ -35,7 +41,8 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 SCENARIO  ?= scenarios/quickstart.yaml
 
-.PHONY: all test run sanitize valgrind bench deps clean install print-flags \
+.PHONY: all test run sanitize valgrind bench deps clean install uninstall \
+        print-flags FORCE \
         check-deps test-unit test-cli format fuzz calibrate-cuda
 .DEFAULT_GOAL := all
 
@@ -72,6 +79,15 @@ $(B)/bench/%: bench/%.c $(B)/libslmsim.a
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
 
+# The files that compile the share folder in are rebuilt when PREFIX
+# changes, so `make install PREFIX=...` never installs a stale path.
+SHARE_USERS := $(shell grep -l SLMSIM_SHARE_DIR $(LIB_SRC) $(CLI_SRC) 2>/dev/null)
+$(SHARE_USERS:%.c=$(B)/%.o): $(B)/share-dir.stamp
+$(B)/share-dir.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(SHAREDIR)' | cmp -s - $@ || echo '$(SHAREDIR)' > $@
+FORCE:
+
 # ---- checks -------------------------------------------------------------
 # The unit and statistical tests (cmocka), then the CLI: golden error
 # messages and every scenario in scenarios/ on a short horizon.
@@ -83,6 +99,7 @@ test-unit: $(TEST_BIN)
 
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out scripts/test-truth.sh $(B)/slmsim
 
 run: deps
 	@$(MAKE) --no-print-directory slmsim
@@ -100,9 +117,24 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
+# The binary, the man page, and the data the shipped scenarios read:
+# share/slmsim/scenarios (with their traces beside them, as the scenarios
+# name them), share/slmsim/calibrate/results and share/slmsim/traces.
 install: slmsim
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)
 	install -m 755 slmsim $(DESTDIR)$(PREFIX)/bin/slmsim
+	install -m 644 docs/slmsim.1 $(DESTDIR)$(MANDIR)/slmsim.1
+	install -d $(DESTDIR)$(SHAREDIR)/scenarios/traces \
+	    $(DESTDIR)$(SHAREDIR)/calibrate/results $(DESTDIR)$(SHAREDIR)/traces
+	install -m 644 scenarios/*.yaml $(DESTDIR)$(SHAREDIR)/scenarios/
+	install -m 644 scenarios/traces/* $(DESTDIR)$(SHAREDIR)/scenarios/traces/
+	install -m 644 scenarios/traces/* $(DESTDIR)$(SHAREDIR)/traces/
+	install -m 644 calibrate/results/*.yaml \
+	    $(DESTDIR)$(SHAREDIR)/calibrate/results/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/slmsim $(DESTDIR)$(MANDIR)/slmsim.1
+	rm -rf $(DESTDIR)$(SHAREDIR)
 
 # The CUDA calibration micro-benchmark is not written yet: the files in
 # calibrate/results/ are datasheet-derived and say so.

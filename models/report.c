@@ -523,7 +523,8 @@ static void report_text_failures(FILE *f, const struct run_result *res,
     REPORT_COUNT(res, n, b, struct run_backend, rejected, &rj, &hw);
     REPORT_COUNT(res, n, b, struct run_backend, failed, &fl, &hw);
     fprintf(f, "  rejected %.0f, failed %.0f, replica_failures %.0f, "
-               "retries %.0f, downtime %s\n",
+               "retries %.0f, downtime %s (replica-time down in the "
+               "window)\n",
             rj, fl, rf, report_fig(res, n, b, "retries"),
             isnan(down) ? "n/a" : report_fmt_time(down, a, sizeof a));
 }

@@ -418,6 +418,7 @@ int run_replication(const struct scenario *sc, unsigned rep,
     if (!st && run.status)
         st = run.status;
     out->t_end = sim_now(run.s);
+    out->in_system = sim_requests_in_flight(run.s);
     if (st == SLM_ELIMIT || st == SLM_EINTR) {
         /* The counts so far stay: the caller says where it stopped. */
         out->stopped = st;
@@ -596,7 +597,7 @@ const char *run_describe_stop(const struct scenario *sc,
     double t = res->t_end > 0 ? res->t_end : 1e-9;
     double offered = (double)res->all_arrived / t;
     double served = (double)res->all_served / t;
-    size_t inflight = (size_t)(res->all_arrived - res->all_served);
+    size_t inflight = res->in_system;
 
     if (res->stopped == SLM_EINTR) {
         snprintf(buf, size,
