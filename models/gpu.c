@@ -80,6 +80,15 @@ static int parse_gpu_inline(const struct cfg_node *n, const char *where,
                           d) < 0;
     bad |= cfg_get_number(n, "price", where, CFG_NONNEG, &g->price, d) < 0;
     g->name = name; /* borrowed from the document until copied */
+    /* An inline card is taken at its word: it exposes all its memory, and
+     * its prices are the scenario's. */
+    g->memory_usable = g->memory;
+    g->arch = CATALOG_ARCH_AMPERE;
+    g->link = g->interconnect > 100e9 ? CATALOG_LINK_NVLINK3
+                                      : CATALOG_LINK_PCIE4;
+    g->source = g->price_source = g->rent_source = "scenario (inline gpu)";
+    g->price_date = "";
+    g->unverified = NULL;
     return bad ? -1 : 0;
 }
 
