@@ -347,9 +347,11 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
             snprintf(desc, len, "%s: %s", n->scalar, what);
         c->cal_path = desc;
         bad = !desc;
-        if (t->bandwidth.value <= 0 || t->flops.value <= 0) {
-            diag_error(d, &n->pos, "calibration file '%s' has a zero rate "
-                       "for quant '%s'", n->scalar, q);
+        if (t->bandwidth.value <= 0 || t->flops.value <= 0 ||
+            cal->overhead.value < 0) {
+            diag_error(d, &n->pos, "calibration file '%s' has a rate <= 0 "
+                       "for quant '%s' or a step overhead < 0", n->scalar,
+                       q);
             bad = 1;
         }
     }
