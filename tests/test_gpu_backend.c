@@ -296,7 +296,8 @@ static void test_gpu_backend_inline_definitions_parse(void **state)
     (void)state;
 
     diag_init(&d, stderr);
-    assert_int_equal(h_parse(&h, "count: 3\ntensor_parallel: 1", &d), 0);
+    assert_int_equal(h_parse(&h, "count: 3\ntensor_parallel: 1\n"
+                             "serving: {activation_reserve: 2GB}", &d), 0);
     gpu_backend_kind.describe(h.cfg, desc, sizeof desc);
     assert_non_null(strstr(desc, "3 x toy, toy-1b fp16"));
     assert_non_null(strstr(desc, "100 GB/s, 10 TFLOP/s, 1 ms overhead"));
@@ -305,6 +306,37 @@ static void test_gpu_backend_inline_definitions_parse(void **state)
     h_run(&h, 10.0, 1);
     assert_close(h_figure(&h, "kv.capacity_tokens"), 6e9 / 8000, 1e-12);
     assert_close(h_figure(&h, "gpus"), 3, 0);
+    h_fini(&h);
+}
+
+/* Without activation_reserve the memory beside weights and cache is the
+ * stated term: vLLM's default token budget on a small card (2,048) times
+ * 4 x hidden FP16 values (the toy has no MLP and no vocabulary), plus
+ * 1 GiB of CUDA graphs and runtime: 10 GB * 0.9 - 1 GB - 16,384,000 B -
+ * 1 GiB, at 8,000 bytes a token. */
+static void test_gpu_backend_activation_memory_is_a_stated_term(void **state)
+{
+    struct harness h;
+    struct diag d;
+    (void)state;
+
+    diag_init(&d, stderr);
+    assert_int_equal(h_parse(&h, "", &d), 0);
+    h_add(&h, 0.0, 10, 2);
+    h_run(&h, 10.0, 1);
+    double kv = 10e9 * 0.9 - 1e9 - 2048.0 * 4 * 1000 * 2 -
+                1024.0 * 1024 * 1024;
+    assert_close(h_figure(&h, "kv.capacity_tokens"),
+                 floor(kv / 8000 / 16) * 16, 1e-12);
+    h_fini(&h);
+    /* TensorRT-LLM's fraction is of what is left after weights and
+     * activations (its token budget 8,192, its 32-token blocks) */
+    assert_int_equal(h_parse(&h, "serving: {engine: trtllm}", &d), 0);
+    h_add(&h, 0.0, 10, 2);
+    h_run(&h, 10.0, 1);
+    kv = 0.9 * (10e9 - 1e9 - 8192.0 * 4 * 1000 * 2 - 1024.0 * 1024 * 1024);
+    assert_close(h_figure(&h, "kv.capacity_tokens"),
+                 floor(kv / 8000 / 32) * 32, 1e-12);
     h_fini(&h);
 }
 
@@ -379,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_gpu_backend_context_reject_is_counted),
         cmocka_unit_test(test_gpu_backend_context_truncate_is_counted),
         cmocka_unit_test(test_gpu_backend_inline_definitions_parse),
+        cmocka_unit_test(test_gpu_backend_activation_memory_is_a_stated_term),
         cmocka_unit_test(test_gpu_backend_inline_gpu_errors_are_located),
         cmocka_unit_test(test_gpu_backend_hands_its_time_series_to_the_run),
     };
