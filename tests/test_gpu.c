@@ -216,6 +216,61 @@ static void test_gpu_cache_exhaustion_preempts_the_newest(void **s)
     }
 }
 
+/* TensorRT-LLM's GUARANTEED_NO_EVICT: a request is admitted only when
+ * the cache can hold every token it will have; the 14-block cache that
+ * makes vLLM preempt above holds one 160-token request (10 blocks) at a
+ * time, so the second waits for the first and nothing is preempted. */
+static void test_gpu_no_evict_admits_only_what_can_finish(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    p.kv_blocks = 14;
+    p.no_evict = 1;
+    double t[] = {0, 0};
+    uint32_t in[] = {100, 100}, out[] = {60, 60};
+    for (int exact = 0; exact < 2; exact++) {
+        p.exact_steps = exact;
+        struct drv d;
+        run_fixed(&d, &p, t, in, out, 2);
+        assert_int_equal(serve_stats(d.sv)->preemptions, 0);
+        assert_close(d.rq[1].t_start, d.rq[0].x[0], 1e-12);
+        assert_close(d.ttft[1] - d.wait[1], toy_prefill(0, 100), 1e-12);
+        assert_int_equal(serve_stats(d.sv)->tokens_out, 120);
+        assert_int_equal(serve_blocks_used(d.sv), 0);
+        drv_fini(&d);
+    }
+}
+
+/* Prefix caching: task 0's prompts share their first 70 tokens, 64 of
+ * them in whole 16-token blocks.  The first request computes its whole
+ * prompt and leaves the prefix cached; the second, arriving after it
+ * finished, computes only its last 36 tokens (its attention still reads
+ * the 64 cached ones), and the 4 cached blocks stay charged once. */
+static void test_gpu_shared_prefix_is_computed_once(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    uint32_t prefix[] = {70};
+    p.ntasks = 1;
+    p.prefix_tokens = prefix;
+    assert_int_equal(serve_prefix_blocks(&p, 0, 100), 4);
+    assert_int_equal(serve_prefix_blocks(&p, 0, 20), 1);
+    assert_int_equal(serve_prefix_blocks(&p, 1, 100), 0);
+    double t[] = {0, 5};
+    uint32_t in[] = {100, 100}, out[] = {3, 3};
+    struct drv d;
+    run_fixed(&d, &p, t, in, out, 2);
+    assert_close(d.ttft[0], toy_prefill(0, 100), 1e-12);
+    assert_close(d.ttft[1], toy_prefill(64, 36), 1e-12);
+    const struct serve_stats *st = serve_stats(d.sv);
+    assert_int_equal(st->prefix_lookups, 2);
+    assert_int_equal(st->prefix_hits, 1);
+    assert_int_equal(st->prefix_tokens_saved, 64);
+    assert_int_equal(st->tokens_in, 136);
+    assert_int_equal(serve_blocks_used(d.sv), 4); /* the cached prefix */
+    drv_fini(&d);
+}
+
 static void test_gpu_chunked_prefill_splits_the_prompt(void **s)
 {
     (void)s;
@@ -417,6 +472,8 @@ int main(void)
         cmocka_unit_test(test_gpu_full_cache_makes_the_next_request_wait),
         cmocka_unit_test(test_gpu_cache_exhaustion_preempts_the_newest),
         cmocka_unit_test(test_gpu_chunked_prefill_splits_the_prompt),
+        cmocka_unit_test(test_gpu_no_evict_admits_only_what_can_finish),
+        cmocka_unit_test(test_gpu_shared_prefix_is_computed_once),
         cmocka_unit_test(test_gpu_runs_equal_steps_without_jitter),
         cmocka_unit_test(test_gpu_runs_agree_with_steps_under_jitter),
         cmocka_unit_test(test_gpu_events_per_request_do_not_grow_with_output),
