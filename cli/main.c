@@ -31,6 +31,7 @@ static const struct cli_command cli_commands[] = {
     {"plot", cmd_plot, "redraw the figures saved in a results file"},
     {"calibrate", cmd_calibrate, "measure step times into a calibration "
                                  "file; --fit, --derive"},
+    {"catalog", cmd_catalog, "the GPUs and models a scenario can name"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 
