@@ -18,8 +18,8 @@ static int workload_parse_accuracy(const struct cfg_node *node,
     char where[80];
     int bad = 0;
 
-    t->accuracy_local = NAN;
-    t->accuracy_api = NAN;
+    t->accuracy_local = (double)NAN;
+    t->accuracy_api = (double)NAN;
     if (!node)
         return 0;
     snprintf(where, sizeof where, "%s.accuracy", task_where);
@@ -127,8 +127,8 @@ static int workload_default_task(struct workload_spec *w, int trace)
     w->tasks[0].input_from_trace = w->tasks[0].output_from_trace = trace;
     dist_init_fixed(&w->tasks[0].input_tokens, 0.0);
     dist_init_fixed(&w->tasks[0].output_tokens, 0.0);
-    w->tasks[0].accuracy_local = NAN;
-    w->tasks[0].accuracy_api = NAN;
+    w->tasks[0].accuracy_local = (double)NAN;
+    w->tasks[0].accuracy_api = (double)NAN;
     w->tasks[0].type = mem_strdup("default");
     return w->tasks[0].type ? 0 : -1;
 }
