@@ -191,6 +191,14 @@ static int ts_read(const struct ts_opts *o, struct trace_stats *s,
     struct trace_record rec;
     int rc = trace_open(&o->to, TRACE_WARN, d, &r);
 
+    /* A trace the user named that is not there is bad input (exit 2), as
+     * a missing scenario is; a failing disk stays the system's. */
+    if (rc == SLM_ESYS && (errno == ENOENT || errno == ENOTDIR ||
+                           errno == EISDIR || errno == EACCES)) {
+        diag_error(d, NULL, "cannot read trace '%s': %s", o->path,
+                   strerror(errno));
+        return SLM_EINPUT;
+    }
     if (rc)
         return rc;
     while ((rc = trace_next(r, &rec)) == 0) {

@@ -84,19 +84,41 @@ static int scenario_parse_run(const struct cfg_node *root, struct scenario *sc,
     return bad ? -1 : 0;
 }
 
-static int scenario_parse_backend(const struct cfg_node *map,
-                                  const char *name,
-                                  const struct diag_pos *name_pos,
+/* The names of the backends the file itself has, for messages. */
+static const char *scenario_file_backends(const struct cfg_node *backends,
+                                          char *buf, size_t size)
+{
+    size_t i, len = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < backends->n && len < size; i++)
+        if (!cfg_node_from_set(backends->items[i]) ||
+            cfg_get(backends->items[i], "kind"))
+            len += (size_t)snprintf(buf + len, size - len, "%s%s",
+                                    len ? ", " : "", backends->keys[i]);
+    return buf;
+}
+
+static int scenario_parse_backend(const struct cfg_node *parent, size_t i,
                                   struct scenario *sc, struct diag *d)
 {
+    const struct cfg_node *map = parent->items[i];
+    const char *name = parent->keys[i];
+    const struct diag_pos *name_pos = &parent->key_pos[i];
     struct scenario_backend *b = &sc->backends[sc->nbackends];
     const char *kind = NULL;
-    char where[128];
+    char where[128], list[256];
     int kind_index = 0;
 
     snprintf(where, sizeof where, "backends.%s", name);
     if (cfg_expect(map, CFG_MAP, where, d) != 0)
         return -1;
+    if (cfg_node_from_set(map) && !cfg_get(map, "kind")) {
+        /* a --set path through a backend the file does not have */
+        diag_error(d, name_pos, "there is no backend '%s' (backends: %s)",
+                   name, scenario_file_backends(parent, list, sizeof list));
+        return -1;
+    }
     if (cfg_get_enum(map, "kind", where, CFG_REQUIRED, backend_kind_names,
                      backend_kind_count, &kind_index, d) < 0)
         return -1;
@@ -107,7 +129,6 @@ static int scenario_parse_backend(const struct cfg_node *map,
         return -1;
     sc->backend_names[sc->nbackends] = b->name;
     sc->nbackends++;
-    (void)name_pos;
     return b->kind->parse(map, where, &b->cfg, d);
 }
 
@@ -130,8 +151,7 @@ static int scenario_parse_backends(const struct cfg_node *root,
         return -1;
     }
     for (i = 0; i < node->n && !diag_full(d); i++)
-        bad |= scenario_parse_backend(node->items[i], node->keys[i],
-                                      &node->key_pos[i], sc, d) != 0;
+        bad |= scenario_parse_backend(node, i, sc, d) != 0;
     return bad ? -1 : 0;
 }
 
@@ -307,15 +327,51 @@ static int scenario_apply_sets(struct cfg_doc *doc,
     return status;
 }
 
+/* A scenario file the user named that is not there (or is a folder, or
+ * not theirs to read) is bad input, reported like any other (exit 2, as a
+ * missing trace is); other failures (EIO, EMFILE) stay the system's. */
+static int scenario_unreadable(const char *path, struct diag *d)
+{
+    int e = errno;
+
+    if (e == ENOENT || e == ENOTDIR || e == EISDIR || e == EACCES ||
+        e == ELOOP || e == ENAMETOOLONG || e == ENXIO) {
+        diag_error(d, NULL, "cannot read '%s': %s", path, strerror(e));
+        return SLM_EINPUT;
+    }
+    errno = e;
+    return SLM_ESYS;
+}
+
+/* Why a parse failed, from what was seen: an allocation that failed
+ * during it (the allocator counts them) is out of memory; else the input
+ * was reported as wrong.  A section that failed without either is a bug
+ * in its parser: still bad input, and said so rather than left silent. */
+static int scenario_failure(const char *path, unsigned long failures_before,
+                            int errors_before, struct diag *d)
+{
+    struct diag_pos at = {path, 0, 0};
+
+    if (mem_failures() != failures_before)
+        return SLM_ENOMEM;
+    if (d->errors == errors_before)
+        diag_error(d, &at, "invalid scenario (a check failed without a "
+                           "message: please report this)");
+    return SLM_EINPUT;
+}
+
 int scenario_load(const char *path, const struct scenario_overrides *ov,
                   struct diag *d, struct scenario **out)
 {
     struct cfg_doc *doc = NULL;
     struct scenario *sc;
+    unsigned long failures_before = mem_failures();
     int status, errors_before = d->errors;
 
     *out = NULL;
     status = cfg_load_file(path, d, &doc);
+    if (status == SLM_ESYS)
+        return scenario_unreadable(path, d);
     if (status)
         return status;
     status = scenario_apply_sets(doc, ov, d);
@@ -330,7 +386,7 @@ int scenario_load(const char *path, const struct scenario_overrides *ov,
         return SLM_ENOMEM;
     }
     if (scenario_parse(cfg_doc_root(doc), ov, sc, d) != 0)
-        status = d->errors > errors_before ? SLM_EINPUT : SLM_ENOMEM;
+        status = scenario_failure(path, failures_before, errors_before, d);
     cfg_doc_free(doc);
     if (status) {
         scenario_free(sc);

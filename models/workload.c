@@ -56,7 +56,16 @@ static int workload_parse_tokens(const struct cfg_node *node, const char *key,
         *from_trace = 1;
         return 0;
     }
-    return dist_parse(tok, key, DIST_COUNT, dd, d) ? -1 : 0;
+    if (dist_parse(tok, key, DIST_COUNT, dd, d))
+        return -1;
+    if (!(dist_mean(dd) <= WORKLOAD_MAX_TOKENS)) {
+        diag_error(d, &tok->pos,
+                   "'%s' has a mean of %.3g tokens, above the ceiling of "
+                   "%.0e tokens a request",
+                   key, dist_mean(dd), WORKLOAD_MAX_TOKENS);
+        return -1;
+    }
+    return 0;
 }
 
 static int workload_parse_task(const struct cfg_node *node, size_t i,
@@ -252,8 +261,8 @@ static uint32_t workload_tokens(const struct dist *dd, gsl_rng *r)
 
     if (!(x > 0.0))
         return 0;
-    if (x > 4e9)
-        return 4000000000u;
+    if (x > WORKLOAD_MAX_TOKENS)
+        return (uint32_t)WORKLOAD_MAX_TOKENS;
     return (uint32_t)lround(x);
 }
 

@@ -68,6 +68,11 @@ struct cfg_node *cfg_doc_root(struct cfg_doc *doc);
  * SLM_EINPUT. */
 int cfg_doc_set(struct cfg_doc *doc, const char *assignment, struct diag *d);
 
+/* 1 when node was made by a --set (its position is in "--set"), not read
+ * from the file: a mapping a --set path created ("--set backends.gpu.count=2"
+ * makes backends.gpu) names something the file does not have. */
+int cfg_node_from_set(const struct cfg_node *node);
+
 /* ---- lookups ---- */
 
 /* The value under key in map, or NULL when absent (map NULL or not a map

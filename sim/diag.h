@@ -55,9 +55,18 @@ void diag_warning(struct diag *d, const struct diag_pos *where,
 /* True once max_errors errors were reported: callers stop checking. */
 int diag_full(const struct diag *d);
 
-/* The closest of candidates[0..n) to word by edit distance, or NULL when
- * none is close enough to suggest ("did you mean ..."). */
+/* The best of candidates[0..n) to suggest for word ("did you mean ..."),
+ * or NULL when none is close enough: a candidate that word begins
+ * (ignoring case: 'H100' gives 'H100-SXM') comes first, else the closest
+ * by edit distance. */
 const char *diag_suggest(const char *word, const char *const *candidates,
                          size_t n);
+
+/* Every candidate worth suggesting, up to DIAG_MAX_SUGGESTIONS, in the
+ * same order, written to buf as "'H100-SXM' or 'H100-PCIe'" (empty when
+ * none).  Returns how many. */
+#define DIAG_MAX_SUGGESTIONS 4
+size_t diag_suggest_list(const char *word, const char *const *candidates,
+                         size_t n, char *buf, size_t size);
 
 #endif
