@@ -83,6 +83,7 @@ test-unit: $(TEST_BIN)
 
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
 
 run: deps
 	@$(MAKE) --no-print-directory slmsim

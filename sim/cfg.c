@@ -1044,12 +1044,12 @@ static int cfg_lookup(const struct cfg_node *map, const char *key,
 
     *node = cfg_get(map, key);
     if (*node && (flags & CFG_REQUIRED || !cfg_is_null(*node)))
-        return 0;
+        return CFG_GOT_SET;
     if (*node || !(flags & CFG_REQUIRED))
-        return 1;
+        return CFG_GOT_ABSENT;
     diag_error(d, map ? &map->pos : NULL, "missing required key '%s' %s", key,
                cfg_where(where, w, sizeof w));
-    return -1;
+    return CFG_GOT_BAD;
 }
 
 /* What a quantity is called and how it is read. */
@@ -1103,7 +1103,7 @@ static int cfg_node_qty(const struct cfg_node *n, const char *name,
     if (!n || n->kind != CFG_SCALAR || cfg_is_null(n)) {
         diag_error(d, n ? &n->pos : NULL, "'%s' must be a %s, got %s", name,
                    qty->noun, cfg_got(n, got, sizeof got));
-        return -1;
+        return CFG_GOT_BAD;
     }
     rc = qty->parse(n->scalar, &v);
     if (rc == UNITS_ENOUNIT && qty->fix != CFG_FIX_NONE) {
@@ -1114,7 +1114,7 @@ static int cfg_node_qty(const struct cfg_node *n, const char *name,
             snprintf(fix, sizeof fix, "write %ss or %sh", q, q);
         diag_error(d, &n->pos, "'%s' needs a unit, got '%s' (%s; units: %s)",
                    name, q, fix, qty->help);
-        return -1;
+        return CFG_GOT_BAD;
     }
     if (rc != 0) {
         if (qty->bad)
@@ -1123,12 +1123,12 @@ static int cfg_node_qty(const struct cfg_node *n, const char *name,
         else
             diag_error(d, &n->pos, "'%s' must be a %s, got %s", name,
                        qty->noun, cfg_got(n, got, sizeof got));
-        return -1;
+        return CFG_GOT_BAD;
     }
     if (cfg_bounds(n, name, flags, v, d))
-        return -1;
+        return CFG_GOT_BAD;
     *out = v;
-    return 0;
+    return CFG_GOT_SET;
 }
 
 int cfg_node_number(const struct cfg_node *node, const char *name,

@@ -95,12 +95,23 @@ int cfg_expect(const struct cfg_node *node, enum cfg_kind kind,
                const char *what, struct diag *d);
 
 /* ---- typed getters ----
- * Each reads map[key].  When the key is absent: with CFG_REQUIRED it
- * reports "missing required key 'key' in where" at the map and returns -1;
- * otherwise it leaves *out untouched (the caller's default) and returns 1.
- * When present and valid it stores the value and returns 0; when present
- * and invalid it reports at the value and returns -1.
+ * Each reads map[key] and returns an enum cfg_got (kept as int so that
+ * `bad |= get(...) < 0` reads naturally).  When the key is absent: with
+ * CFG_REQUIRED it reports "missing required key 'key' in where" at the map
+ * and returns CFG_GOT_BAD; otherwise it leaves *out untouched (the
+ * caller's default) and returns CFG_GOT_ABSENT.  When present and valid it
+ * stores the value and returns CFG_GOT_SET; when present and invalid it
+ * reports at the value and returns CFG_GOT_BAD.  A bare number for a
+ * duration or a rate is invalid ("'mtbf' needs a unit, got '2000' (write
+ * 2000s or 2000h; ...)").
  * Bounds: CFG_POSITIVE (> 0), CFG_NONNEG (>= 0), CFG_UNIT (in [0, 1]). */
+enum cfg_got {
+    CFG_GOT_BAD = -1,   /* present and invalid, or required and absent:
+                           reported */
+    CFG_GOT_SET = 0,    /* present and valid: *out stored */
+    CFG_GOT_ABSENT = 1  /* absent or null, not required: *out untouched */
+};
+
 enum {
     CFG_REQUIRED = 1 << 0,
     CFG_POSITIVE = 1 << 1,

@@ -15,16 +15,10 @@
 
 #include <stdio.h>
 
-/* Status codes returned across the program.  0 is success; the CLI maps
- * SLM_EINPUT to exit status 2 and everything else to 1. */
-enum {
-    SLM_OK = 0,
-    SLM_EINPUT = 2, /* the user's input is wrong: already reported in diag */
-    SLM_ESYS = 3,   /* a system call failed: errno holds the reason */
-    SLM_ENOMEM = 4, /* out of memory */
-    SLM_ENUM = 5    /* numerical failure (GSL status, non-finite result) */
-};
+#include "sim/status.h"
 
+/* The status codes (SLM_OK, SLM_EINPUT, ...) live in sim/status.h; every
+ * module that reports through diag returns them, so they come with it. */
 /* A place in an input: file as the user typed it ("<stdin>", "--set"),
  * line and column from 1; 0 means unknown and is left out of messages. */
 struct diag_pos {
