@@ -43,7 +43,7 @@ static int scenario_copy_string(const char *src, char **dst)
     if (!src)
         return 0;
     *dst = mem_strdup(src);
-    return *dst ? 0 : -1;
+    return *dst ? SLM_OK : SLM_ENOMEM;
 }
 
 /* name, description, seed, horizon, warmup, replications. */
@@ -80,8 +80,8 @@ static int scenario_parse_run(const struct cfg_node *root, struct scenario *sc,
     }
     if (scenario_copy_string(name, &sc->name) ||
         scenario_copy_string(desc, &sc->description))
-        return -1;
-    return bad ? -1 : 0;
+        return SLM_ENOMEM;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 /* The names of the backends the file itself has, for messages. */
@@ -112,21 +112,21 @@ static int scenario_parse_backend(const struct cfg_node *parent, size_t i,
 
     snprintf(where, sizeof where, "backends.%s", name);
     if (cfg_expect(map, CFG_MAP, where, d) != 0)
-        return -1;
+        return SLM_EINPUT;
     if (cfg_node_from_set(map) && !cfg_get(map, "kind")) {
         /* a --set path through a backend the file does not have */
         diag_error(d, name_pos, "there is no backend '%s' (backends: %s)",
                    name, scenario_file_backends(parent, list, sizeof list));
-        return -1;
+        return SLM_EINPUT;
     }
     if (cfg_get_enum(map, "kind", where, CFG_REQUIRED, backend_kind_names,
                      backend_kind_count, &kind_index, d) < 0)
-        return -1;
+        return SLM_EINPUT;
     cfg_get_string(map, "kind", where, CFG_REQUIRED, &kind, d);
     b->kind = backend_kind_find(kind);
     b->name = mem_strdup(name);
     if (!b->name)
-        return -1;
+        return SLM_ENOMEM;
     sc->backend_names[sc->nbackends] = b->name;
     sc->nbackends++;
     return b->kind->parse(map, where, &b->cfg, d);
@@ -141,18 +141,18 @@ static int scenario_parse_backends(const struct cfg_node *root,
 
     if (!node) {
         diag_error(d, &root->pos, "missing required key 'backends'");
-        return -1;
+        return SLM_EINPUT;
     }
     if (cfg_expect(node, CFG_MAP, "backends", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     if (node->n == 0 || node->n > SCENARIO_MAX_BACKENDS) {
         diag_error(d, &node->pos, "'backends' must name 1 to %d backends, got %zu",
                    SCENARIO_MAX_BACKENDS, node->n);
-        return -1;
+        return SLM_EINPUT;
     }
     for (i = 0; i < node->n && !diag_full(d); i++)
         bad |= scenario_parse_backend(node, i, sc, d) != 0;
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static int scenario_parse_slo(const struct cfg_node *node,
@@ -164,13 +164,13 @@ static int scenario_parse_slo(const struct cfg_node *node,
     if (!node)
         return 0;
     if (cfg_expect(node, CFG_MAP, "slo", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     bad |= cfg_check_keys(node, "slo", keys, 2, d) != 0;
     bad |= cfg_get_duration(node, "ttft_p99", "slo", CFG_POSITIVE,
                             &sc->slo.ttft_p99, d) < 0;
     bad |= cfg_get_duration(node, "e2e_p99", "slo", CFG_POSITIVE,
                             &sc->slo.e2e_p99, d) < 0;
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static int scenario_parse_plots(const struct cfg_node *seq,
@@ -180,10 +180,10 @@ static int scenario_parse_plots(const struct cfg_node *seq,
     int bad = 0;
 
     if (cfg_expect(seq, CFG_SEQ, "outputs.plots", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     sc->plots = mem_calloc(seq->n ? seq->n : 1, sizeof *sc->plots);
     if (!sc->plots)
-        return -1;
+        return SLM_ENOMEM;
     for (i = 0; i < seq->n; i++) {
         const struct cfg_node *it = seq->items[i];
         size_t k;
@@ -208,10 +208,10 @@ static int scenario_parse_plots(const struct cfg_node *seq,
         }
         sc->plots[sc->nplots] = mem_strdup(it->scalar);
         if (!sc->plots[sc->nplots])
-            return -1;
+            return SLM_ENOMEM;
         sc->nplots++;
     }
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static int scenario_parse_outputs(const struct cfg_node *node,
@@ -225,7 +225,7 @@ static int scenario_parse_outputs(const struct cfg_node *node,
 
     if (node) {
         if (cfg_expect(node, CFG_MAP, "outputs", d) != 0)
-            return -1;
+            return SLM_EINPUT;
         bad |= cfg_check_keys(node, "outputs", keys, 2, d) != 0;
         bad |= cfg_get_string(node, "dir", "outputs", 0, &dir, d) < 0;
         if (cfg_get(node, "plots"))
@@ -240,11 +240,11 @@ static int scenario_parse_outputs(const struct cfg_node *node,
     }
     if (dir[0] == '\0') {
         diag_error(d, node ? &node->pos : NULL, "'outputs.dir' is empty");
-        return -1;
+        return SLM_EINPUT;
     }
     if (scenario_copy_string(dir, &sc->out_dir))
-        return -1;
-    return bad ? -1 : 0;
+        return SLM_ENOMEM;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 /* The folder paths in the scenario are relative to: the file's own
@@ -295,7 +295,7 @@ static int scenario_parse(const struct cfg_node *root,
         diag_error(d, &root->pos, "missing required key 'workload'");
         bad = 1;
     } else if (!(base = scenario_base_dir(sc->path))) {
-        return -1;
+        return SLM_ENOMEM;
     } else {
         bad |= workload_parse(wl, base, &sc->workload, d) != 0;
         mem_free(base);
@@ -307,7 +307,7 @@ static int scenario_parse(const struct cfg_node *root,
     bad |= scenario_parse_outputs(cfg_get(root, "outputs"), ov, sc, d) != 0;
     if (cfg_get(root, "costs"))
         bad |= cost_parse(cfg_get(root, "costs"), "costs", &sc->costs, d) != 0;
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static int scenario_apply_sets(struct cfg_doc *doc,

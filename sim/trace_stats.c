@@ -99,6 +99,15 @@ static int trace_stats_task(struct trace_stats *s, const char *task)
     return 0;
 }
 
+/* x mod n in [0, n) for any finite x, negative ones too (C's % and fmod
+ * keep the sign: a time before the origin indexed hour -1). */
+static int trace_stats_mod(double x, int n)
+{
+    double m = fmod(x, (double)n);
+
+    return (int)(m < 0 ? m + n : m) % n;
+}
+
 /* Clock position of t: hours since a midnight (clock known) or since the
  * start (relative traces). */
 static double trace_stats_clock(const struct trace_stats *s, double t)
@@ -127,9 +136,9 @@ int trace_stats_add(struct trace_stats *s, const struct trace_record *rec)
                                  trace_stats_clock(s, s->first), 0);
         s->win[k].count++;
     }
-    s->hour_count[(int)fmod(floor(c / UNITS_HOUR), 24.0)]++;
+    s->hour_count[trace_stats_mod(floor(c / UNITS_HOUR), 24)]++;
     if (s->weekday0 >= 0)
-        s->day_count[(s->weekday0 + (int64_t)floor(c / UNITS_DAY)) % 7]++;
+        s->day_count[trace_stats_mod(s->weekday0 + floor(c / UNITS_DAY), 7)]++;
     if (trace_tokens_add(&s->in, rec->input_tokens) ||
         trace_tokens_add(&s->out, rec->output_tokens))
         return SLM_ENOMEM;
@@ -191,10 +200,10 @@ void trace_stats_exposure(const struct trace_stats *s, double exposure[24],
         double hour = floor(a / UNITS_HOUR);
         double end = (hour + 1.0) * UNITS_HOUR;
         double len = (end < b ? end : b) - a, weeks;
-        exposure[(int)fmod(hour, 24.0)] += len;
+        exposure[trace_stats_mod(hour, 24)] += len;
         if (s->weekday0 >= 0)
-            day_exposure[(s->weekday0 + (int64_t)floor(a / UNITS_DAY)) % 7] +=
-                len;
+            day_exposure[trace_stats_mod(s->weekday0 + floor(a / UNITS_DAY),
+                                         7)] += len;
         a = end;
         weeks = floor((b - a) / UNITS_WEEK) - 1.0;
         if (weeks >= 1.0) {
