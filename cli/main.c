@@ -10,6 +10,7 @@
 
 #include "cli/cmd.h"
 #include "models/report.h"
+#include "sim/interrupt.h"
 
 struct cli_command {
     const char *name;
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
     /* GSL's default handler aborts; every GSL status is checked instead.
      * A dying gnuplot must not kill us through SIGPIPE. */
     gsl_set_error_handler_off();
-    signal(SIGPIPE, SIG_IGN);
+    interrupt_install(); /* SIGINT/SIGTERM polled; SIGPIPE ignored */
     if (argc < 2) {
         cli_usage(stderr);
         return CLI_EXIT_INPUT;

@@ -103,7 +103,7 @@ long serve_derive(struct serve_params *p, const struct gpu_spec *g,
                   double reserve, int block_tokens)
 {
     p->model.weight_read = catalog_weight_read_bytes(m, q);
-    p->model.flops_per_token = 2.0 * m->params;
+    p->model.flops_per_token = catalog_flops_per_token(m);
     p->model.attn_flops_per_ctx = catalog_attn_flops_per_ctx(m);
     p->model.kv_per_token = catalog_kv_bytes_per_token(m, kv);
     p->model.layers = m->layers;
