@@ -42,7 +42,8 @@ overload() {
 }
 overload gpu-10x --set workload.arrivals.volume=455e6/month \
     --set horizon=10h --set replications=1 scenarios/quickstart.yaml
-overload volume-5e6-per-s --set workload.arrivals.volume=5e6/s \
+# (5e6/s itself is past the arrival-rate ceiling: a located input error.)
+overload volume-5e5-per-s --set workload.arrivals.volume=5e5/s \
     scenarios/quickstart.yaml
 overload mm1-100x-30d --set workload.arrivals.rate=33.54/s \
     --set horizon=30d --set replications=2 scenarios/mm1.yaml

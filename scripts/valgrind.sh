@@ -56,4 +56,17 @@ SLMSIM_GNUPLOT=/nonexistent "$BIN" run -q --plots $short \
     --out build/valgrind-out/figs scenarios/quickstart.yaml 2>/dev/null &&
     SLMSIM_GNUPLOT=/nonexistent vg "plot" "$BIN" plot \
         --out build/valgrind-out/plot build/valgrind-out/figs/results.json
+# A run stopped by a limit exits 1 by design: only valgrind's own status
+# (99) is a failure here.
+valgrind -q --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite,indirect "$BIN" run -q --no-plots \
+    --set limits.max_in_flight=20000 --set workload.arrivals.rate=1000/s \
+    --set horizon=3h --set replications=2 --out build/valgrind-out/limit \
+    scenarios/mm1.yaml >/dev/null 2>&1
+if [ $? = 99 ]; then
+    echo "valgrind: run stopped by a limit FAILED"
+    status=1
+else
+    echo "valgrind: run stopped by a limit clean"
+fi
 exit $status
