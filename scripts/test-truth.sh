@@ -199,6 +199,18 @@ st2=$?
     ok "--set: more than 64 flags or 4,096 bytes is an error, exit 2" ||
     bad "--set: more than 64 flags or 4,096 bytes is an error, exit 2 ($st, $st2)"
 
+# capacity and tco stop cleanly on a signal too: 130/143, no file left.
+timeout --preserve-status -s INT 1 "$BIN" capacity --out "$OUT/capint" \
+    scenarios/quickstart.yaml >/dev/null 2>&1
+s1=$?
+timeout --preserve-status -s TERM 1 "$BIN" tco --capacity-horizon 2h \
+    --out "$OUT/tcoint" scenarios/seed-short-1m-simulated.yaml >/dev/null 2>&1
+s2=$?
+left=$(find "$OUT/capint" "$OUT/tcoint" -type f 2>/dev/null | wc -l)
+[ "$s1" = 130 ] && [ "$s2" = 143 ] && [ "$left" = 0 ] &&
+    ok "capacity and tco stop on SIGINT/SIGTERM with 130/143, nothing left" ||
+    bad "capacity and tco stop on SIGINT/SIGTERM ($s1, $s2, $left files)"
+
 TEST_OUT=$OUT scripts/test-kill.sh "$BIN" || fails=$((fails + 1))
 
 printf '[==========] truth: %d tests ran\n' "$n"
