@@ -200,10 +200,10 @@ st2=$?
     bad "--set: more than 64 flags or 4,096 bytes is an error, exit 2 ($st, $st2)"
 
 # capacity and tco stop cleanly on a signal too: 130/143, no file left.
-timeout --preserve-status -s INT 1 "$BIN" capacity --out "$OUT/capint" \
+timeout --preserve-status -s INT 1 "$BIN" capacity --horizon 1d --out "$OUT/capint" \
     scenarios/quickstart.yaml >/dev/null 2>&1
 s1=$?
-timeout --preserve-status -s TERM 1 "$BIN" tco --capacity-horizon 2h \
+timeout --preserve-status -s TERM 1 "$BIN" tco --capacity-horizon 1d \
     --out "$OUT/tcoint" scenarios/seed-short-1m-simulated.yaml >/dev/null 2>&1
 s2=$?
 left=$(find "$OUT/capint" "$OUT/tcoint" -type f 2>/dev/null | wc -l)
