@@ -47,7 +47,7 @@ vg "crossover" "$BIN" crossover $short --out build/valgrind-out/x scenarios/seed
 vg "sensitivity" "$BIN" sensitivity $short --out build/valgrind-out/s scenarios/seed-short-1m.yaml
 # shellcheck disable=SC2086
 vg "tco, capacity simulated" "$BIN" tco $short --replications 1 \
-    --capacity-horizon 20m --out build/valgrind-out/tco-sim \
+    --capacity-horizon 1h --out build/valgrind-out/tco-sim \
     scenarios/seed-short-1m-simulated.yaml
 vg "capacity" "$BIN" capacity --horizon 20m --replications 1 --out build/valgrind-out/cap scenarios/quickstart.yaml
 vg "validate" "$BIN" validate scenarios/seed-hybrid-1m.yaml
