@@ -10,6 +10,7 @@
 #include "models/gpu.h"
 #include "models/report.h"
 #include "models/run.h"
+#include "models/verdict.h"
 #include "plots/plot.h"
 #include "sim/arrivals.h"
 #include "sim/interrupt.h"
@@ -30,7 +31,10 @@ static const char cmd_run_help[] =
     "\n"
     "options:\n" CLI_SCENARIO_OPTS_HELP
     "  --json                 print results.json to stdout instead of the "
-    "text\n" CLI_PLOTS_OPTS_HELP
+    "text\n"
+    "  --fail-on-slo          exit 3 when the SLO is missed (a target, too\n"
+    "                         many failures, an unstable run, a deadline)\n"
+    CLI_PLOTS_OPTS_HELP
     "\n"
     "Figures: latency-cdf (e2e and TTFT CDFs); latency-vs-load and\n"
     "utilization (the scenario again at 0.2x..1.2x its volume and on past\n"
@@ -42,7 +46,8 @@ static const char cmd_run_help[] =
     "NAME.png and NAME.pdf in OUTDIR and under 'figures' in results.json\n"
     "(redraw with slmsim plot).\n"
     "\n"
-    "exit status: 0 success, 1 the run failed, 2 bad input\n";
+    "exit status: 0 success, 1 the run failed, 2 bad input, 3 the SLO was\n"
+    "missed (with --fail-on-slo), 128+N stopped by signal N\n";
 
 /* cost-vs-volume's search limit, queries/month: far beyond any one site. */
 #define CMD_RUN_MAX_VOLUME 1e10
@@ -50,6 +55,7 @@ static const char cmd_run_help[] =
 struct cmd_run_opts {
     struct cli_scenario_opts so;
     int json;
+    int fail_on_slo; /* exit 3 on a missed SLO (models/verdict.h) */
     struct cli_plots plots;
 };
 
@@ -58,6 +64,10 @@ static int cmd_run_opt(void *ctx, int argc, char **argv, int *i)
     struct cmd_run_opts *o = ctx;
 
     (void)argc;
+    if (!strcmp(argv[*i], "--fail-on-slo")) {
+        o->fail_on_slo = 1;
+        return 1;
+    }
     if (!strcmp(argv[*i], "--json")) {
         o->json = 1;
         return 1;
@@ -663,6 +673,9 @@ static int cmd_run_json(FILE *f, const void *ctx)
                                    cmd_run_json_figures, r->plots);
 }
 
+/* A missed SLO with --fail-on-slo (docs: exit statuses). */
+#define CLI_EXIT_SLO 3
+
 /* A limit or a signal ended the run early: say where, report the
  * replications that finished, keep them in results.json marked so.
  * Exit 1 for a limit, 128 + the signal for an interrupt. */
@@ -756,6 +769,12 @@ int cmd_run(int argc, char **argv)
     if (!st && interrupt_pending()) {
         /* interrupted while drawing: the results stand, marked so */
         rc = cmd_run_stopped(sc, res, n, &o, SLM_EINTR);
+    }
+    if (!rc && !st && o.fail_on_slo) {
+        struct verdict v;
+        verdict_compute(sc, res, n, &v);
+        if (v.has_slo && !v.met)
+            rc = CLI_EXIT_SLO;
     }
     cli_plots_fini(&o.plots);
     for (i = 0; i < n; i++)

@@ -98,6 +98,15 @@ grep -q '^SLO NOT met: .*% of requests failed or were rejected (allowed 0.1%)' \
     grep -q '"failed_by": \[' "$OUT/storm/results.json" &&
     ok "api-tpm-storm with slo.e2e_p99=60s misses the SLO on failures" ||
     bad "api-tpm-storm with slo.e2e_p99=60s misses the SLO on failures"
+"$BIN" run -q --no-plots --fail-on-slo --set slo.e2e_p99=60s \
+    --out "$OUT/storm-fos" scenarios/api-tpm-storm.yaml >/dev/null 2>&1
+s1=$?
+"$BIN" run -q --no-plots --fail-on-slo --set horizon=3h \
+    --out "$OUT/qs-fos" scenarios/quickstart.yaml >/dev/null 2>&1
+s2=$?
+[ "$s1" = 3 ] && [ "$s2" = 0 ] &&
+    ok "--fail-on-slo: exit 3 on a missed SLO, 0 on a met one" ||
+    bad "--fail-on-slo: exit 3 on a missed SLO, 0 on a met one ($s1, $s2)"
 grep -q 'rejected [0-9]*; availability seen' "$OUT/storm.txt" &&
     grep -q 'retries' "$OUT/storm.txt" &&
     ok "failures, rejects and retries are in the text per backend" ||
