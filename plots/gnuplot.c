@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sim/diag.h"
+#include "sim/interrupt.h"
 #include "sim/mem.h"
 
 const char *gnuplot_program(void)
@@ -65,8 +66,13 @@ static void sh_quote(FILE *b, const char *s)
     fputc('\'', b);
 }
 
-/* "exec 2>ERR; cd DIR && exec PROG": stderr is redirected first so that a
- * failing cd or a missing program is captured too. */
+/* "exec 2>ERR; LC_ALL=C.UTF-8; export LC_ALL; cd DIR && exec PROG":
+ * stderr is redirected first so that a failing cd or a missing program is
+ * captured too.  The scripts are UTF-8 (degree signs, dashes) and their
+ * data use '.' decimals, so gnuplot gets a UTF-8 C locale whatever the
+ * user's: without one (LANG unset, as in a bare container) it warns
+ * "iconv failed to convert", and a locale with ',' decimals would misread
+ * the data.  glibc has built C.UTF-8 in since 2.35 (Debian 12). */
 static char *gnuplot_command(const char *prog, const char *dir,
                              const char *errpath)
 {
@@ -78,7 +84,7 @@ static char *gnuplot_command(const char *prog, const char *dir,
         return NULL;
     fputs("exec 2>", b);
     sh_quote(b, errpath);
-    fputs("; cd ", b);
+    fputs("; LC_ALL=" GNUPLOT_LOCALE "; export LC_ALL; cd ", b);
     sh_quote(b, dir);
     fputs(" && exec ", b);
     sh_quote(b, prog);
@@ -130,6 +136,9 @@ int gnuplot_exec(const char *prog, const char *dir, const char *script,
     int fd, ws, st = SLM_OK;
 
     memset(r, 0, sizeof *r);
+    /* Interrupted: start nothing new (sim/interrupt.h). */
+    if (interrupt_pending())
+        return SLM_EINTR;
     errpath = mem_alloc(len);
     if (!errpath)
         return SLM_ENOMEM;
