@@ -18,13 +18,15 @@ B         ?= build
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
-# Sources, per folder.  cli/ is the program; everything else is the library.
+# Sources, per folder.  cli/ is the program; everything else is the library
+# (study/ builds on models/, never on cli/).
 SIM_SRC    := $(wildcard sim/*.c)
 MODELS_SRC := $(wildcard models/*.c)
+STUDY_SRC  := $(wildcard study/*.c)
 PLOTS_SRC  := $(wildcard plots/*.c)
 CAL_SRC    := $(wildcard calibrate/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
-LIB_SRC    := $(SIM_SRC) $(MODELS_SRC) $(PLOTS_SRC) $(CAL_SRC)
+LIB_SRC    := $(SIM_SRC) $(MODELS_SRC) $(STUDY_SRC) $(PLOTS_SRC) $(CAL_SRC)
 TEST_SRC   := $(wildcard tests/test_*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
 

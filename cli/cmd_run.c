@@ -6,7 +6,7 @@
 
 #include "cli/cmd.h"
 #include "models/accuracy.h"
-#include "models/economics.h"
+#include "study/economics.h"
 #include "models/gpu.h"
 #include "models/report.h"
 #include "models/run.h"
@@ -643,11 +643,6 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
     return st;
 }
 
-static void cmd_run_json_figures(struct jw *w, void *ctx)
-{
-    cli_plots_write_json(ctx, w);
-}
-
 struct cmd_run_results {
     const struct scenario *sc;
     const struct run_result *res;
@@ -655,11 +650,22 @@ struct cmd_run_results {
     struct cli_plots *plots;
 };
 
+/* results.json's members beyond the model's report: the cost section
+ * (study/economics.h) and the figures. */
+static void cmd_run_json_extra(struct jw *w, void *ctx)
+{
+    const struct cmd_run_results *r = ctx;
+
+    /* Out of memory here shows as a failed write of the document. */
+    (void)economics_write_json(w, r->sc, r->res, r->n);
+    cli_plots_write_json(r->plots, w);
+}
+
 static int cmd_run_json(FILE *f, const void *ctx)
 {
     const struct cmd_run_results *r = ctx;
     return report_write_json_extra(f, r->sc, r->res, r->n,
-                                   cmd_run_json_figures, r->plots);
+                                   cmd_run_json_extra, (void *)r);
 }
 
 int cmd_run(int argc, char **argv)
@@ -689,12 +695,14 @@ int cmd_run(int argc, char **argv)
         st = cmd_run_figures(sc, res, n, &o.plots);
     rc = cli_status_exit(st, "run failed", sc->path);
     if (!rc) {
-        if (o.json)
-            report_write_json_extra(stdout, sc, res, n, cmd_run_json_figures,
-                                    &o.plots);
-        else if (!o.so.quiet)
-            report_print_text(stdout, sc, res, n);
         struct cmd_run_results r = {sc, res, n, &o.plots};
+        if (o.json)
+            report_write_json_extra(stdout, sc, res, n, cmd_run_json_extra,
+                                    &r);
+        else if (!o.so.quiet) {
+            report_print_text(stdout, sc, res, n);
+            economics_print_text(stdout, sc, res, n);
+        }
         rc = cli_write_file(sc->out_dir, "results.json", cmd_run_json, &r);
         if (!rc && !o.json && !o.so.quiet)
             printf("\nwrote %s/results.json\n", sc->out_dir);

@@ -7,7 +7,7 @@
 
 #include "cli/cmd.h"
 #include "models/capacity.h"
-#include "models/economics.h"
+#include "study/economics.h"
 #include "models/report.h"
 #include "models/run.h"
 #include "plots/plot.h"
