@@ -22,6 +22,7 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_INPUT 2
+#define CLI_EXIT_SLO 3 /* --fail-on-slo: the SLO was missed */
 
 #define CLI_MAX_SETS 64
 
@@ -110,6 +111,8 @@ int cmd_tco(int argc, char **argv);
 int cmd_crossover(int argc, char **argv);
 int cmd_sensitivity(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+/* slmsim compare: purchasing options side by side. */
+int cmd_compare(int argc, char **argv);
 
 /* ---- capacity at the SLO (cli/cmd_capacity.c), also for the cost
  * commands ---- */
