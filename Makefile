@@ -85,6 +85,7 @@ test-unit: $(TEST_BIN)
 
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-study scripts/test-study.sh $(B)/slmsim
 
 run: deps
 	@$(MAKE) --no-print-directory slmsim

@@ -251,7 +251,12 @@ static void cmd_compare_print(FILE *f, const struct compare_study *st)
                 units_format_volume(st->opt[0].volume, a, sizeof a),
                 st->opt[0].months);
     if (st->best < 0) {
-        fprintf(f, "\nno option meets the SLO.\n");
+        int met = 0;
+        for (i = 0; i < st->n; i++)
+            met |= st->opt[i].verdict.met;
+        fprintf(f, "\n%s\n", met ? "no option with prices meets the SLO: "
+                                    "nothing to recommend on cost."
+                                  : "no option meets the SLO.");
         return;
     }
     fprintf(f, "\nrecommended: %s (%s, %s a month)", st->opt[st->best].name,
@@ -530,8 +535,13 @@ int cmd_compare(int argc, char **argv)
     if (!rc && st->n)
         rc = cli_plots_finish(&o.plots, st->opt[0].sc->out_dir, "compare",
                               o.so.quiet || (o.json && !strcmp(o.json, "-")));
-    if (!rc && o.fail_on_slo && st->best < 0)
-        rc = CLI_EXIT_SLO;
+    if (!rc && o.fail_on_slo) {
+        int met = 0;
+        for (size_t i = 0; i < st->n; i++)
+            met |= st->opt[i].verdict.met;
+        if (!met)
+            rc = CLI_EXIT_SLO;
+    }
     cli_plots_fini(&o.plots);
     compare_fini(st);
     mem_free(st);

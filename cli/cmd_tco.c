@@ -536,7 +536,24 @@ static void tco_print_assumptions(FILE *f, const struct cli_cost *c)
             sp->one_time == COST_ONE_TIME_EXPENSED
                 ? "expensed in month 1"
                 : "amortised with the capex");
-    if (sp->power_declared)
+    if (sp->gpu[0]) {
+        char gp[32], sv[32];
+        fprintf(f, "  GPUs: %.0f x %s as declared (replicas x tensor "
+                   "parallel), %s from %s: %s per GPU, %s per server of "
+                   "%.0f\n", sp->fleet, sp->gpu,
+                sp->acquire == COST_RENT ? "rented" : "bought",
+                sp->basis_gpu,
+                units_format_money(v[COST_P_GPU_PRICE], gp, sizeof gp),
+                units_format_money(v[COST_P_SERVER_PRICE], sv, sizeof sv),
+                v[COST_P_GPUS_PER_SERVER]);
+        if (sp->acquire == COST_RENT)
+            fprintf(f, "  rent $%.4g per GPU-hour x 730.5 h (power and "
+                       "facility in the rent)\n",
+                    v[COST_P_RENT_PER_GPU_HOUR]);
+    }
+    if (sp->acquire == COST_RENT)
+        ;
+    else if (sp->power_declared)
         fprintf(f, "  power declared: $%.2f per GPU per month\n",
                 v[COST_P_POWER_PER_MONTH]);
     else
@@ -550,8 +567,13 @@ static void tco_print_assumptions(FILE *f, const struct cli_cost *c)
             c->nominal.input_tokens, c->nominal.output_tokens,
             sp->params[COST_P_INPUT_TOKENS].given
                 ? " (costs.query overrides them)" : " (workload means)");
-    fprintf(f, "  API $%.4g / $%.4g per 1M input / output tokens\n",
-            v[COST_P_API_INPUT_PER_1M], v[COST_P_API_OUTPUT_PER_1M]);
+    if (sp->has_api_price)
+        fprintf(f, "  API $%.4g / $%.4g per 1M input / output tokens, from "
+                   "%s\n", v[COST_P_API_INPUT_PER_1M],
+                v[COST_P_API_OUTPUT_PER_1M], sp->basis_api);
+    else
+        fprintf(f, "  API: no price (%s): the API columns are unpriced\n",
+                sp->basis_api);
     for (size_t i = 0; i < sp->nparams; i++)
         if (sp->params[i].lo < sp->params[i].hi)
             fprintf(f, "  range %s [%g, %g]: the table uses %g\n",

@@ -184,10 +184,14 @@ static int compare_load_all(const struct compare_opts *o, struct diag *d,
         return status;
     vars = cfg_get(cfg_doc_root(doc), "variants");
     if (!vars) {
-        diag_error(d, &cfg_doc_root(doc)->pos,
-                   "no 'variants' block: compare needs one (NAME: {KEY.PATH:"
-                   " VALUE, ...} per option), or several scenario files");
-        status = SLM_EINPUT;
+        /* A file without variants is one option: the scenario itself. */
+        struct compare_option *op = &st->opt[0];
+        snprintf(op->path, sizeof op->path, "%s", o->paths[0]);
+        status = compare_load(o->paths[0], o, NULL, 0, d, &op->sc);
+        if (!status) {
+            snprintf(op->name, sizeof op->name, "%s", op->sc->name);
+            st->n = 1;
+        }
     } else {
         status = compare_variants(o, vars, d, st);
     }
@@ -327,8 +331,14 @@ static int compare_score(struct compare_option *op)
     study_verdict(sc, op->res, op->nres, &op->verdict);
     report_routing(sc, op->res, op->nres, &rr);
     op->accuracy = rr.accuracy;
-    if (!sc->costs)
+    /* Without costs an option is compared on latency alone. */
+    op->monthly = op->tco = op->tco_lo = op->tco_hi = op->per_1k =
+        (double)NAN;
+    op->payback_month = -1;
+    if (!sc->costs) {
+        compare_hardware(op);
         return SLM_OK;
+    }
     st = economics_month(sc, op->res, op->nres, &m);
     if (st)
         return st;
@@ -423,12 +433,6 @@ int compare_run(const struct compare_opts *o, struct diag *d,
         return status;
     for (size_t i = 0; i < st->n && !status; i++) {
         struct compare_option *op = &st->opt[i];
-        if (!op->sc->costs) {
-            diag_error(d, &(struct diag_pos){op->sc->path, 0, 0},
-                       "option '%s' has no 'costs' section: compare prices "
-                       "every option (see docs/cost.md)", op->name);
-            return SLM_EINPUT;
-        }
         if (i && op->sc->replications != st->opt[0].sc->replications) {
             diag_error(d, &(struct diag_pos){op->sc->path, 0, 0},
                        "option '%s' runs %u replications, '%s' %u: common "

@@ -18,6 +18,9 @@
  * its TCO over costs.months with the range over every ranged input, $ per
  * 1K queries, the blended accuracy and the payback month against all API.
  *
+ * An option without a costs section is compared on latency alone (its
+ * money columns are NaN, "-" in text).
+ *
  * The cheapest option (monthly) that meets the SLO is recommended; its
  * lead over the next cheapest that meets it is tested on paired
  * differences across replications (cost and P99 e2e): significant when
