@@ -137,7 +137,9 @@ static const char *cmd_compare_verdict(const struct compare_option *op)
         return "met";
     return !strcmp(op->verdict.why, "failures")   ? "MISSED: failures"
            : !strcmp(op->verdict.why, "unstable") ? "MISSED: unstable"
+           : !strcmp(op->verdict.why, "deadline") ? "MISSED: deadline"
            : !strcmp(op->verdict.why, "ttft_p99") ? "MISSED: TTFT"
+           : !strcmp(op->verdict.why, "tpot_p99") ? "MISSED: TPOT"
                                                   : "MISSED: e2e";
 }
 
@@ -198,10 +200,9 @@ static void cmd_compare_print(FILE *f, const struct compare_study *st)
             snprintf(slo + len, sizeof slo - len, "%sP99 e2e <= %s",
                      len ? ", " : "",
                      units_format_duration(sc->slo.e2e_p99, a, sizeof a));
-        fprintf(f, "SLO: %s; failures at most %.1f%% of the arrivals; "
-                   "stable (under %.0f%% still queued at the end)\n",
-                slo[0] ? slo : "none", 100 * STUDY_MAX_FAILED,
-                100 * STUDY_MAX_IN_FLIGHT);
+        fprintf(f, "SLO: %s; failures at most %.2g%% of the arrivals; a "
+                   "stable queue\n", slo[0] ? slo : "none",
+                100 * sc->slo.max_failed);
     }
     fprintf(f, "\n%-22s %-24s %9s %9s %18s %18s %7s  %s\n", "option",
             "hardware", "capacity", "headroom", "P99 TTFT", "P99 e2e",

@@ -14,6 +14,7 @@
 #include "models/run.h"
 #include "plots/plot.h"
 #include "sim/arrivals.h"
+#include "sim/interrupt.h"
 #include "sim/mem.h"
 #include "sim/out.h"
 #include "sim/tseries.h"
@@ -32,9 +33,10 @@ static const char cmd_run_help[] =
     "options:\n" CLI_SCENARIO_OPTS_HELP
     "  --json                 print results.json to stdout instead of the "
     "text\n"
-    "  --fail-on-slo          exit 3 when the SLO is missed (a P99 over its\n"
-    "                         target, failures over 0.1%, or a queue still\n"
-    "                         growing at the end), for scripted studies\n"
+    "  --fail-on-slo          exit 3 when the SLO is missed (the verdict the\n"
+    "                         report prints: a P99 over its target, failures\n"
+    "                         over slo.max_failed, a queue still growing),\n"
+    "                         for scripted studies\n"
     CLI_PLOTS_OPTS_HELP
     "\n"
     "Figures: latency-cdf (e2e and TTFT CDFs); latency-vs-load and\n"
@@ -590,29 +592,45 @@ static int cmd_run_json(FILE *f, const void *ctx)
                                    cmd_run_json_extra, (void *)r);
 }
 
-/* The study layer's verdict: the P99s, the failed share and stability
- * together (study/verdict.h). */
-static void cmd_run_print_verdict(FILE *f, const struct scenario *sc,
-                                  const struct run_result *res, size_t n)
-{
-    struct study_verdict v;
+/* A limit or a signal ended the run early: say where, report the
+ * replications that finished, keep them in results.json marked so.
+ * Exit 1 for a limit, 128 + the signal for an interrupt. */
+struct cmd_run_stop {
+    const struct scenario *sc;
+    const struct run_result *res;
+    const struct report_stop *stop;
+};
 
-    study_verdict(sc, res, n, &v);
-    if (!v.has_slo)
-        return;
-    fprintf(f, "\nSLO verdict (P99s, failures at most %.1f%%, a stable "
-               "queue): %s", 100 * STUDY_MAX_FAILED,
-            v.met ? "met" : "MISSED");
-    if (v.met)
-        fprintf(f, " (%.2f%% failed or rejected)\n", 100 * v.failed_share);
-    else if (!strcmp(v.why, "failures"))
-        fprintf(f, " because of failures: %.2f%% of the arrivals failed or "
-                   "were rejected\n", 100 * v.failed_share);
-    else if (!strcmp(v.why, "unstable"))
-        fprintf(f, ": unstable, %.1f%% of the arrivals still queued at the "
-                   "end\n", 100 * v.in_flight_share);
+static int cmd_run_stop_json(FILE *f, const void *ctx)
+{
+    const struct cmd_run_stop *c = ctx;
+    return report_write_json_stop(f, c->sc, c->res, c->stop->finished,
+                                  c->stop, NULL, NULL);
+}
+
+static int cmd_run_stopped(const struct scenario *sc,
+                           const struct run_result *res, size_t n,
+                           const struct cmd_run_opts *o, int st)
+{
+    char note[512] = "";
+    size_t done = n && res[n - 1].stopped ? n - 1 : n;
+    struct report_stop stop = {st, done, sc->replications, note};
+    struct cmd_run_stop c = {sc, res, &stop};
+    int rc = st == SLM_EINTR ? interrupt_exit_status() : CLI_EXIT_FAIL;
+
+    if (done < n)
+        run_describe_stop(sc, &res[n - 1], note, sizeof note);
     else
-        fprintf(f, ": %s over its target\n", v.why);
+        snprintf(note, sizeof note, "interrupted while drawing figures");
+    fprintf(stderr, "slmsim: %s: %s\n",
+            st == SLM_EINTR ? "interrupted" : "error", note);
+    if (done == 0)
+        return rc;
+    if (!o->json && !o->so.quiet)
+        report_print_text_stop(stdout, sc, res, done, &stop);
+    if (cli_write_file(sc->out_dir, "results.json", cmd_run_stop_json, &c))
+        return CLI_EXIT_FAIL;
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)
@@ -640,8 +658,11 @@ int cmd_run(int argc, char **argv)
     st = cmd_run_replications(sc, res, &n, 1);
     if (!st)
         st = cmd_run_figures(sc, res, n, &o.plots);
-    rc = cli_status_exit(st, "run failed", sc->path);
-    if (!rc) {
+    if (st == SLM_ELIMIT || st == SLM_EINTR)
+        rc = cmd_run_stopped(sc, res, n, &o, st);
+    else
+        rc = cli_status_exit(st, "run failed", sc->path);
+    if (!rc && !st) {
         struct cmd_run_results r = {sc, res, n, &o.plots};
         if (o.json)
             report_write_json_extra(stdout, sc, res, n, cmd_run_json_extra,
@@ -649,15 +670,16 @@ int cmd_run(int argc, char **argv)
         else if (!o.so.quiet) {
             report_print_text(stdout, sc, res, n);
             economics_print_text(stdout, sc, res, n);
-            cmd_run_print_verdict(stdout, sc, res, n);
         }
         rc = cli_write_file(sc->out_dir, "results.json", cmd_run_json, &r);
         if (!rc && !o.json && !o.so.quiet)
             printf("\nwrote %s/results.json\n", sc->out_dir);
     }
-    if (!rc)
+    if (!rc && !st)
         rc = cli_plots_draw(&o.plots, sc->out_dir, o.json || o.so.quiet);
-    if (!rc && o.fail_on_slo) {
+    if (!rc && interrupt_pending())
+        rc = interrupt_exit_status();
+    if (!rc && !st && o.fail_on_slo) {
         struct study_verdict v;
         study_verdict(sc, res, n, &v);
         if (!v.met) {

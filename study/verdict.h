@@ -1,16 +1,11 @@
 /*
- * verdict: did the runs meet the scenario's SLO, and if not, why.
+ * verdict: did the runs meet the scenario's SLO, and if not, why (one
+ * word), for the study layer's tables and exits.
  *
- * The SLO is missed when any P99 with a target (slo.ttft_p99, slo.e2e_p99;
- * the mean over replications of each replication's P99, overall as users
- * see it) exceeds it, when the failed or rejected share of the arrivals
- * exceeds STUDY_MAX_FAILED, or when the run is unstable: more than
- * STUDY_MAX_IN_FLIGHT of the arrivals still in the system at the horizon
- * (a queue that grows without bound), whatever the latencies of those
- * that finished say.  The first reason found is the one given.
- *
- * This is the study layer's reading of a run; `--fail-on-slo` (exit 3)
- * and compare's verdict column both come from here.
+ * The decision is the model's (models/verdict.h: every P99 target, the
+ * failed share against slo.max_failed, stability, a daily deadline); this
+ * adds the overall P99 TTFT and e2e with their 95% half-widths, which a
+ * comparison shows whether or not the SLO targets them.
  */
 #ifndef SLM_STUDY_VERDICT_H
 #define SLM_STUDY_VERDICT_H
@@ -20,14 +15,12 @@
 #include "models/run.h"
 #include "models/scenario.h"
 
-#define STUDY_MAX_FAILED 0.001    /* 0.1% of the arrivals */
-#define STUDY_MAX_IN_FLIGHT 0.02  /* as capacity probes count a queue */
-
 struct study_verdict {
     int has_slo;          /* the scenario sets a target */
     int met;              /* 1 met, 0 missed (1 without an SLO) */
-    const char *why;      /* static: "ttft_p99", "e2e_p99", "failures",
-                             "unstable"; NULL when met */
+    const char *why;      /* static: "unstable", "failures", "deadline",
+                             or the target missed ("ttft_p99", "e2e_p99",
+                             "tpot_p99"); NULL when met */
     double failed_share;  /* failed + rejected, of the arrivals */
     double in_flight_share;
     double p99[2], p99_hw[2]; /* ttft, e2e overall: mean of each
