@@ -8,6 +8,7 @@
 #include "cli/cmd.h"
 #include "models/capacity.h"
 #include "study/economics.h"
+#include "study/pricing.h"
 #include "models/report.h"
 #include "models/run.h"
 #include "plots/plot.h"
@@ -562,11 +563,38 @@ static void tco_print_assumptions(FILE *f, const struct cli_cost *c)
                 v[COST_P_POWER_IDLE_WATTS], v[COST_P_POWER_WATTS],
                 v[COST_P_POWER_PUE], v[COST_P_POWER_PER_KWH]);
     fprintf(f, "  capacity %s\n", c->capacity_note);
-    fprintf(f, "  nominal: %.6g queries/month, %.6g input + %.6g output tokens"
-               " per API query%s\n", c->nominal.volume,
-            c->nominal.input_tokens, c->nominal.output_tokens,
-            sp->params[COST_P_INPUT_TOKENS].given
-                ? " (costs.query overrides them)" : " (workload means)");
+    {
+        /* What the table buys: the declared fleet, grown month by month
+         * from the capacity per GPU when the volume outgrows it. */
+        struct study_bill b;
+        char fl[160];
+        if (sp->gpu[0] && study_price(sp, v, &c->nominal, &b) == SLM_OK)
+            for (int o = 0; o < COST_NOPTIONS; o++)
+                if (o != COST_API && (o != COST_HYBRID || b.has_hybrid))
+                    fprintf(f, "  fleet, %s: %s\n", o == COST_LOCAL
+                                                       ? "all local"
+                                                       : "hybrid",
+                            study_fleet_text(sp, &b, (enum cost_option)o, 0,
+                                             fl, sizeof fl));
+    }
+    {
+        char vol[32];
+        fprintf(f, "  nominal: %s queries/month; %.6g input + %.6g output "
+                   "tokens per query the API bills%s",
+                units_format_volume(c->nominal.volume, vol, sizeof vol),
+                c->nominal.input_tokens, c->nominal.output_tokens,
+                sp->params[COST_P_INPUT_TOKENS].given
+                    ? " (costs.query overrides them)\n"
+                    : " (the tasks the routing sends it, escalations and "
+                      "re-asks included)");
+        if (!sp->params[COST_P_INPUT_TOKENS].given &&
+            c->nominal.all_api_input_tokens > 0)
+            fprintf(f, "; all API at the workload's %.6g + %.6g\n",
+                    c->nominal.all_api_input_tokens,
+                    c->nominal.all_api_output_tokens);
+        else if (!sp->params[COST_P_INPUT_TOKENS].given)
+            fprintf(f, "\n");
+    }
     if (sp->has_api_price)
         fprintf(f, "  API $%.4g / $%.4g per 1M input / output tokens, from "
                    "%s\n", v[COST_P_API_INPUT_PER_1M],

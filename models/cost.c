@@ -867,7 +867,10 @@ static void model_init(struct model *m, const struct cost_spec *spec,
     m->api_per_query = (tin * v[COST_P_API_INPUT_PER_1M] +
                         tout * v[COST_P_API_OUTPUT_PER_1M]) / 1e6;
     m->api_all_per_query = m->api_per_query;
-    if (in->all_api_input_tokens > 0 || in->all_api_output_tokens > 0)
+    /* costs.query declares the tokens of every API query, all-API too. */
+    if ((in->all_api_input_tokens > 0 || in->all_api_output_tokens > 0) &&
+        (in->simulated || !(spec->params[COST_P_INPUT_TOKENS].given ||
+                            spec->params[COST_P_OUTPUT_TOKENS].given)))
         m->api_all_per_query =
             (in->all_api_input_tokens * v[COST_P_API_INPUT_PER_1M] +
              in->all_api_output_tokens * v[COST_P_API_OUTPUT_PER_1M]) / 1e6;
