@@ -675,8 +675,10 @@ int cmd_run(int argc, char **argv)
         if (!rc && !o.json && !o.so.quiet)
             printf("\nwrote %s/results.json\n", sc->out_dir);
     }
-    if (!rc && !st)
+    if (!rc && !st) {
+        cli_plots_clean_run(&o.plots, sc->out_dir);
         rc = cli_plots_draw(&o.plots, sc->out_dir, o.json || o.so.quiet);
+    }
     if (!rc && interrupt_pending())
         rc = interrupt_exit_status();
     if (!rc && !st && o.fail_on_slo) {

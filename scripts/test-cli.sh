@@ -242,7 +242,7 @@ expect_exit 2 "run bad --format exits 2" "$BIN" run --format gif \
 # shellcheck disable=SC2086
 if "$BIN" crossover -q --plots --format png $short --out "$OUT/xo" \
         scenarios/seed-short-1m.yaml >/dev/null &&
-    [ -s "$OUT/xo/cost-vs-volume.dat" ] &&
+    [ -s "$OUT/xo/cost-vs-volume-nominal.dat" ] &&
     [ -s "$OUT/xo/figures-crossover.json" ]; then
     ok "crossover --plots draws cost-vs-volume"
 else
@@ -253,8 +253,8 @@ fi
 # shellcheck disable=SC2086
 if "$BIN" sensitivity -q --plots --format png $short --out "$OUT/se" \
         scenarios/quickstart.yaml >/dev/null &&
-    [ -s "$OUT/se/sensitivity.dat" ] &&
-    grep -q '"sensitivity"' "$OUT/se/figures-sensitivity.json"; then
+    [ -s "$OUT/se/sensitivity-nominal.dat" ] &&
+    grep -q sensitivity-nominal "$OUT/se/figures-sensitivity.json"; then
     ok "sensitivity --plots draws the tornado"
 else
     bad "sensitivity --plots draws the tornado"
@@ -263,7 +263,7 @@ if SLMSIM_GNUPLOT=/nonexistent "$BIN" capacity -q --plots --horizon 30m \
         --tolerance 0.1 --out "$OUT/capp" scenarios/quickstart.yaml \
         >/dev/null 2>&1 &&
     grep -q '^# volume_per_month local_p99 local_p50' \
-        "$OUT/capp/latency-vs-load.dat" &&
+        "$OUT/capp/latency-vs-load-probes.dat" &&
     grep -q '"capacity at the SLO' "$OUT/capp/figures-capacity.json"; then
     ok "capacity --plots draws latency-vs-load with the capacity marked"
 else
