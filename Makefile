@@ -24,16 +24,17 @@ B         ?= build
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
-# Sources, per folder.  cli/ is the program; sim/, models/ and plots/ are
-# the library; calibrate/ (the benchmark's CPU twin and the fits) is a
-# library of its own that only the CLI and its tests link, so that
-# nothing below the CLI can depend on it.
+# Sources, per folder.  cli/ is the program; sim/, models/, study/ (built
+# on models/, never on cli/) and plots/ are the library; calibrate/ (the
+# benchmark's CPU twin and the fits) is a library of its own that only the
+# CLI and its tests link, so that nothing below the CLI can depend on it.
 SIM_SRC    := $(wildcard sim/*.c)
 MODELS_SRC := $(wildcard models/*.c)
+STUDY_SRC  := $(wildcard study/*.c)
 PLOTS_SRC  := $(wildcard plots/*.c)
 CAL_SRC    := $(wildcard calibrate/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
-LIB_SRC    := $(SIM_SRC) $(MODELS_SRC) $(PLOTS_SRC)
+LIB_SRC    := $(SIM_SRC) $(MODELS_SRC) $(STUDY_SRC) $(PLOTS_SRC)
 TEST_SRC   := $(wildcard tests/test_*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
 
@@ -108,6 +109,7 @@ test-unit: $(TEST_BIN)
 
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-study scripts/test-study.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-validate.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
 	@TEST_OUT=$(B)/test-out scripts/test-truth.sh $(B)/slmsim

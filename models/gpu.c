@@ -1110,6 +1110,14 @@ long gpu_cfg_replicas(const void *cfg)
     return ((const struct gpu_cfg *)cfg)->count;
 }
 
+const struct gpu_spec *gpu_cfg_hardware(const void *cfg, long *tp)
+{
+    const struct gpu_cfg *c = cfg;
+
+    *tp = c->tp;
+    return &c->gpu;
+}
+
 const struct tseries *gpu_timeseries(const void *self)
 {
     return ((const struct gpu *)self)->ts;

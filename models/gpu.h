@@ -81,12 +81,16 @@
 #define SLM_GPU_H
 
 #include "models/backend.h"
+#include "models/catalog.h"
 #include "sim/tseries.h"
 
 extern const struct backend_kind gpu_backend_kind;
 
 /* Replicas (count) of a configuration parsed by gpu_backend_kind.parse. */
 long gpu_cfg_replicas(const void *cfg);
+/* The GPU of such a configuration (catalog or inline figures, price and
+ * watts included) and its tensor-parallel degree (*tp, GPUs per replica). */
+const struct gpu_spec *gpu_cfg_hardware(const void *cfg, long *tp);
 
 /* The series of an instance made by gpu_backend_kind.create (borrowed
  * until destroy; NULL once the extras hook has taken them): arrivals,
