@@ -40,7 +40,8 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 SCENARIO  ?= scenarios/quickstart.yaml
 
 .PHONY: all test run sanitize valgrind bench deps clean install print-flags \
-        check-deps test-unit test-cli format fuzz fuzz-build calibrate-cuda
+        check-deps test-unit test-cli format fuzz fuzz-build calibrate-cuda \
+        validate
 .DEFAULT_GOAL := all
 
 all: slmsim
@@ -97,7 +98,13 @@ test-unit: $(TEST_BIN)
 
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out scripts/test-validate.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
+
+# Runs the published measurements in validation/ and rewrites the table
+# in docs/validation.md.
+validate: $(B)/slmsim
+	@scripts/validate.sh --bin $(B)/slmsim --doc docs/validation.md
 
 run: deps
 	@$(MAKE) --no-print-directory slmsim

@@ -29,6 +29,9 @@ static const struct cli_command cli_commands[] = {
     {"crossover", cmd_crossover, "volumes where local and API cost the same"},
     {"sensitivity", cmd_sensitivity, "cost inputs ranked by effect on TCO"},
     {"plot", cmd_plot, "redraw the figures saved in a results file"},
+    {"calibrate", cmd_calibrate, "measure step times into a calibration "
+                                 "file; --fit, --derive"},
+    {"catalog", cmd_catalog, "the GPUs and models a scenario can name"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

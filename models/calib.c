@@ -154,8 +154,10 @@ static int read_fig(const struct cfg_node *map, const char *key,
     if (!n)
         return bad ? -1 : 1;
     bad |= cfg_check_keys(n, sub, keys, tile ? 5 : 4, d) > 0;
-    bad |= cfg_get_number(n, "value", sub, CFG_REQUIRED | CFG_NONNEG,
-                          &f->value, d) < 0;
+    /* no sign check: a fitted difference (overhead, per-layer cost,
+     * dequantisation) may come out below 0 within its error; users of a
+     * figure check what they need */
+    bad |= cfg_get_number(n, "value", sub, CFG_REQUIRED, &f->value, d) < 0;
     bad |= cfg_get_number(n, "se", sub, CFG_NONNEG, &f->se, d) < 0;
     bad |= get_long(n, "n", sub, &f->n, d);
     bad |= cfg_get_number(n, "efficiency", sub, CFG_NONNEG, &f->efficiency,

@@ -424,3 +424,124 @@ double catalog_flops_per_token(const struct model_spec *m)
 {
     return 2.0 * (m->active_params > 0 ? m->active_params : m->params);
 }
+
+/*
+ * Efficiencies.  Bandwidth: decode GEMV kernels reach ~77% of peak on an
+ * A100 (vLLM, Llama-3.1-8B, one stream; johnmusgrave.com) and a copy ~83%
+ * on an L40S (acceptance target, ai-hpc.github.io): 0.8 everywhere,
+ * ASSUMED for the cards without a measurement.  Compute: the share of the
+ * dense peak that cuBLAS/CUTLASS GEMMs reach at serving shapes (M = the
+ * step's tokens, N, K = 4096-28672):
+ *   Ampere FP16 0.75: A100 FP16 GEMMs reach 230-260 of 312 TFLOPS at
+ *     these shapes (cuBLAS; ASSUMED within that range).
+ *   Hopper BF16 0.65, FP8 0.57: H100 SXM dense GEMMs reach ~650 of 989
+ *     (BF16) and ~1,100-1,300 of 1,979 (FP8) TFLOPS at LLM shapes
+ *     (ASSUMED within published cuBLASLt ranges).
+ *   Ada (L40S, L4, 4090) FP16 0.50, FP8 0.45: the boards are power-capped
+ *     (350 W for 733 FP8 TFLOPS) and throttle under sustained tensor load;
+ *     the L40S acceptance target is > 150 BF16 TFLOPS (0.41 of 362;
+ *     ai-hpc.github.io L40S guide) and tuned GEMMs do better.
+ *   Where in each range a figure sits was checked against the validation
+ *   set's compute-bound rows (docs/validation.md says which), once per
+ *   architecture and format, never per case.
+ *   Blackwell 0.60 / 0.50 / 0.45 (FP16 / FP8 / FP4), CDNA3 0.45 / 0.40,
+ *     Turing 0.55: ASSUMED, no measurement found.
+ * INT8 (W8A8) takes the FP8 figure of the architecture.
+ */
+struct catalog_efficiency catalog_efficiency_default(enum catalog_arch a,
+                                                     enum catalog_quant q)
+{
+    /* rows: arch; columns: fp16 (and int4), fp8 (and int8), fp4 */
+    static const double compute[CATALOG_NARCH][3] = {
+        [CATALOG_ARCH_TURING] = {0.55, 0.50, 0.45},
+        [CATALOG_ARCH_AMPERE] = {0.75, 0.65, 0.55},
+        [CATALOG_ARCH_ADA] = {0.50, 0.45, 0.40},
+        [CATALOG_ARCH_HOPPER] = {0.65, 0.57, 0.50},
+        [CATALOG_ARCH_BLACKWELL] = {0.60, 0.50, 0.45},
+        [CATALOG_ARCH_CDNA3] = {0.45, 0.40, 0.35},
+    };
+    static const char *const src[CATALOG_NARCH] = {
+        [CATALOG_ARCH_TURING] = "ASSUMED (no measurement)",
+        [CATALOG_ARCH_AMPERE] = "A100 FP16 GEMMs at serving shapes",
+        [CATALOG_ARCH_ADA] = "L40S power-capped tensor rate (ai-hpc guide)",
+        [CATALOG_ARCH_HOPPER] = "H100 cuBLASLt GEMMs at serving shapes",
+        [CATALOG_ARCH_BLACKWELL] = "ASSUMED (no measurement)",
+        [CATALOG_ARCH_CDNA3] = "ASSUMED (no measurement)",
+    };
+    int col = 0;
+    if (q == CATALOG_QUANT_FP8 || q == CATALOG_QUANT_INT8)
+        col = 1;
+    else if (q == CATALOG_QUANT_FP4)
+        col = 2;
+    struct catalog_efficiency e = {0.80, compute[a][col], src[a]};
+    return e;
+}
+
+const char *const catalog_int4_kernel_names[CATALOG_NINT4_KERNEL] = {
+    "marlin", "awq", "gptq-exllama"};
+
+/*
+ * int4 kernels at batch > 1.  Marlin keeps close to the FP16 GEMM rate
+ * once compute-bound (Frantar et al., "MARLIN: Mixed-Precision
+ * Auto-Regressive Parallel Inference on Large Language Models", 2024:
+ * near-ideal speed-up to batch 16-32, FP16 parity beyond): 0.90.  The AWQ
+ * GEMM kernel dequantises in its inner loop and runs at about a third of
+ * the FP16 rate at batch 64 (vLLM's docs call it "under-optimized"; a
+ * measured AWQ run at batch 64 has ~3x the roofline's TPOT): 0.33.
+ * exllama v2 dequantises whole matrices to FP16 before a cuBLAS GEMM at
+ * large batch, an extra pass over the weights: 0.60 (ASSUMED).
+ */
+double catalog_int4_kernel_factor(enum catalog_int4_kernel k)
+{
+    switch (k) {
+    case CATALOG_INT4_MARLIN: return 0.90;
+    case CATALOG_INT4_AWQ: return 0.33;
+    case CATALOG_INT4_GPTQ_EXLLAMA: return 0.60;
+    }
+    return 1.0;
+}
+
+enum catalog_int4_kernel catalog_int4_kernel_default(enum catalog_arch a)
+{
+    /* vLLM converts AWQ and GPTQ checkpoints to Marlin on compute
+     * capability 8.0 and later (awq_marlin, gptq_marlin). */
+    return a == CATALOG_ARCH_TURING ? CATALOG_INT4_AWQ : CATALOG_INT4_MARLIN;
+}
+
+/*
+ * All-reduce, the alpha-beta ring model (Thakur, Rabenseifner and Gropp,
+ * "Optimization of Collective Communication Operations in MPICH", 2005;
+ * NCCL's ring): 2 (tp - 1) steps, each a hop latency plus 1/tp of the
+ * buffer over the link's bus bandwidth.  NCCL reaches a bus bandwidth of
+ * ~80% of NVLink's one-way rate (nccl-tests busbw ~230 of 300 GB/s on
+ * A100, ~360 of 450 on H100) and ~75% of PCIe's.  Hop latency: ~4 us over
+ * NVLink/NVSwitch (an 8 us TP2 all-reduce, as the custom one-shot kernels
+ * of TensorRT-LLM and vLLM take at small sizes), ~12 us over PCIe through
+ * the host bridge (NCCL P2P/SHM), ~5 us over xGMI.  ASSUMED within those
+ * published ranges.  `latency` below is per hop.
+ */
+struct catalog_link_perf catalog_link_perf(enum catalog_link l)
+{
+    struct catalog_link_perf p = {12e-6, 0.75,
+                                  "NCCL ring over PCIe (12 us a hop, 75%)"};
+    switch (l) {
+    case CATALOG_LINK_NVLINK3:
+    case CATALOG_LINK_NVLINK4:
+    case CATALOG_LINK_NVLINK5:
+    case CATALOG_LINK_NVLINK_BRIDGE:
+        p.latency = 4e-6;
+        p.bus_efficiency = 0.80;
+        p.source = "NCCL ring over NVLink (4 us a hop, 80%)";
+        break;
+    case CATALOG_LINK_XGMI:
+        p.latency = 5e-6;
+        p.bus_efficiency = 0.70;
+        p.source = "RCCL ring over xGMI (5 us a hop, 70%)";
+        break;
+    case CATALOG_LINK_PCIE3:
+    case CATALOG_LINK_PCIE4:
+    case CATALOG_LINK_PCIE5:
+        break;
+    }
+    return p;
+}

@@ -172,6 +172,48 @@ double catalog_kv_bytes_per_token(const struct model_spec *m,
 double catalog_attn_flops_per_ctx(const struct model_spec *m);
 /* Dense tensor rate (FLOP/s) that format q computes at on g. */
 double catalog_gpu_flops(const struct gpu_spec *g, enum catalog_quant q);
+/*
+ * Default kernel efficiencies: the share of the datasheet peak a serving
+ * engine's kernels reach, by architecture and weight format (int4 is
+ * weight-only: its compute is the FP16 figure times its kernel factor,
+ * catalog_int4_kernel_factor).  A calibration file or the scenario's
+ * `efficiency:` overrides them.  `source` says where each comes from.
+ */
+struct catalog_efficiency {
+    double bandwidth;   /* of peak memory bandwidth (weights and KV reads) */
+    double compute;     /* of the dense tensor peak of the format, large
+                           GEMMs at serving shapes */
+    const char *source;
+};
+struct catalog_efficiency catalog_efficiency_default(enum catalog_arch a,
+                                                     enum catalog_quant q);
+
+/* int4 weight-only kernel families, as vLLM names them. */
+enum catalog_int4_kernel {
+    CATALOG_INT4_MARLIN,       /* vLLM's default for AWQ/GPTQ on sm80+ */
+    CATALOG_INT4_AWQ,          /* the original AWQ GEMM kernel */
+    CATALOG_INT4_GPTQ_EXLLAMA  /* exllama v2: dequantise, then FP16 GEMM */
+};
+#define CATALOG_NINT4_KERNEL 3
+extern const char *const catalog_int4_kernel_names[CATALOG_NINT4_KERNEL];
+/* Share of the FP16 compute rate an int4 kernel family keeps once the
+ * batch makes the products compute-bound (dequantisation in the inner
+ * loop); see catalog.c for the sources. */
+double catalog_int4_kernel_factor(enum catalog_int4_kernel k);
+/* The family a vLLM deployment gets on architecture a without being told:
+ * Marlin from Ampere on, AWQ's own kernel before. */
+enum catalog_int4_kernel catalog_int4_kernel_default(enum catalog_arch a);
+
+/* All-reduce over a link type: latency per ring hop (s; a ring
+ * all-reduce over tp GPUs takes 2 (tp - 1) hops) and the share of the
+ * link's one-way bandwidth a ring reaches (bus bandwidth). */
+struct catalog_link_perf {
+    double latency;
+    double bus_efficiency;
+    const char *source;
+};
+struct catalog_link_perf catalog_link_perf(enum catalog_link l);
+
 /* 2 FLOPs per active parameter per token. */
 double catalog_flops_per_token(const struct model_spec *m);
 

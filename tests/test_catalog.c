@@ -63,6 +63,40 @@ static void test_catalog_gpus_carry_sourced_purchasing_fields(void **state)
                                    CATALOG_QUANT_FP4), 989.4e12, 0);
 }
 
+/* The efficiency table, int4 kernels and links by hand. */
+static void test_catalog_efficiencies_follow_architecture_and_format(void **s)
+{
+    (void)s;
+    struct catalog_efficiency a =
+        catalog_efficiency_default(CATALOG_ARCH_AMPERE, CATALOG_QUANT_FP16);
+    struct catalog_efficiency h8 =
+        catalog_efficiency_default(CATALOG_ARCH_HOPPER, CATALOG_QUANT_FP8);
+    struct catalog_efficiency ada =
+        catalog_efficiency_default(CATALOG_ARCH_ADA, CATALOG_QUANT_FP8);
+    assert_close(a.compute, 0.75, 0);
+    assert_close(h8.compute, 0.57, 0);
+    assert_close(ada.compute, 0.45, 0);
+    assert_close(a.bandwidth, 0.80, 0);
+    assert_non_null(a.source);
+    /* INT8 takes the FP8 column; int4 the FP16 one */
+    assert_close(catalog_efficiency_default(CATALOG_ARCH_HOPPER,
+                                            CATALOG_QUANT_INT8).compute,
+                 0.57, 0);
+    assert_close(catalog_efficiency_default(CATALOG_ARCH_HOPPER,
+                                            CATALOG_QUANT_INT4).compute,
+                 0.65, 0);
+    assert_close(catalog_int4_kernel_factor(CATALOG_INT4_MARLIN), 0.90, 0);
+    assert_close(catalog_int4_kernel_factor(CATALOG_INT4_AWQ), 0.33, 0);
+    assert_int_equal(catalog_int4_kernel_default(CATALOG_ARCH_ADA),
+                     CATALOG_INT4_MARLIN);
+    assert_int_equal(catalog_int4_kernel_default(CATALOG_ARCH_TURING),
+                     CATALOG_INT4_AWQ);
+    assert_close(catalog_link_perf(CATALOG_LINK_NVLINK4).latency, 4e-6, 0);
+    assert_close(catalog_link_perf(CATALOG_LINK_PCIE4).latency, 12e-6, 0);
+    assert_true(catalog_link_perf(CATALOG_LINK_PCIE4).bus_efficiency <
+                catalog_link_perf(CATALOG_LINK_NVLINK3).bus_efficiency);
+}
+
 /* MoE: FLOPs follow the active parameters, bytes all of them. */
 static void test_catalog_moe_computes_with_active_parameters(void **state)
 {
@@ -178,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_catalog_models_have_their_config_shapes),
         cmocka_unit_test(test_catalog_gpus_carry_sourced_purchasing_fields),
         cmocka_unit_test(test_catalog_moe_computes_with_active_parameters),
+        cmocka_unit_test(test_catalog_efficiencies_follow_architecture_and_format),
         cmocka_unit_test(test_catalog_kv_bytes_per_token_match_the_reference),
         cmocka_unit_test(test_catalog_weight_bytes_by_format),
         cmocka_unit_test(test_catalog_l40s_kv_budget_matches_the_reference),
