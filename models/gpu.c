@@ -55,6 +55,7 @@ struct gpu_cfg {
     struct serve_params sp;
     int calibrated, measured;
     char *cal_path; /* owned, NULL without a file */
+    int cal_int4_is_fp16;        /* the file's int4 rate is its FP16 one */
     int engine;                  /* ENGINE_* */
     enum catalog_int4_kernel int4_kernel;
     struct serve_memory mem;     /* how the KV cache is sized */
@@ -426,6 +427,7 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
         /* int4 is weight-only: its products run at the FP16 rate. */
         bad |= cfg_get_number(fl, dt, "calibration.flops",
                               CFG_REQUIRED | CFG_POSITIVE, &f->flops, d) < 0;
+        c->cal_int4_is_fp16 = c->quant == CATALOG_QUANT_INT4;
     }
     bad |= parse_jitter(root, w, f, d) < 0;
     c->calibrated = 1;
@@ -590,6 +592,10 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
         bad |= parse_serving(map, where, c, &reserve, d) < 0;
         bad |= parse_efficiency(map, where, c, d) < 0;
         bad |= parse_calibration(map, where, c, d) < 0;
+        /* A file without an int4 figure gives the FP16 GEMM rate; the
+         * kernel family's dequantisation still costs its share. */
+        if (c->cal_int4_is_fp16)
+            c->sp.perf.flops *= catalog_int4_kernel_factor(c->int4_kernel);
         bad |= parse_failures(map, where, c, d) < 0;
     }
     /* Own the names: the document goes away after parsing. */
