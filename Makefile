@@ -18,17 +18,21 @@ B         ?= build
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
-# Sources, per folder.  cli/ is the program; everything else is the library.
+# Sources, per folder.  cli/ is the program; sim/, models/ and plots/ are
+# the library; calibrate/ (the benchmark's CPU twin and the fits) is a
+# library of its own that only the CLI and its tests link, so that
+# nothing below the CLI can depend on it.
 SIM_SRC    := $(wildcard sim/*.c)
 MODELS_SRC := $(wildcard models/*.c)
 PLOTS_SRC  := $(wildcard plots/*.c)
 CAL_SRC    := $(wildcard calibrate/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
-LIB_SRC    := $(SIM_SRC) $(MODELS_SRC) $(PLOTS_SRC) $(CAL_SRC)
+LIB_SRC    := $(SIM_SRC) $(MODELS_SRC) $(PLOTS_SRC)
 TEST_SRC   := $(wildcard tests/test_*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
+CAL_OBJ    := $(CAL_SRC:%.c=$(B)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
@@ -49,28 +53,38 @@ deps:
 slmsim: $(B)/slmsim
 	@cp $< $@
 
-$(B)/slmsim: $(CLI_OBJ) $(B)/libslmsim.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libslmsim.a $(LIBS)
+$(B)/slmsim: $(CLI_OBJ) $(B)/libslmcal.a $(B)/libslmsim.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libslmcal.a \
+	    $(B)/libslmsim.a $(LIBS)
 
 $(B)/libslmsim.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(B)/libslmcal.a: $(CAL_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Where an installed slmsim looks for calibration files named by a
+# scenario after the scenario's folder and the working folder.
+SHARE_DIR ?= $(PREFIX)/share/slmsim
+$(B)/models/calib.o: CPPFLAGS += -DSLMSIM_SHARE_DIR='"$(SHARE_DIR)"'
+
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/tests/%: tests/%.c $(B)/libslmsim.a tests/check.h
+$(B)/tests/%: tests/%.c $(B)/libslmcal.a $(B)/libslmsim.a tests/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DTEST_DATA_DIR='"tests/data"' $(ALL_CFLAGS) \
 	    $(shell pkg-config --cflags cmocka 2>/dev/null) -MMD -MP -o $@ $< \
-	    $(B)/libslmsim.a $(LIBS) $(TEST_LIBS)
+	    $(B)/libslmcal.a $(B)/libslmsim.a $(LIBS) $(TEST_LIBS)
 
 $(B)/bench/%: bench/%.c $(B)/libslmsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/libslmsim.a $(LIBS)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CAL_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
 
 # ---- checks -------------------------------------------------------------
 # The unit and statistical tests (cmocka), then the CLI: golden error
@@ -110,19 +124,33 @@ install: slmsim
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 slmsim $(DESTDIR)$(PREFIX)/bin/slmsim
 
-# The CUDA calibration micro-benchmark is not written yet: the files in
-# calibrate/results/ are datasheet-derived and say so.
+# The CUDA micro-benchmark (calibrate/bench.cu): built only where nvcc is
+# found, never a prerequisite of all or test.  `slmsim calibrate --device
+# cuda` runs it from beside slmsim (or PATH).  NVCC_ARCH: the GPUs to build
+# for (default: the common data-centre ones, plus PTX for newer).
+NVCC      ?= $(shell command -v nvcc 2>/dev/null || \
+               { test -x /usr/local/cuda/bin/nvcc && echo /usr/local/cuda/bin/nvcc; })
+NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 \
+             -gencode arch=compute_86,code=sm_86 \
+             -gencode arch=compute_89,code=sm_89 \
+             -gencode arch=compute_90,code=sm_90 \
+             -gencode arch=compute_90,code=compute_90
+NVCC_FLAGS ?= -O2 -std=c++17 -Xcompiler -Wall,-Wextra,-Werror
 calibrate-cuda:
-	@echo "calibrate-cuda: the CUDA micro-benchmark is not written yet;" \
-	    "calibrate/results/ holds datasheet-derived files (source: derived)"
-	@exit 1
+	@if [ -z "$(NVCC)" ]; then \
+	    echo "calibrate-cuda: nvcc not found; the CPU twin (slmsim" \
+	        "calibrate --device cpu) needs no GPU"; exit 1; fi
+	@mkdir -p $(B)
+	$(NVCC) $(NVCC_FLAGS) $(NVCC_ARCH) -o $(B)/slmsim-bench-cuda \
+	    calibrate/bench.cu -lcublasLt -lcublas
+	@cp $(B)/slmsim-bench-cuda slmsim-bench-cuda
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)
+	clang-format -i $(LIB_SRC) $(CAL_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)
 
 print-flags:
 	@echo "CC=$(CC)"; echo "CPPFLAGS=$(CPPFLAGS)"; echo "CFLAGS=$(ALL_CFLAGS)"
 	@echo "LIBS=$(LIBS)"
 
 clean:
-	rm -rf build slmsim out
+	rm -rf build slmsim slmsim-bench-cuda out

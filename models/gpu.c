@@ -9,6 +9,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "models/calib.h"
 #include "models/catalog.h"
 #include "models/serve.h"
 #include "models/workload.h"
@@ -55,7 +56,6 @@ struct gpu_cfg {
     struct serve_params sp;
     int calibrated, measured;
     char *cal_path; /* owned, NULL without a file */
-    int cal_int4_is_fp16;        /* the file's int4 rate is its FP16 one */
     int engine;                  /* ENGINE_* */
     enum catalog_int4_kernel int4_kernel;
     struct serve_memory mem;     /* how the KV cache is sized */
@@ -227,7 +227,9 @@ static int parse_jitter(const struct cfg_node *map, const char *where,
         return 0;
     if (cfg_expect(n, CFG_MAP, "jitter", d) < 0)
         return -1;
-    snprintf(sub, sizeof sub, "%s.jitter", where);
+    /* A long backend name only shortens the message's path. */
+    if (snprintf(sub, sizeof sub, "%s.jitter", where) >= (int)sizeof sub)
+        sub[sizeof sub - 1] = '\0';
     static const char *const keys[] = {"dist", "cv"};
     int bad = cfg_check_keys(n, sub, keys, 2, d) > 0;
     int kind = 1;
@@ -379,61 +381,95 @@ static int parse_serving(const struct cfg_node *map, const char *where,
     return bad ? -1 : 0;
 }
 
-/* Reads a calibration file into the effective rates; errors point into
- * the file (or at the key when it cannot be read). */
+/* Reads a calibration file (models/calib.h) into the effective rates.
+ * The path is looked for beside the scenario (n->pos.file), then in the
+ * working folder, then the installed share folder.  A file for another
+ * model, format or GPU, or a CPU-measured file without
+ * allow_cpu_calibration, is an error at the 'calibration' key; errors
+ * inside the file point into it. */
 static int parse_calibration(const struct cfg_node *map, const char *where,
                              struct gpu_cfg *c, struct diag *d)
 {
     const struct cfg_node *n = cfg_get(map, "calibration");
+    int allow_cpu = 0;
+    if (cfg_get_bool(map, "allow_cpu_calibration", where, 0, &allow_cpu,
+                     d) < 0)
+        return -1;
     if (!n)
         return 0;
     if (cfg_expect(n, CFG_SCALAR, "calibration", d) < 0)
         return -1;
-    struct cfg_doc *doc = NULL;
-    int rc = cfg_load_file(n->scalar, d, &doc);
-    if (rc == SLM_ESYS) {
-        diag_error(d, &n->pos, "cannot read calibration file '%s': %s",
-                   n->scalar, strerror(errno));
+    char tried[1024];
+    char *path = calib_resolve_path(n->scalar, n->pos.file,
+                                    calib_share_dir(), tried, sizeof tried);
+    if (!path) {
+        if (errno != ENOMEM)
+            diag_error(d, &n->pos, "cannot read calibration file '%s' "
+                       "(looked for %s): %s", n->scalar, tried,
+                       strerror(errno));
         return -1;
     }
+    struct calib *cal = NULL;
+    int rc = calib_load(path, d, &cal);
+    if (rc == SLM_ESYS)
+        diag_error(d, &n->pos, "cannot read calibration file '%s': %s",
+                   path, strerror(errno));
+    mem_free(path);
     if (rc != 0)
         return -1;
-    c->cal_path = mem_strdup(n->scalar);
-    const struct cfg_node *root = cfg_doc_root(doc);
-    static const char *const keys[] = {"source", "device", "driver", "date",
-                                       "bandwidth", "flops", "overhead",
-                                       "jitter", "raw", "model", "notes"};
-    static const char *const sources[] = {"derived", "measured"};
-    const char *w = "calibration";
-    int bad = !c->cal_path || cfg_check_keys(root, w, keys, 11, d) > 0;
-    int src = 0;
-    struct serve_perf *f = &c->sp.perf;
-    bad |= cfg_get_enum(root, "source", w, CFG_REQUIRED, sources, 2, &src,
-                        d) < 0;
-    bad |= cfg_get_number(root, "bandwidth", w, CFG_REQUIRED | CFG_POSITIVE,
-                          &f->bandwidth, d) < 0;
-    bad |= cfg_get_duration(root, "overhead", w, CFG_REQUIRED | CFG_NONNEG,
-                            &f->overhead, d) < 0;
-    const struct cfg_node *fl = cfg_get(root, "flops");
-    const char *dt = catalog_quant_names[c->quant == CATALOG_QUANT_INT4
-                                             ? CATALOG_QUANT_FP16
-                                             : c->quant];
-    if (!fl) {
-        diag_error(d, &root->pos, "missing required key 'flops' in %s", w);
-        bad = 1;
-    } else if (cfg_expect(fl, CFG_MAP, "flops", d) < 0) {
-        bad = 1;
-    } else {
-        /* int4 is weight-only: its products run at the FP16 rate. */
-        bad |= cfg_get_number(fl, dt, "calibration.flops",
-                              CFG_REQUIRED | CFG_POSITIVE, &f->flops, d) < 0;
-        c->cal_int4_is_fp16 = c->quant == CATALOG_QUANT_INT4;
+    const char *q = catalog_quant_names[c->quant];
+    const struct calib_dtype_fit *t = calib_dtype(cal, c->quant);
+    int bad = 1;
+    if (strcasecmp(cal->model, c->model.name))
+        diag_error(d, &n->pos, "calibration file '%s' is for model '%s', "
+                   "not %s's '%s'", n->scalar, cal->model, where,
+                   c->model.name);
+    else if (!t)
+        diag_error(d, &n->pos, "calibration file '%s' has no figures for "
+                   "quant '%s' (fit.dtypes)", n->scalar, q);
+    else if (cal->kind == CALIB_KIND_CPU && !allow_cpu)
+        diag_error(d, &n->pos, "calibration file '%s' was measured on the "
+                   "CPU (%s); a gpu backend uses it only with "
+                   "'allow_cpu_calibration: true'", n->scalar, cal->device);
+    else if (cal->kind != CALIB_KIND_CPU &&
+             strcasecmp(cal->catalog, c->gpu.name))
+        diag_error(d, &n->pos, "calibration file '%s' is for GPU '%s', not "
+                   "%s's '%s' (transfer it: slmsim calibrate --derive '%s' "
+                   "--gpu %s --out FILE)", n->scalar,
+                   cal->catalog[0] ? cal->catalog : cal->device, where,
+                   c->gpu.name, n->scalar, c->gpu.name);
+    else
+        bad = 0;
+    if (!bad) {
+        struct serve_perf *f = &c->sp.perf;
+        char what[256], *desc;
+        calib_describe(cal, what, sizeof what);
+        size_t len = strlen(n->scalar) + strlen(what) + 3;
+        f->bandwidth = t->bandwidth.value;
+        f->flops = t->flops.value;
+        f->overhead = cal->overhead.value;
+        f->jitter = cal->jitter.dist == CALIB_JITTER_GAMMA
+                        ? SERVE_JITTER_GAMMA
+                    : cal->jitter.dist == CALIB_JITTER_LOGNORMAL
+                        ? SERVE_JITTER_LOGNORMAL
+                        : SERVE_JITTER_NONE;
+        f->jitter_cv = cal->jitter.cv;
+        c->calibrated = 1;
+        c->measured = cal->source == CALIB_MEASURED;
+        /* The description reads "from PATH: derived from X (measured D)". */
+        if ((desc = mem_alloc(len)) != NULL)
+            snprintf(desc, len, "%s: %s", n->scalar, what);
+        c->cal_path = desc;
+        bad = !desc;
+        if (t->bandwidth.value <= 0 || t->flops.value <= 0 ||
+            cal->overhead.value < 0) {
+            diag_error(d, &n->pos, "calibration file '%s' has a rate <= 0 "
+                       "for quant '%s' or a step overhead < 0", n->scalar,
+                       q);
+            bad = 1;
+        }
     }
-    bad |= parse_jitter(root, w, f, d) < 0;
-    c->calibrated = 1;
-    c->measured = src == 1;
-    cfg_doc_free(doc);
-    (void)where;
+    calib_free(cal);
     return bad ? -1 : 0;
 }
 
@@ -559,12 +595,12 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
     static const char *const keys[] = {
         "kind", "gpu", "count", "tensor_parallel", "model", "quant",
         "kv_cache", "serving", "efficiency", "calibration", "balancer",
-        "failures", "int4_kernel"};
+        "failures", "allow_cpu_calibration", "int4_kernel"};
     struct gpu_cfg *c = mem_calloc(1, sizeof *c);
     *out = NULL;
     if (!c)
         return -1;
-    int bad = cfg_check_keys(map, where, keys, 13, d) > 0;
+    int bad = cfg_check_keys(map, where, keys, 14, d) > 0;
     int q = CATALOG_QUANT_FP16, kv = CATALOG_KV_FP16, k4 = -1;
     double reserve = -1; /* < 0: computed (gpu_activation_bytes) */
     c->count = 1;
@@ -591,11 +627,14 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
     if (!bad) {
         bad |= parse_serving(map, where, c, &reserve, d) < 0;
         bad |= parse_efficiency(map, where, c, d) < 0;
-        bad |= parse_calibration(map, where, c, d) < 0;
-        /* A file without an int4 figure gives the FP16 GEMM rate; the
-         * kernel family's dequantisation still costs its share. */
-        if (c->cal_int4_is_fp16)
-            c->sp.perf.flops *= catalog_int4_kernel_factor(c->int4_kernel);
+        /* Calibration files carry no FP4 figures (models/calib.h). */
+        if (c->quant == CATALOG_QUANT_FP4 && cfg_get(map, "calibration")) {
+            diag_error(d, &cfg_get(map, "calibration")->pos,
+                       "calibration files hold no figures for quant 'fp4'");
+            bad = 1;
+        } else {
+            bad |= parse_calibration(map, where, c, d) < 0;
+        }
         bad |= parse_failures(map, where, c, d) < 0;
     }
     /* Own the names: the document goes away after parsing. */

@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "models/cost.h"
+#include "models/run.h"
+#include "models/verdict.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
 
 static const char *const scenario_keys[] = {
     "name",     "description", "seed",    "horizon", "warmup", "replications",
-    "workload", "backends",    "routing", "slo",     "outputs", "costs",
+    "workload", "backends",    "routing", "slo",     "outputs", "costs", "limits",
 };
 #define SCENARIO_NKEYS (sizeof scenario_keys / sizeof scenario_keys[0])
 
@@ -138,19 +140,7 @@ static int scenario_parse_backends(const struct cfg_node *root,
 static int scenario_parse_slo(const struct cfg_node *node,
                               struct scenario *sc, struct diag *d)
 {
-    static const char *const keys[] = {"ttft_p99", "e2e_p99"};
-    int bad = 0;
-
-    if (!node)
-        return 0;
-    if (cfg_expect(node, CFG_MAP, "slo", d) != 0)
-        return -1;
-    bad |= cfg_check_keys(node, "slo", keys, 2, d) != 0;
-    bad |= cfg_get_duration(node, "ttft_p99", "slo", CFG_POSITIVE,
-                            &sc->slo.ttft_p99, d) < 0;
-    bad |= cfg_get_duration(node, "e2e_p99", "slo", CFG_POSITIVE,
-                            &sc->slo.e2e_p99, d) < 0;
-    return bad ? -1 : 0;
+    return verdict_parse_slo(node, &sc->slo, d);
 }
 
 static int scenario_parse_plots(const struct cfg_node *seq,
@@ -285,6 +275,7 @@ static int scenario_parse(const struct cfg_node *root,
     if (sc->nbackends > 0 && !bad)
         bad |= scenario_parse_routing(cfg_get(root, "routing"), sc, d) != 0;
     bad |= scenario_parse_outputs(cfg_get(root, "outputs"), ov, sc, d) != 0;
+    bad |= run_parse_limits(cfg_get(root, "limits"), &sc->limits, d) != 0;
     if (cfg_get(root, "costs"))
         bad |= cost_parse(cfg_get(root, "costs"), "costs", &sc->costs, d) != 0;
     return bad ? -1 : 0;

@@ -22,7 +22,9 @@ enum {
     SLM_EINPUT = 2, /* the user's input is wrong: already reported in diag */
     SLM_ESYS = 3,   /* a system call failed: errno holds the reason */
     SLM_ENOMEM = 4, /* out of memory */
-    SLM_ENUM = 5    /* numerical failure (GSL status, non-finite result) */
+    SLM_ENUM = 5,   /* numerical failure (GSL status, non-finite result) */
+    SLM_ELIMIT = 6, /* a documented limit (docs/limits.md) was reached */
+    SLM_EINTR = 7   /* stopped by SIGINT/SIGTERM (sim/interrupt.h) */
 };
 
 /* A place in an input: file as the user typed it ("<stdin>", "--set"),
