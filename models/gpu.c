@@ -11,6 +11,7 @@
 
 #include "models/calib.h"
 #include "models/catalog.h"
+#include "models/outage.h"
 #include "models/serve.h"
 #include "models/workload.h"
 #include "sim/dist.h"
@@ -153,17 +154,18 @@ static void unknown_entry(const struct cfg_node *n, const char *what,
                           const char *where, const char *const *names,
                           size_t count, struct diag *d)
 {
-    char list[512] = "";
+    char list[512] = "", hints[256];
     size_t len = 0;
-    const char *s = diag_suggest(n->scalar, names, count);
+    const char *s = diag_suggest_list(n->scalar, names, count, hints,
+                                      sizeof hints) ? hints : NULL;
     for (size_t i = 0; i < count && len < sizeof list; i++)
         len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
                                 i ? ", " : "", names[i]);
     diag_error(d, &n->pos,
                "unknown %s '%s' in %s (catalog: %s; or define it inline as "
                "a mapping%s%s%s)",
-               what, n->scalar, where, list, s ? "; did you mean '" : "",
-               s ? s : "", s ? "'?" : "");
+               what, n->scalar, where, list, s ? "; did you mean " : "",
+               s ? s : "", s ? "?" : "");
 }
 
 /* gpu: or model: as a catalog name or an inline mapping. */
@@ -534,6 +536,8 @@ static int parse_failures(const struct cfg_node *map, const char *where,
                             &c->mtbf, d) < 0;
     bad |= cfg_get_duration(n, "mttr", sub, CFG_REQUIRED | CFG_POSITIVE,
                             &c->mttr, d) < 0;
+    if (!bad)
+        bad |= outage_check_mtbf(n, c->mtbf, c->mttr, d) != 0;
     return bad ? -1 : 0;
 }
 

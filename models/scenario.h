@@ -80,7 +80,9 @@ struct scenario_overrides {
 
 /* Loads path ("-" for stdin).  Returns 0 with *out owned by the caller,
  * SLM_EINPUT after reporting every problem found (up to the diag limit),
- * SLM_ESYS (errno set; the file could not be read) or SLM_ENOMEM. */
+ * SLM_ESYS (errno set; the file could not be read: a missing file, a
+ * folder or one without read permission is SLM_EINPUT, reported) or
+ * SLM_ENOMEM (an allocation failed, as the allocator counted). */
 int scenario_load(const char *path, const struct scenario_overrides *ov,
                   struct diag *d, struct scenario **out);
 void scenario_free(struct scenario *sc); /* NULL is fine */
