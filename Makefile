@@ -99,6 +99,7 @@ test-unit: $(TEST_BIN)
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-validate.sh $(B)/slmsim
+	@scripts/test-catalog.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
 
 # Runs the published measurements in validation/ and rewrites the table
