@@ -111,6 +111,7 @@ test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-study scripts/test-study.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-validate.sh $(B)/slmsim
+	@scripts/test-catalog.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
 	@TEST_OUT=$(B)/test-out scripts/test-truth.sh $(B)/slmsim
 
