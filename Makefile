@@ -97,6 +97,7 @@ test-unit: $(TEST_BIN)
 
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out-calib scripts/test-calibrate.sh $(B)/slmsim
 
 run: deps
 	@$(MAKE) --no-print-directory slmsim
