@@ -17,7 +17,7 @@
 
 const char *const fit_kernel_names[FIT_NKERNEL] = {
     "read", "copy", "launch", "gemm", "prefill", "attn", "prefill_attn",
-    "layer", "layer_parts", "step", "jitter"};
+    "layer", "layer_parts", "step", "jitter", "allreduce"};
 
 static const char csv_header[] =
     "kernel,dtype,shape,m,k,n,ctx,bytes,flops,seconds";
@@ -256,7 +256,7 @@ static int read_row(struct csv_ctx *x, char *line, struct fit_samples *ss)
     }
     if ((s.kernel = lookup(f[0], fit_kernel_names, FIT_NKERNEL)) < 0) {
         csv_error(x, col[0], "unknown kernel '%s' (read, copy, launch, gemm, prefill, attn, "
-                  "prefill_attn, layer, layer_parts, step, jitter)", f[0]);
+                  "prefill_attn, layer, layer_parts, step, jitter, allreduce)", f[0]);
         return -1;
     }
     s.dtype = strcmp(f[1], "-") ? lookup(f[1], calib_dtype_names,
@@ -686,6 +686,25 @@ static void fit_times(const struct fit_samples *ss, struct calib *c,
     if (n > 1 && np > 1)
         c->layer_launch = (struct calib_fig){
             m - mp, sqrt(v / (double)n + vp / (double)np), n, 0};
+    /* all-reduce: the latency of the smallest activation (batch 1), the
+     * one every decode step pays twice a layer */
+    double smallest = INFINITY, s1 = 0, s2 = 0;
+    long k = 0;
+    for (size_t i = 0; i < ss->n; i++)
+        if (ss->s[i].kernel == FIT_K_ALLREDUCE)
+            smallest = fmin(smallest, ss->s[i].bytes);
+    for (size_t i = 0; i < ss->n; i++)
+        if (ss->s[i].kernel == FIT_K_ALLREDUCE &&
+            ss->s[i].bytes == smallest) {
+            s1 += ss->s[i].seconds;
+            s2 += ss->s[i].seconds * ss->s[i].seconds;
+            k++;
+        }
+    if (k > 1) {
+        double mean = s1 / (double)k;
+        double var = fmax(0, (s2 - s1 * mean) / (double)(k - 1));
+        c->allreduce = (struct calib_fig){mean, sqrt(var / (double)k), k, 0};
+    }
     struct select st = {FIT_K_STEP, -2, 0, X_CTX, 0, 0};
     if (fit_select(ss, &st, &l) == 0) {
         c->overhead = (struct calib_fig){l.a, l.se_a, (long)l.n, 0};
