@@ -40,7 +40,8 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 SCENARIO  ?= scenarios/quickstart.yaml
 
 .PHONY: all test run sanitize valgrind bench deps clean install print-flags \
-        check-deps test-unit test-cli format fuzz calibrate-cuda
+        check-deps test-unit test-cli format fuzz fuzz-build calibrate-cuda \
+        validate
 .DEFAULT_GOAL := all
 
 all: slmsim
@@ -98,6 +99,13 @@ test-unit: $(TEST_BIN)
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out-calib scripts/test-calibrate.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out scripts/test-validate.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
+
+# Runs the published measurements in validation/ and rewrites the table
+# in docs/validation.md.
+validate: $(B)/slmsim
+	@scripts/validate.sh --bin $(B)/slmsim --doc docs/validation.md
 
 run: deps
 	@$(MAKE) --no-print-directory slmsim
@@ -114,6 +122,31 @@ valgrind: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# ---- fuzzing -------------------------------------------------------------
+# libFuzzer targets in tests/fuzz/ (clang, ASan + UBSan), each run for
+# FUZZ_SECONDS on its corpus under build/fuzz/.  Never a prerequisite of
+# test: tests/fuzz/deps.sh installs clang only for this target.
+FUZZ_SECONDS ?= 60
+FUZZ_B       := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_B)/tests/fuzz/%,\
+                  $(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz:
+	@tests/fuzz/deps.sh
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang \
+	    CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-build
+	@nice -n 19 tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz-build: $(FUZZ_BIN)
+
+$(B)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h \
+                        $(B)/libslmsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(B)/libslmsim.a $(LIBS)
 
 install: slmsim
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -112,6 +112,7 @@ int cmd_sensitivity(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 /* slmsim calibrate: cli/cmd_calibrate.c */
 int cmd_calibrate(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
 
 /* ---- capacity at the SLO (cli/cmd_capacity.c), also for the cost
  * commands ---- */

@@ -12,6 +12,7 @@
 #include "models/run.h"
 #include "plots/plot.h"
 #include "sim/arrivals.h"
+#include "sim/interrupt.h"
 #include "sim/mem.h"
 #include "sim/out.h"
 #include "sim/tseries.h"
@@ -662,6 +663,47 @@ static int cmd_run_json(FILE *f, const void *ctx)
                                    cmd_run_json_figures, r->plots);
 }
 
+/* A limit or a signal ended the run early: say where, report the
+ * replications that finished, keep them in results.json marked so.
+ * Exit 1 for a limit, 128 + the signal for an interrupt. */
+struct cmd_run_stop {
+    const struct scenario *sc;
+    const struct run_result *res;
+    const struct report_stop *stop;
+};
+
+static int cmd_run_stop_json(FILE *f, const void *ctx)
+{
+    const struct cmd_run_stop *c = ctx;
+    return report_write_json_stop(f, c->sc, c->res, c->stop->finished,
+                                  c->stop, NULL, NULL);
+}
+
+static int cmd_run_stopped(const struct scenario *sc,
+                           const struct run_result *res, size_t n,
+                           const struct cmd_run_opts *o, int st)
+{
+    char note[512] = "";
+    size_t done = n && res[n - 1].stopped ? n - 1 : n;
+    struct report_stop stop = {st, done, sc->replications, note};
+    struct cmd_run_stop c = {sc, res, &stop};
+    int rc = st == SLM_EINTR ? interrupt_exit_status() : CLI_EXIT_FAIL;
+
+    if (done < n)
+        run_describe_stop(sc, &res[n - 1], note, sizeof note);
+    else
+        snprintf(note, sizeof note, "interrupted while drawing figures");
+    fprintf(stderr, "slmsim: %s: %s\n",
+            st == SLM_EINTR ? "interrupted" : "error", note);
+    if (done == 0)
+        return rc;
+    if (!o->json && !o->so.quiet)
+        report_print_text_stop(stdout, sc, res, done, &stop);
+    if (cli_write_file(sc->out_dir, "results.json", cmd_run_stop_json, &c))
+        return CLI_EXIT_FAIL;
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct cmd_run_opts o;
@@ -687,8 +729,11 @@ int cmd_run(int argc, char **argv)
     st = cmd_run_replications(sc, res, &n, 1);
     if (!st)
         st = cmd_run_figures(sc, res, n, &o.plots);
-    rc = cli_status_exit(st, "run failed", sc->path);
-    if (!rc) {
+    if (st == SLM_ELIMIT || st == SLM_EINTR)
+        rc = cmd_run_stopped(sc, res, n, &o, st);
+    else
+        rc = cli_status_exit(st, "run failed", sc->path);
+    if (!rc && !st) {
         if (o.json)
             report_write_json_extra(stdout, sc, res, n, cmd_run_json_figures,
                                     &o.plots);
@@ -699,8 +744,10 @@ int cmd_run(int argc, char **argv)
         if (!rc && !o.json && !o.so.quiet)
             printf("\nwrote %s/results.json\n", sc->out_dir);
     }
-    if (!rc)
+    if (!rc && !st)
         rc = cli_plots_draw(&o.plots, sc->out_dir, o.json || o.so.quiet);
+    if (!rc && interrupt_pending())
+        rc = interrupt_exit_status();
     cli_plots_fini(&o.plots);
     for (i = 0; i < n; i++)
         run_result_fini(&res[i]);

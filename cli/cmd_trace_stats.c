@@ -191,6 +191,14 @@ static int ts_read(const struct ts_opts *o, struct trace_stats *s,
     struct trace_record rec;
     int rc = trace_open(&o->to, TRACE_WARN, d, &r);
 
+    /* A trace the user named that is not there is bad input (exit 2), as
+     * a missing scenario is; a failing disk stays the system's. */
+    if (rc == SLM_ESYS && (errno == ENOENT || errno == ENOTDIR ||
+                           errno == EISDIR || errno == EACCES)) {
+        diag_error(d, NULL, "cannot read trace '%s': %s", o->path,
+                   strerror(errno));
+        return SLM_EINPUT;
+    }
     if (rc)
         return rc;
     while ((rc = trace_next(r, &rec)) == 0) {
@@ -258,10 +266,22 @@ static void ts_text(const struct ts_opts *o, const struct trace_stats *s,
     printf("  %-14s %.1f s (%.3f h)\n", "duration", span, span / UNITS_HOUR);
     printf("  %-14s %.4g/s, %.4g/min, %.4g/h (%.4g/month)\n", "mean rate",
            rate, rate * UNITS_MINUTE, rate * UNITS_HOUR, rate * UNITS_MONTH);
-    printf("  %-14s %llu/min, %llu/h, %llu in one second\n", "peak rate",
-           (unsigned long long)s->win[TRACE_WIN_MINUTE].peak,
-           (unsigned long long)s->win[TRACE_WIN_HOUR].peak,
-           (unsigned long long)s->win[TRACE_WIN_SECOND].peak);
+    /* Over whole windows only: a trace shorter than an hour has no peak
+     * hour to give, and a partial hour would read below the mean. */
+    printf("  %-14s ", "peak rate");
+    for (i = 0; i < TRACE_NWIN; i++) {
+        static const int order[TRACE_NWIN] = {TRACE_WIN_MINUTE,
+                                              TRACE_WIN_HOUR,
+                                              TRACE_WIN_SECOND};
+        static const char *const per[TRACE_NWIN] = {" in one second", "/min",
+                                                    "/h"};
+        const struct trace_window *wi = &s->win[order[i]];
+        if (wi->whole)
+            printf("%llu%s", (unsigned long long)wi->peak, per[order[i]]);
+        else
+            printf("n/a%s (no whole window)", per[order[i]]);
+        printf("%s", i + 1 == TRACE_NWIN ? "\n" : ", ");
+    }
     printf("  %-14s mean %.4g s, cv %.3f\n", "inter-arrival", s->gaps.mean,
            s->gaps.mean > 0 ? sqrt(welford_variance(&s->gaps)) / s->gaps.mean
                             : 0.0);
@@ -326,7 +346,10 @@ static int ts_json(const struct ts_opts *o, const struct trace_stats *s,
     jw_number(&w, "mean_rate", span > 0 ? (double)s->n / span : 0.0);
     jw_object_begin(&w, "peak");
     for (k = 0; k < TRACE_NWIN; k++)
-        jw_int(&w, win[k], (int64_t)s->win[k].peak);
+        if (s->win[k].whole)
+            jw_int(&w, win[k], (int64_t)s->win[k].peak);
+        else
+            jw_string(&w, win[k], NULL); /* no whole window */
     jw_object_end(&w);
     jw_object_begin(&w, "dispersion");
     for (k = 0; k < TRACE_NWIN; k++)

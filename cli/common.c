@@ -1,6 +1,7 @@
 /* What the scenario-reading subcommands share: options, loading, exit
  * statuses and the progress line. */
 #include "cli/cmd.h"
+#include "sim/interrupt.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -183,6 +184,13 @@ int cli_status_exit(int status, const char *what, const char *path)
         else
             fprintf(stderr, "slmsim: error: %s\n", strerror(errno));
         return CLI_EXIT_FAIL;
+    case SLM_ELIMIT:
+        fprintf(stderr, "slmsim: error: a limit was reached "
+                        "(docs/limits.md)\n");
+        return CLI_EXIT_FAIL;
+    case SLM_EINTR:
+        fprintf(stderr, "slmsim: interrupted\n");
+        return interrupt_exit_status() ? interrupt_exit_status() : 130;
     default:
         fprintf(stderr, "slmsim: error: numerical failure\n");
         return CLI_EXIT_FAIL;

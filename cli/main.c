@@ -10,6 +10,7 @@
 
 #include "cli/cmd.h"
 #include "models/report.h"
+#include "sim/interrupt.h"
 
 struct cli_command {
     const char *name;
@@ -30,6 +31,7 @@ static const struct cli_command cli_commands[] = {
     {"plot", cmd_plot, "redraw the figures saved in a results file"},
     {"calibrate", cmd_calibrate, "measure step times into a calibration "
                                  "file; --fit, --derive"},
+    {"catalog", cmd_catalog, "the GPUs and models a scenario can name"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 
@@ -63,7 +65,7 @@ int main(int argc, char **argv)
     /* GSL's default handler aborts; every GSL status is checked instead.
      * A dying gnuplot must not kill us through SIGPIPE. */
     gsl_set_error_handler_off();
-    signal(SIGPIPE, SIG_IGN);
+    interrupt_install(); /* SIGINT/SIGTERM polled; SIGPIPE ignored */
     if (argc < 2) {
         cli_usage(stderr);
         return CLI_EXIT_INPUT;

@@ -99,7 +99,7 @@ static void api_defaults(struct api_cfg *c)
     c->retry.cap = 60.0;
     c->retry.multiplier = 2.0;
     c->retry.jitter = API_JITTER_FULL;
-    c->cached_input_per_1m = NAN; /* the input price unless given */
+    c->cached_input_per_1m = (double)NAN; /* the input price unless given */
     outage_spec_init(&c->outage);
 }
 

@@ -714,6 +714,10 @@ int calib_write(FILE *f, const struct calib *c)
 const struct calib_dtype_fit *calib_dtype(const struct calib *c,
                                           enum catalog_quant q)
 {
+    /* fp16, fp8, int8 and int4 share their indexes with catalog_quant;
+     * anything else (fp4) has no figures in a file */
+    if ((int)q < 0 || (int)q > CALIB_DT_INT4)
+        return NULL;
     const struct calib_dtype_fit *t = &c->dt[(int)q];
     return t->present ? t : NULL;
 }

@@ -53,8 +53,9 @@ static void get_range(struct parse *p, const struct cfg_node *map,
         return;
     }
     if (node->kind != CFG_SEQ) {
-        if (cfg_get_number(map, key, where, flags, &x[0], p->d) != 0) {
-            p->bad = 1;
+        int got = cfg_get_number(map, key, where, flags, &x[0], p->d);
+        if (got != 0) {
+            p->bad |= got < 0; /* 1: null, the default */
             return;
         }
         pd->lo = pd->hi = x[0];

@@ -11,6 +11,7 @@
 
 #include "models/calib.h"
 #include "models/catalog.h"
+#include "models/outage.h"
 #include "models/serve.h"
 #include "models/workload.h"
 #include "sim/dist.h"
@@ -24,17 +25,25 @@ static const char *const ctx_names[] = {"reject", "truncate"};
 static const char *const jitter_names[] = {"none", "gamma", "lognormal",
                                            "deterministic"};
 
-/* Datasheet efficiencies when no calibration file is given: decode GEMV
- * kernels reach ~77% of peak bandwidth on an A100 (vLLM, Llama-3.1-8B,
- * one stream; johnmusgrave.com) and a copy reaches ~83% on an L40S
- * (acceptance target, ai-hpc.github.io); large BF16 GEMMs ~41% of the
- * L40S's dense peak (150 of 362 TFLOPS, same guide).  vLLM's scheduling
- * and sampling add about 2 ms a step with CUDA graphs (ASSUMED). */
-#define DEF_BW_EFF 0.80
-#define DEF_FL_EFF 0.45
+/* Without a calibration file the effective rates are the datasheet's
+ * times the architecture's and format's efficiencies
+ * (catalog_efficiency_default, a table with its sources), int4 times its
+ * kernel family's factor.  vLLM's scheduling and sampling add about 2 ms
+ * a step with CUDA graphs (ASSUMED). */
 #define DEF_OVERHEAD 2e-3
 #define DEF_JITTER_CV 0.05
-#define DEF_ALLREDUCE 10e-6
+
+/* Memory besides weights and cache, per GPU, when activation_reserve is
+ * not given (a stated term, docs/internals/serve.md): the profile run's
+ * activation peak for a full token budget T, T (4 hidden + 2 mlp / tp)
+ * FP16 values (residual, attention output and the MLP's gate and up
+ * projections live at once), FP32 logits of min(max_batch, T) sampled
+ * rows, and GPU_RUNTIME_BYTES for CUDA graphs (vLLM logs 0.3-1 GiB for
+ * their capture), the cuBLAS workspace, NCCL buffers and the CUDA
+ * context, ASSUMED 1 GiB. */
+#define GPU_RUNTIME_BYTES (1024.0 * 1024 * 1024)
+
+#define GPU_MAX_PREFIX_TASKS 64
 
 struct gpu_cfg {
     struct gpu_spec gpu;
@@ -48,6 +57,13 @@ struct gpu_cfg {
     struct serve_params sp;
     int calibrated, measured;
     char *cal_path; /* owned, NULL without a file */
+    int engine;                  /* ENGINE_* */
+    enum catalog_int4_kernel int4_kernel;
+    struct serve_memory mem;     /* how the KV cache is sized */
+    /* serving.shared_prefix: tokens each named task's prompts share */
+    size_t nprefix;
+    char *prefix_task[GPU_MAX_PREFIX_TASKS];  /* owned */
+    uint32_t prefix_len[GPU_MAX_PREFIX_TASKS];
 };
 
 /* ---- parsing ---- */
@@ -80,6 +96,15 @@ static int parse_gpu_inline(const struct cfg_node *n, const char *where,
                           d) < 0;
     bad |= cfg_get_number(n, "price", where, CFG_NONNEG, &g->price, d) < 0;
     g->name = name; /* borrowed from the document until copied */
+    /* An inline card is taken at its word: it exposes all its memory, and
+     * its prices are the scenario's. */
+    g->memory_usable = g->memory;
+    g->arch = CATALOG_ARCH_AMPERE;
+    g->link = g->interconnect > 100e9 ? CATALOG_LINK_NVLINK3
+                                      : CATALOG_LINK_PCIE4;
+    g->source = g->price_source = g->rent_source = "scenario (inline gpu)";
+    g->price_date = "";
+    g->unverified = NULL;
     return bad ? -1 : 0;
 }
 
@@ -129,17 +154,18 @@ static void unknown_entry(const struct cfg_node *n, const char *what,
                           const char *where, const char *const *names,
                           size_t count, struct diag *d)
 {
-    char list[512] = "";
+    char list[512] = "", hints[256];
     size_t len = 0;
-    const char *s = diag_suggest(n->scalar, names, count);
+    const char *s = diag_suggest_list(n->scalar, names, count, hints,
+                                      sizeof hints) ? hints : NULL;
     for (size_t i = 0; i < count && len < sizeof list; i++)
         len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
                                 i ? ", " : "", names[i]);
     diag_error(d, &n->pos,
                "unknown %s '%s' in %s (catalog: %s; or define it inline as "
                "a mapping%s%s%s)",
-               what, n->scalar, where, list, s ? "; did you mean '" : "",
-               s ? s : "", s ? "'?" : "");
+               what, n->scalar, where, list, s ? "; did you mean " : "",
+               s ? s : "", s ? "?" : "");
 }
 
 /* gpu: or model: as a catalog name or an inline mapping. */
@@ -220,41 +246,140 @@ static int parse_jitter(const struct cfg_node *map, const char *where,
     return 0;
 }
 
+/* serving.shared_prefix: {TASK: TOKENS, ...}, the prompt tokens every
+ * request of that task starts with (a system prompt, a RAG template); with
+ * prefix caching they are computed and held once per replica. */
+static int parse_shared_prefix(const struct cfg_node *n, const char *where,
+                               struct gpu_cfg *c, struct diag *d)
+{
+    const struct cfg_node *m = cfg_get(n, "shared_prefix");
+    if (!m)
+        return 0;
+    if (cfg_expect(m, CFG_MAP, "shared_prefix", d) < 0)
+        return -1;
+    if (m->n > GPU_MAX_PREFIX_TASKS) {
+        diag_error(d, &m->pos, "'shared_prefix' in %s names %zu tasks (at "
+                   "most %d)", where, m->n, GPU_MAX_PREFIX_TASKS);
+        return -1;
+    }
+    int bad = 0;
+    char sub[200];
+    snprintf(sub, sizeof sub, "%s.shared_prefix", where);
+    for (size_t i = 0; i < m->n; i++) {
+        long tokens = 0;
+        if (cfg_get_int(m, m->keys[i], sub, CFG_REQUIRED, 0, 1 << 24,
+                        &tokens, d) < 0) {
+            bad = 1;
+            continue;
+        }
+        c->prefix_task[c->nprefix] = mem_strdup(m->keys[i]);
+        c->prefix_len[c->nprefix] = (uint32_t)tokens;
+        if (!c->prefix_task[c->nprefix])
+            return -1;
+        c->nprefix++;
+    }
+    return bad ? -1 : 0;
+}
+
+/*
+ * Engine defaults (serving.engine), each from the engine's own source:
+ *   vllm    vllm/engine/arg_utils.py EngineArgs.get_batch_defaults (V1,
+ *           OpenAI server): max_num_seqs 1024 and max_num_batched_tokens
+ *           8192 on cards of 70 GiB or more that are not A100s, else 256
+ *           and 2048; V1 always chunks prefills; gpu_memory_utilization
+ *           0.9 of the card; recompute preemption when the cache is full.
+ *   trtllm  tensorrt_llm/llmapi/llm_args.py (PyTorch backend):
+ *           max_batch_size 2048, max_num_tokens 8192; KvCacheConfig
+ *           free_gpu_memory_fraction 0.9 of the memory left after weights
+ *           and activations; CapacitySchedulerPolicy GUARANTEED_NO_EVICT
+ *           (a request is admitted only when the cache can hold all its
+ *           tokens, so nothing is ever preempted); in-flight batching mixes
+ *           context and generation within max_num_tokens.
+ *   sglang  sglang/srt/server_args.py: chunked_prefill_size 8192,
+ *           mem_fraction_static 0.88 (weights and cache together; an
+ *           ASSUMED middle of its per-GPU table), retraction (recompute)
+ *           when decodes run out of cache; max_running_requests from the
+ *           pool, capped here at 1024 (ASSUMED).
+ */
+enum { ENGINE_VLLM, ENGINE_TRTLLM, ENGINE_SGLANG };
+static const char *const engine_names[] = {"vllm", "trtllm", "sglang"};
+
+static void engine_defaults(struct gpu_cfg *c)
+{
+    struct serve_params *p = &c->sp;
+    int big = c->gpu.memory_usable >= 70.0 * 1024 * 1024 * 1024 &&
+              strncasecmp(c->gpu.name, "A100", 4) != 0;
+    p->block_tokens = 16;
+    c->mem.of_free = 0;
+    p->no_evict = 0;
+    switch (c->engine) {
+    case ENGINE_TRTLLM:
+        p->max_batch = 2048;
+        p->chunk = 8192;
+        c->mem.fraction = 0.9;
+        c->mem.of_free = 1;
+        p->no_evict = 1;
+        p->block_tokens = 32; /* tokens_per_block default */
+        break;
+    case ENGINE_SGLANG:
+        p->max_batch = 1024;
+        p->chunk = 8192;
+        c->mem.fraction = 0.88;
+        break;
+    default:
+        p->max_batch = big ? 1024 : 256;
+        p->chunk = big ? 8192 : 2048;
+        c->mem.fraction = 0.9;
+        break;
+    }
+    p->max_batched = p->chunk > 0 ? p->chunk : 2048;
+}
+
 static int parse_serving(const struct cfg_node *map, const char *where,
-                         struct gpu_cfg *c, double *mem_util,
-                         double *reserve, struct diag *d)
+                         struct gpu_cfg *c, double *reserve,
+                         struct diag *d)
 {
     const struct cfg_node *n = cfg_get(map, "serving");
     char sub[160];
     struct serve_params *p = &c->sp;
-    p->max_batch = 256;
-    p->chunk = 0;
-    p->block_tokens = 16;
-    p->max_batched = c->model.context > 2048 ? c->model.context : 2048;
-    if (!n)
-        return 0;
-    if (cfg_expect(n, CFG_MAP, "serving", d) < 0)
+    c->engine = ENGINE_VLLM;
+    if (n && cfg_expect(n, CFG_MAP, "serving", d) < 0)
         return -1;
     snprintf(sub, sizeof sub, "%s.serving", where);
+    if (n && cfg_get_enum(n, "engine", sub, 0, engine_names, 3, &c->engine,
+                          d) < 0)
+        return -1;
+    engine_defaults(c);
+    if (!n)
+        return 0;
     static const char *const keys[] = {
         "max_batch", "chunked_prefill", "block_tokens", "max_batched_tokens",
         "gpu_memory_utilization", "activation_reserve", "exact_steps",
-        "context_policy"};
-    int bad = cfg_check_keys(n, sub, keys, 8, d) > 0;
+        "context_policy", "engine", "preemption", "shared_prefix"};
+    static const char *const preempt_names[] = {"recompute", "never"};
+    int bad = cfg_check_keys(n, sub, keys, 11, d) > 0;
+    int preempt = p->no_evict;
     bad |= get_int(n, "max_batch", sub, 0, 1, 65536, &p->max_batch, d) < 0;
     bad |= get_int(n, "chunked_prefill", sub, 0, 0, 1 << 20, &p->chunk,
                    d) < 0;
     bad |= get_int(n, "block_tokens", sub, 0, 1, SERVE_MAX_BLOCK,
                    &p->block_tokens, d) < 0;
+    p->max_batched = p->chunk > 0 ? p->chunk : 2048;
+    if (p->chunk == 0 && c->model.context > p->max_batched)
+        p->max_batched = c->model.context;
     bad |= get_int(n, "max_batched_tokens", sub, 0, 1, 1 << 24,
                    &p->max_batched, d) < 0;
     bad |= cfg_get_number(n, "gpu_memory_utilization", sub,
-                          CFG_UNIT | CFG_POSITIVE, mem_util, d) < 0;
+                          CFG_UNIT | CFG_POSITIVE, &c->mem.fraction, d) < 0;
     bad |= cfg_get_bytes(n, "activation_reserve", sub, CFG_NONNEG, reserve,
                          d) < 0;
     bad |= cfg_get_bool(n, "exact_steps", sub, 0, &p->exact_steps, d) < 0;
     bad |= cfg_get_enum(n, "context_policy", sub, 0, ctx_names, 2,
                         &c->context_policy, d) < 0;
+    bad |= cfg_get_enum(n, "preemption", sub, 0, preempt_names, 2, &preempt,
+                        d) < 0;
+    p->no_evict = preempt;
+    bad |= parse_shared_prefix(n, sub, c, d) < 0;
     return bad ? -1 : 0;
 }
 
@@ -350,15 +475,21 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
     return bad ? -1 : 0;
 }
 
+/* Effective rates from the datasheet and the efficiency table (or the
+ * scenario's `efficiency:`), and the all-reduce from the link type. */
 static int parse_efficiency(const struct cfg_node *map, const char *where,
                             struct gpu_cfg *c, struct diag *d)
 {
     struct serve_perf *f = &c->sp.perf;
-    double bw = DEF_BW_EFF, fl = DEF_FL_EFF;
+    struct catalog_efficiency e =
+        catalog_efficiency_default(c->gpu.arch, c->quant);
+    struct catalog_link_perf lp = catalog_link_perf(c->gpu.link);
+    double bw = e.bandwidth, fl = e.compute;
     f->overhead = DEF_OVERHEAD;
     f->jitter = SERVE_JITTER_GAMMA;
     f->jitter_cv = DEF_JITTER_CV;
-    f->tp_latency = DEF_ALLREDUCE;
+    f->tp_latency = lp.latency;
+    f->tp_link = c->gpu.interconnect * lp.bus_efficiency;
     const struct cfg_node *n = cfg_get(map, "efficiency");
     int bad = 0;
     if (n) {
@@ -381,6 +512,11 @@ static int parse_efficiency(const struct cfg_node *map, const char *where,
     }
     f->bandwidth = bw * c->gpu.bandwidth;
     f->flops = fl * catalog_gpu_flops(&c->gpu, c->quant);
+    /* int4 is weight-only: FP16 products after dequantising, at the
+     * kernel family's share of that rate (a calibration file's int4 rate
+     * already includes it). */
+    if (c->quant == CATALOG_QUANT_INT4)
+        f->flops *= catalog_int4_kernel_factor(c->int4_kernel);
     return bad ? -1 : 0;
 }
 
@@ -400,6 +536,8 @@ static int parse_failures(const struct cfg_node *map, const char *where,
                             &c->mtbf, d) < 0;
     bad |= cfg_get_duration(n, "mttr", sub, CFG_REQUIRED | CFG_POSITIVE,
                             &c->mttr, d) < 0;
+    if (!bad)
+        bad |= outage_check_mtbf(n, c->mtbf, c->mttr, d) != 0;
     return bad ? -1 : 0;
 }
 
@@ -411,30 +549,47 @@ static void gpu_cfg_free(void *vc)
     mem_free(c->gpu_name);
     mem_free(c->model_name);
     mem_free(c->cal_path);
+    for (size_t i = 0; i < c->nprefix; i++)
+        mem_free(c->prefix_task[i]);
     mem_free(c);
+}
+
+/* The activation, CUDA-graph and runtime memory per GPU (see
+ * GPU_RUNTIME_BYTES). */
+static double gpu_activation_bytes(const struct gpu_cfg *c)
+{
+    const struct model_spec *m = &c->model;
+    double t = c->sp.chunk > 0 ? c->sp.chunk : c->sp.max_batched;
+    double rows = c->sp.max_batch < t ? c->sp.max_batch : t;
+    double act = t * (4.0 * m->hidden + 2.0 * m->mlp / (double)c->tp) * 2.0;
+    return act + rows * m->vocab * 4.0 + GPU_RUNTIME_BYTES;
 }
 
 /* Checks that the weights fit and derives the cache. */
 static int derive(const struct cfg_node *map, struct gpu_cfg *c,
-                  double mem_util, double reserve, struct diag *d)
+                  double reserve, struct diag *d)
 {
-    long blocks = serve_derive(&c->sp, &c->gpu, &c->model, c->quant, c->kv,
-                               (int)c->tp, mem_util, reserve,
-                               c->sp.block_tokens);
+    c->mem.usable = c->gpu.memory_usable > 0 ? c->gpu.memory_usable
+                                             : c->gpu.memory;
+    c->mem.activation = reserve >= 0 ? reserve : gpu_activation_bytes(c);
+    long blocks = serve_derive(&c->sp, &c->model, c->quant, c->kv,
+                               (int)c->tp, &c->mem, c->sp.block_tokens);
     if (blocks < 1) {
         const struct cfg_node *n = cfg_get(map, "model");
         diag_error(d, n ? &n->pos : &map->pos,
                    "model '%s' in %s (%.3g GB of weights) does not fit on "
-                   "%ld x %s (%.3g GB each at utilization %.2f, less %.3g GB "
-                   "reserve)",
+                   "%ld x %s (%.3g GB usable each at %s %.2f, less %.3g GB "
+                   "of activations and runtime)",
                    c->model.name, catalog_quant_names[c->quant],
                    catalog_weight_bytes(&c->model, c->quant) / 1e9, c->tp,
-                   c->gpu.name, c->gpu.memory / 1e9, mem_util, reserve / 1e9);
+                   c->gpu.name, c->mem.usable / 1e9,
+                   c->mem.of_free ? "free-memory fraction"
+                                  : "utilization",
+                   c->mem.fraction, c->mem.activation / 1e9);
         return -1;
     }
     c->sp.kv_blocks = blocks;
     c->sp.perf.tp = (int)c->tp;
-    c->sp.perf.tp_link = c->gpu.interconnect;
     return 0;
 }
 
@@ -444,14 +599,14 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
     static const char *const keys[] = {
         "kind", "gpu", "count", "tensor_parallel", "model", "quant",
         "kv_cache", "serving", "efficiency", "calibration", "balancer",
-        "failures", "allow_cpu_calibration"};
+        "failures", "allow_cpu_calibration", "int4_kernel"};
     struct gpu_cfg *c = mem_calloc(1, sizeof *c);
     *out = NULL;
     if (!c)
         return -1;
-    int bad = cfg_check_keys(map, where, keys, 13, d) > 0;
-    int q = CATALOG_QUANT_FP16, kv = CATALOG_KV_FP16;
-    double mem_util = 0.9, reserve = 2e9;
+    int bad = cfg_check_keys(map, where, keys, 14, d) > 0;
+    int q = CATALOG_QUANT_FP16, kv = CATALOG_KV_FP16, k4 = -1;
+    double reserve = -1; /* < 0: computed (gpu_activation_bytes) */
     c->count = 1;
     c->tp = 1;
     c->balancer = LB_LEAST_OUTSTANDING;
@@ -466,10 +621,15 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
                         CATALOG_NKV_DTYPE, &kv, d) < 0;
     bad |= cfg_get_enum(map, "balancer", where, 0, lb_names, 3, &c->balancer,
                         d) < 0;
+    bad |= cfg_get_enum(map, "int4_kernel", where, 0,
+                        catalog_int4_kernel_names, CATALOG_NINT4_KERNEL, &k4,
+                        d) < 0;
     c->quant = (enum catalog_quant)q;
     c->kv = (enum catalog_kv_dtype)kv;
+    c->int4_kernel = k4 >= 0 ? (enum catalog_int4_kernel)k4
+                             : catalog_int4_kernel_default(c->gpu.arch);
     if (!bad) {
-        bad |= parse_serving(map, where, c, &mem_util, &reserve, d) < 0;
+        bad |= parse_serving(map, where, c, &reserve, d) < 0;
         bad |= parse_efficiency(map, where, c, d) < 0;
         bad |= parse_calibration(map, where, c, d) < 0;
         bad |= parse_failures(map, where, c, d) < 0;
@@ -484,7 +644,7 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
         return -1;
     }
     if (!bad)
-        bad |= derive(map, c, mem_util, reserve, d) < 0;
+        bad |= derive(map, c, reserve, d) < 0;
     if (bad) {
         gpu_cfg_free(c);
         return -1;
@@ -537,6 +697,9 @@ struct gpu {
     gsl_rng *fail_rng;
     uint64_t rejected, truncated, failures, retries;
     double mean_in, mean_out; /* the workload's tokens per request */
+    uint32_t *prefix;         /* per workload task, shared prefix tokens */
+    size_t prefix_matched;    /* shared_prefix names found in the tasks */
+    double last_done;         /* s, clock time of the latest completion */
 };
 
 /* The names are the keys of backends.NAME.timeseries in results.json. */
@@ -575,8 +738,8 @@ static void on_step(struct sim *s, void *ctx, void *arg)
 static void on_done(void *ctx, struct request *rq, double now)
 {
     struct replica *r = ctx;
-    (void)now;
     rq->x[0] = r->index;
+    r->g->last_done = now;
     r->g->env.done(r->g->s, r->g->env.ctx, rq, BACKEND_DONE);
 }
 
@@ -690,6 +853,26 @@ static void on_repair(struct sim *s, void *ctx, void *arg)
     }
 }
 
+/* serving.shared_prefix by task index of the workload (names matched
+ * without regard to case; an unmatched name matches nothing and
+ * prefix.tasks_matched says so).  0, or -1 when out of memory. */
+static int gpu_map_prefixes(struct gpu *g, const struct workload_spec *w)
+{
+    const struct gpu_cfg *c = g->c;
+    if (c->nprefix == 0 || !w || w->ntasks == 0)
+        return 0;
+    g->prefix = mem_calloc(w->ntasks, sizeof *g->prefix);
+    if (!g->prefix)
+        return -1;
+    for (size_t i = 0; i < c->nprefix; i++)
+        for (size_t t = 0; t < w->ntasks; t++)
+            if (strcasecmp(c->prefix_task[i], w->tasks[t].type) == 0) {
+                g->prefix[t] = c->prefix_len[i];
+                g->prefix_matched++;
+            }
+    return 0;
+}
+
 static void gpu_destroy(void *self)
 {
     struct gpu *g = self;
@@ -698,6 +881,7 @@ static void gpu_destroy(void *self)
     for (size_t i = 0; g->rep && i < g->n; i++)
         serve_free(g->rep[i].sv);
     mem_free(g->rep);
+    mem_free(g->prefix);
     tseries_free(g->ts);
     mem_free(g);
 }
@@ -726,6 +910,12 @@ static void *gpu_create(struct sim *s, const void *vc, const char *name,
     }
     struct serve_params p = c->sp;
     p.warmup = sim_warmup(s);
+    if (gpu_map_prefixes(g, env->workload) < 0) {
+        gpu_destroy(g);
+        return NULL;
+    }
+    p.ntasks = g->prefix ? env->workload->ntasks : 0;
+    p.prefix_tokens = g->prefix;
     struct serve_series ser = {g->ts, 1, 2, 3, 1.0 / (double)g->n};
     char src[160];
     for (size_t i = 0; i < g->n; i++) {
@@ -779,6 +969,57 @@ static double kv_quantile(const struct gpu *g, double q)
     return 1;
 }
 
+/* The most output tokens per second one replica can generate at the
+ * workload's mean mix (mean_in prompt, mean_out answer tokens): a full
+ * batch B (max_batch, or fewer when the cache cannot hold max_batch
+ * sequences at their mean context in + out/2) decoding at the mean
+ * context, plus each sequence's prefill at the compute rate:
+ *   cycle = out * t_decode(B) + B * in * (flops/token) / (tp F)
+ *   max = B * out / cycle.
+ * A model figure, not a measurement: the denominator of
+ * token_utilization. */
+static double gpu_max_tokens_per_s(const struct gpu *g)
+{
+    const struct serve_params *p = &g->c->sp;
+    double in = g->mean_in > 1 ? g->mean_in : 1;
+    double out = g->mean_out > 1 ? g->mean_out : 1;
+    double ctx = in + out / 2;
+    double fit = (double)p->kv_blocks * p->block_tokens / ctx;
+    double b = fit < p->max_batch ? fit : (double)p->max_batch;
+    if (b < 1)
+        b = 1;
+    struct serve_step st;
+    memset(&st, 0, sizeof st);
+    st.decodes = b;
+    st.decode_ctx = b * ctx;
+    double t_dec = serve_step_time(p, &st);
+    double t_pf = in * p->model.flops_per_token /
+                  (p->perf.tp * p->perf.flops);
+    return b * out / (out * t_dec + b * t_pf);
+}
+
+/* The utilisation figures (docs/internals/serve.md says which saturates
+ * first and which one power follows). */
+static void gpu_add_utilisation(const struct gpu *g, const struct sim *s,
+                                const struct serve_stats *t,
+                                struct backend_figures *o)
+{
+    double span = t->span, n = (double)g->n;
+    double tok_s = span > 0 ? (double)t->tokens_out / (span / n) : 0;
+    double max_tok = gpu_max_tokens_per_s(g) * n;
+    double w = sim_warmup(s);
+    backend_figures_add(o, "busy", span > 0 ? t->busy / span : 0);
+    backend_figures_add(o, "batch_occupancy",
+                        span > 0 ? t->batch_time / span / g->c->sp.max_batch
+                                 : 0);
+    backend_figures_add(o, "kv_occupancy", span > 0 ? t->kv_time / span : 0);
+    backend_figures_add(o, "max_tokens_per_s", max_tok);
+    backend_figures_add(o, "token_utilization",
+                        max_tok > 0 ? tok_s / max_tok : 0);
+    backend_figures_add(o, "makespan",
+                        g->last_done > w ? g->last_done - w : 0);
+}
+
 static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
 {
     struct gpu *g = self;
@@ -797,6 +1038,9 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
         t.tokens_in += st->tokens_in;
         t.preemptions += st->preemptions;
         t.compute_bound += st->compute_bound;
+        t.prefix_lookups += st->prefix_lookups;
+        t.prefix_hits += st->prefix_hits;
+        t.prefix_tokens_saved += st->prefix_tokens_saved;
         if (st->max_batch > t.max_batch)
             t.max_batch = st->max_batch;
     }
@@ -826,6 +1070,19 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
     backend_figures_add(o, "replicas", (double)g->n);
     backend_figures_add(o, "gpus", (double)g->n * (double)g->c->tp);
     backend_figures_add(o, "calibration.measured", g->c->measured);
+    gpu_add_utilisation(g, s, &t, o);
+    if (g->c->nprefix > 0) {
+        backend_figures_add(o, "prefix.tasks_matched",
+                            (double)g->prefix_matched);
+        backend_figures_add(o, "prefix.lookups", (double)t.prefix_lookups);
+        backend_figures_add(o, "prefix.hit_rate",
+                            t.prefix_lookups > 0
+                                ? (double)t.prefix_hits /
+                                      (double)t.prefix_lookups
+                                : 0);
+        backend_figures_add(o, "prefix.tokens_saved",
+                            (double)t.prefix_tokens_saved);
+    }
 }
 
 long gpu_cfg_replicas(const void *cfg)

@@ -63,6 +63,35 @@ static int outage_parse_windows(const struct cfg_node *seq, const char *where,
     return bad ? -1 : 0;
 }
 
+int outage_check_periods(const struct cfg_node *at, const char *what,
+                         double mean, struct diag *d)
+{
+    if (mean >= OUTAGE_MIN_PERIOD)
+        return 0;
+    diag_error(d, at ? &at->pos : NULL,
+               "%s of %.3g s on average is below the floor of %g s (each "
+               "period is an event: shorter ones would switch for ever; is "
+               "the unit right?)",
+               what, mean, OUTAGE_MIN_PERIOD);
+    return -1;
+}
+
+int outage_check_mtbf(const struct cfg_node *failures, double mtbf,
+                      double mttr, struct diag *d)
+{
+    const struct cfg_node *at = cfg_get(failures, "mtbf");
+    int bad = outage_check_periods(at, "mtbf", mtbf, d) |
+              outage_check_periods(cfg_get(failures, "mttr"), "mttr", mttr, d);
+
+    if (!bad && mtbf < OUTAGE_PLAUSIBLE_MTBF)
+        diag_warning(d, at ? &at->pos : NULL,
+                     "mtbf of %.3g h is below 24 h: a GPU that fails more "
+                     "than daily is broken, not serving (is the unit "
+                     "right?)",
+                     mtbf / UNITS_HOUR);
+    return bad;
+}
+
 int outage_parse(const struct cfg_node *map, const char *where,
                  struct outage_spec *o, struct diag *d)
 {
@@ -78,6 +107,15 @@ int outage_parse(const struct cfg_node *map, const char *where,
                    "availability below 1 needs 'mean_outage' in %s", where);
         bad = 1;
     }
+    if (!bad && o->availability < 1.0)
+        bad |= outage_check_periods(cfg_get(map, "availability"),
+                                    "the up period (mean_outage * availability "
+                                    "/ (1 - availability))",
+                                    o->mean_outage * o->availability /
+                                        (1.0 - o->availability),
+                                    d) |
+               outage_check_periods(cfg_get(map, "mean_outage"),
+                                    "mean_outage", o->mean_outage, d);
     if (seq)
         bad |= outage_parse_windows(seq, where, o, d) != 0;
     return bad ? -1 : 0;

@@ -50,6 +50,22 @@ void outage_spec_init(struct outage_spec *o);
 int outage_parse(const struct cfg_node *map, const char *where,
                  struct outage_spec *o, struct diag *d);
 
+/* Every random up or down period (an API's outages and the time between
+ * them, a GPU's mtbf and mttr) lasts OUTAGE_MIN_PERIOD on average at
+ * least: each is an event, and periods of 1e-300 s would keep a run
+ * switching without the clock moving.  outage_check_periods reports a
+ * mean below it at node at (what names it) and returns -1, else 0. */
+#define OUTAGE_MIN_PERIOD 1.0
+int outage_check_periods(const struct cfg_node *at, const char *what,
+                         double mean, struct diag *d);
+
+/* A GPU's failures mapping ({mtbf, mttr}, both read): the floor above on
+ * each, and a warning when mtbf is below OUTAGE_PLAUSIBLE_MTBF (a day).
+ * Returns -1 after reporting, else 0. */
+#define OUTAGE_PLAUSIBLE_MTBF (24.0 * 3600.0)
+int outage_check_mtbf(const struct cfg_node *failures, double mtbf,
+                      double mttr, struct diag *d);
+
 /* "availability 0.9987, mean outage 6.25 h, 1 forced window" into buf. */
 const char *outage_describe(const struct outage_spec *o, char *buf,
                             size_t size);

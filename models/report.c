@@ -6,6 +6,7 @@
 #include "models/accuracy.h"
 #include "models/economics.h"
 #include "models/api.h"
+#include "models/verdict.h"
 #include "sim/mem.h"
 #include "sim/out.h"
 #include "sim/units.h"
@@ -245,7 +246,9 @@ const char *report_fmt_time(double s, char *buf, size_t size)
 {
     double a = fabs(s);
 
-    if (a == 0.0)
+    if (!isfinite(s))
+        snprintf(buf, size, "n/a");
+    else if (a == 0.0)
         snprintf(buf, size, "0");
     else if (a < 1e-3)
         snprintf(buf, size, "%.3g us", s * 1e6);
@@ -267,8 +270,10 @@ static void report_text_stat(FILE *f, const char *name,
 {
     char a[32], b[32], c[32], d[32], e[32], g[32], h[32];
 
-    if (st->n == 0)
+    if (st->n == 0) {
+        fprintf(f, "  %-5s %10s\n", name, "n/a (no samples)");
         return;
+    }
     fprintf(f, "  %-5s %10s ±%-9s %10s %10s %10s ±%-9s %10s\n", name,
             report_fmt_time(st->mean, a, sizeof a),
             report_fmt_time(st->mean_hw, b, sizeof b),
@@ -279,18 +284,44 @@ static void report_text_stat(FILE *f, const char *name,
             report_fmt_time(st->max, h, sizeof h));
 }
 
-static void report_text_latency_table(FILE *f, const struct run_result *res,
-                                      size_t n, int b)
+/* Whether backend b (b < 0: any) reports TTFT and TPOT. */
+static int report_has_tokens(const struct scenario *sc, int b)
+{
+    size_t k;
+
+    if (b >= 0)
+        return sc->backends[b].kind->has_tokens;
+    for (k = 0; k < sc->nbackends; k++)
+        if (sc->backends[k].kind->has_tokens)
+            return 1;
+    return 0;
+}
+
+static void report_text_latency_table(FILE *f, const struct scenario *sc,
+                                      const struct run_result *res, size_t n,
+                                      int b)
 {
     int m;
 
     fprintf(f, "  %-5s %10s  %-9s %10s %10s %10s  %-9s %10s\n", "", "mean",
             "(95% CI)", "p50", "p95", "p99", "(95% CI)", "max");
+    uint64_t fewest = UINT64_MAX;
+
     for (m = 0; m < RUN_NMETRICS; m++) {
         struct report_stat st;
+        if ((m == RUN_TTFT || m == RUN_TPOT) && !report_has_tokens(sc, b))
+            continue;
         report_latency(res, n, b, (enum run_metric)m, &st);
         report_text_stat(f, run_metric_names[m], &st);
+        if (st.n > 0 && st.n < fewest)
+            fewest = st.n;
     }
+    if (fewest < stats_quantile_min_samples(0.99))
+        fprintf(f, "  note: a P99 here rests on %llu samples (fewer than the "
+                   "%llu = 100/(1-0.99) a steady figure needs): read it as "
+                   "a rough value; a longer horizon gives more\n",
+                (unsigned long long)fewest,
+                (unsigned long long)stats_quantile_min_samples(0.99));
 }
 
 static void report_text_workload(FILE *f, const struct scenario *sc)
@@ -365,9 +396,15 @@ static void report_text_api(FILE *f, const struct run_result *res, size_t n,
             report_fig(res, n, b, "rate_limited"),
             report_fig(res, n, b, "server_errors"),
             report_fig(res, n, b, "retries"), fl);
-    fprintf(f, "  availability seen %.5f, outages begun %.2f\n",
-            report_fig(res, n, b, "availability"),
-            report_fig(res, n, b, "outages"));
+    {
+        double rj, rjhw, av = report_fig(res, n, b, "availability");
+        char dt[32];
+        REPORT_COUNT(res, n, b, struct run_backend, rejected, &rj, &rjhw);
+        fprintf(f, "  rejected %.0f; availability seen %.5f, outages begun "
+                   "%.2f, downtime %s\n",
+                rj, av, report_fig(res, n, b, "outages"),
+                report_fmt_time((1.0 - av) * res[0].window, dt, sizeof dt));
+    }
     fprintf(f,
             "  billed %.0f requests, %.4g M input + %.4g M output tokens: "
             "$%.2f per replication, $%.2f per month\n",
@@ -406,12 +443,17 @@ static void report_text_tasks(FILE *f, const struct scenario *sc,
     for (t = 0; t < sc->workload.ntasks; t++) {
         double a, l, p, e, ans[ROUTER_NSIDES];
         double acc = report_task_accuracy(sc, res, n, t, rr->few_shot, ans);
+        char accs[16];
         report_task_counts(res, n, t, &a, &l, &p, &e);
-        fprintf(f, "  %-32s %7.2f%% %7.2f%% %7.2f%% %8.2f%% %9.4f\n",
+        if (isfinite(acc))
+            snprintf(accs, sizeof accs, "%.4f", acc);
+        else
+            snprintf(accs, sizeof accs, "n/a");
+        fprintf(f, "  %-32s %7.2f%% %7.2f%% %7.2f%% %8.2f%% %9s\n",
                 sc->workload.tasks[t].type,
                 rr->arrived > 0 ? 100.0 * a / rr->arrived : 0.0,
                 a > 0 ? 100.0 * l / a : 0.0, a > 0 ? 100.0 * p / a : 0.0,
-                l > 0 ? 100.0 * e / l : 0.0, acc);
+                l > 0 ? 100.0 * e / l : 0.0, accs);
     }
 }
 
@@ -448,78 +490,103 @@ static void report_text_routing(FILE *f, const struct scenario *sc,
                 rr.few_shot ? "few-shot" : "zero-shot");
 }
 
+/* Failures, retries and time down, for a backend that has them. */
+static void report_text_failures(FILE *f, const struct run_result *res,
+                                 size_t n, int b)
+{
+    double rj, fl, hw, rf = report_fig(res, n, b, "replica_failures");
+    double down = report_fig(res, n, b, "downtime");
+    char a[32];
+
+    if (isnan(rf))
+        return;
+    REPORT_COUNT(res, n, b, struct run_backend, rejected, &rj, &hw);
+    REPORT_COUNT(res, n, b, struct run_backend, failed, &fl, &hw);
+    fprintf(f, "  rejected %.0f, failed %.0f, replica_failures %.0f, "
+               "retries %.0f, downtime %s\n",
+            rj, fl, rf, report_fig(res, n, b, "retries"),
+            isnan(down) ? "n/a" : report_fmt_time(down, a, sizeof a));
+}
+
 static void report_text_backend(FILE *f, const struct scenario *sc,
                                 const struct run_result *res, size_t n,
                                 int b)
 {
     char desc[512];
-    double c, chw, u, uhw;
+    double c, chw, u, uhw, v, vhw;
 
     sc->backends[b].kind->describe(sc->backends[b].cfg, desc, sizeof desc);
     fprintf(f, "\nbackend %s: %s\n", sc->backends[b].name, desc);
     REPORT_COUNT(res, n, b, struct run_backend, completed, &c, &chw);
-    fprintf(f, "  completed %.0f per replication (%.4g/s)", c,
-            c / res[0].window);
+    REPORT_COUNT(res, n, b, struct run_backend, served, &v, &vhw);
+    fprintf(f, "  served %.4g/s (every completion in the window); "
+               "completed %.0f of the window's arrivals per replication "
+               "(%.4g/s)",
+            v / res[0].window, c, c / res[0].window);
     if (report_figure(res, n, b, "utilization", &u, &uhw) == 0)
         fprintf(f, ", utilization %.4f ± %.4f", u, uhw);
     if (report_binding(res, n, b))
         fprintf(f, ", bound by %s", report_binding(res, n, b));
     fputc('\n', f);
+    report_text_failures(f, res, n, b);
     report_text_api(f, res, n, b);
-    report_text_latency_table(f, res, n, b);
+    report_text_latency_table(f, sc, res, n, b);
 }
 
-/* The SLO's targets with the metrics they bound, as users see them. */
-struct report_slo {
-    const char *key;  /* "ttft_p99" */
-    const char *name; /* "TTFT" */
-    double target;    /* s; 0 when not set */
-    struct report_stat st;
-};
-
-static size_t report_slo(const struct scenario *sc,
-                         const struct run_result *res, size_t n,
-                         struct report_slo out[2])
-{
-    size_t k = 0;
-
-    if (sc->slo.ttft_p99 > 0) {
-        out[k].key = "ttft_p99";
-        out[k].name = "TTFT";
-        out[k].target = sc->slo.ttft_p99;
-        report_latency(res, n, -1, RUN_TTFT, &out[k++].st);
-    }
-    if (sc->slo.e2e_p99 > 0) {
-        out[k].key = "e2e_p99";
-        out[k].name = "e2e";
-        out[k].target = sc->slo.e2e_p99;
-        report_latency(res, n, -1, RUN_E2E, &out[k++].st);
-    }
-    return k;
-}
-
-/* Met when the P99 estimate is within the target; said "undecided" when
- * the target lies inside the P99's interval. */
+/* Each latency target, then the verdict with every reason it fails
+ * (models/verdict.h); "undecided" when a target lies inside its P99's
+ * interval. */
 static void report_text_slo(FILE *f, const struct scenario *sc,
                             const struct run_result *res, size_t n)
 {
-    struct report_slo slo[2];
-    char a[32], b[32], c[32];
-    size_t i, k = report_slo(sc, res, n, slo);
+    struct verdict v;
+    char a[32], b[32], c[32], line[1024];
+    size_t i;
 
-    for (i = 0; i < k; i++) {
-        const struct report_stat *st = &slo[i].st;
-        int met = st->n > 0 && st->p99 <= slo[i].target;
-        int close = fabs(st->p99 - slo[i].target) <= st->p99_hw;
-        fprintf(f, "%s P99 %s %s ± %s %s %s: %s%s", i ? ";" : "\nSLO:",
-                slo[i].name, report_fmt_time(st->p99, a, sizeof a),
-                report_fmt_time(st->p99_hw, b, sizeof b), met ? "<=" : ">",
-                report_fmt_time(slo[i].target, c, sizeof c),
-                met ? "met" : "NOT met",
-                close ? " (within the interval: undecided)" : "");
+    verdict_compute(sc, res, n, &v);
+    if (!v.has_slo)
+        return;
+    fprintf(f, "\nSLO targets:");
+    for (i = 0; i < v.ntargets; i++) {
+        const struct verdict_target *t = &v.target[i];
+        if (t->samples == 0) {
+            fprintf(f, "%s P99 %s n/a (no samples) <= %s: NOT met",
+                    i ? ";" : "", t->name,
+                    report_fmt_time(t->target, c, sizeof c));
+            continue;
+        }
+        fprintf(f, "%s P99 %s %s ± %s %s %s: %s%s", i ? ";" : "", t->name,
+                report_fmt_time(t->p99, a, sizeof a),
+                report_fmt_time((t->p99_high - t->p99_low) / 2, b, sizeof b),
+                t->met ? "<=" : ">", report_fmt_time(t->target, c, sizeof c),
+                t->met ? "met" : "NOT met",
+                t->undecided ? " (within the interval: undecided)" : "");
     }
-    if (k)
-        fputc('\n', f);
+    fprintf(f, "%s failed or rejected %.3g%% (allowed %.3g%%)",
+            v.ntargets ? ";" : "", 100.0 * v.failed_share,
+            100.0 * v.max_failed);
+    if (v.has_deadline)
+        fprintf(f, "; daily bursts done by %02d:%02d: %zu of %zu",
+                (int)(v.deadline / 3600), (int)fmod(v.deadline / 60, 60),
+                v.days - v.days_late, v.days);
+    fprintf(f, "\n%s\n", verdict_describe(&v, line, sizeof line));
+}
+
+/* The stability line that opens the report of an unstable run. */
+static void report_text_stability(FILE *f, const struct run_result *res,
+                                  size_t n)
+{
+    struct run_stability st;
+
+    run_stability(res, n, &st);
+    if (st.stable)
+        return;
+    fprintf(f,
+            "UNSTABLE: %.4g req/s offered, %.4g req/s served; the queue "
+            "grew by %.0f during the run (95%% CI %.0f to %.0f); latency "
+            "figures grow with the horizon and are not steady-state\n\n",
+            st.offered_rate, st.served_rate, st.backlog_growth,
+            st.growth_low, st.growth_high);
 }
 
 /* "$12,345": whole dollars, thousands grouped. */
@@ -580,13 +647,48 @@ static void report_text_cost(FILE *f, const struct scenario *sc,
     }
 }
 
+/* The identity arrived = completed + failed + rejected + in flight,
+ * exact: totals over the replications, not rounded means. */
+static void report_text_counts(FILE *f, const struct run_result *res,
+                               size_t n)
+{
+    unsigned long long a = 0, c = 0, fl = 0, rj = 0, inf = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        a += res[i].arrived;
+        c += res[i].completed;
+        fl += res[i].failed;
+        rj += res[i].rejected;
+        inf += res[i].in_flight;
+    }
+    fprintf(f,
+            "\nrequests after warm-up, %s%zu replication%s: arrived %llu = "
+            "completed %llu + failed %llu + rejected %llu + in flight at the "
+            "end %llu\n",
+            n == 1 ? "" : "all ", n, n == 1 ? "" : "s", a, c, fl, rj, inf);
+}
+
 void report_print_text(FILE *f, const struct scenario *sc,
                        const struct run_result *res, size_t n)
 {
+    report_print_text_stop(f, sc, res, n, NULL);
+}
+
+void report_print_text_stop(FILE *f, const struct scenario *sc,
+                            const struct run_result *res, size_t n,
+                            const struct report_stop *stop)
+{
     char arr[400], hz[32], wu[32], route[256];
-    double a, ahw, c, chw, fl, flhw, inf, infhw;
     size_t b;
 
+    if (stop)
+        fprintf(f, "%s after %zu of %zu replications%s%s; the figures "
+                   "below are from the %zu that finished\n\n",
+                stop->status == SLM_EINTR ? "INTERRUPTED" : "STOPPED",
+                stop->finished, stop->planned, stop->note ? ": " : "",
+                stop->note ? stop->note : "", stop->finished);
+    report_text_stability(f, res, n);
     fprintf(f, "slmsim %s: scenario '%s' (%s)\n", SLMSIM_VERSION, sc->name,
             sc->path);
     fprintf(f, "  arrivals: %s\n",
@@ -599,21 +701,14 @@ void report_print_text(FILE *f, const struct scenario *sc,
     fprintf(f, "  routing: %s\n",
             router_describe(&sc->routing, sc->backend_names, route,
                             sizeof route));
-    REPORT_COUNT(res, n, -1, struct run_result, arrived, &a, &ahw);
-    REPORT_COUNT(res, n, -1, struct run_result, completed, &c, &chw);
-    REPORT_COUNT(res, n, -1, struct run_result, failed, &fl, &flhw);
-    REPORT_COUNT(res, n, -1, struct run_result, in_flight, &inf, &infhw);
-    fprintf(f,
-            "\nrequests per replication (after warm-up): arrived %.0f, "
-            "completed %.0f, failed %.0f, in flight at the end %.0f\n",
-            a, c, fl, inf);
+    report_text_counts(f, res, n);
     report_text_realised(f, sc, res, n);
     for (b = 0; b < sc->nbackends; b++)
         report_text_backend(f, sc, res, n, (int)b);
     report_text_routing(f, sc, res, n);
     if (sc->nbackends > 1) {
         fprintf(f, "\noverall, as users see it\n");
-        report_text_latency_table(f, res, n, -1);
+        report_text_latency_table(f, sc, res, n, -1);
     }
     report_text_cost(f, sc, res, n);
     report_text_slo(f, sc, res, n);
@@ -749,7 +844,9 @@ static void report_json_backend(struct jw *w, const struct scenario *sc,
         jw_number(w, "utilization_ci95_low", u - uhw);
         jw_number(w, "utilization_ci95_high", u + uhw);
     }
-    jw_number(w, "throughput", c / res[0].window);
+    REPORT_COUNT(res, n, b, struct run_backend, served, &v, &vhw);
+    jw_number(w, "throughput", v / res[0].window);
+    jw_number(w, "throughput_cohort", c / res[0].window);
     if (report_binding(res, n, b))
         jw_string(w, "binding_constraint", report_binding(res, n, b));
     report_json_latency(w, sc, res, n, b);
@@ -925,22 +1022,76 @@ static void report_json_assumptions(struct jw *w, const struct scenario *sc)
 static void report_json_slo(struct jw *w, const struct scenario *sc,
                             const struct run_result *res, size_t n)
 {
-    struct report_slo slo[2];
-    size_t i, k = report_slo(sc, res, n, slo);
+    struct verdict v;
+    char line[1024];
+    size_t i;
 
-    if (!k)
+    verdict_compute(sc, res, n, &v);
+    if (!v.has_slo)
         return;
     jw_object_begin(w, "slo");
-    for (i = 0; i < k; i++) {
-        const struct report_stat *st = &slo[i].st;
-        jw_object_begin(w, slo[i].key);
-        jw_number(w, "target", slo[i].target);
-        jw_number(w, "p99", st->p99);
-        jw_number(w, "p99_ci95_low", st->p99 - st->p99_hw);
-        jw_number(w, "p99_ci95_high", st->p99 + st->p99_hw);
-        jw_bool(w, "met", st->n > 0 && st->p99 <= slo[i].target);
+    for (i = 0; i < v.ntargets; i++) {
+        const struct verdict_target *t = &v.target[i];
+        jw_object_begin(w, t->key);
+        jw_number(w, "target", t->target);
+        jw_int(w, "samples", (int64_t)t->samples);
+        jw_number(w, "p99", t->samples ? t->p99 : (double)NAN);
+        jw_number(w, "p99_ci95_low", t->samples ? t->p99_low : (double)NAN);
+        jw_number(w, "p99_ci95_high",
+                  t->samples ? t->p99_high : (double)NAN);
+        jw_bool(w, "met", t->met);
+        jw_bool(w, "undecided", t->undecided);
         jw_object_end(w);
     }
+    jw_object_begin(w, "failed");
+    jw_number(w, "share", v.failed_share);
+    jw_number(w, "max", v.max_failed);
+    jw_bool(w, "met", !(v.failed_by & VERDICT_FAILURES));
+    jw_object_end(w);
+    jw_bool(w, "stable", !(v.failed_by & VERDICT_UNSTABLE));
+    if (v.has_deadline) {
+        jw_object_begin(w, "deadline");
+        jw_number(w, "time_of_day", v.deadline);
+        jw_int(w, "days", (int64_t)v.days);
+        jw_int(w, "days_late", (int64_t)v.days_late);
+        jw_bool(w, "met", !(v.failed_by & VERDICT_DEADLINE));
+        jw_object_end(w);
+    }
+    jw_bool(w, "met", v.met);
+    jw_array_begin(w, "failed_by");
+    if (v.failed_by & VERDICT_LATENCY)
+        jw_string(w, NULL, "latency");
+    if (v.failed_by & VERDICT_FAILURES)
+        jw_string(w, NULL, "failures");
+    if (v.failed_by & VERDICT_UNSTABLE)
+        jw_string(w, NULL, "unstable");
+    if (v.failed_by & VERDICT_DEADLINE)
+        jw_string(w, NULL, "deadline");
+    jw_array_end(w);
+    jw_string(w, "verdict", verdict_describe(&v, line, sizeof line));
+    jw_object_end(w);
+}
+
+static void report_json_stability(struct jw *w, const struct run_result *res,
+                                  size_t n)
+{
+    struct run_stability st;
+
+    run_stability(res, n, &st);
+    jw_object_begin(w, "stability");
+    jw_bool(w, "stable", st.stable);
+    jw_number(w, "offered_rate", st.offered_rate);
+    jw_number(w, "served_rate", st.served_rate);
+    jw_number(w, "backlog_growth", st.backlog_growth);
+    jw_number(w, "backlog_growth_ci95_low", st.growth_low);
+    jw_number(w, "backlog_growth_ci95_high", st.growth_high);
+    jw_number(w, "backlog_at_end", st.backlog_end);
+    jw_number(w, "threshold", st.threshold);
+    jw_string(w, "test", "least-squares slope of the backlog (16 batch "
+                         "means) on time over the window, times the window, "
+                         "pooled over replications; unstable when its 95% "
+                         "lower bound exceeds the threshold (max(10, 1% of "
+                         "arrivals)) or a limit stopped a replication");
     jw_object_end(w);
 }
 
@@ -967,6 +1118,14 @@ int report_write_json_extra(FILE *f, const struct scenario *sc,
                             const struct run_result *res, size_t n,
                             report_json_extra_fn *extra, void *ctx)
 {
+    return report_write_json_stop(f, sc, res, n, NULL, extra, ctx);
+}
+
+int report_write_json_stop(FILE *f, const struct scenario *sc,
+                           const struct run_result *res, size_t n,
+                           const struct report_stop *stop,
+                           report_json_extra_fn *extra, void *ctx)
+{
     struct report_routing rr;
     struct jw w;
     size_t b;
@@ -976,7 +1135,19 @@ int report_write_json_extra(FILE *f, const struct scenario *sc,
     jw_number(&w, "horizon", sc->horizon);
     jw_number(&w, "warmup", sc->warmup);
     jw_object_end(&w);
+    jw_bool(&w, "interrupted", stop && stop->status == SLM_EINTR);
+    if (stop) {
+        char note[600];
+        jw_bool(&w, "stopped", stop->status == SLM_ELIMIT);
+        jw_int(&w, "replications_planned", (int64_t)stop->planned);
+        snprintf(note, sizeof note, "%s after %zu of %zu replications%s%s",
+                 stop->status == SLM_EINTR ? "interrupted" : "stopped",
+                 stop->finished, stop->planned, stop->note ? ": " : "",
+                 stop->note ? stop->note : "");
+        jw_string(&w, "note", note);
+    }
     report_json_requests(&w, res, n);
+    report_json_stability(&w, res, n);
     report_json_workload(&w, sc, res, n);
     jw_object_begin(&w, "backends");
     for (b = 0; b < sc->nbackends; b++)

@@ -84,9 +84,21 @@ double report_task_accuracy(const struct scenario *sc,
                             const struct run_result *res, size_t n, size_t t,
                             int few_shot, double *answered);
 
-/* The text report. */
+/* A run that ended early: the finished replications are reported, with
+ * this said first in the text and in results.json ("interrupted" or
+ * "stopped", and "note").  status: SLM_EINTR or SLM_ELIMIT. */
+struct report_stop {
+    int status;
+    size_t finished, planned; /* replications */
+    const char *note;         /* one line, borrowed; may be NULL */
+};
+
+/* The text report; stop may be NULL (a run that reached the end). */
 void report_print_text(FILE *f, const struct scenario *sc,
                        const struct run_result *res, size_t n);
+void report_print_text_stop(FILE *f, const struct scenario *sc,
+                            const struct run_result *res, size_t n,
+                            const struct report_stop *stop);
 
 /* results.json into f; returns 0 or -1 when a write failed. */
 int report_write_json(FILE *f, const struct scenario *sc,
@@ -100,5 +112,11 @@ typedef void report_json_extra_fn(struct jw *w, void *ctx);
 int report_write_json_extra(FILE *f, const struct scenario *sc,
                             const struct run_result *res, size_t n,
                             report_json_extra_fn *extra, void *ctx);
+/* As report_write_json_extra, for a run that ended early (stop may be
+ * NULL). */
+int report_write_json_stop(FILE *f, const struct scenario *sc,
+                           const struct run_result *res, size_t n,
+                           const struct report_stop *stop,
+                           report_json_extra_fn *extra, void *ctx);
 
 #endif

@@ -1,9 +1,14 @@
 #include "models/run.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
+#include "sim/cfg.h"
 #include "sim/mem.h"
+#include "sim/units.h"
 
 const char *const run_metric_names[RUN_NMETRICS] = {"wait", "e2e", "ttft",
                                                     "tpot"};
@@ -86,6 +91,8 @@ static void run_record_visit(struct run *run, struct sim *s,
     struct run_backend *rb = &run->res->backend[r->backend];
     double now = sim_now(s);
 
+    if (outcome == BACKEND_DONE && now >= sim_warmup(s))
+        rb->served++;
     if (!(r->flags & REQUEST_MEASURED))
         return;
     if (outcome == BACKEND_FAILED) {
@@ -109,6 +116,38 @@ static void run_record_visit(struct run *run, struct sim *s,
     }
 }
 
+/* Simulated day of time t, or -1 past the table. */
+static long run_day_index(double t)
+{
+    double d = floor(t / UNITS_DAY);
+
+    return d >= 0 && d < RUN_MAX_DAYS ? (long)d : -1;
+}
+
+static void run_day_arrived(struct run_result *res, double t)
+{
+    long d = run_day_index(t);
+
+    if (d < 0)
+        return;
+    if (res->day[d].arrived++ == 0)
+        res->day[d].first_arrival = t;
+    if ((size_t)d + 1 > res->ndays)
+        res->ndays = (size_t)d + 1;
+}
+
+static void run_day_done(struct run_result *res, double t_arrival,
+                         double now)
+{
+    long d = run_day_index(t_arrival);
+
+    if (d < 0)
+        return;
+    res->day[d].done++;
+    if (now > res->day[d].last_done)
+        res->day[d].last_done = now;
+}
+
 /* The request leaves the system: overall figures, and back to the pool. */
 static void run_leave(struct run *run, struct sim *s, struct request *r,
                       enum backend_outcome outcome)
@@ -117,6 +156,13 @@ static void run_leave(struct run *run, struct sim *s, struct request *r,
     struct run_task *t = &res->task[r->task];
     double now = sim_now(s);
 
+    if (outcome == BACKEND_DONE) {
+        res->all_served++;
+        if (now >= sim_warmup(s))
+            res->served++;
+    }
+    if (r->flags & REQUEST_MEASURED)
+        run_day_done(res, r->t_arrival, now);
     if (r->flags & REQUEST_MEASURED) {
         if (outcome == BACKEND_DONE) {
             res->completed++;
@@ -259,8 +305,10 @@ static void run_arrival(struct sim *s, void *ctx, void *arg)
         return;
     workload_fill_request(&run->sc->workload, &run->next, run->r_mix, r);
     run->res->last_arrival = r->t_arrival;
+    run->res->all_arrived++;
     if (r->flags & REQUEST_MEASURED) {
         struct run_task *t = &run->res->task[r->task];
+        run_day_arrived(run->res, r->t_arrival);
         run->res->arrived++;
         t->arrived++;
         t->tokens_in += r->input_tokens;
@@ -274,6 +322,23 @@ static void run_arrival(struct sim *s, void *ctx, void *arg)
                         run_delayed, run, r);
     else
         run_route(run, s, r);
+}
+
+/* Samples the backlog at warmup + k dt, k = 0..RUN_BACKLOG_SAMPLES: a
+ * fixed number of points, so memory does not follow the horizon. */
+static void run_sample_backlog(struct sim *s, void *ctx, void *arg)
+{
+    struct run *run = ctx;
+    struct run_result *res = run->res;
+
+    (void)arg;
+    if (res->nbacklog > RUN_BACKLOG_SAMPLES)
+        return;
+    res->backlog[res->nbacklog++] = (double)sim_requests_in_flight(s);
+    if (res->nbacklog <= RUN_BACKLOG_SAMPLES)
+        sim_schedule_at(s, sim_warmup(s) + (double)res->nbacklog *
+                                                res->backlog_dt,
+                        run_sample_backlog, run, NULL);
 }
 
 static int run_setup(struct run *run, struct diag *d)
@@ -335,21 +400,34 @@ int run_replication(const struct scenario *sc, unsigned rep,
     run.res = out;
     out->replication = rep;
     out->window = sc->horizon - sc->warmup;
+    out->t_start = sc->warmup;
     run.s = sim_new(&cfg);
     if (!run.s)
         return SLM_ENOMEM;
+    sim_set_limits(run.s, &sc->limits);
+    out->backlog_dt = out->window / RUN_BACKLOG_SAMPLES;
     if (hooks && hooks->progress)
         sim_set_progress(run.s, hooks->progress, hooks->progress_ctx);
     st = run_setup(&run, d);
     if (!st) {
+        sim_schedule_at(run.s, sc->warmup, run_sample_backlog, &run, NULL);
         run_schedule_next(&run);
         st = sim_run(run.s);
     }
     if (!st && run.status)
         st = run.status;
+    out->t_end = sim_now(run.s);
+    if (st == SLM_ELIMIT || st == SLM_EINTR) {
+        /* The counts so far stay: the caller says where it stopped. */
+        out->stopped = st;
+        out->limit = sim_limit(run.s);
+        out->limit_value = out->limit == SIM_LIMIT_EVENTS
+                               ? sim_max_events(run.s)
+                               : sim_max_in_flight(run.s);
+    }
     if (!st)
         st = run_collect(&run, hooks);
-    if (!st) {
+    if (!st || out->stopped) {
         out->in_flight = out->arrived - out->completed - out->failed -
                          out->rejected;
         out->events = sim_events(run.s);
@@ -358,4 +436,181 @@ int run_replication(const struct scenario *sc, unsigned rep,
     }
     run_teardown(&run);
     return st;
+}
+
+/* ---- stability ---- */
+
+/* Least-squares slope of y[k] on k dt, and its standard error. */
+static void run_regress(const double *y, size_t m, double dt, double *slope,
+                        double *se)
+{
+    double xm = 0.0, ym = 0.0, sxx = 0.0, sxy = 0.0, sse = 0.0;
+    size_t k;
+
+    *slope = *se = 0.0;
+    if (m < 3)
+        return;
+    for (k = 0; k < m; k++) {
+        xm += (double)k * dt;
+        ym += y[k];
+    }
+    xm /= (double)m;
+    ym /= (double)m;
+    for (k = 0; k < m; k++) {
+        double dx = (double)k * dt - xm;
+        sxx += dx * dx;
+        sxy += dx * (y[k] - ym);
+    }
+    if (!(sxx > 0.0))
+        return;
+    *slope = sxy / sxx;
+    for (k = 0; k < m; k++) {
+        double e = y[k] - ym - *slope * ((double)k * dt - xm);
+        sse += e * e;
+    }
+    *se = sqrt(sse / (double)(m - 2) / sxx);
+}
+
+/* Backlog samples averaged in RUN_STABLE_BATCHES consecutive batches:
+ * neighbouring samples of a queue are strongly correlated, batch means
+ * much less, so the regression's standard error is not optimistic. */
+#define RUN_STABLE_BATCHES 16
+
+static size_t run_batch_means(const struct run_result *r, double *y,
+                              double *dt)
+{
+    size_t per = r->nbacklog / RUN_STABLE_BATCHES, k, j;
+
+    if (per == 0) {
+        memcpy(y, r->backlog, r->nbacklog * sizeof *y);
+        *dt = r->backlog_dt;
+        return r->nbacklog;
+    }
+    for (k = 0; k < RUN_STABLE_BATCHES; k++) {
+        y[k] = 0.0;
+        for (j = 0; j < per; j++)
+            y[k] += r->backlog[k * per + j];
+        y[k] /= (double)per;
+    }
+    *dt = r->backlog_dt * (double)per;
+    return RUN_STABLE_BATCHES;
+}
+
+void run_stability(const struct run_result *res, size_t n,
+                   struct run_stability *out)
+{
+    double y[RUN_BACKLOG_SAMPLES + 1];
+    double arrived = 0.0, var = 0.0, df = 0.0, hw = 0.0;
+    size_t i, stopped = 0;
+
+    memset(out, 0, sizeof *out);
+    out->stable = 1;
+    if (n == 0)
+        return;
+    for (i = 0; i < n; i++) {
+        const struct run_result *r = &res[i];
+        /* A stopped replication's window ends where its clock did. */
+        double w = r->stopped ? fmax(r->t_end - r->t_start, 1e-9) : r->window;
+        double dt, slope, se;
+        size_t m = run_batch_means(r, y, &dt);
+        run_regress(y, m, dt, &slope, &se);
+        out->backlog_growth += slope * r->window;
+        var += se * se * r->window * r->window;
+        df += m > 2 ? (double)m - 2.0 : 0.0;
+        out->offered_rate += (double)r->arrived / w;
+        out->served_rate += (double)r->served / w;
+        out->backlog_end += (double)r->in_flight;
+        arrived += (double)r->arrived;
+        stopped += r->stopped == SLM_ELIMIT;
+    }
+    /* Pooled over replications: the mean growth, its variance the sum of
+     * the regressions' over n^2, t with the pooled degrees of freedom. */
+    out->backlog_growth /= (double)n;
+    out->offered_rate /= (double)n;
+    out->served_rate /= (double)n;
+    out->backlog_end /= (double)n;
+    arrived /= (double)n;
+    if (df >= 1.0)
+        hw = gsl_cdf_tdist_Pinv(0.975, df) * sqrt(var) / (double)n;
+    out->growth_low = out->backlog_growth - hw;
+    out->growth_high = out->backlog_growth + hw;
+    out->threshold = fmax(RUN_STABLE_MIN_GROWTH, RUN_STABLE_SHARE * arrived);
+    out->stable = !stopped && !(out->growth_low > out->threshold);
+}
+
+int run_parse_limits(const struct cfg_node *node, struct sim_limits *out,
+                     struct diag *d)
+{
+    static const char *const keys[] = {"max_in_flight", "max_events"};
+    long v = 0;
+    int bad = 0;
+
+    memset(out, 0, sizeof *out);
+    if (!node)
+        return 0;
+    if (cfg_expect(node, CFG_MAP, "limits", d) != 0)
+        return -1;
+    bad |= cfg_check_keys(node, "limits", keys, 2, d) != 0;
+    if (cfg_get_int(node, "max_in_flight", "limits", 0, 1, RUN_LIMIT_CEILING,
+                    &v, d) < 0)
+        bad = 1;
+    else if (cfg_get(node, "max_in_flight"))
+        out->max_in_flight = (size_t)v;
+    if (cfg_get_int(node, "max_events", "limits", 0, 1, RUN_LIMIT_CEILING, &v,
+                    d) < 0)
+        bad = 1;
+    else if (cfg_get(node, "max_events"))
+        out->max_events = (size_t)v;
+    return bad ? -1 : 0;
+}
+
+int run_replications(const struct scenario *sc, struct run_result *res,
+                     const struct run_hooks *hooks, int keep, struct diag *d,
+                     size_t *n, size_t *done)
+{
+    struct run_hooks h;
+    unsigned r;
+    int st = SLM_OK;
+
+    memset(&h, 0, sizeof h);
+    if (hooks)
+        h = *hooks;
+    *n = *done = 0;
+    for (r = 0; r < sc->replications && !st; r++) {
+        st = run_result_init(&res[r], sc->nbackends);
+        *n = r + 1;
+        h.keep_extras = keep && r == 0; /* one realisation's series */
+        if (!st)
+            st = run_replication(sc, r, &h, d, &res[r]);
+        if (!st)
+            *done = r + 1;
+    }
+    return st;
+}
+
+const char *run_describe_stop(const struct scenario *sc,
+                              const struct run_result *res, char *buf,
+                              size_t size)
+{
+    double t = res->t_end > 0 ? res->t_end : 1e-9;
+    double offered = (double)res->all_arrived / t;
+    double served = (double)res->all_served / t;
+    size_t inflight = (size_t)(res->all_arrived - res->all_served);
+
+    if (res->stopped == SLM_EINTR) {
+        snprintf(buf, size,
+                 "replication %u interrupted at %.4g s of %.4g s",
+                 res->replication + 1, res->t_end, sc->horizon);
+        return buf;
+    }
+    snprintf(buf, size,
+             "replication %u stopped at %.4g s of %.4g s: %s reached "
+             "limits.%s = %zu (docs/limits.md); UNSTABLE: %.4g req/s "
+             "offered, %.4g req/s served, %zu requests in the system",
+             res->replication + 1, res->t_end, sc->horizon,
+             res->limit == SIM_LIMIT_EVENTS ? "pending events"
+                                            : "requests in flight",
+             res->limit == SIM_LIMIT_EVENTS ? "max_events" : "max_in_flight",
+             res->limit_value, offered, served, inflight);
+    return buf;
 }

@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "models/cost.h"
+#include "models/run.h"
+#include "models/verdict.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
 
 static const char *const scenario_keys[] = {
     "name",     "description", "seed",    "horizon", "warmup", "replications",
-    "workload", "backends",    "routing", "slo",     "outputs", "costs",
+    "workload", "backends",    "routing", "slo",     "outputs", "costs", "limits",
 };
 #define SCENARIO_NKEYS (sizeof scenario_keys / sizeof scenario_keys[0])
 
@@ -43,7 +45,7 @@ static int scenario_copy_string(const char *src, char **dst)
     if (!src)
         return 0;
     *dst = mem_strdup(src);
-    return *dst ? 0 : -1;
+    return *dst ? SLM_OK : SLM_ENOMEM;
 }
 
 /* name, description, seed, horizon, warmup, replications. */
@@ -80,34 +82,55 @@ static int scenario_parse_run(const struct cfg_node *root, struct scenario *sc,
     }
     if (scenario_copy_string(name, &sc->name) ||
         scenario_copy_string(desc, &sc->description))
-        return -1;
-    return bad ? -1 : 0;
+        return SLM_ENOMEM;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
-static int scenario_parse_backend(const struct cfg_node *map,
-                                  const char *name,
-                                  const struct diag_pos *name_pos,
+/* The names of the backends the file itself has, for messages. */
+static const char *scenario_file_backends(const struct cfg_node *backends,
+                                          char *buf, size_t size)
+{
+    size_t i, len = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < backends->n && len < size; i++)
+        if (!cfg_node_from_set(backends->items[i]) ||
+            cfg_get(backends->items[i], "kind"))
+            len += (size_t)snprintf(buf + len, size - len, "%s%s",
+                                    len ? ", " : "", backends->keys[i]);
+    return buf;
+}
+
+static int scenario_parse_backend(const struct cfg_node *parent, size_t i,
                                   struct scenario *sc, struct diag *d)
 {
+    const struct cfg_node *map = parent->items[i];
+    const char *name = parent->keys[i];
+    const struct diag_pos *name_pos = &parent->key_pos[i];
     struct scenario_backend *b = &sc->backends[sc->nbackends];
     const char *kind = NULL;
-    char where[128];
+    char where[128], list[256];
     int kind_index = 0;
 
     snprintf(where, sizeof where, "backends.%s", name);
     if (cfg_expect(map, CFG_MAP, where, d) != 0)
-        return -1;
+        return SLM_EINPUT;
+    if (cfg_node_from_set(map) && !cfg_get(map, "kind")) {
+        /* a --set path through a backend the file does not have */
+        diag_error(d, name_pos, "there is no backend '%s' (backends: %s)",
+                   name, scenario_file_backends(parent, list, sizeof list));
+        return SLM_EINPUT;
+    }
     if (cfg_get_enum(map, "kind", where, CFG_REQUIRED, backend_kind_names,
                      backend_kind_count, &kind_index, d) < 0)
-        return -1;
+        return SLM_EINPUT;
     cfg_get_string(map, "kind", where, CFG_REQUIRED, &kind, d);
     b->kind = backend_kind_find(kind);
     b->name = mem_strdup(name);
     if (!b->name)
-        return -1;
+        return SLM_ENOMEM;
     sc->backend_names[sc->nbackends] = b->name;
     sc->nbackends++;
-    (void)name_pos;
     return b->kind->parse(map, where, &b->cfg, d);
 }
 
@@ -120,37 +143,24 @@ static int scenario_parse_backends(const struct cfg_node *root,
 
     if (!node) {
         diag_error(d, &root->pos, "missing required key 'backends'");
-        return -1;
+        return SLM_EINPUT;
     }
     if (cfg_expect(node, CFG_MAP, "backends", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     if (node->n == 0 || node->n > SCENARIO_MAX_BACKENDS) {
         diag_error(d, &node->pos, "'backends' must name 1 to %d backends, got %zu",
                    SCENARIO_MAX_BACKENDS, node->n);
-        return -1;
+        return SLM_EINPUT;
     }
     for (i = 0; i < node->n && !diag_full(d); i++)
-        bad |= scenario_parse_backend(node->items[i], node->keys[i],
-                                      &node->key_pos[i], sc, d) != 0;
-    return bad ? -1 : 0;
+        bad |= scenario_parse_backend(node, i, sc, d) != 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static int scenario_parse_slo(const struct cfg_node *node,
                               struct scenario *sc, struct diag *d)
 {
-    static const char *const keys[] = {"ttft_p99", "e2e_p99"};
-    int bad = 0;
-
-    if (!node)
-        return 0;
-    if (cfg_expect(node, CFG_MAP, "slo", d) != 0)
-        return -1;
-    bad |= cfg_check_keys(node, "slo", keys, 2, d) != 0;
-    bad |= cfg_get_duration(node, "ttft_p99", "slo", CFG_POSITIVE,
-                            &sc->slo.ttft_p99, d) < 0;
-    bad |= cfg_get_duration(node, "e2e_p99", "slo", CFG_POSITIVE,
-                            &sc->slo.e2e_p99, d) < 0;
-    return bad ? -1 : 0;
+    return verdict_parse_slo(node, &sc->slo, d);
 }
 
 static int scenario_parse_plots(const struct cfg_node *seq,
@@ -160,10 +170,10 @@ static int scenario_parse_plots(const struct cfg_node *seq,
     int bad = 0;
 
     if (cfg_expect(seq, CFG_SEQ, "outputs.plots", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     sc->plots = mem_calloc(seq->n ? seq->n : 1, sizeof *sc->plots);
     if (!sc->plots)
-        return -1;
+        return SLM_ENOMEM;
     for (i = 0; i < seq->n; i++) {
         const struct cfg_node *it = seq->items[i];
         size_t k;
@@ -188,10 +198,10 @@ static int scenario_parse_plots(const struct cfg_node *seq,
         }
         sc->plots[sc->nplots] = mem_strdup(it->scalar);
         if (!sc->plots[sc->nplots])
-            return -1;
+            return SLM_ENOMEM;
         sc->nplots++;
     }
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static int scenario_parse_outputs(const struct cfg_node *node,
@@ -205,7 +215,7 @@ static int scenario_parse_outputs(const struct cfg_node *node,
 
     if (node) {
         if (cfg_expect(node, CFG_MAP, "outputs", d) != 0)
-            return -1;
+            return SLM_EINPUT;
         bad |= cfg_check_keys(node, "outputs", keys, 2, d) != 0;
         bad |= cfg_get_string(node, "dir", "outputs", 0, &dir, d) < 0;
         if (cfg_get(node, "plots"))
@@ -220,11 +230,11 @@ static int scenario_parse_outputs(const struct cfg_node *node,
     }
     if (dir[0] == '\0') {
         diag_error(d, node ? &node->pos : NULL, "'outputs.dir' is empty");
-        return -1;
+        return SLM_EINPUT;
     }
     if (scenario_copy_string(dir, &sc->out_dir))
-        return -1;
-    return bad ? -1 : 0;
+        return SLM_ENOMEM;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 /* The folder paths in the scenario are relative to: the file's own
@@ -275,7 +285,7 @@ static int scenario_parse(const struct cfg_node *root,
         diag_error(d, &root->pos, "missing required key 'workload'");
         bad = 1;
     } else if (!(base = scenario_base_dir(sc->path))) {
-        return -1;
+        return SLM_ENOMEM;
     } else {
         bad |= workload_parse(wl, base, &sc->workload, d) != 0;
         mem_free(base);
@@ -285,9 +295,10 @@ static int scenario_parse(const struct cfg_node *root,
     if (sc->nbackends > 0 && !bad)
         bad |= scenario_parse_routing(cfg_get(root, "routing"), sc, d) != 0;
     bad |= scenario_parse_outputs(cfg_get(root, "outputs"), ov, sc, d) != 0;
+    bad |= run_parse_limits(cfg_get(root, "limits"), &sc->limits, d) != 0;
     if (cfg_get(root, "costs"))
         bad |= cost_parse(cfg_get(root, "costs"), "costs", &sc->costs, d) != 0;
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static int scenario_apply_sets(struct cfg_doc *doc,
@@ -307,15 +318,51 @@ static int scenario_apply_sets(struct cfg_doc *doc,
     return status;
 }
 
+/* A scenario file the user named that is not there (or is a folder, or
+ * not theirs to read) is bad input, reported like any other (exit 2, as a
+ * missing trace is); other failures (EIO, EMFILE) stay the system's. */
+static int scenario_unreadable(const char *path, struct diag *d)
+{
+    int e = errno;
+
+    if (e == ENOENT || e == ENOTDIR || e == EISDIR || e == EACCES ||
+        e == ELOOP || e == ENAMETOOLONG || e == ENXIO) {
+        diag_error(d, NULL, "cannot read '%s': %s", path, strerror(e));
+        return SLM_EINPUT;
+    }
+    errno = e;
+    return SLM_ESYS;
+}
+
+/* Why a parse failed, from what was seen: an allocation that failed
+ * during it (the allocator counts them) is out of memory; else the input
+ * was reported as wrong.  A section that failed without either is a bug
+ * in its parser: still bad input, and said so rather than left silent. */
+static int scenario_failure(const char *path, unsigned long failures_before,
+                            int errors_before, struct diag *d)
+{
+    struct diag_pos at = {path, 0, 0};
+
+    if (mem_failures() != failures_before)
+        return SLM_ENOMEM;
+    if (d->errors == errors_before)
+        diag_error(d, &at, "invalid scenario (a check failed without a "
+                           "message: please report this)");
+    return SLM_EINPUT;
+}
+
 int scenario_load(const char *path, const struct scenario_overrides *ov,
                   struct diag *d, struct scenario **out)
 {
     struct cfg_doc *doc = NULL;
     struct scenario *sc;
+    unsigned long failures_before = mem_failures();
     int status, errors_before = d->errors;
 
     *out = NULL;
     status = cfg_load_file(path, d, &doc);
+    if (status == SLM_ESYS)
+        return scenario_unreadable(path, d);
     if (status)
         return status;
     status = scenario_apply_sets(doc, ov, d);
@@ -330,7 +377,7 @@ int scenario_load(const char *path, const struct scenario_overrides *ov,
         return SLM_ENOMEM;
     }
     if (scenario_parse(cfg_doc_root(doc), ov, sc, d) != 0)
-        status = d->errors > errors_before ? SLM_EINPUT : SLM_ENOMEM;
+        status = scenario_failure(path, failures_before, errors_before, d);
     cfg_doc_free(doc);
     if (status) {
         scenario_free(sc);

@@ -21,6 +21,7 @@
 #include "models/router.h"
 #include "models/workload.h"
 #include "sim/diag.h"
+#include "sim/sim.h"
 
 #define SCENARIO_MAX_BACKENDS 16
 #define SCENARIO_MAX_REPLICATIONS 1000
@@ -39,6 +40,10 @@ struct scenario_backend {
 struct scenario_slo {
     double ttft_p99; /* s; 0 when not set */
     double e2e_p99;  /* s; 0 when not set */
+    double tpot_p99; /* s per output token; 0 when not set */
+    double max_failed; /* share of arrivals failed or rejected allowed */
+    double deadline;   /* s after midnight each day; < 0 when not set */
+    int set;           /* the file has an slo section */
 };
 
 struct scenario {
@@ -63,6 +68,7 @@ struct scenario {
     size_t nnotes;
     char *notes[SCENARIO_MAX_NOTES]; /* owned */
     struct cost_spec *costs; /* owned; NULL when the file has no costs */
+    struct sim_limits limits; /* limits: (models/run.h); 0 = default */
 };
 
 /* Overrides applied on top of the file, in order. */
@@ -74,7 +80,9 @@ struct scenario_overrides {
 
 /* Loads path ("-" for stdin).  Returns 0 with *out owned by the caller,
  * SLM_EINPUT after reporting every problem found (up to the diag limit),
- * SLM_ESYS (errno set; the file could not be read) or SLM_ENOMEM. */
+ * SLM_ESYS (errno set; the file could not be read: a missing file, a
+ * folder or one without read permission is SLM_EINPUT, reported) or
+ * SLM_ENOMEM (an allocation failed, as the allocator counted). */
 int scenario_load(const char *path, const struct scenario_overrides *ov,
                   struct diag *d, struct scenario **out);
 void scenario_free(struct scenario *sc); /* NULL is fine */

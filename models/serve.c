@@ -22,7 +22,10 @@ struct seq {
     uint32_t prompt;    /* tokens to prefill this admission */
     uint32_t done_pf;   /* of which done */
     uint32_t chunk;     /* planned for the step in flight */
-    long blocks;        /* prefill: blocks held */
+    long blocks;        /* prefill: blocks of its context so far */
+    long shared;        /* of its blocks, those of a cached prefix (not
+                           its own: never freed with it) */
+    long commit;        /* no_evict: blocks reserved for all its tokens */
     int64_t base;       /* decode: context L(K) = base + K */
     int64_t kfin;       /* decode: K once its last token is out */
     size_t hi;          /* index in the finish heap */
@@ -46,6 +49,9 @@ struct serve {
     int64_t sum_base, K;
     long pf_pending; /* prompt tokens left in the prefill FIFO */
     long blocks_used;
+    long committed;  /* no_evict: blocks reserved by running sequences
+                        plus the cached prefixes */
+    unsigned char *cached; /* per task: its shared prefix is resident */
     /* the step (or decode run) in flight */
     int busy, decode_in, in_boundary, cmp_bound;
     double t0, t1, t_acc, factor;
@@ -74,44 +80,73 @@ static double comm_time(const struct serve_params *p, double tokens)
     const struct serve_perf *f = &p->perf;
     if (f->tp <= 1)
         return 0;
-    /* Two ring all-reduces per layer (after attention and after the
-     * MLP) of tokens * hidden FP16 activations: each GPU sends and
-     * receives 2 (tp-1)/tp of the buffer. */
+    /* Two ring all-reduces per layer (after attention and after the MLP)
+     * of tokens * hidden FP16 activations; a ring takes 2 (tp-1) hops,
+     * each a latency plus 1/tp of the buffer over the bus bandwidth. */
     double bytes = tokens * p->model.hidden * 2.0;
-    double ring = 2.0 * (f->tp - 1) / f->tp * bytes / f->tp_link;
-    return 2.0 * p->model.layers * (f->tp_latency + ring);
+    double hops = 2.0 * (f->tp - 1);
+    double ring = hops * (f->tp_latency + bytes / f->tp / f->tp_link);
+    return 2.0 * p->model.layers * ring;
+}
+
+double serve_linear_time(const struct serve_step_parts *t)
+{
+    /* A smooth roofline, (mem^2 + cmp^2)^(1/2): far from the ridge it is
+     * the larger term (within 2% once one is 5x the other); at the ridge
+     * a GEMM streams its weights and computes at once and reaches neither
+     * peak, sqrt(2) x max, as measured GEMM efficiency curves dip at
+     * arithmetic intensities near the ridge point. */
+    return hypot(t->linear_mem, t->linear_cmp);
+}
+
+void serve_step_split(const struct serve_params *p,
+                      const struct serve_step *st,
+                      struct serve_step_parts *out)
+{
+    const struct serve_model *m = &p->model;
+    const struct serve_perf *f = &p->perf;
+    double bw = f->tp * f->bandwidth, fl = f->tp * f->flops;
+    /* The linear layers stream the weights once and do 2 x active params
+     * FLOPs per token: one roofline. */
+    out->linear_mem = m->weight_read / bw;
+    out->linear_cmp = m->flops_per_token * (st->decodes + st->prefill) / fl;
+    /* Attention kernels run after them, each its own roofline: decode
+     * attention reads every context token once; prefill attention reads
+     * and writes its chunk's context. */
+    double dec_mem = m->kv_per_token * st->decode_ctx / bw;
+    double dec_cmp = m->attn_flops_per_ctx * st->decode_ctx / fl;
+    double pf_mem = m->kv_per_token * st->prefill_read / bw;
+    double pf_cmp = m->attn_flops_per_ctx * st->prefill_attn / fl;
+    out->attn = (dec_mem > dec_cmp ? dec_mem : dec_cmp) +
+                (pf_mem > pf_cmp ? pf_mem : pf_cmp);
+    out->fixed = f->overhead + comm_time(p, st->decodes + st->prefill);
 }
 
 double serve_step_time(const struct serve_params *p,
                        const struct serve_step *st)
 {
-    const struct serve_model *m = &p->model;
-    const struct serve_perf *f = &p->perf;
-    double bytes = m->weight_read +
-                   m->kv_per_token * (st->decode_ctx + st->prefill_read);
-    double flops = m->flops_per_token * (st->decodes + st->prefill) +
-                   m->attn_flops_per_ctx * (st->decode_ctx + st->prefill_attn);
-    double t_mem = bytes / (f->tp * f->bandwidth);
-    double t_cmp = flops / (f->tp * f->flops);
-    return (t_mem > t_cmp ? t_mem : t_cmp) + f->overhead +
-           comm_time(p, st->decodes + st->prefill);
+    struct serve_step_parts t;
+    serve_step_split(p, st, &t);
+    return serve_linear_time(&t) +
+           t.attn + t.fixed;
 }
 
-long serve_derive(struct serve_params *p, const struct gpu_spec *g,
-                  const struct model_spec *m, enum catalog_quant q,
-                  enum catalog_kv_dtype kv, int tp, double mem_util,
-                  double reserve, int block_tokens)
+long serve_derive(struct serve_params *p, const struct model_spec *m,
+                  enum catalog_quant q, enum catalog_kv_dtype kv, int tp,
+                  const struct serve_memory *mem, int block_tokens)
 {
     p->model.weight_read = catalog_weight_read_bytes(m, q);
-    p->model.flops_per_token = 2.0 * m->params;
+    p->model.flops_per_token = catalog_flops_per_token(m);
     p->model.attn_flops_per_ctx = catalog_attn_flops_per_ctx(m);
     p->model.kv_per_token = catalog_kv_bytes_per_token(m, kv);
     p->model.layers = m->layers;
     p->model.hidden = m->hidden;
-    /* vLLM's budget: gpu_memory_utilization of each card, less the
-     * weights and the activation peak it profiles. */
-    double per_gpu = g->memory * mem_util - reserve -
-                     catalog_weight_bytes(m, q) / tp;
+    double weights = catalog_weight_bytes(m, q) / tp;
+    double per_gpu;
+    if (mem->of_free) /* TensorRT-LLM: a share of what is left */
+        per_gpu = mem->fraction * (mem->usable - weights - mem->activation);
+    else /* vLLM, SGLang: a share of the card, less what else lives there */
+        per_gpu = mem->usable * mem->fraction - weights - mem->activation;
     if (!(per_gpu > 0) || block_tokens < 1)
         return 0;
     return (long)floor(per_gpu * tp /
@@ -120,8 +155,12 @@ long serve_derive(struct serve_params *p, const struct gpu_spec *g,
 
 /*
  * A decode run: step j (from 0) of a batch of nd decoders whose context
- * totals S at its start costs max(a0 + a1 j, b0 + b1 j) + c, the memory
- * and compute lines of serve_step_time with decode_ctx = S + nd j.
+ * totals S at its start costs max(a0 + a1 j, b0 + b1 j) + c.  With the
+ * per-operator roofline of serve_step_split the linear layers cost the
+ * same at every step of the run, and decode attention is the larger of
+ * its bytes and FLOPs, both proportional to the context S + nd j: a
+ * single line, so both pieces are set to it (lin_sums then takes one
+ * segment).
  */
 struct lin {
     double a0, a1, b0, b1, c;
@@ -134,13 +173,29 @@ static struct lin run_lin(const struct serve *sv)
     double nd = (double)sv->nd;
     double S = (double)(sv->sum_base + (int64_t)sv->nd * sv->K);
     double bw = f->tp * f->bandwidth, fl = f->tp * f->flops;
+    struct serve_step st = {nd, 0, 0, 0, 0};
+    struct serve_step_parts t;
+    serve_step_split(&sv->p, &st, &t);
+    double per_ctx_mem = m->kv_per_token / bw;
+    double per_ctx_cmp = m->attn_flops_per_ctx / fl;
+    double per_ctx = per_ctx_mem > per_ctx_cmp ? per_ctx_mem : per_ctx_cmp;
     struct lin l;
-    l.a0 = (m->weight_read + m->kv_per_token * S) / bw;
-    l.a1 = m->kv_per_token * nd / bw;
-    l.b0 = (m->flops_per_token * nd + m->attn_flops_per_ctx * S) / fl;
-    l.b1 = m->attn_flops_per_ctx * nd / fl;
-    l.c = f->overhead + comm_time(&sv->p, nd);
+    l.a0 = serve_linear_time(&t) +
+           per_ctx * S;
+    l.a1 = per_ctx * nd;
+    l.b0 = l.a0;
+    l.b1 = l.a1;
+    l.c = t.fixed;
     return l;
+}
+
+/* Whether a decode run's linear layers are compute-bound. */
+static int run_compute_bound(const struct serve *sv)
+{
+    struct serve_step st = {(double)sv->nd, 0, 0, 0, 0};
+    struct serve_step_parts t;
+    serve_step_split(&sv->p, &st, &t);
+    return t.linear_cmp > t.linear_mem;
 }
 
 /* Sums of g(j) = u + v j and of g(j)^2 over j in [j0, j1). */
@@ -310,7 +365,7 @@ static long decoder_remove(struct serve *sv, struct seq *s)
     sv->cnt[imod(s->base - 1, sv->p.block_tokens)]--;
     sv->sum_base -= s->base;
     sv->nd--;
-    return blocks_for(s->base + sv->K - 1, sv->p.block_tokens);
+    return blocks_for(s->base + sv->K - 1, sv->p.block_tokens) - s->shared;
 }
 
 static void pf_unlink(struct serve *sv, struct seq *s)
@@ -427,8 +482,55 @@ static void set_step(struct serve *sv, double now, double base_sum,
         sv->st.max_batch = (int)sv->batch;
 }
 
+static long prefix_hit_blocks(const struct serve *sv,
+                              const struct request *r);
+
+/* Counts a prefix-cache lookup (a request of a task with a shared
+ * prefix) and whether it hit. */
+static void prefix_count(struct serve *sv, const struct request *r, int hit,
+                         double now)
+{
+    if (now < sv->p.warmup || r->task < 0 ||
+        (size_t)r->task >= sv->p.ntasks ||
+        serve_prefix_blocks(&sv->p, r->task, r->input_tokens) == 0)
+        return;
+    sv->st.prefix_lookups++;
+    if (hit) {
+        sv->st.prefix_hits++;
+        sv->st.prefix_tokens_saved +=
+            (uint64_t)prefix_hit_blocks(sv, r) * (uint64_t)sv->p.block_tokens;
+    }
+}
+
+/* After a miss's prompt is in, its task's prefix blocks become the
+ * cache's: pinned (charged once, never freed while the replica is up). */
+static void prefix_pin(struct serve *sv, struct seq *s)
+{
+    const struct request *r = s->r;
+    if (!sv->cached || s->shared > 0 || r->task < 0 ||
+        (size_t)r->task >= sv->p.ntasks || sv->cached[r->task])
+        return;
+    long pb = serve_prefix_blocks(&sv->p, r->task, r->input_tokens);
+    if (pb == 0)
+        return;
+    sv->cached[r->task] = 1;
+    s->shared = pb;
+    s->commit -= sv->p.no_evict ? pb : 0;
+}
+
+/* Blocks of r's prompt a cached prefix covers (0 on a miss): the task's
+ * shared prefix in whole blocks, leaving at least one prompt token to
+ * compute. */
+static long prefix_hit_blocks(const struct serve *sv, const struct request *r)
+{
+    if (!sv->cached || r->task < 0 || (size_t)r->task >= sv->p.ntasks ||
+        !sv->cached[r->task])
+        return 0;
+    return serve_prefix_blocks(&sv->p, r->task, r->input_tokens);
+}
+
 /* Whether the queue head fits after m more decode steps (batch, step
- * budget and cache). */
+ * budget and cache; with no_evict, all its tokens). */
 static int head_fits(const struct serve *sv, int64_t m)
 {
     const struct request *r = sv->qhead;
@@ -442,7 +544,13 @@ static int head_fits(const struct serve *sv, int64_t m)
             sv->p.max_batched)
         return 0;
     uint32_t in = r->input_tokens ? r->input_tokens : 1;
-    long need = blocks_for((int64_t)in + (int64_t)r->u[0], sv->p.block_tokens);
+    long shared = prefix_hit_blocks(sv, r);
+    int bs = sv->p.block_tokens;
+    if (sv->p.no_evict &&
+        sv->committed + blocks_for((int64_t)in + r->output_tokens, bs) -
+                shared > sv->p.kv_blocks)
+        return 0;
+    long need = blocks_for((int64_t)in + (int64_t)r->u[0], bs) - shared;
     long free_blocks = sv->p.kv_blocks - sv->blocks_used -
                        kv_demand(sv, sv->K, m);
     return need + kv_demand(sv, sv->K + m, 1) <= free_blocks;
@@ -465,11 +573,20 @@ static void admit(struct serve *sv, double now)
         s->in = r->input_tokens ? r->input_tokens : 1;
         s->out = r->output_tokens;
         s->prompt = s->in + (uint32_t)r->u[0];
-        s->done_pf = 0;
+        s->shared = prefix_hit_blocks(sv, r);
+        /* A cached prefix is not computed again: its prefill starts
+         * after it (its attention still reads it). */
+        s->done_pf = (uint32_t)(s->shared * sv->p.block_tokens);
         s->chunk = 0;
         s->blocks = blocks_for(s->prompt, sv->p.block_tokens);
+        s->commit = sv->p.no_evict
+                        ? blocks_for((int64_t)s->in + s->out,
+                                     sv->p.block_tokens) - s->shared
+                        : 0;
         s->phase = PH_PREFILL;
-        sv->blocks_used += s->blocks;
+        sv->blocks_used += s->blocks - s->shared;
+        sv->committed += s->commit;
+        prefix_count(sv, r, s->shared > 0, now);
         s->prev = sv->rtail;
         s->next = NULL;
         if (sv->rtail)
@@ -485,7 +602,7 @@ static void admit(struct serve *sv, double now)
         else
             sv->phead = s;
         sv->ptail = s;
-        sv->pf_pending += s->prompt;
+        sv->pf_pending += (long)(s->prompt - s->done_pf);
         r->p = s;
         if (!(r->u[1] & RQ_STARTED)) {
             r->t_start = now;
@@ -500,9 +617,10 @@ static void preempt(struct serve *sv, double now)
     struct seq *s = sv->rtail;
     assert(s);
     struct request *r = s->r;
+    sv->committed -= s->commit;
     if (s->phase == PH_PREFILL) {
         pf_unlink(sv, s);
-        sv->blocks_used -= s->blocks;
+        sv->blocks_used -= s->blocks - s->shared;
     } else {
         sv->blocks_used -= decoder_remove(sv, s);
         r->u[0] = (uint64_t)(s->base + sv->K - (int64_t)s->in);
@@ -547,11 +665,10 @@ static int start_prefill_step(struct serve *sv, double now)
         sv->demand = kv_demand(sv, sv->K, 1);
     }
     sv->batch = sv->npf + (sv->decode_in ? sv->nd : 0);
+    struct serve_step_parts parts;
+    serve_step_split(&sv->p, &st, &parts);
     double b = serve_step_time(&sv->p, &st);
-    struct serve_step mem_only = st;
-    sv->p.perf.flops *= 1e30; /* the same step with compute for free */
-    sv->cmp_bound = serve_step_time(&sv->p, &mem_only) < b;
-    sv->p.perf.flops /= 1e30;
+    sv->cmp_bound = parts.linear_cmp > parts.linear_mem;
     set_step(sv, now, b, b * b, 1);
     return 1;
 }
@@ -601,7 +718,7 @@ static void plan(struct serve *sv, double now)
     struct lin l = run_lin(sv);
     double s1, s2;
     lin_sums(&l, (double)n, &s1, &s2);
-    sv->cmp_bound = l.b0 > l.a0;
+    sv->cmp_bound = run_compute_bound(sv);
     set_step(sv, now, s1, s2, (long)n);
 }
 
@@ -627,7 +744,10 @@ struct serve *serve_new(const struct serve_params *p, gsl_rng *jitter,
     sv->slots = mem_calloc((size_t)p->max_batch, sizeof *sv->slots);
     sv->heap = mem_calloc((size_t)p->max_batch, sizeof *sv->heap);
     sv->cnt = mem_calloc((size_t)p->block_tokens, sizeof *sv->cnt);
-    if (!sv->slots || !sv->heap || !sv->cnt) {
+    if (p->ntasks > 0 && p->prefix_tokens)
+        sv->cached = mem_calloc(p->ntasks, 1);
+    if (!sv->slots || !sv->heap || !sv->cnt ||
+        (p->ntasks > 0 && p->prefix_tokens && !sv->cached)) {
         serve_free(sv);
         return NULL;
     }
@@ -645,6 +765,7 @@ void serve_free(struct serve *sv)
     mem_free(sv->slots);
     mem_free(sv->heap);
     mem_free(sv->cnt);
+    mem_free(sv->cached);
     mem_free(sv);
 }
 
@@ -711,6 +832,7 @@ uint64_t serve_epoch(const struct serve *sv) { return sv->epoch; }
 static void finish(struct serve *sv, struct seq *s, double now)
 {
     struct request *r = s->r;
+    sv->committed -= s->commit;
     run_unlink(sv, s);
     r->u[0] = 0;
     if (now >= sv->p.warmup)
@@ -729,8 +851,9 @@ static void prefill_done(struct serve *sv, struct seq *s, double now)
     }
     if (now >= sv->p.warmup)
         sv->st.tokens_out++;
+    prefix_pin(sv, s);
     if (gen >= s->out) {
-        sv->blocks_used -= s->blocks;
+        sv->blocks_used -= s->blocks - s->shared;
         finish(sv, s, now);
         return;
     }
@@ -809,6 +932,9 @@ void serve_evict(struct serve *sv, double now,
     sv->qtail = NULL;
     sv->K = 0;
     sv->blocks_used = 0;
+    sv->committed = 0;
+    for (size_t t = 0; sv->cached && t < sv->p.ntasks; t++)
+        sv->cached[t] = 0; /* the cache goes with the replica */
     sv->pf_pending = 0;
     sv->busy = 0;
     sv->npf = 0;
@@ -854,3 +980,15 @@ size_t serve_waiting(const struct serve *sv) { return sv->nq; }
 size_t serve_running(const struct serve *sv) { return sv->nrun; }
 long serve_blocks_used(const struct serve *sv) { return sv->blocks_used; }
 long serve_run_steps(const struct serve *sv) { return sv->busy ? sv->n : 0; }
+
+long serve_prefix_blocks(const struct serve_params *p, int task,
+                         uint32_t input_tokens)
+{
+    if (!p->prefix_tokens || task < 0 || (size_t)task >= p->ntasks ||
+        input_tokens < 2)
+        return 0;
+    uint32_t t = p->prefix_tokens[task];
+    if (t > input_tokens - 1)
+        t = input_tokens - 1;
+    return (long)(t / (uint32_t)p->block_tokens);
+}

@@ -60,7 +60,7 @@ struct serve_perf {
     double overhead;       /* s added to every step */
     int tp;                /* tensor-parallel degree, >= 1 */
     double tp_link;        /* B/s one way between GPUs of the group */
-    double tp_latency;     /* s per all-reduce, fixed part */
+    double tp_latency;     /* s per ring hop of an all-reduce */
     enum serve_jitter jitter;
     double jitter_cv;      /* coefficient of variation of the factor */
 };
@@ -82,7 +82,14 @@ struct serve_params {
     int block_tokens;    /* tokens per KV block, 1..SERVE_MAX_BLOCK */
     long kv_blocks;      /* blocks in the cache, >= 1 */
     int exact_steps;     /* 1: every step its own event */
+    int no_evict;        /* 1: admit only requests whose every token fits
+                            (TensorRT-LLM GUARANTEED_NO_EVICT): never
+                            preempt; 0: recompute preemption (vLLM) */
     double warmup;       /* s: statistics count from here */
+    /* Prefix caching: prefix_tokens[task] prompt tokens every request of
+     * that task shares (0: none), for tasks 0..ntasks-1; borrowed. */
+    size_t ntasks;
+    const uint32_t *prefix_tokens;
 };
 
 #define SERVE_MAX_BLOCK 256
@@ -98,27 +105,56 @@ struct serve_step {
                              attends to */
 };
 
-/* Base step time (no jitter), seconds; see the top of this file:
- *   bytes = weight_read + kv_per_token * (decode_ctx + prefill_read)
- *   flops = flops_per_token * (decodes + prefill)
- *         + attn_flops_per_ctx * (decode_ctx + prefill_attn)
- *   t = max(bytes / (tp bw), flops / (tp F)) + overhead
- *       + [tp > 1] 2 layers (tp_latency
- *                            + 2 (tp-1)/tp * tokens * hidden * 2 / tp_link)
- */
+/* The parts of a step's base time, seconds (a per-operator roofline: the
+ * kernels of a step run one after another, so the linear layers' and
+ * attention's rooflines add; docs/internals/serve.md):
+ *   linear_mem = weight_read / (tp bw)
+ *   linear_cmp = flops_per_token (decodes + prefill) / (tp F)
+ *   attn = max(kv_per_token decode_ctx / (tp bw),
+ *              attn_flops_per_ctx decode_ctx / (tp F))
+ *        + max(kv_per_token prefill_read / (tp bw),
+ *              attn_flops_per_ctx prefill_attn / (tp F))
+ *   fixed = overhead + [tp > 1] 2 layers 2 (tp-1) (tp_latency
+ *                     + tokens * hidden * 2 / tp / tp_link) */
+struct serve_step_parts {
+    double linear_mem; /* s, the weights over the bandwidth */
+    double linear_cmp; /* s, the linear layers' FLOPs over the FLOP rate */
+    double attn;       /* s, attention (decode and prefill parts) */
+    double fixed;      /* s, per-step overhead and all-reduces */
+};
+void serve_step_split(const struct serve_params *p,
+                      const struct serve_step *st,
+                      struct serve_step_parts *out);
+
+/* The linear layers' time from their two terms: hypot(linear_mem,
+ * linear_cmp), a smooth roofline (docs/internals/serve.md). */
+double serve_linear_time(const struct serve_step_parts *t);
+
+/* Base step time (no jitter), seconds:
+ *   serve_linear_time + attn + fixed. */
 double serve_step_time(const struct serve_params *p,
                        const struct serve_step *st);
 
+/* How an engine sizes its KV cache on each GPU of a group. */
+struct serve_memory {
+    double usable;     /* bytes the card exposes (nvidia-smi total) */
+    double fraction;   /* of usable (vLLM gpu_memory_utilization, SGLang
+                          mem_fraction_static), or with of_free of what
+                          is left after weights and activations */
+    int of_free;       /* 1: TensorRT-LLM free_gpu_memory_fraction */
+    double activation; /* bytes: activation peak, CUDA graphs, runtime */
+};
+
 /* Fills p->model from the catalog entries (weights in format q, KV cache
  * in kv) and returns the cache size in blocks for a tensor-parallel group
- * of tp GPUs of g: the memory each GPU offers (memory * mem_util), less
- * its share of the weights and its activation reserve (bytes), over the
- * bytes of one block; 0 when the weights alone do not fit.  p->perf and
- * the serving fields are left for the caller. */
-long serve_derive(struct serve_params *p, const struct gpu_spec *g,
-                  const struct model_spec *m, enum catalog_quant q,
-                  enum catalog_kv_dtype kv, int tp, double mem_util,
-                  double reserve, int block_tokens);
+ * of tp GPUs: per GPU,
+ *   usable * fraction - weights / tp - activation          (vLLM, SGLang)
+ *   fraction * (usable - weights / tp - activation)        (of_free)
+ * over the bytes of one block; 0 when nothing is left.  p->perf and the
+ * serving fields are left for the caller. */
+long serve_derive(struct serve_params *p, const struct model_spec *m,
+                  enum catalog_quant q, enum catalog_kv_dtype kv, int tp,
+                  const struct serve_memory *mem, int block_tokens);
 
 /* Called when a request leaves the replica (finished) at time now. */
 struct serve_hooks {
@@ -141,6 +177,9 @@ struct serve_stats {
     uint64_t tokens_in;   /* prompt tokens prefilled (recompute too) */
     uint64_t preemptions;
     uint64_t completed;
+    uint64_t prefix_lookups; /* admissions of requests with a prefix */
+    uint64_t prefix_hits;    /* of which found it cached */
+    uint64_t prefix_tokens_saved; /* prompt tokens not computed */
     double compute_bound; /* s of steps whose FLOPs outweigh their bytes */
 };
 
@@ -194,6 +233,12 @@ void serve_flush(struct serve *sv, double now);
 const struct serve_stats *serve_stats(const struct serve *sv);
 /* Time-weighted quantile of the cache occupancy (fraction), q in [0, 1]. */
 double serve_kv_quantile(const struct serve *sv, double q);
+
+/* Blocks of a prompt of input_tokens tokens of task that its task's
+ * shared prefix covers: whole blocks, at least one token left to
+ * compute; 0 without a prefix. */
+long serve_prefix_blocks(const struct serve_params *p, int task,
+                         uint32_t input_tokens);
 
 /* Current state, for tests and load balancing. */
 size_t serve_waiting(const struct serve *sv);

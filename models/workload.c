@@ -18,8 +18,8 @@ static int workload_parse_accuracy(const struct cfg_node *node,
     char where[80];
     int bad = 0;
 
-    t->accuracy_local = NAN;
-    t->accuracy_api = NAN;
+    t->accuracy_local = (double)NAN;
+    t->accuracy_api = (double)NAN;
     if (!node)
         return 0;
     snprintf(where, sizeof where, "%s.accuracy", task_where);
@@ -56,7 +56,16 @@ static int workload_parse_tokens(const struct cfg_node *node, const char *key,
         *from_trace = 1;
         return 0;
     }
-    return dist_parse(tok, key, DIST_COUNT, dd, d) ? -1 : 0;
+    if (dist_parse(tok, key, DIST_COUNT, dd, d))
+        return -1;
+    if (!(dist_mean(dd) <= WORKLOAD_MAX_TOKENS)) {
+        diag_error(d, &tok->pos,
+                   "'%s' has a mean of %.3g tokens, above the ceiling of "
+                   "%.0e tokens a request",
+                   key, dist_mean(dd), WORKLOAD_MAX_TOKENS);
+        return -1;
+    }
+    return 0;
 }
 
 static int workload_parse_task(const struct cfg_node *node, size_t i,
@@ -127,8 +136,8 @@ static int workload_default_task(struct workload_spec *w, int trace)
     w->tasks[0].input_from_trace = w->tasks[0].output_from_trace = trace;
     dist_init_fixed(&w->tasks[0].input_tokens, 0.0);
     dist_init_fixed(&w->tasks[0].output_tokens, 0.0);
-    w->tasks[0].accuracy_local = NAN;
-    w->tasks[0].accuracy_api = NAN;
+    w->tasks[0].accuracy_local = (double)NAN;
+    w->tasks[0].accuracy_api = (double)NAN;
     w->tasks[0].type = mem_strdup("default");
     return w->tasks[0].type ? 0 : -1;
 }
@@ -252,8 +261,8 @@ static uint32_t workload_tokens(const struct dist *dd, gsl_rng *r)
 
     if (!(x > 0.0))
         return 0;
-    if (x > 4e9)
-        return 4000000000u;
+    if (x > WORKLOAD_MAX_TOKENS)
+        return (uint32_t)WORKLOAD_MAX_TOKENS;
     return (uint32_t)lround(x);
 }
 

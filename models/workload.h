@@ -32,6 +32,11 @@
 #include "sim/sim.h"
 
 #define WORKLOAD_MAX_TASKS 64
+/* The largest token count a request may have: ten times the longest
+ * context any catalog model takes.  A task whose token distribution has a
+ * mean above it is a located error; a draw from a long tail beyond it is
+ * cut to it (before, counts above 4e9 were clamped without a word). */
+#define WORKLOAD_MAX_TOKENS 1e7
 
 struct task_spec {
     char *type;              /* owned */

@@ -1,6 +1,7 @@
 #include "plots/draw.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,17 @@ static void add_tick(struct draw_axis *o, double v)
         o->tick[o->nticks++] = v;
 }
 
+/* The decades a log axis can show: doubles' normal range, so pow(10, k)
+ * neither underflows to 0 nor overflows (a mark at 5e-324 would give a
+ * bottom of 0, and log10(0) an endless tick loop). */
+#define DRAW_LOG_MIN 1e-300
+#define DRAW_LOG_MAX 1e300
+
+static double clamp_log(double v)
+{
+    return v < DRAW_LOG_MIN ? DRAW_LOG_MIN : v > DRAW_LOG_MAX ? DRAW_LOG_MAX : v;
+}
+
 static void layout_log(const struct figure_axis *a, double dmin, double dmax,
                        int target, struct draw_axis *o)
 {
@@ -152,17 +164,26 @@ static void layout_log(const struct figure_axis *a, double dmin, double dmax,
     double k0, k1, k, every;
     size_t m;
 
-    if (!(dmin > 0) || !(dmax >= dmin))
+    if (!(dmin > 0) || !(dmax >= dmin) || !isfinite(dmax))
         dmin = 1, dmax = 10;
-    o->lo = isnan(a->min) ? pow(10, floor(log10(dmin))) : a->min;
-    o->hi = isnan(a->max) ? pow(10, ceil(log10(dmax))) : a->max;
+    dmin = clamp_log(dmin);
+    dmax = clamp_log(dmax);
+    /* A set bound that a log axis cannot show (<= 0, NaN, infinite) is
+     * ignored for the data's own. */
+    o->lo = a->min > 0 && isfinite(a->min) ? clamp_log(a->min)
+                                           : pow(10, floor(log10(dmin)));
+    o->hi = a->max > 0 && isfinite(a->max) ? clamp_log(a->max)
+                                           : pow(10, ceil(log10(dmax)));
     if (!(o->hi > o->lo))
         o->hi = o->lo * 10;
     k0 = floor(log10(o->lo) + 1e-9);
     k1 = ceil(log10(o->hi) - 1e-9);
     /* Every decade while they fit, every other past ten; 2x and 5x as
-     * well when the span is two decades or less. */
+     * well when the span is two decades or less.  Past 2 x DRAW_MAX_TICKS
+     * decades, a step that keeps the loop to that many turns. */
     every = k1 - k0 > 2.0 * target ? 2 : 1;
+    if ((k1 - k0) / every > 2.0 * DRAW_MAX_TICKS)
+        every = ceil((k1 - k0) / (2.0 * DRAW_MAX_TICKS));
     for (k = k0; k <= k1; k += every)
         for (m = 0; m < (k1 - k0 <= 2 ? 3u : 1u); m++) {
             double v = mult[m] * pow(10, k);
@@ -180,31 +201,44 @@ static void layout_log(const struct figure_axis *a, double dmin, double dmax,
         }
 }
 
+/* The narrowest span a linear axis shows, relative to its size: below
+ * about 1e-12 the ticks are no longer distinct doubles (an axis over
+ * [1e17, 1e17 + 16] would step by 5 where the doubles step by 16, and
+ * the tick loop never advance). */
+#define DRAW_MIN_REL_SPAN 1e-9
+
 static void layout_linear(const struct figure_axis *a, double dmin,
                           double dmax, int target, struct draw_axis *o)
 {
-    double step, v;
+    double step, v, mag;
+    int i;
 
-    if (!(dmax >= dmin))
+    if (!(dmax >= dmin) || !isfinite(dmin) || !isfinite(dmax))
         dmin = 0, dmax = 1;
-    if (!isnan(a->min))
+    if (isfinite(a->min))
         dmin = a->min;
-    if (!isnan(a->max))
+    if (isfinite(a->max))
         dmax = a->max;
     /* Amounts read against zero: start there when the data come near. */
-    if (isnan(a->min) && dmin > 0 && dmin < 0.35 * dmax)
+    if (!isfinite(a->min) && dmin > 0 && dmin < 0.35 * dmax)
         dmin = 0;
-    if (dmax <= dmin) {
-        double pad = dmin != 0 ? fabs(dmin) * 0.1 : 1;
+    mag = fmax(fabs(dmin), fabs(dmax));
+    if (!(dmax - dmin > mag * DRAW_MIN_REL_SPAN)) {
+        double pad = fmax(mag * DRAW_MIN_REL_SPAN, dmin != 0 ? fabs(dmin) * 0.1 : 1);
         dmin -= pad;
         dmax += pad;
     }
+    if (!isfinite(dmax - dmin)) /* [-1e308, 1e308] */
+        dmin = -DBL_MAX / 4, dmax = DBL_MAX / 4;
     step = nice_step(dmax - dmin, target);
-    o->lo = isnan(a->min) ? floor(dmin / step + 1e-9) * step : a->min;
-    o->hi = isnan(a->max) ? ceil(dmax / step - 1e-9) * step : a->max;
-    for (v = ceil(o->lo / step - 1e-9) * step; v <= o->hi + step * 1e-9;
-         v += step)
+    o->lo = isfinite(a->min) ? a->min : floor(dmin / step + 1e-9) * step;
+    o->hi = isfinite(a->max) ? a->max : ceil(dmax / step - 1e-9) * step;
+    /* Counted, not accumulated: at most DRAW_MAX_TICKS turns. */
+    v = ceil(o->lo / step - 1e-9) * step;
+    for (i = 0; i < DRAW_MAX_TICKS && v <= o->hi + step * 1e-9; i++) {
         add_tick(o, fabs(v) < step * 1e-9 ? 0.0 : v);
+        v = ceil(o->lo / step - 1e-9) * step + (i + 1) * step;
+    }
 }
 
 void draw_axis_layout(const struct figure_axis *a, double dmin, double dmax,
@@ -254,7 +288,7 @@ struct layout {
 
 static void layout_figure(const struct figure *f, struct layout *L)
 {
-    double xlo = NAN, xhi = NAN, ylo, yhi;
+    double xlo = (double)NAN, xhi = (double)NAN, ylo, yhi;
     size_t i, p;
 
     for (i = 0; i < f->nseries; i++) {
@@ -268,7 +302,7 @@ static void layout_figure(const struct figure *f, struct layout *L)
     draw_axis_layout(&f->x, xlo, xhi, 6, &L->x);
     for (p = 0; p < f->npanels; p++) {
         const struct figure_axis *ya = &f->panel[p].y;
-        ylo = yhi = NAN;
+        ylo = yhi = (double)NAN;
         for (i = 0; i < f->nseries; i++)
             if (f->series[i].panel == p && f->series[i].style != FIGURE_HBARS)
                 span_column(f, f->series[i].y, ya->log, &ylo, &yhi);
@@ -468,7 +502,7 @@ static void place_label(FILE *out, struct placed *pl, double fx, double fy,
                         const char *text)
 {
     static const double dys[] = {0.9, -1.3, 2.2, -2.6, 3.5, -3.9};
-    double w = text_width(text), x0, y0, cost, best = INFINITY;
+    double w = text_width(text), x0, y0, cost, best = (double)INFINITY;
     double bx0 = 0, by0 = 0, bdy = 0.9;
     int pref = fx > 0.55, side, bside = pref;
     size_t i, k;
@@ -518,7 +552,7 @@ static void gp_vline_label(FILE *out, struct panel_ctx *c,
                            const struct figure_mark *m)
 {
     double fx = frac_x(c, m->x), w = text_width(m->label), h = c->pl.ch;
-    double x0, fy, cost, best = INFINITY, bx0 = 0, by = 0.95;
+    double x0, fy, cost, best = (double)INFINITY, bx0 = 0, by = 0.95;
     int pref = fx > 0.65, side, bside = pref, k;
 
     for (fy = 1 - h * 0.7; fy > h && best > 0; fy -= h * 0.6)
@@ -609,7 +643,7 @@ static void reserve_lines(struct panel_ctx *c)
 {
     const struct figure *f = c->f;
     const struct figure_series *s;
-    double ax = NAN, ay = NAN, bx, by;
+    double ax = (double)NAN, ay = (double)NAN, bx, by;
     size_t i, k;
 
     for (i = 0; i < f->nseries; i++) {
@@ -617,7 +651,7 @@ static void reserve_lines(struct panel_ctx *c)
         if (s->panel != c->p || s->style == FIGURE_POINTS ||
             s->style == FIGURE_LABELS || s->style == FIGURE_HBARS)
             continue;
-        for (k = 0, ax = NAN; k < f->nrows; k++) {
+        for (k = 0, ax = (double)NAN; k < f->nrows; k++) {
             bx = frac_x(c, figure_value(f, k, s->x));
             by = frac_y(c, figure_value(f, k, s->y));
             if (!isfinite(bx) || !isfinite(by))

@@ -42,7 +42,7 @@ void figure_text(char *dst, size_t size, const char *src)
 static void axis_init(struct figure_axis *a)
 {
     memset(a, 0, sizeof *a);
-    a->min = a->max = NAN;
+    a->min = a->max = (double)NAN;
 }
 
 struct figure *figure_new(const char *name, enum figure_kind kind)
@@ -670,7 +670,7 @@ static void fr_marks(struct fr *r, const struct json *obj, struct figure *f)
             fr_error(r, o, path, "", "must be an object");
             continue;
         }
-        m = figure_add_mark(f, FIGURE_POINT, NAN, NAN, "", FIGURE_BLACK);
+        m = figure_add_mark(f, FIGURE_POINT, (double)NAN, (double)NAN, "", FIGURE_BLACK);
         m->kind = (enum figure_mark_kind)fr_enum(r, o, path, "kind",
                                                  mark_names,
                                                  FIGURE_MARK_KIND_COUNT);

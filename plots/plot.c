@@ -116,7 +116,7 @@ static int cdf_span(const struct plot_cdf_input *in, double *lo, double *hi)
 {
     size_t i, k;
 
-    *lo = INFINITY;
+    *lo = (double)INFINITY;
     *hi = 0;
     for (i = 0; i < in->ncurves; i++) {
         const struct qhist *h[2] = {in->curves[i].e2e, in->curves[i].ttft};
@@ -163,13 +163,13 @@ static void cdf_marks(struct figure *f, const struct plot_cdf_input *in)
     if (slo_set(in->slo_e2e_p99)) {
         draw_format_value(v, sizeof v, in->slo_e2e_p99, FIGURE_FMT_SECONDS);
         snprintf(label, sizeof label, "SLO: end-to-end P99 %s", v);
-        figure_add_mark(f, FIGURE_VLINE, in->slo_e2e_p99, NAN, label,
+        figure_add_mark(f, FIGURE_VLINE, in->slo_e2e_p99, (double)NAN, label,
                         FIGURE_COLOR_SLO);
     }
     if (slo_set(in->slo_ttft_p99)) {
         draw_format_value(v, sizeof v, in->slo_ttft_p99, FIGURE_FMT_SECONDS);
         snprintf(label, sizeof label, "SLO: TTFT P99 %s", v);
-        figure_add_mark(f, FIGURE_VLINE, in->slo_ttft_p99, NAN, label,
+        figure_add_mark(f, FIGURE_VLINE, in->slo_ttft_p99, (double)NAN, label,
                         FIGURE_COLOR_SLO);
     }
 }
@@ -226,7 +226,7 @@ double plot_capacity(const double *volume, const double *p99, size_t n,
     size_t i;
 
     if (n == 0 || !slo_set(slo) || !(p99[0] <= slo))
-        return NAN;
+        return (double)NAN;
     for (i = 1; i < n; i++) {
         if (!(p99[i] > slo))
             continue;
@@ -235,7 +235,7 @@ double plot_capacity(const double *volume, const double *p99, size_t n,
         return volume[i - 1] + (volume[i] - volume[i - 1]) *
                                    (slo - p99[i - 1]) / (p99[i] - p99[i - 1]);
     }
-    return NAN;
+    return (double)NAN;
 }
 
 static void load_marks(struct figure *f, const struct plot_load_input *in)
@@ -261,7 +261,7 @@ static void load_marks(struct figure *f, const struct plot_load_input *in)
     } else {
         snprintf(label, sizeof label, "SLO: P99 %s", v);
     }
-    figure_add_mark(f, FIGURE_HLINE, NAN, in->slo, label, FIGURE_COLOR_SLO);
+    figure_add_mark(f, FIGURE_HLINE, (double)NAN, in->slo, label, FIGURE_COLOR_SLO);
     if (isnan(cap))
         return;
     draw_format_value(vol, sizeof vol, cap, FIGURE_FMT_NUMBER);
@@ -355,7 +355,7 @@ static void cost_marks(struct figure *f, const struct plot_cost_input *in)
     if (isfinite(in->current) && in->current > 0) {
         draw_format_value(vol, sizeof vol, in->current, FIGURE_FMT_NUMBER);
         snprintf(label, sizeof label, "this scenario: %s/month", vol);
-        figure_add_mark(f, FIGURE_VLINE, in->current, NAN, label, GREY);
+        figure_add_mark(f, FIGURE_VLINE, in->current, (double)NAN, label, GREY);
     }
 }
 
@@ -478,7 +478,7 @@ int plot_timeline(const struct plot_timeline_input *in, struct figure **out)
         fig_axis(&f->panel[i].y, in->series[i].label, 0, in->series[i].fmt);
         figure_text(f->panel[i].key, sizeof f->panel[i].key, "off");
         if (in->warmup > 0) {
-            m = figure_add_mark(f, FIGURE_VLINE, in->warmup / unit, NAN, "",
+            m = figure_add_mark(f, FIGURE_VLINE, in->warmup / unit, (double)NAN, "",
                                 GREY);
             m->panel = i;
         }
@@ -540,7 +540,7 @@ int plot_sensitivity(const struct plot_tornado_input *in,
                       FIGURE_ORANGE);
     draw_format_value(base, sizeof base, in->base, FIGURE_FMT_MONEY);
     snprintf(label, sizeof label, "base %s", base);
-    figure_add_mark(f, FIGURE_VLINE, in->base, NAN, label, FIGURE_BLACK);
+    figure_add_mark(f, FIGURE_VLINE, in->base, (double)NAN, label, FIGURE_BLACK);
     fig_axis(&f->x, in->result ? in->result : "result", 0, FIGURE_FMT_MONEY);
     figure_text(f->panel[0].key, sizeof f->panel[0].key, "bottom right");
     return fig_done(f, st, out);
@@ -591,7 +591,7 @@ int plot_accuracy_cost(const struct plot_accuracy_input *in,
 {
     const struct plot_policy_point *p[PLOT_MAX_POLICIES];
     int col[PLOT_OTHER + 1];
-    double row[FIGURE_MAX_COLUMNS], best = -INFINITY, lo = INFINITY, hi = 0;
+    double row[FIGURE_MAX_COLUMNS], best = -(double)INFINITY, lo = (double)INFINITY, hi = 0;
     char label[FIGURE_MAX_LABEL];
     struct figure_series *s;
     struct figure *f;
@@ -621,7 +621,7 @@ int plot_accuracy_cost(const struct plot_accuracy_input *in,
         row[2] = p[i]->accuracy > best ? p[i]->accuracy : (double)NAN;
         best = fmax(best, p[i]->accuracy);
         for (k = 3; k < f->ncols; k++)
-            row[k] = NAN;
+            row[k] = (double)NAN;
         row[col[p[i]->role]] = p[i]->accuracy;
         lo = fmin(lo, p[i]->monthly_cost);
         hi = fmax(hi, p[i]->monthly_cost);
@@ -703,7 +703,7 @@ int plot_utilization(const struct plot_util_input *in, struct figure **out)
     if (isfinite(in->current) && in->current > 0) {
         draw_format_value(vol, sizeof vol, in->current, FIGURE_FMT_NUMBER);
         snprintf(label, sizeof label, "scenario: %s/month", vol);
-        figure_add_mark(f, FIGURE_VLINE, in->current, NAN, label, GREY);
+        figure_add_mark(f, FIGURE_VLINE, in->current, (double)NAN, label, GREY);
     }
     fig_axis(&f->x, in->volume[in->n - 1] > 20 * in->volume[0]
                         ? "offered volume (queries/month, log scale)"

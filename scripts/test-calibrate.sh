@@ -46,7 +46,7 @@ grep -q "did you mean 'llama-3-8b'" "$OUT/last.err" &&
 expect_exit 2 "calibrate bad --quant exits 2" "$BIN" calibrate --device cpu --model llama-3-8b --quant fp17 --out "$OUT/x.yaml"
 expect_exit 2 "calibrate bad --device exits 2" "$BIN" calibrate --device tpu --model llama-3-8b --out "$OUT/x.yaml"
 expect_exit 2 "calibrate --derive without --gpu exits 2" "$BIN" calibrate --derive calibrate/results/l40s-llama-3-8b-int4.yaml --out "$OUT/x.yaml"
-expect_exit 2 "calibrate --derive unknown gpu exits 2" "$BIN" calibrate --derive calibrate/results/l40s-llama-3-8b-int4.yaml --gpu L40 --out "$OUT/x.yaml"
+expect_exit 2 "calibrate --derive unknown gpu exits 2" "$BIN" calibrate --derive calibrate/results/l40s-llama-3-8b-int4.yaml --gpu L50S --out "$OUT/x.yaml"
 expect_exit 1 "calibrate --device cuda without the benchmark exits 1" "$BIN" calibrate --device cuda --model llama-3-8b --bench "$OUT/no-such-bench" --out "$OUT/x.yaml"
 expect_exit 1 "calibrate --fit on a missing file exits 1" "$BIN" calibrate --fit "$OUT/no-such.csv" --out "$OUT/x.yaml"
 expect_exit 2 "calibrate --gpu without --derive exits 2" "$BIN" calibrate --device cpu --model llama-3-8b --gpu L40S --out "$OUT/x.yaml"

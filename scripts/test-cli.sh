@@ -46,7 +46,7 @@ expect_exit 2 "no command exits 2" "$BIN"
 expect_exit 2 "unknown command exits 2" "$BIN" frobnicate
 expect_exit 2 "unknown flag exits 2" "$BIN" run --frobnicate scenarios/mm1.yaml
 expect_exit 2 "missing flag value exits 2" "$BIN" run scenarios/mm1.yaml --set
-expect_exit 1 "missing file exits 1" "$BIN" validate "$OUT/no-such-file.yaml"
+expect_exit 2 "missing file exits 2" "$BIN" validate "$OUT/no-such-file.yaml"
 expect_exit 2 "bad --set exits 2" "$BIN" validate --set nonsense scenarios/mm1.yaml
 expect_exit 0 "trace-stats --help exits 0" "$BIN" trace-stats --help
 expect_exit 0 "trace-stats reads azure-llm" "$BIN" trace-stats --format azure-llm tests/data/azure-code-200.csv
@@ -54,7 +54,7 @@ expect_exit 0 "trace-stats reads burstgpt as json" "$BIN" trace-stats --json --f
 expect_exit 0 "trace-stats fits mooncake" "$BIN" trace-stats --fit --format mooncake tests/data/mooncake-conv-300.jsonl
 expect_exit 2 "trace-stats without --format exits 2" "$BIN" trace-stats tests/data/burstgpt-400.csv
 expect_exit 2 "trace-stats on a bad row exits 2" "$BIN" trace-stats --format azure-llm tests/errors/traces/bad-rows.csv
-expect_exit 1 "trace-stats on a missing file exits 1" "$BIN" trace-stats --format csv --columns a,b,c "$OUT/no-such-trace.csv"
+expect_exit 2 "trace-stats on a missing file exits 2" "$BIN" trace-stats --format csv --columns a,b,c "$OUT/no-such-trace.csv"
 
 # A fitted workload runs, and its realised volume is the trace's.
 "$BIN" trace-stats --fit --format azure-llm tests/data/azure-code-200.csv \

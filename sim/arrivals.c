@@ -43,6 +43,36 @@ struct arrivals {
 
 /* ---- parsing: shared ---------------------------------------------------- */
 
+/* The ceilings of arrivals.h on a mean rate read at node (what names it
+ * in messages); the plausibility warning on volume.  0 or -1. */
+static int arrivals_check_rate(const struct cfg_node *node, const char *what,
+                               double rate, struct diag *d)
+{
+    const struct diag_pos *at = node ? &node->pos : NULL;
+
+    if (rate > ARRIVALS_MAX_RATE) {
+        diag_error(d, at,
+                   "'%s' is %.3g/s, above the ceiling of %.0e arrivals a "
+                   "simulated second (is the unit right?)",
+                   what, rate, ARRIVALS_MAX_RATE);
+        return -1;
+    }
+    if (rate > 0 && rate < ARRIVALS_MIN_RATE) {
+        diag_error(d, at,
+                   "'%s' is %.3g/s, below the floor of %.0e/s (%.2g a "
+                   "month; is the unit right?)",
+                   what, rate, ARRIVALS_MIN_RATE,
+                   ARRIVALS_MIN_RATE * UNITS_MONTH);
+        return -1;
+    }
+    if (rate * UNITS_MONTH > ARRIVALS_PLAUSIBLE_VOLUME)
+        diag_warning(d, at,
+                     "'%s' is %.3g/month, above %.0e/month: is the unit "
+                     "right?",
+                     what, rate * UNITS_MONTH, ARRIVALS_PLAUSIBLE_VOLUME);
+    return 0;
+}
+
 /* rate and volume are one quantity; exactly one must be given unless
  * optional (mmpp with absolute rates, traces).  Returns 0 when read, 1
  * when absent and optional, -1 after reporting. */
@@ -65,8 +95,11 @@ static int arrivals_parse_rate(const struct cfg_node *node, const char *where,
                    "missing required key 'volume' (or 'rate') in %s", where);
         return -1;
     }
-    return cfg_get_rate(node, has_rate ? "rate" : "volume", where,
-                        CFG_REQUIRED | CFG_POSITIVE, &spec->rate, d) ? -1 : 0;
+    if (cfg_get_rate(node, has_rate ? "rate" : "volume", where,
+                     CFG_REQUIRED | CFG_POSITIVE, &spec->rate, d))
+        return -1;
+    return arrivals_check_rate(cfg_get(node, has_rate ? "rate" : "volume"),
+                               has_rate ? "rate" : "volume", spec->rate, d);
 }
 
 /* A list of exactly two quantities under key: durations (sojourn), rates
@@ -254,7 +287,7 @@ static int arrivals_parse_mmpp(const struct cfg_node *node, const char *where,
 {
     struct arrivals_mmpp *m = &spec->mmpp;
     int has_rates = cfg_get(node, "rates") != NULL;
-    int has_levels = cfg_get(node, "levels") != NULL, got;
+    int has_levels = cfg_get(node, "levels") != NULL, got, i;
     double lv[2], mean;
 
     if (has_rates == has_levels) {
@@ -281,6 +314,16 @@ static int arrivals_parse_mmpp(const struct cfg_node *node, const char *where,
                           has_rates ? ARR_RATE : ARR_NUMBER, CFG_NONNEG, lv,
                           d))
         return -1;
+    for (i = 0; i < 2; i++) {
+        if (m->sojourn[i] < ARRIVALS_MIN_SOJOURN) {
+            diag_error(d, &cfg_get(node, "sojourn")->items[i]->pos,
+                       "'sojourn[%d]' is %.3g s, below the floor of %g s "
+                       "for an MMPP state (a shorter state is a Poisson "
+                       "process at the mean rate)",
+                       i, m->sojourn[i], ARRIVALS_MIN_SOJOURN);
+            return -1;
+        }
+    }
     mean = (lv[0] * m->sojourn[0] + lv[1] * m->sojourn[1]) /
            (m->sojourn[0] + m->sojourn[1]);
     if (!(mean > 0.0)) {
@@ -294,6 +337,18 @@ static int arrivals_parse_mmpp(const struct cfg_node *node, const char *where,
     m->rate[1] = has_rates ? lv[1] : lv[1] * spec->rate / mean;
     if (has_rates)
         spec->rate = mean;
+    for (i = 0; i < 2; i++) {
+        if (m->rate[i] > ARRIVALS_MAX_RATE) {
+            char name[32];
+            snprintf(name, sizeof name, "state %d's rate", i);
+            return arrivals_check_rate(cfg_get(node, has_rates ? "rates"
+                                                                : "levels"),
+                                       name, m->rate[i], d);
+        }
+    }
+    if (has_rates)
+        return arrivals_check_rate(cfg_get(node, "rates"), "rates' mean",
+                                   spec->rate, d);
     return 0;
 }
 
@@ -541,9 +596,20 @@ int arrivals_parse(const struct cfg_node *node, const char *where,
     static const size_t nkeys[ARRIVALS_NPROCESS] = {3, 4, 8, 6, 14};
     int process = ARRIVALS_POISSON, bad = 0;
 
+    static const char *const any[] = {
+        "process", "rate",    "volume",   "cv",        "profile",
+        "peak_to_mean", "peak_hour", "weekend", "growth", "rates",
+        "levels",  "sojourn", "path",     "format",    "speedup",
+        "start",   "duration", "loop",    "spread",    "on_error",
+        "columns", "time_unit", "task"};
+
     memset(spec, 0, sizeof *spec);
     if (cfg_expect(node, CFG_MAP, where, d) != 0)
         return -1;
+    /* Without a process, the keys are checked against every process's:
+     * '{proces: poisson}' is a typo to name, not only a missing key. */
+    if (!cfg_get(node, "process"))
+        cfg_check_keys(node, where, any, sizeof any / sizeof any[0], d);
     if (cfg_get_enum(node, "process", where, CFG_REQUIRED,
                      arrivals_process_names, ARRIVALS_NPROCESS, &process,
                      d) < 0)
@@ -861,6 +927,17 @@ int arrivals_scan(struct arrivals_spec *spec, const struct diag_pos *pos,
         t->speedup = spec->rate * t->period / (double)t->rows;
     else
         spec->rate = (double)t->rows * t->speedup / t->period;
+    /* speedup 1e308, or a looped window of 1e-300 s, replays more rows a
+     * second than any run can simulate. */
+    if (!(spec->rate <= ARRIVALS_MAX_RATE)) {
+        diag_error(d, pos,
+                   "trace '%s' replays at %.3g requests a simulated second "
+                   "(%llu rows a pass of %.3g s, speedup %.3g), above the "
+                   "ceiling of %.0e",
+                   t->path, spec->rate, (unsigned long long)t->rows,
+                   t->period, t->speedup, ARRIVALS_MAX_RATE);
+        return SLM_EINPUT;
+    }
     t->scanned = 1;
     return 0;
 }

@@ -65,6 +65,25 @@ enum arrivals_process {
 /* The YAML names, by enum value. */
 extern const char *const arrivals_process_names[];
 
+/* Ceilings and floors, each a located error at parse (or, for a trace,
+ * at its scan), so that no process can make a run spin without
+ * advancing the clock:
+ *   a mean rate (and an MMPP state's rate) of at most ARRIVALS_MAX_RATE
+ *   arrivals a simulated second (2.6e12 a month; 1e20/s would never reach
+ *   the horizon), and for a trace the replayed rate after speedup and
+ *   duration, so a looped pass cannot shrink to nothing;
+ *   a mean rate of at least ARRIVALS_MIN_RATE (2.6 a month): below it
+ *   the MMPP and diurnal generators step through states and months for
+ *   ever between two arrivals;
+ *   an MMPP sojourn of at least ARRIVALS_MIN_SOJOURN: a state shorter
+ *   than that switches faster than any trace can show (and 1e-300 s
+ *   would switch for ever).
+ * A volume above ARRIVALS_PLAUSIBLE_VOLUME a month gets a warning. */
+#define ARRIVALS_MAX_RATE 1e6
+#define ARRIVALS_MIN_RATE 1e-6
+#define ARRIVALS_MIN_SOJOURN 1.0
+#define ARRIVALS_PLAUSIBLE_VOLUME 1e11
+
 #define ARRIVALS_MAX_TASK_MAP 64
 /* Rows sharing one timestamp that `spread` can hold. */
 #define ARRIVALS_MAX_GROUP 65536

@@ -583,6 +583,13 @@ int cfg_load_buffer(const char *name, const char *buf, size_t len,
         mem_free(doc);
         return SLM_ENOMEM;
     }
+    /* A UTF-8 byte-order mark (editors on Windows write one) is not
+     * content: libyaml, told the input is UTF-8, would read it as part of
+     * the first key. */
+    if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+        buf += 3;
+        len -= 3;
+    }
     memset(&p, 0, sizeof p);
     p.file = doc->name;
     p.buf = buf;
@@ -922,6 +929,11 @@ int cfg_doc_set(struct cfg_doc *doc, const char *assignment, struct diag *d)
     return 0;
 }
 
+int cfg_node_from_set(const struct cfg_node *n)
+{
+    return n && n->pos.file && !strcmp(n->pos.file, cfg_set_name);
+}
+
 /* ---- lookups ---- */
 
 struct cfg_node *cfg_get(const struct cfg_node *map, const char *key)
@@ -946,26 +958,33 @@ const struct diag_pos *cfg_key_pos(const struct cfg_node *map,
     return &map->pos;
 }
 
+static const char *cfg_word_list(const char *const *words, size_t n,
+                                 char *buf, size_t size);
+
 int cfg_check_keys(const struct cfg_node *map, const char *where,
                    const char *const *allowed, size_t n, struct diag *d)
 {
     size_t i, j;
     int unknown = 0;
     char q[CFG_QUOTE_SIZE], w[CFG_QUOTE_SIZE + 8], s[CFG_QUOTE_SIZE + 32];
+    char hints[CFG_QUOTE_SIZE];
 
     if (!map || map->kind != CFG_MAP)
         return 0;
     for (i = 0; i < map->n; i++) {
-        const char *key = map->keys[i], *best;
+        const char *key = map->keys[i];
         for (j = 0; j < n && strcmp(key, allowed[j]) != 0; j++)
             ;
         if (j < n)
             continue;
         unknown++;
-        best = diag_suggest(key, allowed, n);
-        s[0] = '\0';
-        if (best)
-            snprintf(s, sizeof s, " (did you mean '%s'?)", best);
+        /* The close ones, else the whole list: never a bare "unknown". */
+        if (diag_suggest_list(key, allowed, n, hints, sizeof hints)) {
+            snprintf(s, sizeof s, " (did you mean %s?)", hints);
+        } else {
+            cfg_word_list(allowed, n, hints, sizeof hints);
+            snprintf(s, sizeof s, " (allowed: %s)", hints);
+        }
         diag_error(d, &map->key_pos[i], "unknown key '%s' %s%s",
                    cfg_quote(key, strlen(key), q, sizeof q),
                    cfg_where(where, w, sizeof w), s);
@@ -1025,12 +1044,12 @@ static int cfg_lookup(const struct cfg_node *map, const char *key,
 
     *node = cfg_get(map, key);
     if (*node && (flags & CFG_REQUIRED || !cfg_is_null(*node)))
-        return 0;
+        return CFG_GOT_SET;
     if (*node || !(flags & CFG_REQUIRED))
-        return 1;
+        return CFG_GOT_ABSENT;
     diag_error(d, map ? &map->pos : NULL, "missing required key '%s' %s", key,
                cfg_where(where, w, sizeof w));
-    return -1;
+    return CFG_GOT_BAD;
 }
 
 /* What a quantity is called and how it is read. */
@@ -1039,16 +1058,19 @@ struct cfg_qty {
     const char *bad;  /* "bad BAD '30x' (units: HELP)"; NULL: use noun */
     const char *help;
     int (*parse)(const char *, double *);
+    /* How to write a bare number with its unit, in messages. */
+    enum { CFG_FIX_NONE, CFG_FIX_DURATION, CFG_FIX_RATE } fix;
 };
 
 static const struct cfg_qty cfg_number = {"number", NULL, NULL,
-                                          units_parse_number};
+                                          units_parse_number, CFG_FIX_NONE};
 static const struct cfg_qty cfg_duration = {
-    "duration", "duration", UNITS_DURATION_HELP, units_parse_duration};
+    "duration", "duration", UNITS_DURATION_HELP, units_parse_duration,
+    CFG_FIX_DURATION};
 static const struct cfg_qty cfg_rate = {"rate", "rate", UNITS_RATE_HELP,
-                                        units_parse_rate};
+                                        units_parse_rate, CFG_FIX_RATE};
 static const struct cfg_qty cfg_bytes = {"size", "size", UNITS_BYTES_HELP,
-                                         units_parse_bytes};
+                                         units_parse_bytes, CFG_FIX_NONE};
 
 static int cfg_bounds(const struct cfg_node *n, const char *name,
                       unsigned flags, double v, struct diag *d)
@@ -1073,27 +1095,40 @@ static int cfg_node_qty(const struct cfg_node *n, const char *name,
                         unsigned flags, double *out, struct diag *d,
                         const struct cfg_qty *qty)
 {
-    char got[CFG_QUOTE_SIZE + 2];
+    char got[CFG_QUOTE_SIZE + 2], q[CFG_QUOTE_SIZE],
+        fix[2 * CFG_QUOTE_SIZE + 32];
     double v;
+    int rc;
 
     if (!n || n->kind != CFG_SCALAR || cfg_is_null(n)) {
         diag_error(d, n ? &n->pos : NULL, "'%s' must be a %s, got %s", name,
                    qty->noun, cfg_got(n, got, sizeof got));
-        return -1;
+        return CFG_GOT_BAD;
     }
-    if (qty->parse(n->scalar, &v) != 0) {
+    rc = qty->parse(n->scalar, &v);
+    if (rc == UNITS_ENOUNIT && qty->fix != CFG_FIX_NONE) {
+        cfg_quote(n->scalar, strlen(n->scalar), q, sizeof q);
+        if (qty->fix == CFG_FIX_RATE) /* per month is how volumes are told */
+            snprintf(fix, sizeof fix, "write %s/month or %s/s", q, q);
+        else
+            snprintf(fix, sizeof fix, "write %ss or %sh", q, q);
+        diag_error(d, &n->pos, "'%s' needs a unit, got '%s' (%s; units: %s)",
+                   name, q, fix, qty->help);
+        return CFG_GOT_BAD;
+    }
+    if (rc != 0) {
         if (qty->bad)
             diag_error(d, &n->pos, "bad %s %s (units: %s)", qty->bad,
                        cfg_got(n, got, sizeof got), qty->help);
         else
             diag_error(d, &n->pos, "'%s' must be a %s, got %s", name,
                        qty->noun, cfg_got(n, got, sizeof got));
-        return -1;
+        return CFG_GOT_BAD;
     }
     if (cfg_bounds(n, name, flags, v, d))
-        return -1;
+        return CFG_GOT_BAD;
     *out = v;
-    return 0;
+    return CFG_GOT_SET;
 }
 
 int cfg_node_number(const struct cfg_node *node, const char *name,
@@ -1287,9 +1322,8 @@ int cfg_get_enum(const struct cfg_node *map, const char *key,
                  struct diag *d)
 {
     const struct cfg_node *node;
-    const char *best;
     char list[512], got[CFG_QUOTE_SIZE + 2], w[CFG_QUOTE_SIZE + 8];
-    char s[CFG_QUOTE_SIZE + 32] = "";
+    char s[CFG_QUOTE_SIZE + 32] = "", hints[CFG_QUOTE_SIZE];
     size_t i;
     int rc = cfg_lookup(map, key, where, flags, &node, d);
 
@@ -1307,9 +1341,8 @@ int cfg_get_enum(const struct cfg_node *map, const char *key,
             return 0;
         }
     }
-    best = diag_suggest(node->scalar, words, n);
-    if (best)
-        snprintf(s, sizeof s, "; did you mean '%s'?", best);
+    if (diag_suggest_list(node->scalar, words, n, hints, sizeof hints))
+        snprintf(s, sizeof s, "; did you mean %s?", hints);
     diag_error(d, &node->pos, "unknown %s %s %s (allowed: %s%s)", key,
                cfg_got(node, got, sizeof got), cfg_where(where, w, sizeof w),
                list, s);

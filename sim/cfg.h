@@ -68,6 +68,11 @@ struct cfg_node *cfg_doc_root(struct cfg_doc *doc);
  * SLM_EINPUT. */
 int cfg_doc_set(struct cfg_doc *doc, const char *assignment, struct diag *d);
 
+/* 1 when node was made by a --set (its position is in "--set"), not read
+ * from the file: a mapping a --set path created ("--set backends.gpu.count=2"
+ * makes backends.gpu) names something the file does not have. */
+int cfg_node_from_set(const struct cfg_node *node);
+
 /* ---- lookups ---- */
 
 /* The value under key in map, or NULL when absent (map NULL or not a map
@@ -90,12 +95,23 @@ int cfg_expect(const struct cfg_node *node, enum cfg_kind kind,
                const char *what, struct diag *d);
 
 /* ---- typed getters ----
- * Each reads map[key].  When the key is absent: with CFG_REQUIRED it
- * reports "missing required key 'key' in where" at the map and returns -1;
- * otherwise it leaves *out untouched (the caller's default) and returns 1.
- * When present and valid it stores the value and returns 0; when present
- * and invalid it reports at the value and returns -1.
+ * Each reads map[key] and returns an enum cfg_got (kept as int so that
+ * `bad |= get(...) < 0` reads naturally).  When the key is absent: with
+ * CFG_REQUIRED it reports "missing required key 'key' in where" at the map
+ * and returns CFG_GOT_BAD; otherwise it leaves *out untouched (the
+ * caller's default) and returns CFG_GOT_ABSENT.  When present and valid it
+ * stores the value and returns CFG_GOT_SET; when present and invalid it
+ * reports at the value and returns CFG_GOT_BAD.  A bare number for a
+ * duration or a rate is invalid ("'mtbf' needs a unit, got '2000' (write
+ * 2000s or 2000h; ...)").
  * Bounds: CFG_POSITIVE (> 0), CFG_NONNEG (>= 0), CFG_UNIT (in [0, 1]). */
+enum cfg_got {
+    CFG_GOT_BAD = -1,   /* present and invalid, or required and absent:
+                           reported */
+    CFG_GOT_SET = 0,    /* present and valid: *out stored */
+    CFG_GOT_ABSENT = 1  /* absent or null, not required: *out untouched */
+};
+
 enum {
     CFG_REQUIRED = 1 << 0,
     CFG_POSITIVE = 1 << 1,

@@ -1,5 +1,6 @@
 #include "sim/diag.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -96,19 +97,76 @@ static size_t diag_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *diag_suggest(const char *word, const char *const *candidates,
-                         size_t n)
+/* word is a prefix of cand, ignoring case ("H100" of "H100-SXM"). */
+static int diag_is_prefix(const char *word, const char *cand)
 {
-    const char *best = NULL;
-    size_t best_d = (size_t)-1, i;
-    size_t allowed = strlen(word) / 3 + 1;
+    size_t i;
 
+    for (i = 0; word[i]; i++)
+        if (tolower((unsigned char)word[i]) != tolower((unsigned char)cand[i]))
+            return 0;
+    return 1;
+}
+
+/* cand ends with word after a separator ("p99" of "ttft_p99"). */
+static int diag_is_suffix(const char *word, const char *cand)
+{
+    size_t lw = strlen(word), lc = strlen(cand);
+
+    return lw >= 3 && lc > lw && strchr("_-.", cand[lc - lw - 1]) &&
+           diag_is_prefix(word, cand + lc - lw);
+}
+
+/* The candidates worth suggesting, best first, into pick[0..max):
+ * those that start with word (at least two characters typed) or end
+ * with it after a separator, else
+ * those at the smallest edit distance, when it is small enough (a third of
+ * the word's length, plus one).  Returns how many. */
+static size_t diag_pick(const char *word, const char *const *candidates,
+                        size_t n, const char **pick, size_t max)
+{
+    size_t best_d = (size_t)-1, allowed = strlen(word) / 3 + 1, i, k = 0;
+
+    if (strlen(word) >= 2)
+        for (i = 0; i < n && k < max; i++)
+            if ((diag_is_prefix(word, candidates[i]) ||
+                 diag_is_suffix(word, candidates[i])) &&
+                strcmp(word, candidates[i]) != 0)
+                pick[k++] = candidates[i];
+    if (k)
+        return k;
     for (i = 0; i < n; i++) {
         size_t dist = diag_distance(word, candidates[i]);
         if (dist < best_d) {
             best_d = dist;
-            best = candidates[i];
+            k = 0;
         }
+        if (dist == best_d && k < max)
+            pick[k++] = candidates[i];
     }
-    return best_d <= allowed ? best : NULL;
+    return best_d <= allowed ? k : 0;
+}
+
+const char *diag_suggest(const char *word, const char *const *candidates,
+                         size_t n)
+{
+    const char *pick[1];
+
+    return diag_pick(word, candidates, n, pick, 1) ? pick[0] : NULL;
+}
+
+size_t diag_suggest_list(const char *word, const char *const *candidates,
+                         size_t n, char *buf, size_t size)
+{
+    const char *pick[DIAG_MAX_SUGGESTIONS];
+    size_t k = diag_pick(word, candidates, n, pick, DIAG_MAX_SUGGESTIONS);
+    size_t i, len = 0;
+
+    if (size)
+        buf[0] = '\0';
+    for (i = 0; i < k && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s'%s'",
+                                i == 0 ? "" : i + 1 == k ? " or " : ", ",
+                                pick[i]);
+    return k;
 }

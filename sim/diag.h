@@ -15,16 +15,10 @@
 
 #include <stdio.h>
 
-/* Status codes returned across the program.  0 is success; the CLI maps
- * SLM_EINPUT to exit status 2 and everything else to 1. */
-enum {
-    SLM_OK = 0,
-    SLM_EINPUT = 2, /* the user's input is wrong: already reported in diag */
-    SLM_ESYS = 3,   /* a system call failed: errno holds the reason */
-    SLM_ENOMEM = 4, /* out of memory */
-    SLM_ENUM = 5    /* numerical failure (GSL status, non-finite result) */
-};
+#include "sim/status.h"
 
+/* The status codes (SLM_OK, SLM_EINPUT, ...) live in sim/status.h; every
+ * module that reports through diag returns them, so they come with it. */
 /* A place in an input: file as the user typed it ("<stdin>", "--set"),
  * line and column from 1; 0 means unknown and is left out of messages. */
 struct diag_pos {
@@ -55,9 +49,18 @@ void diag_warning(struct diag *d, const struct diag_pos *where,
 /* True once max_errors errors were reported: callers stop checking. */
 int diag_full(const struct diag *d);
 
-/* The closest of candidates[0..n) to word by edit distance, or NULL when
- * none is close enough to suggest ("did you mean ..."). */
+/* The best of candidates[0..n) to suggest for word ("did you mean ..."),
+ * or NULL when none is close enough: a candidate that word begins
+ * (ignoring case: 'H100' gives 'H100-SXM') comes first, else the closest
+ * by edit distance. */
 const char *diag_suggest(const char *word, const char *const *candidates,
                          size_t n);
+
+/* Every candidate worth suggesting, up to DIAG_MAX_SUGGESTIONS, in the
+ * same order, written to buf as "'H100-SXM' or 'H100-PCIe'" (empty when
+ * none).  Returns how many. */
+#define DIAG_MAX_SUGGESTIONS 4
+size_t diag_suggest_list(const char *word, const char *const *candidates,
+                         size_t n, char *buf, size_t size);
 
 #endif

@@ -7,6 +7,17 @@
 /* Test-only fault injector: -1 means disarmed. */
 static long fail_after = -1;
 static long failed;
+/* Every allocation that returned NULL, injected or real: how a caller
+ * learns that out of memory is why a step failed, from the allocator
+ * that saw it rather than by guessing. */
+static unsigned long failures;
+
+static void *mem_note(void *p)
+{
+    if (!p)
+        failures++;
+    return p;
+}
 
 static int mem_should_fail(void)
 {
@@ -23,25 +34,25 @@ static int mem_should_fail(void)
 void *mem_alloc(size_t size)
 {
     if (mem_should_fail())
-        return NULL;
-    return malloc(size ? size : 1);
+        return mem_note(NULL);
+    return mem_note(malloc(size ? size : 1));
 }
 
 void *mem_calloc(size_t n, size_t size)
 {
     if (mem_should_fail())
-        return NULL;
-    return calloc(n ? n : 1, size ? size : 1);
+        return mem_note(NULL);
+    return mem_note(calloc(n ? n : 1, size ? size : 1));
 }
 
 void *mem_realloc(void *p, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
-        return NULL;
+        return mem_note(NULL);
     if (mem_should_fail())
-        return NULL;
+        return mem_note(NULL);
     size_t total = n * size;
-    return realloc(p, total ? total : 1);
+    return mem_note(realloc(p, total ? total : 1));
 }
 
 char *mem_strndup(const char *s, size_t n)
@@ -79,4 +90,9 @@ void mem_fail_reset(void)
 long mem_fail_count(void)
 {
     return failed;
+}
+
+unsigned long mem_failures(void)
+{
+    return failures;
 }

@@ -30,4 +30,9 @@ void mem_fail_reset(void);
 /* Allocations that failed because of the injector since the last reset. */
 long mem_fail_count(void);
 
+/* Every allocation that has failed so far (injected or real), a count
+ * that only grows: a step that failed while it grew failed for want of
+ * memory.  Compare the value before and after the step. */
+unsigned long mem_failures(void);
+
 #endif

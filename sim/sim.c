@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/diag.h"
+#include "sim/interrupt.h"
 #include "sim/mem.h"
 #include "sim/rng.h"
 
@@ -15,6 +16,8 @@
  * most, and lookups happen at creation time, not per event. */
 #define SIM_MAX_STREAMS 256
 #define SIM_PROGRESS_MASK 0xffffu
+/* A signal is noticed within this many events (a few microseconds). */
+#define SIM_INTERRUPT_MASK 0xfffu
 
 struct sim_stream {
     char *name;
@@ -37,6 +40,8 @@ struct sim {
     struct request *free_list;
     uint64_t next_id;
     size_t in_flight, peak_in_flight;
+    size_t max_in_flight, max_events;
+    enum sim_limit limit;
     uint64_t events;
     int status;
     int stopped;
@@ -54,6 +59,8 @@ struct sim *sim_new(const struct sim_config *cfg)
     s->warmup = cfg->warmup;
     s->seed = cfg->seed;
     s->replication = cfg->replication;
+    s->max_in_flight = SIM_DEFAULT_MAX_IN_FLIGHT;
+    s->max_events = SIM_DEFAULT_MAX_EVENTS;
     s->q = evq_new(1024);
     if (!s->q) {
         mem_free(s);
@@ -81,6 +88,14 @@ void sim_free(struct sim *s)
     mem_free(s);
 }
 
+void sim_set_limits(struct sim *s, const struct sim_limits *l)
+{
+    if (l->max_in_flight)
+        s->max_in_flight = l->max_in_flight;
+    if (l->max_events)
+        s->max_events = l->max_events;
+}
+
 double sim_now(const struct sim *s) { return s->now; }
 double sim_horizon(const struct sim *s) { return s->horizon; }
 double sim_warmup(const struct sim *s) { return s->warmup; }
@@ -90,6 +105,17 @@ uint64_t sim_events(const struct sim *s) { return s->events; }
 size_t sim_evq_peak(const struct sim *s) { return evq_peak_size(s->q); }
 size_t sim_requests_in_flight(const struct sim *s) { return s->in_flight; }
 size_t sim_requests_peak(const struct sim *s) { return s->peak_in_flight; }
+enum sim_limit sim_limit(const struct sim *s) { return s->limit; }
+size_t sim_max_in_flight(const struct sim *s) { return s->max_in_flight; }
+size_t sim_max_events(const struct sim *s) { return s->max_events; }
+
+/* A ceiling reached: the first one stops the loop after this handler. */
+static void sim_hit_limit(struct sim *s, enum sim_limit which)
+{
+    if (!s->status)
+        s->limit = which;
+    sim_fail(s, SLM_ELIMIT);
+}
 
 void sim_fail(struct sim *s, int status)
 {
@@ -105,6 +131,10 @@ void sim_schedule_at(struct sim *s, double t, evq_fn *fn, void *ctx,
      * queue small and the end of a run cheap. */
     if (t > s->horizon)
         return;
+    if (evq_size(s->q) >= s->max_events) {
+        sim_hit_limit(s, SIM_LIMIT_EVENTS);
+        return;
+    }
     if (evq_push(s->q, t, fn, ctx, arg) != 0)
         sim_fail(s, SLM_ENOMEM);
 }
@@ -164,6 +194,10 @@ struct request *sim_request_new(struct sim *s)
 {
     struct request *r;
 
+    if (s->in_flight >= s->max_in_flight) {
+        sim_hit_limit(s, SIM_LIMIT_IN_FLIGHT);
+        return NULL;
+    }
     if (!s->free_list && sim_pool_grow(s) != 0) {
         sim_fail(s, SLM_ENOMEM);
         return NULL;
@@ -210,7 +244,9 @@ int sim_run(struct sim *s)
         assert(ev.t >= s->now);
         s->now = ev.t;
         ev.fn(s, ev.ctx, ev.arg);
-        if ((++s->events & SIM_PROGRESS_MASK) == 0 && s->progress)
+        if ((++s->events & SIM_INTERRUPT_MASK) == 0 && interrupt_pending())
+            sim_fail(s, SLM_EINTR);
+        if ((s->events & SIM_PROGRESS_MASK) == 0 && s->progress)
             s->progress(s->progress_ctx, s->now, s->horizon);
     }
     /* Whatever remains was scheduled past the last event run; the window

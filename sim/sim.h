@@ -54,6 +54,14 @@ enum {
     REQUEST_FAILED = 1u << 2
 };
 
+/* Memory ceilings (docs/limits.md); 0 takes the default.  Reaching one
+ * stops the run with SLM_ELIMIT and sim_limit() says which: an overloaded
+ * system then ends with a message, not an OOM kill. */
+struct sim_limits {
+    size_t max_in_flight; /* requests in the system at once */
+    size_t max_events;    /* events pending in the queue at once */
+};
+
 struct sim_config {
     uint64_t seed;
     unsigned replication; /* 0-based */
@@ -61,11 +69,21 @@ struct sim_config {
     double warmup;        /* s, >= 0 */
 };
 
+/* Defaults: about 170 bytes a request and 40 an event, so the two stay
+ * near 400 MB together whatever the input. */
+#define SIM_DEFAULT_MAX_IN_FLIGHT 2000000u
+#define SIM_DEFAULT_MAX_EVENTS 4000000u
+
+enum sim_limit { SIM_LIMIT_NONE, SIM_LIMIT_IN_FLIGHT, SIM_LIMIT_EVENTS };
+
 struct sim;
 
 /* A new context owned by the caller, or NULL when out of memory. */
 struct sim *sim_new(const struct sim_config *cfg);
 void sim_free(struct sim *s); /* NULL is fine; frees streams and pools */
+
+/* Sets the ceilings (before the run; zero fields keep the defaults). */
+void sim_set_limits(struct sim *s, const struct sim_limits *l);
 
 double sim_now(const struct sim *s);
 double sim_horizon(const struct sim *s);
@@ -103,13 +121,20 @@ typedef void sim_progress_fn(void *ctx, double now, double horizon);
 void sim_set_progress(struct sim *s, sim_progress_fn *fn, void *ctx);
 
 /* Runs events in time order until none remain before the horizon or
- * sim_stop() is called.  Returns 0 or the sticky error (SLM_ENOMEM). */
+ * sim_stop() is called.  Returns 0 or the sticky error: SLM_ENOMEM,
+ * SLM_ELIMIT (a ceiling above; see sim_limit) or SLM_EINTR (a signal,
+ * polled every 4,096 events through sim/interrupt.h). */
 int sim_run(struct sim *s);
 void sim_stop(struct sim *s);
 /* Marks a failure from inside a handler (SLM_* code): the loop stops. */
 void sim_fail(struct sim *s, int status);
 
 uint64_t sim_events(const struct sim *s); /* events executed */
+/* Which ceiling stopped the run, SIM_LIMIT_NONE when none did. */
+enum sim_limit sim_limit(const struct sim *s);
+/* The ceilings in force (the defaults filled in). */
+size_t sim_max_in_flight(const struct sim *s);
+size_t sim_max_events(const struct sim *s);
 size_t sim_evq_peak(const struct sim *s);
 
 #endif

@@ -82,6 +82,7 @@ double welford_variance(const struct welford *w)
 struct qhist {
     uint64_t count;    /* all samples, zero bucket included */
     uint64_t zero;     /* samples below QHIST_MIN */
+    double min, max;   /* of the samples added (NaN left out) */
     double inv_log_g;  /* 1 / ln g */
     double g;
     long first;        /* absolute index of bucket[0] */
@@ -121,6 +122,7 @@ void qhist_reset(struct qhist *h)
 {
     h->count = 0;
     h->zero = 0;
+    h->min = h->max = 0.0;
     memset(h->bucket, 0, h->nbuckets * sizeof h->bucket[0]);
 }
 
@@ -142,6 +144,12 @@ static size_t qhist_index(const struct qhist *h, double x)
 
 void qhist_add(struct qhist *h, double x)
 {
+    /* The extremes are exact, so a bucket's answer can be clamped to
+     * them: a P99 never reads above the largest sample seen. */
+    if (h->count == 0 || x < h->min)
+        h->min = isnan(x) ? h->min : x;
+    if (h->count == 0 || x > h->max)
+        h->max = isnan(x) ? h->max : x;
     h->count++;
     /* !(x >= MIN) also sends NaN to the zero bucket. */
     if (!(x >= QHIST_MIN)) {
@@ -155,6 +163,10 @@ void qhist_merge(struct qhist *a, const struct qhist *b)
 {
     size_t k;
 
+    if (b->count && (a->count == 0 || b->min < a->min))
+        a->min = b->min;
+    if (b->count && (a->count == 0 || b->max > a->max))
+        a->max = b->max;
     a->count += b->count;
     a->zero += b->zero;
     for (k = 0; k < a->nbuckets; k++)
@@ -170,6 +182,12 @@ static double qhist_value(const struct qhist *h, size_t k)
 {
     double i = (double)(h->first + (long)k);
     return 2.0 * pow(h->g, i) / (h->g + 1.0);
+}
+
+/* A bucket's answer, kept inside [min, max] of the samples. */
+static double qhist_clamp(const struct qhist *h, double v)
+{
+    return v < h->min ? h->min : v > h->max ? h->max : v;
 }
 
 double qhist_quantile(const struct qhist *h, double q)
@@ -190,13 +208,13 @@ double qhist_quantile(const struct qhist *h, double q)
         rank = h->count;
     seen = h->zero;
     if (rank <= seen)
-        return 0.0;
+        return qhist_clamp(h, 0.0);
     for (k = 0; k < h->nbuckets; k++) {
         seen += h->bucket[k];
         if (seen >= rank)
-            return qhist_value(h, k);
+            return qhist_clamp(h, qhist_value(h, k));
     }
-    return qhist_value(h, h->nbuckets - 1); /* not reached: counts agree */
+    return qhist_clamp(h, qhist_value(h, h->nbuckets - 1)); /* not reached */
 }
 
 double qhist_cdf(const struct qhist *h, double x)
@@ -213,6 +231,15 @@ double qhist_cdf(const struct qhist *h, double x)
             seen += h->bucket[k];
     }
     return (double)seen / (double)h->count;
+}
+
+uint64_t stats_quantile_min_samples(double p)
+{
+    /* With n samples the p-quantile sits n(1-p) values from the top: under
+     * 100 of them, its sampling error dwarfs the histogram's. */
+    if (!(p < 1.0))
+        return UINT64_MAX;
+    return (uint64_t)ceil(100.0 / (1.0 - p) - 1e-9);
 }
 
 /* ---- metric ----------------------------------------------------------- */

@@ -49,8 +49,9 @@ void qhist_add(struct qhist *h, double x);
 void qhist_merge(struct qhist *a, const struct qhist *b);
 uint64_t qhist_count(const struct qhist *h);
 /* The q-quantile (q in [0,1]) by the nearest-rank rule: the value of rank
- * ceil(q n) (rank 1 for q = 0), within QHIST_REL_ERR relative error.
- * 0 when empty. */
+ * ceil(q n) (rank 1 for q = 0), within QHIST_REL_ERR relative error and
+ * clamped to [min, max] of the samples added (so a P99 never exceeds the
+ * largest sample).  0 when empty. */
 double qhist_quantile(const struct qhist *h, double q);
 /* Fraction of samples <= x (to bucket resolution), for CDF plots. */
 double qhist_cdf(const struct qhist *h, double x);
@@ -66,6 +67,11 @@ void metric_fini(struct metric *m);
 void metric_reset(struct metric *m);
 void metric_add(struct metric *m, double x);
 void metric_merge(struct metric *a, const struct metric *b);
+
+/* Samples a p-quantile needs before it is more than a handful of tail
+ * values: 100 / (1 - p) (10,000 for P99), the rule behind the reports'
+ * small-sample notes.  Returns UINT64_MAX for p >= 1. */
+uint64_t stats_quantile_min_samples(double p);
 
 /* Student-t interval for the mean of x[0..n) at confidence level (0.95):
  * stores the mean and half-width (0 when n < 2).  */

@@ -138,27 +138,38 @@ static const char *trace_quote(const char *s, char *buf, size_t size)
 
 /* ---- lines ------------------------------------------------------------- */
 
-enum { TRACE_LINE_OK = 0, TRACE_LINE_EOF = 1, TRACE_LINE_LONG = 2 };
+enum {
+    TRACE_LINE_OK = 0,
+    TRACE_LINE_EOF = 1,
+    TRACE_LINE_LONG = 2,  /* over TRACE_MAX_LINE: consumed to its end */
+    /* beside SLM_ESYS, which trace_getline also returns */
+    TRACE_LINE_BINARY = 16 /* a NUL byte, or no line break in
+                             TRACE_MAX_DISCARD bytes: not a text file */
+};
 
-/* The next line without its ending, in r->buf.  A line longer than
- * TRACE_MAX_LINE is consumed to its end and reported as TRACE_LINE_LONG. */
+/* Reads one line into r->buf without its line ending.  A byte at a time
+ * (unlocked, so about as fast as fgets) because fgets cannot tell a NUL
+ * byte from the end of the text: /dev/zero would read forever as one
+ * endless over-long line. */
 static int trace_getline(struct trace_reader *r)
 {
-    size_t len;
+    size_t len = 0, seen = 0;
     int c;
 
-    if (!fgets(r->buf, TRACE_MAX_LINE + 3, r->f))
-        return ferror(r->f) ? SLM_ESYS : TRACE_LINE_EOF;
-    r->lineno++;
-    len = strlen(r->buf);
-    if (len > 0 && r->buf[len - 1] == '\n') {
-        len--;
-    } else if (!feof(r->f)) {
-        while ((c = getc(r->f)) != EOF && c != '\n')
-            ;
-        return ferror(r->f) ? SLM_ESYS : TRACE_LINE_LONG;
+    while ((c = getc_unlocked(r->f)) != EOF && c != '\n') {
+        if (c == '\0')
+            return TRACE_LINE_BINARY;
+        if (++seen > TRACE_MAX_DISCARD)
+            return TRACE_LINE_BINARY;
+        if (len < TRACE_MAX_LINE + 1)
+            r->buf[len++] = (char)c;
     }
-    if (len > 0 && r->buf[len - 1] == '\r')
+    if (ferror(r->f))
+        return SLM_ESYS;
+    if (c == EOF && seen == 0)
+        return TRACE_LINE_EOF;
+    r->lineno++;
+    if (len > 0 && r->buf[len - 1] == '\r' && seen <= TRACE_MAX_LINE + 1)
         len--;
     r->buf[len] = '\0';
     return len > TRACE_MAX_LINE ? TRACE_LINE_LONG : TRACE_LINE_OK;
@@ -181,6 +192,13 @@ static char *trace_trim(char *s)
     while (n > 0 && isspace((unsigned char)s[n - 1]))
         s[--n] = '\0';
     return s;
+}
+
+static void trace_binary(struct trace_reader *r)
+{
+    trace_fatal(r, r->lineno + 1,
+                "not a text trace: a NUL byte or no line break in %ld MiB",
+                TRACE_MAX_DISCARD / (1024 * 1024));
 }
 
 /* ---- CSV --------------------------------------------------------------- */
@@ -582,20 +600,29 @@ static int trace_tokens(struct trace_reader *r, const struct trace_val *v,
     return 0;
 }
 
-/* The record's time in seconds from the origin (set by the first record).
- * Date-times are kept as whole seconds plus a fraction until the origin
- * is subtracted: 1.7e9 s in a double would blur 100 ns ticks. */
+/* A row's time as read: date-time parts or a number in seconds. */
+struct trace_time {
+    int64_t sec;  /* date-time: whole seconds */
+    double frac;  /* date-time: the fraction; numeric: the value, s */
+    double clock; /* date-time: clock time of day */
+};
+
+/* Parses a row's time field into tm.  The origin is not touched: a row
+ * skipped for a later field must not set it (every good row after it would
+ * come out at a negative time). */
 static int trace_time(struct trace_reader *r, const struct trace_val *v,
-                      double *t, int *rc)
+                      struct trace_time *tm, int *rc)
 {
     char q[48];
-    int64_t sec = 0;
-    double frac = 0, clock = 0, x = 0;
-    int bad = r->datetime ? trace_parse_datetime(v->s, &sec, &frac, &clock)
-                          : trace_number(v->s, &x);
+    double x = 0;
+    int bad;
 
+    memset(tm, 0, sizeof *tm);
+    bad = r->datetime ? trace_parse_datetime(v->s, &tm->sec, &tm->frac,
+                                             &tm->clock)
+                      : trace_number(v->s, &x);
+    trace_quote(v->s, q, sizeof q);
     if (bad) {
-        trace_quote(v->s, q, sizeof q);
         *rc = trace_reject(r, r->lineno,
                            r->datetime
                                ? "bad time '%s' in '%s' (expected "
@@ -604,26 +631,50 @@ static int trace_time(struct trace_reader *r, const struct trace_val *v,
                            q, r->names[F_TIME]);
         return -1;
     }
-    x *= r->time_unit;
-    if (!r->have_origin) {
-        r->have_origin = 1;
-        r->origin_sec = sec;
-        r->origin_frac = r->datetime ? frac : x;
-        r->clock0 = r->datetime ? clock : (double)NAN;
-        r->weekday0 = -1;
-        if (r->datetime) {
-            /* The local date's midnight is sec - clock + offset, and
-             * |offset| < 12 h: rounding to the nearest day finds it.
-             * 1970-01-01 was a Thursday (3 counting from Monday). */
-            int64_t day = (sec - (int64_t)floor(clock) + 43200) / 86400;
-            r->weekday0 = (int)((day % 7 + 10) % 7);
+    if (!r->datetime) {
+        tm->frac = x * r->time_unit;
+        if (!(fabs(tm->frac) <= TRACE_MAX_TIME)) {
+            *rc = trace_reject(r, r->lineno,
+                               "time '%s' in '%s' is out of range: in "
+                               "seconds a trace time must lie within "
+                               "+-1e11 (is the time unit right? "
+                               "nanoseconds need time unit ns)",
+                               q, r->names[F_TIME]);
+            return -1;
         }
-        else if (r->o->format == TRACE_BURSTGPT)
-            r->clock0 = fmod(fmod(x, 86400.0) + 86400.0, 86400.0);
     }
-    *t = r->datetime ? (double)(sec - r->origin_sec) + (frac - r->origin_frac)
-                     : x - r->origin_frac;
     return 0;
+}
+
+/* The first good row's time becomes the origin. */
+static void trace_set_origin(struct trace_reader *r,
+                             const struct trace_time *tm)
+{
+    r->have_origin = 1;
+    r->origin_sec = tm->sec;
+    r->origin_frac = tm->frac;
+    r->clock0 = r->datetime ? tm->clock : (double)NAN;
+    r->weekday0 = -1;
+    if (r->datetime) {
+        /* The local date's midnight is sec - clock + offset, and
+         * |offset| < 12 h: rounding to the nearest day finds it.
+         * 1970-01-01 was a Thursday (3 counting from Monday). */
+        int64_t day = (tm->sec - (int64_t)floor(tm->clock) + 43200) / 86400;
+        r->weekday0 = (int)((day % 7 + 10) % 7);
+    } else if (r->o->format == TRACE_BURSTGPT) {
+        r->clock0 = fmod(fmod(tm->frac, 86400.0) + 86400.0, 86400.0);
+    }
+}
+
+/* Seconds from the origin.  Date-times are kept as whole seconds plus a
+ * fraction until the origin is subtracted: 1.7e9 s in a double would blur
+ * 100 ns ticks. */
+static double trace_since_origin(const struct trace_reader *r,
+                                 const struct trace_time *tm)
+{
+    return r->datetime ? (double)(tm->sec - r->origin_sec) +
+                             (tm->frac - r->origin_frac)
+                       : tm->frac - r->origin_frac;
 }
 
 /* Checks order against the previous good row. */
@@ -650,6 +701,7 @@ static int trace_order(struct trace_reader *r, const char *text, double t,
 static int trace_row(struct trace_reader *r, struct trace_record *out)
 {
     struct trace_val v[F_N];
+    struct trace_time tm;
     char time_text[48];
     int rc = 0;
 
@@ -658,11 +710,15 @@ static int trace_row(struct trace_reader *r, struct trace_record *out)
             : trace_csv_row(r, v, &rc))
         return rc ? rc : 1;
     trace_quote(v[F_TIME].s, time_text, sizeof time_text);
-    if (trace_time(r, &v[F_TIME], &out->t, &rc) ||
+    if (trace_time(r, &v[F_TIME], &tm, &rc) ||
         trace_tokens(r, &v[F_IN], r->names[F_IN], &out->input_tokens, &rc) ||
         trace_tokens(r, &v[F_OUT], r->names[F_OUT], &out->output_tokens,
-                     &rc) ||
-        trace_order(r, time_text, out->t, &rc))
+                     &rc))
+        return rc ? rc : 1;
+    if (!r->have_origin)
+        trace_set_origin(r, &tm);
+    out->t = trace_since_origin(r, &tm);
+    if (trace_order(r, time_text, out->t, &rc))
         return rc ? rc : 1;
     if (r->o->format == TRACE_BURSTGPT && out->output_tokens == 0) {
         r->counts.failed++;
@@ -685,6 +741,10 @@ int trace_next(struct trace_reader *r, struct trace_record *out)
         rc = trace_getline(r);
         if (rc == TRACE_LINE_EOF || rc == SLM_ESYS)
             return rc;
+        if (rc == TRACE_LINE_BINARY) {
+            trace_binary(r);
+            return SLM_EINPUT;
+        }
         if (rc == TRACE_LINE_LONG) {
             rc = trace_reject(r, r->lineno,
                               "line longer than %d bytes (the limit for a "
@@ -754,6 +814,10 @@ static int trace_start(struct trace_reader *r)
     while (rc == TRACE_LINE_OK && trace_blank(r->buf));
     if (rc == SLM_ESYS)
         return rc;
+    if (rc == TRACE_LINE_BINARY) {
+        trace_binary(r);
+        return SLM_EINPUT;
+    }
     if (rc == TRACE_LINE_EOF) {
         trace_fatal(r, 0, "empty trace: no header line");
         return SLM_EINPUT;

@@ -38,6 +38,15 @@
 
 /* The longest line accepted, in bytes without its line ending. */
 #define TRACE_MAX_LINE 65536
+/* A file with a NUL byte, or with no line break in this many bytes, is not
+ * a text trace: the read stops with an error whatever the on_error policy
+ * (a path such as /dev/zero would otherwise be read forever). */
+#define TRACE_MAX_DISCARD (16L * 1024 * 1024)
+/* A time, after its unit, must lie within +-TRACE_MAX_TIME seconds (about
+ * 3,200 years) of zero, and so within 2 x TRACE_MAX_TIME of the first row's:
+ * larger values are almost always a wrong unit (nanoseconds read as
+ * seconds), and every later sum over the span stays exact and bounded. */
+#define TRACE_MAX_TIME 1e11
 /* Fields in one CSV row. */
 #define TRACE_MAX_FIELDS 256
 /* Bytes of a task column's value that take part in matching. */

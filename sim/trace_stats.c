@@ -35,14 +35,19 @@ void trace_stats_fini(struct trace_stats *s)
 
 /* Closes the current window and counts the empty ones before index: k
  * zeros merge into the Welford state as one block (n k, mean 0, m2 0). */
-static void trace_window_advance(struct trace_window *w, int64_t index)
+static void trace_window_advance(struct trace_window *w, int64_t index,
+                                 double first, int last)
 {
     struct welford zeros;
 
     welford_add(&w->counts, (double)w->count);
-    if (w->count > w->peak)
-        w->peak = w->count;
+    if (!last && (double)w->cur * w->width >= first) {
+        w->whole++;
+        if (w->count > w->peak)
+            w->peak = w->count;
+    }
     if (index > w->cur + 1) {
+        w->whole += (uint64_t)(index - w->cur - 1); /* empty, whole */
         welford_init(&zeros);
         zeros.n = (uint64_t)(index - w->cur - 1);
         zeros.min = zeros.max = 0.0;
@@ -94,6 +99,15 @@ static int trace_stats_task(struct trace_stats *s, const char *task)
     return 0;
 }
 
+/* x mod n in [0, n) for any finite x, negative ones too (C's % and fmod
+ * keep the sign: a time before the origin indexed hour -1). */
+static int trace_stats_mod(double x, int n)
+{
+    double m = fmod(x, (double)n);
+
+    return (int)(m < 0 ? m + n : m) % n;
+}
+
 /* Clock position of t: hours since a midnight (clock known) or since the
  * start (relative traces). */
 static double trace_stats_clock(const struct trace_stats *s, double t)
@@ -118,12 +132,13 @@ int trace_stats_add(struct trace_stats *s, const struct trace_record *rec)
     for (k = 0; k < TRACE_NWIN; k++) {
         int64_t idx = (int64_t)floor(c / s->win[k].width);
         if (idx > s->win[k].cur)
-            trace_window_advance(&s->win[k], idx);
+            trace_window_advance(&s->win[k], idx,
+                                 trace_stats_clock(s, s->first), 0);
         s->win[k].count++;
     }
-    s->hour_count[(int)fmod(floor(c / UNITS_HOUR), 24.0)]++;
+    s->hour_count[trace_stats_mod(floor(c / UNITS_HOUR), 24)]++;
     if (s->weekday0 >= 0)
-        s->day_count[(s->weekday0 + (int64_t)floor(c / UNITS_DAY)) % 7]++;
+        s->day_count[trace_stats_mod(s->weekday0 + floor(c / UNITS_DAY), 7)]++;
     if (trace_tokens_add(&s->in, rec->input_tokens) ||
         trace_tokens_add(&s->out, rec->output_tokens))
         return SLM_ENOMEM;
@@ -137,7 +152,8 @@ void trace_stats_finish(struct trace_stats *s)
     if (s->n == 0)
         return;
     for (k = 0; k < TRACE_NWIN; k++)
-        trace_window_advance(&s->win[k], s->win[k].cur + 1);
+        trace_window_advance(&s->win[k], s->win[k].cur + 1,
+                             trace_stats_clock(s, s->first), 1);
 }
 
 double trace_stats_quantile(const struct trace_tokens *t, uint64_t n,
@@ -167,23 +183,35 @@ double trace_stats_dispersion(const struct trace_window *w)
 }
 
 /* Walks [first, last] in clock-hour steps, crediting each hour-of-day
- * (and weekday) with the overlap. */
+ * (and weekday) with the overlap.  Whole weeks in the middle credit every
+ * hour and weekday alike, so they are added in one step: the walk is at
+ * most two weeks of hours whatever the span (a 1e11 s span would otherwise
+ * take 3e7 steps). */
 void trace_stats_exposure(const struct trace_stats *s, double exposure[24],
                           double day_exposure[7])
 {
     double a = trace_stats_clock(s, s->first);
     double b = trace_stats_clock(s, s->last);
+    int i;
 
     memset(exposure, 0, 24 * sizeof *exposure);
     memset(day_exposure, 0, 7 * sizeof *day_exposure);
     while (a < b) {
         double hour = floor(a / UNITS_HOUR);
         double end = (hour + 1.0) * UNITS_HOUR;
-        double len = (end < b ? end : b) - a;
-        exposure[(int)fmod(hour, 24.0)] += len;
+        double len = (end < b ? end : b) - a, weeks;
+        exposure[trace_stats_mod(hour, 24)] += len;
         if (s->weekday0 >= 0)
-            day_exposure[(s->weekday0 + (int64_t)floor(a / UNITS_DAY)) % 7] +=
-                len;
+            day_exposure[trace_stats_mod(s->weekday0 + floor(a / UNITS_DAY),
+                                         7)] += len;
         a = end;
+        weeks = floor((b - a) / UNITS_WEEK) - 1.0;
+        if (weeks >= 1.0) {
+            for (i = 0; i < 24; i++)
+                exposure[i] += weeks * 7.0 * UNITS_HOUR;
+            for (i = 0; s->weekday0 >= 0 && i < 7; i++)
+                day_exposure[i] += weeks * UNITS_DAY;
+            a += weeks * UNITS_WEEK;
+        }
     }
 }

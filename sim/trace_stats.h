@@ -5,7 +5,7 @@
  * count and span; inter-arrival mean and coefficient of variation; the
  * count in consecutive windows of 1 s, 1 min and 1 h from the first
  * request (peak and index of dispersion, Var/mean of the window counts,
- * 1 for a Poisson process); exact token-count percentiles (a count per
+ * 1 for a Poisson process; the peak over whole windows only); exact token-count percentiles (a count per
  * token value up to TRACE_STATS_MAX_TOKENS, larger values in the top
  * slot with the true maximum kept); requests by clock hour and weekday,
  * with the time each was observed, so that an hourly profile of rates can
@@ -32,7 +32,11 @@ struct trace_window {
     double width;     /* s */
     int64_t cur;      /* index of the window being counted */
     uint64_t count;   /* requests in it so far */
-    uint64_t peak;    /* largest closed window count */
+    uint64_t peak;    /* largest count in a whole window */
+    uint64_t whole;   /* windows wholly inside [first, last]: the first
+                         one only when the trace starts at its start (a
+                         partial clock hour would give a peak below the
+                         mean), never the last one; 0: no peak to give */
     struct welford counts; /* over closed windows, empty ones included */
 };
 

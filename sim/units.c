@@ -16,14 +16,13 @@ struct units_suffix {
 };
 
 static const struct units_suffix units_durations[] = {
-    {"", 1.0, 1.0},           {"s", 1.0, 1.0},
+    {"s", 1.0, 1.0},          {"ns", 1e-9, 1.0},
     {"ms", 1e-3, 1.0},        {"us", 1e-6, 1.0},
     {"m", UNITS_MINUTE, 1.0}, {"min", UNITS_MINUTE, 1.0},
     {"h", UNITS_HOUR, 1.0},   {"d", UNITS_DAY, 1.0},
 };
 
 static const struct units_suffix units_rates[] = {
-    {"", 1.0, 1.0},
     {"/s", 1.0, 1.0},
     {"/m", 1.0, UNITS_MINUTE},
     {"/min", 1.0, UNITS_MINUTE},
@@ -55,20 +54,20 @@ static int units_parse(const char *text, const struct units_suffix *tab,
     size_t i, len;
 
     if (!text)
-        return -1;
+        return UNITS_EBAD;
     while (isspace((unsigned char)*text))
         text++;
     if (!(isdigit((unsigned char)*text) || *text == '.' || *text == '-' ||
           *text == '+'))
-        return -1;
+        return UNITS_EBAD;
     /* Hex floats after a sign too: "-0x1p3" is not a scenario number. */
     digits = text + (*text == '-' || *text == '+');
     if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
-        return -1;
+        return UNITS_EBAD;
     errno = 0;
     v = strtod(text, &end);
     if (end == text || errno == ERANGE || !isfinite(v))
-        return -1;
+        return UNITS_EBAD;
     while (isspace((unsigned char)*end))
         end++;
     len = strlen(end);
@@ -79,12 +78,20 @@ static int units_parse(const char *text, const struct units_suffix *tab,
             /* "1e308d" overflows only after scaling */
             v = v * tab[i].factor / tab[i].period;
             if (!isfinite(v))
-                return -1;
+                return UNITS_EBAD;
             *out = v;
-            return 0;
+            return UNITS_OK;
         }
     }
-    return -1;
+    if (len == 0) {
+        /* A bare number where a unit is needed (the tables without "");
+         * zero reads the same in every unit. */
+        if (v != 0.0)
+            return UNITS_ENOUNIT;
+        *out = 0.0;
+        return UNITS_OK;
+    }
+    return UNITS_EBAD;
 }
 
 int units_parse_number(const char *text, double *out)

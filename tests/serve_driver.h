@@ -49,7 +49,8 @@ static struct serve_params drv_params(const char *gpu, const char *model,
     memset(&p, 0, sizeof p);
     const struct gpu_spec *g = catalog_gpu_find(gpu);
     const struct model_spec *m = catalog_model_find(model);
-    p.kv_blocks = serve_derive(&p, g, m, q, CATALOG_KV_FP16, 1, 0.9, 2e9, 16);
+    struct serve_memory mem = {g->memory, 0.9, 0, 2e9};
+    p.kv_blocks = serve_derive(&p, m, q, CATALOG_KV_FP16, 1, &mem, 16);
     p.perf.bandwidth = 0.8 * g->bandwidth;
     p.perf.flops = 0.45 * catalog_gpu_flops(g, q);
     p.perf.overhead = 2e-3;

@@ -218,7 +218,8 @@ static void test_calib_device_names_find_their_catalog_entry(void **st)
     assert_string_equal(calib_catalog_match("NVIDIA H200")->name, "H200");
     /* "H100 80GB HBM3" is SXM or PCIe: --catalog says which */
     assert_null(calib_catalog_match("NVIDIA H100 80GB HBM3"));
-    assert_null(calib_catalog_match("NVIDIA L40"));
+    assert_string_equal(calib_catalog_match("NVIDIA L40")->name, "L40");
+    assert_null(calib_catalog_match("NVIDIA GeForce GTX 1080"));
 }
 
 static void test_kern_every_kernel_matches_its_reference(void **st)

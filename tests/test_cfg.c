@@ -320,6 +320,28 @@ static void test_cfg_missing_file_is_a_system_error_not_a_message(void **state)
     capture_close(&c);
 }
 
+/* Regression: a UTF-8 byte-order mark before line 1 broke the scenario. */
+static void test_cfg_byte_order_mark_is_not_content(void **state)
+{
+    static const char text[] = "\xEF\xBB\xBFname: x\nn: 3\n";
+    struct capture c;
+    struct cfg_doc *doc = NULL;
+    const char *name = NULL;
+
+    (void)state;
+    capture_open(&c);
+    assert_int_equal(cfg_load_buffer("web.yaml", text, sizeof text - 1, &c.d,
+                                     &doc),
+                     0);
+    assert_int_equal(cfg_get_string(cfg_doc_root(doc), "name", "",
+                                    CFG_REQUIRED, &name, &c.d),
+                     0);
+    assert_string_equal(name, "x");
+    assert_int_equal(cfg_get(cfg_doc_root(doc), "n")->pos.line, 2);
+    cfg_doc_free(doc);
+    capture_close(&c);
+}
+
 /* ---- structural errors ---- */
 
 static void test_cfg_empty_file_is_refused(void **state)
@@ -892,8 +914,8 @@ static void test_cfg_bad_duration_lists_the_units(void **state)
 {
     (void)state;
     expect_getter("backends:\n  timeout:   30x\n",
-                  "web.yaml:2:14: error: bad duration '30x' (units: ms, s, "
-                  "m, h, d)\n",
+                  "web.yaml:2:14: error: bad duration '30x' (units: ns, us, "
+                  "ms, s, m, h, d)\n",
                   get_timeout);
     expect_getter("backends:\n  timeout: [30s]\n",
                   "web.yaml:2:12: error: 'timeout' must be a duration, got "
@@ -1104,7 +1126,8 @@ static void test_cfg_unknown_keys_are_reported_with_a_suggestion(void **st)
                         "web.yaml:3:5: error: unknown key 'sevrers' in "
                         "backends.mm16 (did you mean 'servers'?)\n"
                         "web.yaml:4:5: error: unknown key 'zzz' in "
-                        "backends.mm16\n"
+                        "backends.mm16 (allowed: servers, service, "
+                        "timeout)\n"
                         "web.yaml:6:1: error: unknown key 'nmae' at the top "
                         "level (did you mean 'name'?)\n");
     capture_close(&c);
@@ -1164,8 +1187,8 @@ static void test_cfg_node_getters_check_sequence_elements(void **state)
                      -1);
     assert_int_equal(cfg_node_number(steps, "steps", 0, &v, &c.d), -1);
     assert_string_equal(capture_text(&c),
-                        "web.yaml:1:17: error: bad duration 'x' (units: ms, "
-                        "s, m, h, d)\n"
+                        "web.yaml:1:17: error: bad duration 'x' (units: ns, "
+                        "us, ms, s, m, h, d)\n"
                         "web.yaml:1:8: error: 'steps' must be a number, got "
                         "a sequence\n");
     capture_close(&c);
@@ -1355,9 +1378,38 @@ static void test_cfg_random_set_assignments_never_crash(void **state)
     fclose(null);
 }
 
+/* A bare number for a duration or a rate is an error that says how to
+ * write it: read as seconds or per second, it was wrong by millions. */
+static int get_mtbf(const struct cfg_node *m, struct diag *d)
+{
+    double v;
+    return cfg_get_duration(m, "mtbf", "backends", 0, &v, d);
+}
+
+static int get_volume(const struct cfg_node *m, struct diag *d)
+{
+    double v;
+    return cfg_get_rate(m, "volume", "backends", 0, &v, d);
+}
+
+static void test_cfg_bare_numbers_need_a_unit_and_say_how(void **state)
+{
+    (void)state;
+    expect_getter("backends:\n  mtbf: 2000\n",
+                  "web.yaml:2:9: error: 'mtbf' needs a unit, got '2000' "
+                  "(write 2000s or 2000h; units: ns, us, ms, s, m, h, d)\n",
+                  get_mtbf);
+    expect_getter("backends:\n  volume: 5e6\n",
+                  "web.yaml:2:11: error: 'volume' needs a unit, got '5e6' "
+                  "(write 5e6/month or 5e6/s; units: /s, /m, /h, /day, "
+                  "/week, /month, /year)\n",
+                  get_volume);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cfg_bare_numbers_need_a_unit_and_say_how),
         cmocka_unit_test(test_cfg_realistic_scenario_parses_with_values),
         cmocka_unit_test(test_cfg_positions_count_lines_and_columns_from_one),
         cmocka_unit_test(test_cfg_flow_and_block_styles_build_the_same_tree),
@@ -1365,6 +1417,7 @@ int main(void)
         cmocka_unit_test(test_cfg_load_file_reads_files_and_stdin),
         cmocka_unit_test(test_cfg_stdin_errors_are_reported_as_stdin),
         cmocka_unit_test(test_cfg_missing_file_is_a_system_error_not_a_message),
+        cmocka_unit_test(test_cfg_byte_order_mark_is_not_content),
         cmocka_unit_test(test_cfg_empty_file_is_refused),
         cmocka_unit_test(test_cfg_file_of_only_comments_is_empty),
         cmocka_unit_test(test_cfg_top_level_scalar_is_refused),

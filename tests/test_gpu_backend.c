@@ -12,6 +12,7 @@
 
 #include "models/backend.h"
 #include "models/gpu.h"
+#include "models/catalog.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
 #include "sim/sim.h"
@@ -296,7 +297,8 @@ static void test_gpu_backend_inline_definitions_parse(void **state)
     (void)state;
 
     diag_init(&d, stderr);
-    assert_int_equal(h_parse(&h, "count: 3\ntensor_parallel: 1", &d), 0);
+    assert_int_equal(h_parse(&h, "count: 3\ntensor_parallel: 1\n"
+                             "serving: {activation_reserve: 2GB}", &d), 0);
     gpu_backend_kind.describe(h.cfg, desc, sizeof desc);
     assert_non_null(strstr(desc, "3 x toy, toy-1b fp16"));
     assert_non_null(strstr(desc, "100 GB/s, 10 TFLOP/s, 1 ms overhead"));
@@ -306,6 +308,116 @@ static void test_gpu_backend_inline_definitions_parse(void **state)
     assert_close(h_figure(&h, "kv.capacity_tokens"), 6e9 / 8000, 1e-12);
     assert_close(h_figure(&h, "gpus"), 3, 0);
     h_fini(&h);
+}
+
+/* Without activation_reserve the memory beside weights and cache is the
+ * stated term: vLLM's default token budget on a small card (2,048) times
+ * 4 x hidden FP16 values (the toy has no MLP and no vocabulary), plus
+ * 1 GiB of CUDA graphs and runtime: 10 GB * 0.9 - 1 GB - 16,384,000 B -
+ * 1 GiB, at 8,000 bytes a token. */
+static void test_gpu_backend_activation_memory_is_a_stated_term(void **state)
+{
+    struct harness h;
+    struct diag d;
+    (void)state;
+
+    diag_init(&d, stderr);
+    assert_int_equal(h_parse(&h, "", &d), 0);
+    h_add(&h, 0.0, 10, 2);
+    h_run(&h, 10.0, 1);
+    double kv = 10e9 * 0.9 - 1e9 - 2048.0 * 4 * 1000 * 2 -
+                1024.0 * 1024 * 1024;
+    assert_close(h_figure(&h, "kv.capacity_tokens"),
+                 floor(kv / 8000 / 16) * 16, 1e-12);
+    h_fini(&h);
+    /* TensorRT-LLM's fraction is of what is left after weights and
+     * activations (its token budget 8,192, its 32-token blocks) */
+    assert_int_equal(h_parse(&h, "serving: {engine: trtllm}", &d), 0);
+    h_add(&h, 0.0, 10, 2);
+    h_run(&h, 10.0, 1);
+    kv = 0.9 * (10e9 - 1e9 - 8192.0 * 4 * 1000 * 2 - 1024.0 * 1024 * 1024);
+    assert_close(h_figure(&h, "kv.capacity_tokens"),
+                 floor(kv / 8000 / 32) * 32, 1e-12);
+    h_fini(&h);
+}
+
+/* Parses and runs a catalog gpu/model pair: four requests to the end. */
+static void swap_run(const char *gpu, const char *model, const char *extra)
+{
+    struct harness h;
+    struct diag d;
+    char text[512];
+    int len = snprintf(text, sizeof text,
+                       "kind: gpu\ngpu: %s\nmodel: %s\n%s\n", gpu, model,
+                       extra);
+
+    memset(&h, 0, sizeof h);
+    diag_init(&d, stderr);
+    assert_int_equal(cfg_load_buffer("swap.yaml", text, (size_t)len, &d,
+                                     &h.doc), 0);
+    if (gpu_backend_kind.parse(cfg_doc_root(h.doc), "backends.local", &h.cfg,
+                               &d) != 0)
+        fail_msg("%s with %s does not parse", gpu, model);
+    for (int i = 0; i < 4; i++)
+        h_add(&h, 0.01 * i, 300, 50);
+    h_run(&h, 60.0, 1);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(h.seen[i].outcome, BACKEND_DONE);
+    assert_true(h_figure(&h, "token_utilization") > 0);
+    assert_true(h_figure(&h, "token_utilization") <= 1);
+    h_fini(&h);
+}
+
+/* int4 at batch > 1: the FP16 rate times Ada's FP16 efficiency (0.50)
+ * times the kernel family's factor: Marlin 0.90 by default, AWQ 0.33. */
+static void test_gpu_backend_int4_kernel_sets_the_compute_rate(void **state)
+{
+    const char *const kernels[] = {"", "int4_kernel: awq",
+                                   "int4_kernel: gptq-exllama"};
+    const double factor[] = {0.90, 0.33, 0.60};
+    (void)state;
+    for (int k = 0; k < 3; k++) {
+        struct harness h;
+        struct diag d;
+        char text[256], desc[512], want[64];
+        int len = snprintf(text, sizeof text,
+                           "kind: gpu\ngpu: L40S\nmodel: llama-3-8b\n"
+                           "quant: int4\n%s\n", kernels[k]);
+        memset(&h, 0, sizeof h);
+        diag_init(&d, stderr);
+        assert_int_equal(cfg_load_buffer("k.yaml", text, (size_t)len, &d,
+                                         &h.doc), 0);
+        assert_int_equal(gpu_backend_kind.parse(cfg_doc_root(h.doc),
+                                                "backends.local", &h.cfg, &d),
+                         0);
+        gpu_backend_kind.describe(h.cfg, desc, sizeof desc);
+        snprintf(want, sizeof want, "%.4g TFLOP/s",
+                 362.05 * 0.50 * factor[k]);
+        if (!strstr(desc, want))
+            fail_msg("'%s' not in '%s'", want, desc);
+        h_fini(&h);
+    }
+}
+
+/* A purchasing study swaps gpu: across the whole catalog: every GPU runs
+ * a small model in every weight format it can hold, and every model runs
+ * on the largest card (the 70B class in 8 bits). */
+static void test_gpu_backend_every_catalog_gpu_and_model_runs(void **state)
+{
+    (void)state;
+    const char *const *gpus = catalog_gpu_names();
+    for (size_t i = 0; i < catalog_gpu_count(); i++) {
+        swap_run(gpus[i], "llama-3.2-1b", "quant: fp16");
+        swap_run(gpus[i], "llama-3.2-1b", "quant: int4");
+        swap_run(gpus[i], "llama-3.2-1b", "quant: fp8\nkv_cache: fp8");
+        swap_run(gpus[i], "llama-3.2-1b",
+                 "quant: fp16\nserving: {engine: trtllm}");
+    }
+    const char *const *models = catalog_model_names();
+    for (size_t i = 0; i < catalog_model_count(); i++)
+        swap_run("B200", models[i], "quant: fp8");
+    swap_run("H100-SXM", "llama-3.1-70b", "quant: fp16\ntensor_parallel: 4");
+    swap_run("L40S", "mixtral-8x7b", "quant: int4\nint4_kernel: awq");
 }
 
 static void test_gpu_backend_inline_gpu_errors_are_located(void **state)
@@ -379,6 +491,9 @@ int main(void)
         cmocka_unit_test(test_gpu_backend_context_reject_is_counted),
         cmocka_unit_test(test_gpu_backend_context_truncate_is_counted),
         cmocka_unit_test(test_gpu_backend_inline_definitions_parse),
+        cmocka_unit_test(test_gpu_backend_activation_memory_is_a_stated_term),
+        cmocka_unit_test(test_gpu_backend_every_catalog_gpu_and_model_runs),
+        cmocka_unit_test(test_gpu_backend_int4_kernel_sets_the_compute_rate),
         cmocka_unit_test(test_gpu_backend_inline_gpu_errors_are_located),
         cmocka_unit_test(test_gpu_backend_hands_its_time_series_to_the_run),
     };

@@ -246,6 +246,44 @@ static void test_stats_qhist_empty_answers_zero(void **state)
     qhist_free(NULL);
 }
 
+/* A bucket's representative may lie above the largest sample in it: the
+ * answer is clamped, so a P99 never reads above the max (or below the
+ * min), as "p99 21.7 ms, max 21.5 ms" once did. */
+static void test_stats_qhist_quantile_never_leaves_the_sample_range(
+    void **state)
+{
+    struct qhist *h = qhist_new(), *m = qhist_new();
+    double q;
+
+    (void)state;
+    qhist_add(h, 0.0215);
+    qhist_add(h, 0.0213);
+    for (q = 0.0; q <= 1.0; q += 0.01) {
+        assert_true(qhist_quantile(h, q) <= 0.0215);
+        assert_true(qhist_quantile(h, q) >= 0.0213);
+    }
+    assert_close(qhist_quantile(h, 0.99), 0.0215, 0.0);
+    qhist_add(m, 7.0);
+    qhist_merge(m, h);
+    assert_close(qhist_quantile(m, 1.0), 7.0, QHIST_REL_ERR);
+    assert_close(qhist_quantile(m, 0.0), 0.0213, 0.0);
+    qhist_reset(m);
+    qhist_add(m, 3.0);
+    assert_close(qhist_quantile(m, 0.5), 3.0, 0.0);
+    qhist_free(h);
+    qhist_free(m);
+}
+
+static void test_stats_quantile_min_samples_is_100_over_the_tail(
+    void **state)
+{
+    (void)state;
+    assert_int_equal(stats_quantile_min_samples(0.99), 10000);
+    assert_int_equal(stats_quantile_min_samples(0.95), 2000);
+    assert_int_equal(stats_quantile_min_samples(0.5), 200);
+    assert_true(stats_quantile_min_samples(1.0) == UINT64_MAX);
+}
+
 static void test_stats_qhist_cdf_brackets_the_exact_cdf(void **state)
 {
     double g = (1.0 + QHIST_REL_ERR) / (1.0 - QHIST_REL_ERR);
@@ -378,6 +416,10 @@ int main(void)
         cmocka_unit_test(test_stats_qhist_zeros_come_back_as_zero),
         cmocka_unit_test(test_stats_qhist_empty_answers_zero),
         cmocka_unit_test(test_stats_qhist_cdf_brackets_the_exact_cdf),
+        cmocka_unit_test(
+            test_stats_qhist_quantile_never_leaves_the_sample_range),
+        cmocka_unit_test(
+            test_stats_quantile_min_samples_is_100_over_the_tail),
         cmocka_unit_test(test_stats_qhist_merge_equals_a_single_sketch),
         cmocka_unit_test(test_stats_metric_feeds_both_accumulators),
         cmocka_unit_test(test_stats_metric_init_reports_out_of_memory),

@@ -500,6 +500,131 @@ static void test_trace_stats_exposure_splits_the_span_by_clock_hour(
     trace_stats_fini(&s);
 }
 
+/* Regression: a skipped first row set the time origin, so the good rows
+ * came out at negative times (trace-stats indexed hour -1 and crashed;
+ * run dropped them uncounted). */
+static void test_trace_skipped_first_row_does_not_set_the_origin(void **state)
+{
+    static const char text[] =
+        "ts,prompt,completion\n21599,,20\n0,10,20\n0,10,20\n7,1,2\n";
+    char path[] = "/tmp/slmsim-trace-XXXXXX";
+    struct trace_opts o = {TRACE_CSV, path, "ts", "prompt", "completion",
+                           NULL, 1.0, TRACE_SKIP};
+    struct readall ra;
+
+    (void)state;
+    write_temp(path, text, sizeof text - 1);
+    read_all(&o, &ra);
+    unlink(path);
+    assert_int_equal(ra.status, 0);
+    assert_int_equal(ra.n, 3);
+    assert_int_equal(ra.counts.skipped, 1);
+    assert_close(ra.first, 0.0, 0);
+    assert_close(ra.last, 7.0, 0);
+}
+
+/* Regression: -1e308, 1e308 and 1e305 days crashed trace-stats; ns
+ * timestamps read as seconds took minutes.  A time beyond +-1e11 s is a
+ * located error naming the unit. */
+static void test_trace_times_out_of_range_are_located_errors(void **state)
+{
+    static const char *const rows[] = {"-1e308", "1e308", "1e305", "1e12"};
+    double unit[] = {1.0, 1.0, 86400.0, 1.0};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 4; i++) {
+        char text[128], path[] = "/tmp/slmsim-trace-XXXXXX";
+        struct trace_opts o = {TRACE_CSV, path, "ts", "in", "out", NULL,
+                               unit[i], TRACE_FAIL};
+        struct readall ra;
+        int n = snprintf(text, sizeof text, "ts,in,out\n0,1,1\n%s,1,1\n",
+                         rows[i]);
+        write_temp(path, text, (size_t)n);
+        read_all(&o, &ra);
+        unlink(path);
+        assert_int_equal(ra.status, SLM_EINPUT);
+        assert_non_null(strstr(ra.msg, ":3: error: time '"));
+        assert_non_null(strstr(ra.msg, "is the time unit right?"));
+    }
+}
+
+/* Regression: `path: /dev/zero` read forever (NUL bytes and no line
+ * break).  A NUL byte stops the read at once, whatever on_error says. */
+static void test_trace_binary_file_is_refused_not_read_forever(void **state)
+{
+    static const char text[] = "timestamp,a\n\0\0\0\0";
+    char path[] = "/tmp/slmsim-trace-XXXXXX";
+    struct trace_opts o = {TRACE_MOONCAKE, path, NULL, NULL, NULL, NULL, 0,
+                           TRACE_SKIP};
+    struct trace_opts dz = {TRACE_CSV, "/dev/zero", "t", "i", "o", NULL,
+                            1.0, TRACE_SKIP};
+    struct readall ra;
+
+    (void)state;
+    write_temp(path, text, sizeof text - 1);
+    read_all(&o, &ra);
+    unlink(path);
+    assert_int_equal(ra.status, SLM_EINPUT);
+    assert_non_null(strstr(ra.msg, "not a text trace"));
+    read_all(&dz, &ra);
+    assert_int_equal(ra.status, SLM_EINPUT);
+    assert_non_null(strstr(ra.msg, "/dev/zero:1: error: not a text trace"));
+}
+
+/* Regression: the hourly exposure walked every hour of the span (1e11 s
+ * would take 3e7 steps); whole weeks now go in one step, exactly. */
+static void test_trace_stats_exposure_of_a_long_span_is_exact(void **state)
+{
+    struct trace_stats s;
+    double e[24], dexp[7], total = 0;
+    int i;
+
+    (void)state;
+    trace_stats_init(&s);
+    s.clock0 = 0.5 * 3600;
+    s.weekday0 = 2;
+    add_record(&s, 0, 1, 1);
+    add_record(&s, 2e10, 1, 1);
+    trace_stats_finish(&s);
+    trace_stats_exposure(&s, e, dexp);
+    for (i = 0; i < 24; i++)
+        total += e[i];
+    assert_close(total, 2e10, 1e-12);
+    assert_close(e[3], 2e10 / 24, 1e-5); /* +- one hour in 2e10/24 s */
+    trace_stats_fini(&s);
+}
+
+/* trace-stats' peak counts whole windows only: a trace that starts at
+ * 00:50 and ends at 02:10 has one whole clock hour, and a 20-minute trace
+ * has none (a partial hour gave a peak below the mean). */
+static void test_trace_stats_peak_counts_whole_windows_only(void **state)
+{
+    struct trace_stats s;
+    int i;
+
+    (void)state;
+    trace_stats_init(&s);
+    s.clock0 = 50 * 60.0;
+    for (i = 0; i < 30; i++) /* 30 in the partial 00:50-01:00 */
+        add_record(&s, i * 10.0, 1, 1);
+    for (i = 0; i < 5; i++) /* 5 in 01:00-02:00 */
+        add_record(&s, 600 + i * 600.0, 1, 1);
+    add_record(&s, 4800, 1, 1); /* 02:10, partial */
+    trace_stats_finish(&s);
+    assert_int_equal(s.win[TRACE_WIN_HOUR].whole, 1);
+    assert_int_equal(s.win[TRACE_WIN_HOUR].peak, 5);
+    trace_stats_fini(&s);
+
+    trace_stats_init(&s);
+    add_record(&s, 0, 1, 1);
+    add_record(&s, 1200, 1, 1);
+    trace_stats_finish(&s);
+    assert_int_equal(s.win[TRACE_WIN_HOUR].whole, 0);
+    assert_int_equal(s.win[TRACE_WIN_MINUTE].whole, 20);
+    trace_stats_fini(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +647,11 @@ int main(void)
         cmocka_unit_test(test_trace_stats_token_percentiles_are_exact),
         cmocka_unit_test(
             test_trace_stats_exposure_splits_the_span_by_clock_hour),
+        cmocka_unit_test(test_trace_skipped_first_row_does_not_set_the_origin),
+        cmocka_unit_test(test_trace_times_out_of_range_are_located_errors),
+        cmocka_unit_test(test_trace_binary_file_is_refused_not_read_forever),
+        cmocka_unit_test(test_trace_stats_exposure_of_a_long_span_is_exact),
+        cmocka_unit_test(test_trace_stats_peak_counts_whole_windows_only),
     };
     return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }

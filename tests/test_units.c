@@ -36,7 +36,9 @@ static void test_units_durations_convert_to_seconds(void **state)
     assert_close(duration("2m"), 120.0, 0);
     assert_close(duration("1.5h"), 5400.0, 0);
     assert_close(duration("2d"), 172800.0, 0);
-    assert_close(duration("2.385"), 2.385, 0); /* bare number: seconds */
+    assert_close(duration("2.385s"), 2.385, 0);
+    assert_close(duration("250us"), 250e-6, 1e-15);
+    assert_close(duration("40ns"), 40e-9, 1e-15);
     assert_close(duration("  12.5 ms  "), 0.0125, 1e-15);
     assert_close(duration("0"), 0.0, 0);
     assert_close(duration("1e-3s"), 1e-3, 0);
@@ -46,7 +48,6 @@ static void test_units_rates_convert_to_events_per_second(void **state)
 {
     (void)state;
     assert_close(rate("3/s"), 3.0, 0);
-    assert_close(rate("3"), 3.0, 0);
     assert_close(rate("120/m"), 2.0, 0);
     assert_close(rate("120/min"), 2.0, 0);
     assert_close(rate("7200/h"), 2.0, 0);
@@ -163,9 +164,29 @@ static void test_units_refuse_unknown_units(void **state)
     refuse(units_parse_number, "5s");
 }
 
+/* A bare number where a unit is needed is its own status, so the caller
+ * can say how to write it ("write 5e6/month or 5e6/s"); zero needs none. */
+static void test_units_bare_numbers_need_a_unit(void **state)
+{
+    double v = -1;
+
+    (void)state;
+    assert_int_equal(units_parse_rate("5e6", &v), UNITS_ENOUNIT);
+    assert_int_equal(units_parse_duration("2000", &v), UNITS_ENOUNIT);
+    assert_int_equal(units_parse_duration(" 1e-300 ", &v), UNITS_ENOUNIT);
+    assert_close(v, -1, 0); /* left alone */
+    assert_int_equal(units_parse_rate("0", &v), UNITS_OK);
+    assert_close(v, 0, 0);
+    assert_int_equal(units_parse_duration("0.0", &v), UNITS_OK);
+    assert_int_equal(units_parse_duration("5x", &v), UNITS_EBAD);
+    assert_int_equal(units_parse_number("5", &v), UNITS_OK);
+    assert_int_equal(units_parse_bytes("5", &v), UNITS_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_units_bare_numbers_need_a_unit),
         cmocka_unit_test(test_units_durations_convert_to_seconds),
         cmocka_unit_test(test_units_rates_convert_to_events_per_second),
         cmocka_unit_test(test_units_month_is_the_mean_gregorian_month_exactly),

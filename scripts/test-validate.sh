@@ -1,0 +1,42 @@
+#!/bin/sh
+# The validation script runs end to end on two small cases: every case
+# gives a row, the summary has its metric line, and --doc rewrites only
+# what lies between the markers.  No error threshold: the errors
+# themselves are docs/validation.md's business (make validate).
+set -u
+BIN=${1:-./slmsim}
+OUT=${TEST_OUT:-build/test-out}/validate
+rm -rf "$OUT"
+mkdir -p "$OUT"
+fails=0
+ok() { printf '[       OK ] %s\n' "$1"; }
+bad() { fails=$((fails + 1)); printf '[  FAILED  ] %s\n' "$1"; }
+
+cases="validation/trtllm014-l40s-llama31-8b-fp8-2048-128.yaml
+validation/trtllm10-h100-llama31-8b-fp8-5000-500.yaml"
+printf 'before\n<!-- validate:begin -->\nold\n<!-- validate:end -->\nafter\n' \
+    >"$OUT/doc.md"
+# shellcheck disable=SC2086
+if VALIDATE_OUT=$OUT/runs scripts/validate.sh --bin "$BIN" \
+    --doc "$OUT/doc.md" $cases >"$OUT/log" 2>&1; then
+    ok "validate.sh runs two cases"
+else
+    bad "validate.sh runs two cases (exit $?)"; cat "$OUT/log"
+fi
+rows=$(grep -c '^| trtllm' "$OUT/doc.md")
+[ "$rows" = 2 ] && ok "validate.sh writes a row per case" ||
+    bad "validate.sh writes a row per case (got $rows)"
+grep -q '^| throughput | 2 |' "$OUT/doc.md" &&
+    ok "validate.sh summarises each metric" ||
+    bad "validate.sh summarises each metric"
+if head -1 "$OUT/doc.md" | grep -qx before && tail -1 "$OUT/doc.md" |
+    grep -qx after && ! grep -qx old "$OUT/doc.md"; then
+    ok "validate.sh --doc replaces only the marked part"
+else
+    bad "validate.sh --doc replaces only the marked part"
+fi
+VALIDATE_OUT=$OUT/runs scripts/validate.sh --bin "$BIN" --nope \
+    >/dev/null 2>&1
+[ $? = 2 ] && ok "validate.sh refuses an unknown option (exit 2)" ||
+    bad "validate.sh refuses an unknown option"
+exit $((fails > 0))

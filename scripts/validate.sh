@@ -1,0 +1,126 @@
+#!/bin/sh
+# Runs the validation cases (validation/*.yaml, or the files named) and
+# writes the table of published measurement, slmsim's figure and the
+# error, with the median and largest |error| per metric.
+#
+#   scripts/validate.sh [--bin ./slmsim] [--doc docs/validation.md] [CASE.yaml...]
+#
+# Each case is a scenario whose header comment carries what was measured:
+#   # measured: METRIC VALUE [...]      (one line per metric)
+# METRIC is throughput (output tokens/s of an offline run: every request
+# queued at t = 0, so the figure is output tokens over the time of the
+# last completion), or ttft_mean, ttft_p50, ttft_p99, tpot_mean,
+# tpot_p50, e2e_mean, e2e_p50 (seconds, from the gpu backend named
+# "local"), or req_throughput (completions per second).
+#
+# With --doc the table replaces what lies between the markers
+# "<!-- validate:begin -->" and "<!-- validate:end -->" in that file
+# (written beside it, then renamed); without it the table goes to stdout.
+# Exit status: 0, 1 when a case fails to run, 2 on bad arguments.
+set -u
+BIN=./slmsim
+DOC=
+OUT=${VALIDATE_OUT:-build/validation}
+while [ $# -gt 0 ]; do
+    case $1 in
+    --bin) BIN=$2; shift 2 ;;
+    --doc) DOC=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -*) echo "validate.sh: error: unknown option '$1'" >&2; exit 2 ;;
+    *) break ;;
+    esac
+done
+[ $# -gt 0 ] || set -- validation/*.yaml
+[ -x "$BIN" ] || { echo "validate.sh: error: no slmsim at '$BIN'" >&2; exit 2; }
+mkdir -p "$OUT" || exit 1
+
+# The value at a dotted path of a results.json that sim/json.c wrote
+# (one key a line, two spaces a level).
+jget() { # file path
+    awk -v want="$2" '
+    {
+        match($0, /^ */); lvl = RLENGTH / 2
+        if (match($0, /^ *"[^"]*": /) == 0) next
+        key = $0; sub(/^ *"/, "", key); sub(/": .*$/, "", key)
+        path[lvl] = key; full = path[1]
+        for (i = 2; i <= lvl; i++) full = full "." path[i]
+        val = $0; sub(/^ *"[^"]*": /, "", val); sub(/,$/, "", val)
+        if (full == want && val !~ /^[{[]/) { print val; exit }
+    }' "$1"
+}
+
+rows=$OUT/rows.tsv
+: >"$rows"
+fail=0
+for c in "$@"; do
+    name=$(basename "$c" .yaml)
+    dir=$OUT/$name
+    if ! "$BIN" run "$c" --out "$dir" >"$OUT/$name.log" 2>&1; then
+        echo "validate.sh: error: case '$c' failed (see $OUT/$name.log)" >&2
+        fail=1
+        continue
+    fi
+    j=$dir/results.json
+    hz=$(jget "$j" scenario.horizon)
+    wu=$(jget "$j" scenario.warmup)
+    grep '^# measured: ' "$c" | while read -r _ _ metric value _; do
+        case $metric in
+        throughput)
+            tps=$(jget "$j" backends.local.tokens_per_s)
+            mk=$(jget "$j" backends.local.makespan)
+            sim=$(awk -v t="$tps" -v h="$hz" -v w="$wu" -v m="$mk" \
+                'BEGIN { printf "%.6g", (m > 0 ? t * (h - w) / m : 0) }') ;;
+        req_throughput) sim=$(jget "$j" backends.local.throughput) ;;
+        ttft_*|tpot_*|e2e_*)
+            m=${metric%%_*}; s=${metric#*_}
+            sim=$(jget "$j" "backends.local.latency.$m.$s") ;;
+        *) echo "validate.sh: error: $c: unknown metric '$metric'" >&2
+           exit 2 ;;
+        esac
+        printf '%s\t%s\t%s\t%s\n' "$name" "$metric" "$value" "$sim"
+    done >>"$rows" || fail=1
+done
+
+table=$OUT/table.md
+awk -F '\t' '
+function abs(x) { return x < 0 ? -x : x }
+function group(m) { sub(/_.*/, "", m); return m }
+{
+    err = $3 != 0 ? ($4 - $3) / $3 * 100 : 0
+    printf "| %s | %s | %s | %.4g | %+.1f%% |\n", $1, $2, $3, $4, err
+    g = group($2); n[g]++; e[g, n[g]] = abs(err)
+    if (abs(err) > mx[g]) mx[g] = abs(err)
+}
+BEGIN {
+    print "| case | metric | measured | slmsim | error |"
+    print "|---|---|---:|---:|---:|"
+}
+END {
+    print ""
+    print "| metric | cases | median \\|error\\| | max \\|error\\| |"
+    print "|---|---:|---:|---:|"
+    for (g in n) {
+        k = n[g]
+        for (i = 1; i <= k; i++) a[i] = e[g, i]
+        for (i = 2; i <= k; i++) { v = a[i]; j = i - 1
+            while (j > 0 && a[j] > v) { a[j + 1] = a[j]; j-- }
+            a[j + 1] = v }
+        med = k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+        printf "| %s | %d | %.1f%% | %.1f%% |\n", g, k, med, mx[g]
+    }
+}' "$rows" >"$table" || exit 1
+
+if [ -z "$DOC" ]; then
+    cat "$table"
+    exit $fail
+fi
+grep -q '<!-- validate:begin -->' "$DOC" ||
+    { echo "validate.sh: error: no markers in '$DOC'" >&2; exit 2; }
+tmp=$DOC.tmp.$$
+awk -v table="$table" '
+/<!-- validate:begin -->/ { print; while ((getline l < table) > 0) print l
+                            skip = 1; next }
+/<!-- validate:end -->/ { skip = 0 }
+!skip' "$DOC" >"$tmp" && mv "$tmp" "$DOC" || { rm -f "$tmp"; exit 1; }
+exit $fail
