@@ -935,9 +935,11 @@ static void bench_memory(run &r)
             double tc = t.stop();
             if (i < r.p.warmup)
                 continue;
-            sample(r.o, "read", "-", "-", 0, 0, 0, 0, (double)len, 0, tr);
-            sample(r.o, "copy", "-", "-", 0, 0, 0, 0, 2.0 * (double)len, 0,
-                   tc);
+            /* the size in n, so each has its own raw summary */
+            sample(r.o, "read", "-", "-", 0, 0, (long)len, 0, (double)len, 0,
+                   tr);
+            sample(r.o, "copy", "-", "-", 0, 0, (long)len, 0,
+                   2.0 * (double)len, 0, tc);
         }
     }
     progress("launch");

@@ -557,36 +557,52 @@ static double x_of(const struct fit_sample *s, const struct select *q)
     }
 }
 
-/* The WLS line through the selected samples; SLM_EINPUT when too few. */
+static int cmp_config(const void *pa, const void *pb);
+static int same_config(const struct fit_sample *a, const struct fit_sample *b);
+
+/* The WLS line through the medians of the selected samples, one point
+ * per configuration: a repetition the machine preempted moves a median
+ * little and a mean a lot.  out->n counts the samples behind the points.
+ * SLM_EINPUT when fewer than 3 configurations. */
 static int fit_select(const struct fit_samples *ss, const struct select *q,
                       struct fit_line *out)
 {
     size_t n = 0;
+    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < ss->n; i++)
         n += selected(&ss->s[i], q);
-    memset(out, 0, sizeof *out);
     if (n < 3)
         return SLM_EINPUT;
+    const struct fit_sample **p = mem_alloc(n * sizeof *p);
     double *x = mem_alloc(n * sizeof *x), *y = mem_alloc(n * sizeof *y);
-    double *w = mem_alloc(n * sizeof *w);
+    double *w = mem_alloc(n * sizeof *w), *g = mem_alloc(n * sizeof *g);
     int rc = SLM_ENOMEM;
-    if (x && y && w) {
-        size_t j = 0;
-        for (size_t i = 0; i < ss->n; i++) {
-            const struct fit_sample *s = &ss->s[i];
-            if (!selected(s, q))
-                continue;
-            x[j] = x_of(s, q);
-            y[j] = s->seconds - s->flops * q->y_less_per_flop;
+    if (p && x && y && w && g) {
+        size_t j = 0, groups = 0;
+        for (size_t i = 0; i < ss->n; i++)
+            if (selected(&ss->s[i], q))
+                p[j++] = &ss->s[i];
+        qsort(p, n, sizeof *p, cmp_config);
+        for (size_t i = 0, e; i < n; i = e) {
+            size_t k = 0;
+            for (e = i; e < n && same_config(p[i], p[e]); e++)
+                g[k++] = p[e]->seconds - p[e]->flops * q->y_less_per_flop;
+            qsort(g, k, sizeof *g, cmp_double);
+            double med = k % 2 ? g[k / 2] : (g[k / 2 - 1] + g[k / 2]) / 2;
+            double t = p[i + k / 2]->seconds; /* sorted by seconds too */
+            x[groups] = x_of(p[i], q);
+            y[groups] = med;
             /* relative weights on the measured time, not on the residue */
-            w[j] = 1 / (s->seconds * s->seconds);
-            j++;
+            w[groups++] = 1 / (t * t);
         }
-        rc = fit_line_wls(x, y, w, n, out);
+        rc = groups < 3 ? SLM_EINPUT : fit_line_wls(x, y, w, groups, out);
+        out->n = n;
     }
+    mem_free(g);
     mem_free(w);
     mem_free(y);
     mem_free(x);
+    mem_free(p);
     return rc;
 }
 
@@ -743,6 +759,9 @@ static int cmp_config(const void *pa, const void *pb)
     for (int i = 0; i < 4; i++)
         if (d[i])
             return d[i] < 0 ? -1 : 1;
+    /* read and copy differ by size alone */
+    if (a->bytes != b->bytes)
+        return a->bytes < b->bytes ? -1 : 1;
     return cmp_double(&a->seconds, &b->seconds);
 }
 
@@ -750,7 +769,7 @@ static int same_config(const struct fit_sample *a, const struct fit_sample *b)
 {
     return a->kernel == b->kernel && a->dtype == b->dtype &&
            !strcmp(a->shape, b->shape) && a->m == b->m && a->k == b->k &&
-           a->n == b->n && a->ctx == b->ctx;
+           a->n == b->n && a->ctx == b->ctx && a->bytes == b->bytes;
 }
 
 /* Nearest-rank quantile of the sorted group g[0..n). */

@@ -38,6 +38,8 @@ static double z99(void)
 
 static void within(double est, double se, double truth)
 {
+    if (!(se > 0))
+        print_error("estimate %.6g of %.6g has se %.3g\n", est, truth, se);
     assert_true(se > 0);
     assert_within(truth, est - z99() * se, est + z99() * se);
 }
