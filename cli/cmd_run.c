@@ -692,7 +692,8 @@ static int cmd_run_stopped(const struct scenario *sc,
     if (done < n)
         run_describe_stop(sc, &res[n - 1], note, sizeof note);
     else
-        snprintf(note, sizeof note, "interrupted while drawing figures");
+        snprintf(note, sizeof note, "interrupted after the replications, "
+                 "while making the figures");
     fprintf(stderr, "slmsim: %s: %s\n",
             st == SLM_EINTR ? "interrupted" : "error", note);
     if (done == 0)
@@ -744,10 +745,18 @@ int cmd_run(int argc, char **argv)
         if (!rc && !o.json && !o.so.quiet)
             printf("\nwrote %s/results.json\n", sc->out_dir);
     }
-    if (!rc && !st)
+    if (!rc && !st) {
+        const char *keep[CLI_MAX_FIGURES];
+        for (i = 0; i < o.plots.n; i++)
+            keep[i] = o.plots.fig[i]->name;
+        /* an earlier run's figures do not stay beside these results */
+        figure_remove_stale(sc->out_dir, keep, o.plots.n);
         rc = cli_plots_draw(&o.plots, sc->out_dir, o.json || o.so.quiet);
-    if (!rc && interrupt_pending())
-        rc = interrupt_exit_status();
+    }
+    if (!st && interrupt_pending()) {
+        /* interrupted while drawing: the results stand, marked so */
+        rc = cmd_run_stopped(sc, res, n, &o, SLM_EINTR);
+    }
     cli_plots_fini(&o.plots);
     for (i = 0; i < n; i++)
         run_result_fini(&res[i]);

@@ -682,6 +682,7 @@ struct replica {
     struct gpu *g;
     struct serve *sv;
     int index, up;
+    double t_down;      /* s: when it last failed */
     uint64_t scheduled; /* epoch of the event in the queue, if any */
     int has_event;
 };
@@ -696,6 +697,7 @@ struct gpu {
     struct tseries *ts;
     gsl_rng *fail_rng;
     uint64_t rejected, truncated, failures, retries;
+    double downtime; /* replica-seconds down inside the window */
     double mean_in, mean_out; /* the workload's tokens per request */
     uint32_t *prefix;         /* per workload task, shared prefix tokens */
     size_t prefix_matched;    /* shared_prefix names found in the tasks */
@@ -823,6 +825,14 @@ static void take_back(void *ctx, struct request *rq)
 
 static void on_repair(struct sim *s, void *ctx, void *arg);
 
+/* The part of replica r's current outage inside the window, s. */
+static double down_in_window(const struct sim *s, const struct replica *r)
+{
+    double from = r->t_down > sim_warmup(s) ? r->t_down : sim_warmup(s);
+
+    return sim_now(s) > from ? sim_now(s) - from : 0.0;
+}
+
 static void on_failure(struct sim *s, void *ctx, void *arg)
 {
     struct replica *r = ctx;
@@ -830,6 +840,7 @@ static void on_failure(struct sim *s, void *ctx, void *arg)
     (void)arg;
     r->up = 0;
     r->has_event = 0;
+    r->t_down = sim_now(s);
     if (sim_measuring(s))
         g->failures++;
     serve_evict(r->sv, sim_now(s), take_back, g);
@@ -842,6 +853,7 @@ static void on_repair(struct sim *s, void *ctx, void *arg)
     struct gpu *g = r->g;
     (void)arg;
     r->up = 1;
+    g->downtime += down_in_window(s, r);
     sim_schedule_in(s, gsl_ran_exponential(g->fail_rng, g->c->mtbf),
                     on_failure, r, NULL);
     while (g->park_head) {
@@ -1063,6 +1075,14 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
     backend_figures_add(o, "truncated", (double)g->truncated);
     backend_figures_add(o, "replica_failures", (double)g->failures);
     backend_figures_add(o, "retries", (double)g->retries);
+    {
+        /* replicas still down at the end count up to now */
+        double down = g->downtime;
+        for (size_t i = 0; i < g->n; i++)
+            if (!g->rep[i].up)
+                down += down_in_window(s, &g->rep[i]);
+        backend_figures_add(o, "downtime", down);
+    }
     backend_figures_add(o, "steps", (double)t.steps);
     backend_figures_add(o, "step_events", (double)t.events);
     backend_figures_add(o, "compute_bound_share",

@@ -1071,8 +1071,8 @@ static int settle_outputs(struct draw *c, const struct figure *f, int keep)
     for (i = 0; i < NTERMS; i++) {
         if (!(c->formats & terms[i].mask))
             continue;
-        snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%s", c->dir, f->name,
-                 terms[i].ext);
+        snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld.%s", c->dir, f->name,
+                 (long)getpid(), terms[i].ext);
         draw_path(c, "", f->name, terms[i].ext);
         if (!keep) {
             unlink(tmp);
@@ -1096,8 +1096,10 @@ static int draw_run(struct draw *c, const struct figure *f,
     char cmd[FIGURE_MAX_NAME * 2 + 64];
     int st, failed;
 
-    snprintf(cmd, sizeof cmd, "stem = \".%s.tmp\"\nload \"%s.gp\"\n",
-             f->name, f->name);
+    /* The process id in the temporaries' names: two runs into one folder
+     * never write the same file. */
+    snprintf(cmd, sizeof cmd, "stem = \".%s.tmp-%ld\"\nload \"%s.gp\"\n",
+             f->name, (long)getpid(), f->name);
     st = gnuplot_exec(c->gnuplot, c->dir, cmd, &r);
     if (st) {
         gnuplot_run_fini(&r);
