@@ -110,6 +110,7 @@ test-unit: $(TEST_BIN)
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-study scripts/test-study.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out-calib scripts/test-calibrate.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-validate.sh $(B)/slmsim
 	@scripts/test-catalog.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
@@ -192,13 +193,16 @@ NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 \
              -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_90,code=compute_90
 NVCC_FLAGS ?= -O2 -std=c++17 -Xcompiler -Wall,-Wextra,-Werror
+# NCCL (the all-reduce of tensor parallelism) when its header is found.
+NCCL_LIBS  = $(if $(wildcard $(dir $(NVCC))../include/nccl.h /usr/include/nccl.h),\
+               -DSLM_HAVE_NCCL -lnccl)
 calibrate-cuda:
 	@if [ -z "$(NVCC)" ]; then \
 	    echo "calibrate-cuda: nvcc not found; the CPU twin (slmsim" \
 	        "calibrate --device cpu) needs no GPU"; exit 1; fi
 	@mkdir -p $(B)
 	$(NVCC) $(NVCC_FLAGS) $(NVCC_ARCH) -o $(B)/slmsim-bench-cuda \
-	    calibrate/bench.cu -lcublasLt -lcublas
+	    calibrate/bench.cu -lcublasLt -lcublas $(NCCL_LIBS)
 	@cp $(B)/slmsim-bench-cuda slmsim-bench-cuda
 
 format:
