@@ -24,16 +24,17 @@ B         ?= build
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
-# Sources, per folder.  cli/ is the program; sim/, models/ and plots/ are
-# the library; calibrate/ (the benchmark's CPU twin and the fits) is a
-# library of its own that only the CLI and its tests link, so that
-# nothing below the CLI can depend on it.
+# Sources, per folder.  cli/ is the program; sim/, models/, study/ (built
+# on models/, never on cli/) and plots/ are the library; calibrate/ (the
+# benchmark's CPU twin and the fits) is a library of its own that only the
+# CLI and its tests link, so that nothing below the CLI can depend on it.
 SIM_SRC    := $(wildcard sim/*.c)
 MODELS_SRC := $(wildcard models/*.c)
+STUDY_SRC  := $(wildcard study/*.c)
 PLOTS_SRC  := $(wildcard plots/*.c)
 CAL_SRC    := $(wildcard calibrate/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
-LIB_SRC    := $(SIM_SRC) $(MODELS_SRC) $(PLOTS_SRC)
+LIB_SRC    := $(SIM_SRC) $(MODELS_SRC) $(STUDY_SRC) $(PLOTS_SRC)
 TEST_SRC   := $(wildcard tests/test_*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
 
@@ -108,7 +109,10 @@ test-unit: $(TEST_BIN)
 
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-study scripts/test-study.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out-calib scripts/test-calibrate.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-validate.sh $(B)/slmsim
+	@scripts/test-catalog.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
 	@TEST_OUT=$(B)/test-out scripts/test-truth.sh $(B)/slmsim
 
@@ -189,13 +193,16 @@ NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 \
              -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_90,code=compute_90
 NVCC_FLAGS ?= -O2 -std=c++17 -Xcompiler -Wall,-Wextra,-Werror
+# NCCL (the all-reduce of tensor parallelism) when its header is found.
+NCCL_LIBS  = $(if $(wildcard $(dir $(NVCC))../include/nccl.h /usr/include/nccl.h),\
+               -DSLM_HAVE_NCCL -lnccl)
 calibrate-cuda:
 	@if [ -z "$(NVCC)" ]; then \
 	    echo "calibrate-cuda: nvcc not found; the CPU twin (slmsim" \
 	        "calibrate --device cpu) needs no GPU"; exit 1; fi
 	@mkdir -p $(B)
 	$(NVCC) $(NVCC_FLAGS) $(NVCC_ARCH) -o $(B)/slmsim-bench-cuda \
-	    calibrate/bench.cu -lcublasLt -lcublas
+	    calibrate/bench.cu -lcublasLt -lcublas $(NCCL_LIBS)
 	@cp $(B)/slmsim-bench-cuda slmsim-bench-cuda
 
 format:

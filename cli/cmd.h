@@ -22,6 +22,7 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_INPUT 2
+#define CLI_EXIT_SLO 3 /* --fail-on-slo: the SLO was missed */
 
 #define CLI_MAX_SETS 64
 
@@ -110,6 +111,8 @@ int cmd_tco(int argc, char **argv);
 int cmd_crossover(int argc, char **argv);
 int cmd_sensitivity(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+/* slmsim compare: purchasing options side by side. */
+int cmd_compare(int argc, char **argv);
 /* slmsim calibrate: cli/cmd_calibrate.c */
 int cmd_calibrate(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
@@ -186,13 +189,19 @@ void cli_plots_write_json(const struct cli_plots *p, struct jw *w);
  * file could not be written or gnuplot failed (reported). */
 int cli_plots_draw(struct cli_plots *p, const char *dir, int quiet);
 void cli_plots_fini(struct cli_plots *p);
+/* Removes from dir the files of run's figures that p does not hold (an
+ * earlier run's), so that what is on disk is what results.json lists. */
+void cli_plots_clean_run(const struct cli_plots *p, const char *dir);
 /* The caption of every figure of sc, the key assumptions in two lines:
  * backends, API prices, volume, replications, SLO.  Returns buf. */
 const char *cli_plots_caption(const struct scenario *sc, char *buf,
                               size_t size);
-/* For commands without a results.json: writes the figures to
- * DIR/figures-CMD.json ({"figures": ...}, for slmsim plot) and draws them
- * into DIR.  Returns the exit status. */
+/* For commands without a results.json: names each figure for the command
+ * and its pricing (tco, crossover, sensitivity: NAME-nominal, captioned
+ * "nominal arithmetic"; capacity: NAME-probes; compare: options), removes
+ * that command's figure files an earlier run left that this one does not
+ * draw, writes the figures to DIR/figures-CMD.json ({"figures": ...}, for
+ * slmsim plot) and draws them into DIR.  Returns the exit status. */
 int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
                      int quiet);
 

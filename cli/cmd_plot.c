@@ -160,12 +160,114 @@ static int cli_plots_json(FILE *f, const void *ctx)
     return jw_finish(&w);
 }
 
+/* The names a command's figures carry on disk: run's own (its results.json
+ * lists them), the cost commands' with "-nominal" (they price the declared
+ * volume and tokens, no simulation), capacity's with "-probes". */
+static const char *const cli_run_figures[] = {
+    "latency-cdf", "latency-vs-load", "cost-vs-volume", "tco",
+    "timeline",    "sensitivity",     "accuracy-cost",  "utilization"};
+static const char *const cli_cmd_figures[] = {
+    "tco-nominal", "cost-vs-volume-nominal", "sensitivity-nominal",
+    "latency-vs-load-probes", "options"};
+
+static int cli_plots_has(const struct cli_plots *p, const char *name)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (!strcmp(p->fig[i]->name, name))
+            return 1;
+    return 0;
+}
+
+/* Removes, from dir, the files of the figures in names[0..n) that this
+ * run does not draw: an earlier run's pictures never pass for this one's. */
+static void cli_plots_clean(const struct cli_plots *p, const char *dir,
+                            const char *const *names, size_t n)
+{
+    static const char *const ext[] = {"png", "pdf", "svg", "dat", "gp"};
+    char path[4096];
+
+    for (size_t i = 0; i < n; i++) {
+        if (cli_plots_has(p, names[i]))
+            continue;
+        for (size_t e = 0; e < sizeof ext / sizeof ext[0]; e++) {
+            snprintf(path, sizeof path, "%s/%s.%s", dir, names[i], ext[e]);
+            (void)remove(path); /* absent is the usual case */
+        }
+    }
+}
+
+void cli_plots_clean_run(const struct cli_plots *p, const char *dir)
+{
+    cli_plots_clean(p, dir, cli_run_figures,
+                    sizeof cli_run_figures / sizeof cli_run_figures[0]);
+}
+
+/* A nominal figure's caption says so instead of replications it did not
+ * run: "; N replications of H after warm-up; seed S" becomes the basis. */
+static void cli_plots_caption_nominal(struct figure *f)
+{
+    char *at = strstr(f->caption, " replication");
+    char *start, *end, buf[FIGURE_MAX_CAPTION];
+
+    if (!at)
+        return;
+    start = at;
+    while (start > f->caption && start[-1] != ';' && start[-1] != '\n')
+        start--;
+    end = strstr(at, "; seed ");
+    if (end) {
+        end += strlen("; seed ");
+        while (*end && *end != ';' && *end != '\n')
+            end++;
+    } else {
+        end = at + strlen(at);
+    }
+    snprintf(buf, sizeof buf, "%.*s nominal arithmetic: declared volume and "
+             "routed mean tokens, no simulation%s", (int)(start - f->caption),
+             f->caption, end);
+    figure_text(f->caption, sizeof f->caption, buf);
+}
+
 int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
                      int quiet)
 {
+    const char *suffix = !strcmp(cmd, "capacity") ? "-probes"
+                         : !strcmp(cmd, "compare") ? ""
+                                                   : "-nominal";
     char name[64];
     int st;
 
+    for (size_t i = 0; i < p->n; i++) {
+        struct figure *f = p->fig[i];
+        char n2[FIGURE_MAX_NAME + 16];
+        if (!suffix[0])
+            continue;
+        snprintf(n2, sizeof n2, "%s%s", f->name, suffix);
+        figure_text(f->name, sizeof f->name, n2);
+        if (!strcmp(suffix, "-nominal"))
+            cli_plots_caption_nominal(f);
+    }
+    /* Only this command's own names: another command's files stay. */
+    {
+        const char *mine[8];
+        size_t k = 0;
+        for (size_t i = 0;
+             i < sizeof cli_cmd_figures / sizeof cli_cmd_figures[0]; i++) {
+            const char *nm = cli_cmd_figures[i];
+            size_t ls = strlen(nm), lx = strlen(suffix);
+            int owns = !strcmp(cmd, "compare")
+                           ? !strcmp(nm, "options")
+                       : !strcmp(cmd, "tco") ? !strcmp(nm, "tco-nominal")
+                       : !strcmp(cmd, "crossover")
+                           ? !strcmp(nm, "cost-vs-volume-nominal")
+                       : !strcmp(cmd, "sensitivity")
+                           ? !strcmp(nm, "sensitivity-nominal")
+                           : ls > lx && !strcmp(nm + ls - lx, suffix);
+            if (owns && k < 8)
+                mine[k++] = nm;
+        }
+        cli_plots_clean(p, dir, mine, k);
+    }
     if (!p->n)
         return CLI_EXIT_OK;
     snprintf(name, sizeof name, "figures-%s.json", cmd);

@@ -5,8 +5,9 @@
 #include <math.h>
 
 #include "cli/cmd.h"
+#include "study/sweep.h"
 #include "models/accuracy.h"
-#include "models/economics.h"
+#include "study/economics.h"
 #include "models/gpu.h"
 #include "models/report.h"
 #include "models/run.h"
@@ -32,8 +33,10 @@ static const char cmd_run_help[] =
     "options:\n" CLI_SCENARIO_OPTS_HELP
     "  --json                 print results.json to stdout instead of the "
     "text\n"
-    "  --fail-on-slo          exit 3 when the SLO is missed (a target, too\n"
-    "                         many failures, an unstable run, a deadline)\n"
+    "  --fail-on-slo          exit 3 when the SLO is missed (the verdict the\n"
+    "                         report prints: a P99 over its target, failures\n"
+    "                         over slo.max_failed, a queue still growing),\n"
+    "                         for scripted studies\n"
     CLI_PLOTS_OPTS_HELP
     "\n"
     "Figures: latency-cdf (e2e and TTFT CDFs); latency-vs-load and\n"
@@ -70,6 +73,10 @@ static int cmd_run_opt(void *ctx, int argc, char **argv, int *i)
     }
     if (!strcmp(argv[*i], "--json")) {
         o->json = 1;
+        return 1;
+    }
+    if (!strcmp(argv[*i], "--fail-on-slo")) {
+        o->fail_on_slo = 1;
         return 1;
     }
     return cli_take_plots_opt(&o->plots, argc, argv, i);
@@ -181,103 +188,13 @@ static int cmd_run_cdf(const struct scenario *sc, const struct run_result *res,
 
 /* ---- latency-vs-load and utilization: the scenario at other volumes ---- */
 
-#define CMD_RUN_SWEEP_MAX 18
-
-/* What the sweep measured at each volume. */
-struct cmd_run_sweep_data {
-    size_t n;
-    double vol[CMD_RUN_SWEEP_MAX];          /* queries/month */
-    double p50[CMD_RUN_SWEEP_MAX], p99[CMD_RUN_SWEEP_MAX]; /* overall e2e */
-    double bp50[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX]; /* e2e there */
-    double bp99[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX];
-    double busy[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX]; /* NaN: none */
-    double kv[SCENARIO_MAX_BACKENDS][CMD_RUN_SWEEP_MAX];   /* NaN: none */
-};
-
-/* Backend b's figure key over res[0..n), NaN when it has none. */
-static double cmd_run_figure(const struct run_result *res, size_t n, int b,
-                             const char *key)
+/* The sweep itself is study/sweep.h's. */
+static int cmd_run_sweep(struct scenario *sc, struct study_sweep *sw)
 {
-    double mean, hw;
+    struct diag d;
 
-    return report_figure(res, n, b, key, &mean, &hw) ? (double)NAN : mean;
-}
-
-/* Point k of the sweep: overall e2e P50 and P99, each backend's busy
- * share and cache occupancy, with the arrival rate set to rate (at most
- * two replications, the scenario's seeds). */
-static int cmd_run_at(struct scenario *sc, double rate, size_t k,
-                      struct cmd_run_sweep_data *sw)
-{
-    struct run_result res[2];
-    struct report_stat stat;
-    size_t n = 0, r, b;
-    int st;
-
-    sc->workload.arrivals.rate = rate;
-    st = cmd_run_replications(sc, res, &n, 0);
-    if (!st) {
-        report_latency(res, n, -1, RUN_E2E, &stat);
-        sw->p50[k] = stat.p50;
-        sw->p99[k] = stat.p99;
-        for (b = 0; b < sc->nbackends; b++) {
-            report_latency(res, n, (int)b, RUN_E2E, &stat);
-            sw->bp50[b][k] = stat.n ? stat.p50 : (double)NAN;
-            sw->bp99[b][k] = stat.n ? stat.p99 : (double)NAN;
-            sw->busy[b][k] = cmd_run_figure(res, n, (int)b, "utilization");
-            sw->kv[b][k] = cmd_run_figure(res, n, (int)b,
-                                          "kv.occupancy.mean");
-        }
-    }
-    for (r = 0; r < n; r++)
-        run_result_fini(&res[r]);
-    return st;
-}
-
-/* 1 when point k is past the knee: the overall P99 at three times the
- * SLO (or the first P99, when that already misses it), or a backend's at
- * three times its first (a hybrid's overall P99 can be the API's, flat,
- * while the GPU's runs away). */
-static int cmd_run_knee(const struct scenario *sc,
-                        const struct cmd_run_sweep_data *sw, size_t k)
-{
-    size_t b;
-
-    if (sw->p99[k] >= 3 * fmax(sc->slo.e2e_p99, sw->p99[0]))
-        return 1;
-    for (b = 0; b < sc->nbackends; b++)
-        if (sw->bp99[b][k] >= 3 * sw->bp99[b][0])
-            return 1;
-    return 0;
-}
-
-/* The scenario again at 0.2x .. 1.2x its arrival rate, then in steps of
- * 1.5x until past the knee (cmd_run_knee): the knee of the curve is the
- * point of the figure, and 1.2x may not reach it. */
-static int cmd_run_sweep(struct scenario *sc, struct cmd_run_sweep_data *sw)
-{
-    double rate = sc->workload.arrivals.rate, factor = 0.2;
-    unsigned reps = sc->replications;
-    size_t k;
-    int st = SLM_OK;
-
-    sw->n = 0;
-    if (!(rate > 0))
-        return SLM_OK;
-    sc->replications = reps < 2 ? reps : 2;
-    for (k = 0; k < CMD_RUN_SWEEP_MAX && !st; k++) {
-        st = cmd_run_at(sc, rate * factor, k, sw);
-        sw->vol[k] = rate * factor * UNITS_MONTH;
-        if (!st && factor > 1.15 && cmd_run_knee(sc, sw, k)) {
-            k++;
-            break;
-        }
-        factor = factor < 1.15 ? factor + 0.2 : factor * 1.5;
-    }
-    sc->workload.arrivals.rate = rate;
-    sc->replications = reps;
-    sw->n = k;
-    return st;
+    diag_init(&d, stderr);
+    return study_load_sweep(sc, &d, sw);
 }
 
 /* 1 when v[0..n) holds a number. */
@@ -294,7 +211,7 @@ static int cmd_run_any(const double *v, size_t n)
 /* Overall first; each backend that served requests too when there are
  * several (the router's station aside): which side's latency runs away. */
 static int cmd_run_load_fig(const struct scenario *sc,
-                            const struct cmd_run_sweep_data *sw,
+                            const struct study_sweep *sw,
                             const struct plot_meta *meta, struct cli_plots *p)
 {
     struct plot_load_series s[PLOT_MAX_CURVES] = {
@@ -317,7 +234,7 @@ static int cmd_run_load_fig(const struct scenario *sc,
 }
 
 static int cmd_run_util_fig(const struct scenario *sc,
-                            const struct cmd_run_sweep_data *sw,
+                            const struct study_sweep *sw,
                             const struct plot_meta *meta, struct cli_plots *p)
 {
     struct plot_util_series s[PLOT_MAX_CURVES];
@@ -631,7 +548,7 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
     char caption[FIGURE_MAX_CAPTION];
     struct plot_meta meta = {sc->name,
                              cli_plots_caption(sc, caption, sizeof caption)};
-    struct cmd_run_sweep_data sw;
+    struct study_sweep sw;
     int st = SLM_OK;
 
     cli_plots_unavailable(p, sc, "run", cmd_run_drawn,
@@ -654,11 +571,6 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
     return st;
 }
 
-static void cmd_run_json_figures(struct jw *w, void *ctx)
-{
-    cli_plots_write_json(ctx, w);
-}
-
 struct cmd_run_results {
     const struct scenario *sc;
     const struct run_result *res;
@@ -666,15 +578,23 @@ struct cmd_run_results {
     struct cli_plots *plots;
 };
 
+/* results.json's members beyond the model's report: the cost section
+ * (study/economics.h) and the figures. */
+static void cmd_run_json_extra(struct jw *w, void *ctx)
+{
+    const struct cmd_run_results *r = ctx;
+
+    /* Out of memory here shows as a failed write of the document. */
+    (void)economics_write_json(w, r->sc, r->res, r->n);
+    cli_plots_write_json(r->plots, w);
+}
+
 static int cmd_run_json(FILE *f, const void *ctx)
 {
     const struct cmd_run_results *r = ctx;
     return report_write_json_extra(f, r->sc, r->res, r->n,
-                                   cmd_run_json_figures, r->plots);
+                                   cmd_run_json_extra, (void *)r);
 }
-
-/* A missed SLO with --fail-on-slo (docs: exit statuses). */
-#define CLI_EXIT_SLO 3
 
 /* A limit or a signal ended the run early: say where, report the
  * replications that finished, keep them in results.json marked so.
@@ -748,22 +668,20 @@ int cmd_run(int argc, char **argv)
     else
         rc = cli_status_exit(st, "run failed", sc->path);
     if (!rc && !st) {
-        if (o.json)
-            report_write_json_extra(stdout, sc, res, n, cmd_run_json_figures,
-                                    &o.plots);
-        else if (!o.so.quiet)
-            report_print_text(stdout, sc, res, n);
         struct cmd_run_results r = {sc, res, n, &o.plots};
+        if (o.json)
+            report_write_json_extra(stdout, sc, res, n, cmd_run_json_extra,
+                                    &r);
+        else if (!o.so.quiet) {
+            report_print_text(stdout, sc, res, n);
+            economics_print_text(stdout, sc, res, n);
+        }
         rc = cli_write_file(sc->out_dir, "results.json", cmd_run_json, &r);
         if (!rc && !o.json && !o.so.quiet)
             printf("\nwrote %s/results.json\n", sc->out_dir);
     }
     if (!rc && !st) {
-        const char *keep[CLI_MAX_FIGURES];
-        for (i = 0; i < o.plots.n; i++)
-            keep[i] = o.plots.fig[i]->name;
-        /* an earlier run's figures do not stay beside these results */
-        figure_remove_stale(sc->out_dir, keep, o.plots.n);
+        cli_plots_clean_run(&o.plots, sc->out_dir);
         rc = cli_plots_draw(&o.plots, sc->out_dir, o.json || o.so.quiet);
     }
     if (!st && interrupt_pending()) {
@@ -771,10 +689,15 @@ int cmd_run(int argc, char **argv)
         rc = cmd_run_stopped(sc, res, n, &o, SLM_EINTR);
     }
     if (!rc && !st && o.fail_on_slo) {
+        /* the verdict the report prints (models/verdict.h) */
         struct verdict v;
+        char why[1024];
         verdict_compute(sc, res, n, &v);
-        if (v.has_slo && !v.met)
+        if (v.has_slo && !v.met) {
+            fprintf(stderr, "slmsim run: %s\n",
+                    verdict_describe(&v, why, sizeof why));
             rc = CLI_EXIT_SLO;
+        }
     }
     cli_plots_fini(&o.plots);
     for (i = 0; i < n; i++)

@@ -7,7 +7,8 @@
 
 #include "cli/cmd.h"
 #include "models/capacity.h"
-#include "models/economics.h"
+#include "study/economics.h"
+#include "study/pricing.h"
 #include "models/report.h"
 #include "models/run.h"
 #include "plots/plot.h"
@@ -543,7 +544,24 @@ static void tco_print_assumptions(FILE *f, const struct cli_cost *c)
             sp->one_time == COST_ONE_TIME_EXPENSED
                 ? "expensed in month 1"
                 : "amortised with the capex");
-    if (sp->power_declared)
+    if (sp->gpu[0]) {
+        char gp[32], sv[32];
+        fprintf(f, "  GPUs: %.0f x %s as declared (replicas x tensor "
+                   "parallel), %s from %s: %s per GPU, %s per server of "
+                   "%.0f\n", sp->fleet, sp->gpu,
+                sp->acquire == COST_RENT ? "rented" : "bought",
+                sp->basis_gpu,
+                units_format_money(v[COST_P_GPU_PRICE], gp, sizeof gp),
+                units_format_money(v[COST_P_SERVER_PRICE], sv, sizeof sv),
+                v[COST_P_GPUS_PER_SERVER]);
+        if (sp->acquire == COST_RENT)
+            fprintf(f, "  rent $%.4g per GPU-hour x 730.5 h (power and "
+                       "facility in the rent)\n",
+                    v[COST_P_RENT_PER_GPU_HOUR]);
+    }
+    if (sp->acquire == COST_RENT)
+        ;
+    else if (sp->power_declared)
         fprintf(f, "  power declared: $%.2f per GPU per month\n",
                 v[COST_P_POWER_PER_MONTH]);
     else
@@ -552,13 +570,45 @@ static void tco_print_assumptions(FILE *f, const struct cli_cost *c)
                 v[COST_P_POWER_IDLE_WATTS], v[COST_P_POWER_WATTS],
                 v[COST_P_POWER_PUE], v[COST_P_POWER_PER_KWH]);
     fprintf(f, "  capacity %s\n", c->capacity_note);
-    fprintf(f, "  nominal: %.6g queries/month, %.6g input + %.6g output tokens"
-               " per API query%s\n", c->nominal.volume,
-            c->nominal.input_tokens, c->nominal.output_tokens,
-            sp->params[COST_P_INPUT_TOKENS].given
-                ? " (costs.query overrides them)" : " (workload means)");
-    fprintf(f, "  API $%.4g / $%.4g per 1M input / output tokens\n",
-            v[COST_P_API_INPUT_PER_1M], v[COST_P_API_OUTPUT_PER_1M]);
+    {
+        /* What the table buys: the declared fleet, grown month by month
+         * from the capacity per GPU when the volume outgrows it. */
+        struct study_bill b;
+        char fl[160];
+        if (sp->gpu[0] && study_price(sp, v, &c->nominal, &b) == SLM_OK)
+            for (int o = 0; o < COST_NOPTIONS; o++)
+                if (o != COST_API && (o != COST_HYBRID || b.has_hybrid))
+                    fprintf(f, "  fleet, %s: %s\n", o == COST_LOCAL
+                                                       ? "all local"
+                                                       : "hybrid",
+                            study_fleet_text(sp, &b, (enum cost_option)o, 0,
+                                             fl, sizeof fl));
+    }
+    {
+        char vol[32];
+        fprintf(f, "  nominal: %s queries/month; %.6g input + %.6g output "
+                   "tokens per query the API bills%s",
+                units_format_volume(c->nominal.volume, vol, sizeof vol),
+                c->nominal.input_tokens, c->nominal.output_tokens,
+                sp->params[COST_P_INPUT_TOKENS].given
+                    ? " (costs.query overrides them)\n"
+                    : " (the tasks the routing sends it, escalations and "
+                      "re-asks included)");
+        if (!sp->params[COST_P_INPUT_TOKENS].given &&
+            c->nominal.all_api_input_tokens > 0)
+            fprintf(f, "; all API at the workload's %.6g + %.6g\n",
+                    c->nominal.all_api_input_tokens,
+                    c->nominal.all_api_output_tokens);
+        else if (!sp->params[COST_P_INPUT_TOKENS].given)
+            fprintf(f, "\n");
+    }
+    if (sp->has_api_price)
+        fprintf(f, "  API $%.4g / $%.4g per 1M input / output tokens, from "
+                   "%s\n", v[COST_P_API_INPUT_PER_1M],
+                v[COST_P_API_OUTPUT_PER_1M], sp->basis_api);
+    else
+        fprintf(f, "  API: no price (%s): the API columns are unpriced\n",
+                sp->basis_api);
     for (size_t i = 0; i < sp->nparams; i++)
         if (sp->params[i].lo < sp->params[i].hi)
             fprintf(f, "  range %s [%g, %g]: the table uses %g\n",

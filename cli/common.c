@@ -2,6 +2,7 @@
  * statuses and the progress line. */
 #include "cli/cmd.h"
 #include "sim/interrupt.h"
+#include "study/pricing.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -164,6 +165,12 @@ int cli_load_scenario(const struct cli_scenario_opts *o,
     st = scenario_load(o->path, &ov, &d, out);
     if (st == SLM_ESYS)
         return cli_status_exit(st, "cannot read", o->path);
+    /* Every dollar figure follows the system: bind the cost spec to the
+     * backends once, here, for every command. */
+    if (st == SLM_OK && (st = study_pricing_bind(*out, &d)) != SLM_OK) {
+        scenario_free(*out);
+        *out = NULL;
+    }
     return cli_status_exit(st, NULL, NULL);
 }
 

@@ -28,6 +28,7 @@ static const struct cli_command cli_commands[] = {
     {"tco", cmd_tco, "month-by-month cost of local, API and hybrid"},
     {"crossover", cmd_crossover, "volumes where local and API cost the same"},
     {"sensitivity", cmd_sensitivity, "cost inputs ranked by effect on TCO"},
+    {"compare", cmd_compare, "purchasing options side by side, at the SLO"},
     {"plot", cmd_plot, "redraw the figures saved in a results file"},
     {"calibrate", cmd_calibrate, "measure step times into a calibration "
                                  "file; --fit, --derive"},
@@ -54,7 +55,8 @@ static void cli_usage(FILE *f)
             "\n"
             "`slmsim COMMAND --help` describes each command.\n"
             "exit status: 0 success, 1 the run failed, 2 bad input "
-            "(flags, scenario, trace), 128+N killed by signal N\n",
+            "(flags, scenario, trace), 3 the SLO was missed (with\n"
+            "--fail-on-slo), 128+N killed by signal N\n",
             "version", "print the version");
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim/mem.h"
 #include "sim/units.h"
@@ -20,7 +21,14 @@ static const char *const fixed_names[COST_P_FIXED_COUNT] = {
     "power.per_month",        "facility_per_month",
     "ops_per_month",          "growth_per_month",
     "queries_per_month_per_gpu", "query.input_tokens",
-    "query.output_tokens",    "local_share"};
+    "query.output_tokens",    "local_share",
+    "gpu.price",              "gpu.resale",
+    "server.price",           "gpus_per_server",
+    "rent_per_gpu_hour"};
+
+const char *const cost_price_field_names[COST_PRICE_NFIELDS] = {
+    "gpu", "resale", "server", "gpus_per_server", "peak_w", "idle_w",
+    "power_per_month", "rent_per_gpu_hour"};
 
 #define HOURS_PER_MONTH (UNITS_MONTH / UNITS_HOUR) /* 730.5 */
 
@@ -35,11 +43,21 @@ struct parse {
 
 /* Reads map[key] as a number or a [low, high] sequence into params[idx].
  * Absent: the default def, given = 0.  flags bound both ends. */
+static void get_range_def(struct parse *p, const struct cfg_node *map,
+                          const char *key, const char *where, unsigned flags,
+                          double def, struct cost_param_def *pd);
+
 static void get_range(struct parse *p, const struct cfg_node *map,
                       const char *key, const char *where, unsigned flags,
                       double def, size_t idx)
 {
-    struct cost_param_def *pd = &p->spec->params[idx];
+    get_range_def(p, map, key, where, flags, def, &p->spec->params[idx]);
+}
+
+static void get_range_def(struct parse *p, const struct cfg_node *map,
+                          const char *key, const char *where, unsigned flags,
+                          double def, struct cost_param_def *pd)
+{
     const struct cfg_node *node = cfg_get(map, key);
     double x[2];
 
@@ -52,6 +70,8 @@ static void get_range(struct parse *p, const struct cfg_node *map,
         }
         return;
     }
+    if (cfg_key_pos(map, key))
+        pd->pos = *cfg_key_pos(map, key);
     if (node->kind != CFG_SEQ) {
         int got = cfg_get_number(map, key, where, flags, &x[0], p->d);
         if (got != 0) {
@@ -145,8 +165,9 @@ static void parse_power(struct parse *p, const struct cfg_node *node,
         p->spec->power_declared = 1;
         return;
     }
-    get_range(p, node, "watts", w, CFG_REQUIRED | CFG_NONNEG, 0,
-              COST_P_POWER_WATTS);
+    /* watts are the GPU's (costs.prices or the catalog); still read here
+     * so cost_bind can say where they live now. */
+    get_range(p, node, "watts", w, CFG_NONNEG, 0, COST_P_POWER_WATTS);
     /* Without idle_watts the draw does not depend on load (peak always):
      * the conservative choice, listed among the assumptions. */
     get_range(p, node, "idle_watts", w, CFG_NONNEG,
@@ -197,6 +218,7 @@ static void parse_capex_item(struct parse *p, const struct cfg_node *node,
     int per = 0;
 
     snprintf(w, sizeof w, "costs.capex[%zu]", i);
+    c->pos = node->pos;
     c->price = COST_P_FIXED_COUNT + 2 * i;
     c->resale = c->price + 1;
     c->per_gpu = 1;
@@ -228,6 +250,71 @@ static void parse_capex_item(struct parse *p, const struct cfg_node *node,
     if (cfg_get_enum(node, "per", w, 0, pers, 2, &per, p->d) < 0)
         p->bad = 1;
     c->per_gpu = per == 0;
+}
+
+/* costs.prices: {GPU: {gpu: 8000, server: 4000, ...}, ...}. */
+static void parse_prices(struct parse *p, const struct cfg_node *node)
+{
+    struct cost_spec *spec = p->spec;
+
+    if (cfg_expect(node, CFG_MAP, "costs.prices", p->d) != 0) {
+        p->bad = 1;
+        return;
+    }
+    if (node->n > COST_MAX_ITEMS) {
+        diag_error(p->d, &node->pos, "too many entries in costs.prices: %zu "
+                   "(at most %d)", node->n, COST_MAX_ITEMS);
+        p->bad = 1;
+        return;
+    }
+    spec->prices = mem_calloc(node->n ? node->n : 1, sizeof *spec->prices);
+    if (!spec->prices) {
+        p->nomem = 1;
+        return;
+    }
+    for (size_t i = 0; i < node->n; i++) {
+        struct cost_price *e = &spec->prices[i];
+        const struct cfg_node *m = node->items[i];
+        char w[128];
+        spec->nprices++;
+        e->pos = node->key_pos[i];
+        if (!(e->gpu = mem_strdup(node->keys[i]))) {
+            p->nomem = 1;
+            return;
+        }
+        snprintf(w, sizeof w, "costs.prices.%s", e->gpu);
+        if (cfg_expect(m, CFG_MAP, w, p->d) != 0 ||
+            cfg_check_keys(m, w, cost_price_field_names, COST_PRICE_NFIELDS,
+                           p->d) != 0) {
+            p->bad = 1;
+            continue;
+        }
+        for (int f = 0; f < COST_PRICE_NFIELDS; f++)
+            get_range_def(p, m, cost_price_field_names[f], w,
+                          f == COST_PRICE_GPUS_PER_SERVER ? CFG_POSITIVE
+                                                          : CFG_NONNEG,
+                          0, &e->f[f]);
+        if (e->f[COST_PRICE_IDLE_W].given && e->f[COST_PRICE_PEAK_W].given &&
+            e->f[COST_PRICE_IDLE_W].hi > e->f[COST_PRICE_PEAK_W].lo) {
+            diag_error(p->d, &e->f[COST_PRICE_IDLE_W].pos,
+                       "'idle_w' must not exceed 'peak_w' in %s", w);
+            p->bad = 1;
+        }
+        if (e->f[COST_PRICE_POWER_PER_MONTH].given &&
+            (e->f[COST_PRICE_PEAK_W].given || e->f[COST_PRICE_IDLE_W].given)) {
+            diag_error(p->d, &e->f[COST_PRICE_POWER_PER_MONTH].pos,
+                       "give either 'power_per_month' or 'peak_w'/'idle_w' "
+                       "in %s, not both", w);
+            p->bad = 1;
+        }
+        if (e->f[COST_PRICE_RESALE].given && e->f[COST_PRICE_GPU].given &&
+            e->f[COST_PRICE_RESALE].hi > e->f[COST_PRICE_GPU].lo) {
+            diag_error(p->d, &e->f[COST_PRICE_RESALE].pos,
+                       "'resale' must not exceed the lowest 'gpu' price in "
+                       "%s", w);
+            p->bad = 1;
+        }
+    }
 }
 
 /* Counts capex and one-time items so the parameter array is sized once. */
@@ -325,6 +412,8 @@ static void parse_scalars(struct parse *p, const struct cfg_node *map,
     get_range(p, map, "local_share", where, CFG_UNIT, (double)NAN,
               COST_P_LOCAL_SHARE);
     spec->params[COST_P_POWER_PUE].lo = spec->params[COST_P_POWER_PUE].hi = 1;
+    spec->params[COST_P_GPUS_PER_SERVER].lo =
+        spec->params[COST_P_GPUS_PER_SERVER].hi = 1;
 }
 
 static void parse_items(struct parse *p, const struct cfg_node *map)
@@ -342,6 +431,33 @@ static void parse_items(struct parse *p, const struct cfg_node *map)
     }
 }
 
+/* Positions outlive the document: those in it point at an owned copy of
+ * its name ("--set" positions name a literal already). */
+static void pos_keep(struct diag_pos *pos, const char *doc, const char *copy)
+{
+    if (pos->file == doc)
+        pos->file = copy;
+}
+
+static int spec_keep_positions(struct cost_spec *spec, const char *doc)
+{
+    if (!doc)
+        return 0;
+    if (!(spec->file = mem_strdup(doc)))
+        return -1;
+    pos_keep(&spec->pos, doc, spec->file);
+    for (size_t i = 0; i < spec->nparams; i++)
+        pos_keep(&spec->params[i].pos, doc, spec->file);
+    for (size_t i = 0; i < spec->ncapex; i++)
+        pos_keep(&spec->capex[i].pos, doc, spec->file);
+    for (size_t i = 0; i < spec->nprices; i++) {
+        pos_keep(&spec->prices[i].pos, doc, spec->file);
+        for (int f = 0; f < COST_PRICE_NFIELDS; f++)
+            pos_keep(&spec->prices[i].f[f].pos, doc, spec->file);
+    }
+    return 0;
+}
+
 int cost_parse(const struct cfg_node *node, const char *where,
                struct cost_spec **out, struct diag *d)
 {
@@ -349,7 +465,10 @@ int cost_parse(const struct cfg_node *node, const char *where,
         "months", "amortization_months", "capex", "power",
         "facility_per_month", "ops_per_month", "one_time",
         "one_time_accounting", "growth_per_month",
-        "queries_per_month_per_gpu", "api", "query", "local_share"};
+        "queries_per_month_per_gpu", "api", "query", "local_share",
+        "prices", "acquire"};
+    static const char *const acquires[] = {"buy", "rent"};
+    int acquire = COST_BUY;
     static const char *const api_keys[] = {"input_per_1m", "output_per_1m"};
     static const char *const query_keys[] = {"input_tokens", "output_tokens"};
     struct parse p = {0};
@@ -362,6 +481,7 @@ int cost_parse(const struct cfg_node *node, const char *where,
     p.spec = mem_calloc(1, sizeof *p.spec);
     if (!p.spec)
         return SLM_ENOMEM;
+    p.spec->pos = node->pos;
     if (cfg_check_keys(node, where, keys, sizeof keys / sizeof *keys, d))
         p.bad = 1;
     if (count_items(node, p.spec, d) != 0) {
@@ -382,6 +502,13 @@ int cost_parse(const struct cfg_node *node, const char *where,
         parse_pair(&p, sub, where, "query", query_keys, COST_P_INPUT_TOKENS,
                    CFG_NONNEG);
     parse_items(&p, node);
+    if ((sub = cfg_get(node, "prices")) && !p.nomem)
+        parse_prices(&p, sub);
+    if (cfg_get_enum(node, "acquire", where, 0, acquires, 2, &acquire, d) < 0)
+        p.bad = 1;
+    p.spec->acquire = (enum cost_acquire)acquire;
+    if (!p.nomem && !p.bad && spec_keep_positions(p.spec, node->pos.file))
+        p.nomem = 1;
     if (p.nomem || p.bad) {
         cost_spec_free(p.spec);
         return p.nomem ? SLM_ENOMEM : -1;
@@ -398,9 +525,215 @@ void cost_spec_free(struct cost_spec *spec)
         mem_free(spec->params[i].name);
     for (size_t i = 0; spec->capex && i < spec->ncapex; i++)
         mem_free(spec->capex[i].item);
+    for (size_t i = 0; spec->prices && i < spec->nprices; i++)
+        mem_free(spec->prices[i].gpu);
+    mem_free(spec->prices);
+    mem_free(spec->file);
     mem_free(spec->params);
     mem_free(spec->capex);
     mem_free(spec);
+}
+
+/* ---- binding to the system ---- */
+
+/* The price-list entry for gpu (case ignored), or NULL. */
+static const struct cost_price *bind_entry(const struct cost_spec *spec,
+                                           const char *gpu)
+{
+    for (size_t i = 0; gpu && i < spec->nprices; i++)
+        if (!strcasecmp(spec->prices[i].gpu, gpu))
+            return &spec->prices[i];
+    return NULL;
+}
+
+/* params[idx] = the entry's field when given, else the catalog's figure
+ * (a point); renamed for the tornado and the assumptions. */
+static int bind_param(struct cost_spec *spec, size_t idx,
+                      const struct cost_price *e, int field,
+                      const char *gpu, double catalog, const char *what)
+{
+    struct cost_param_def *pd = &spec->params[idx];
+    char buf[160];
+
+    if (e && e->f[field].given) {
+        pd->lo = e->f[field].lo;
+        pd->hi = e->f[field].hi;
+        pd->pos = e->f[field].pos;
+        snprintf(buf, sizeof buf, "prices.%s.%s", e->gpu,
+                 cost_price_field_names[field]);
+    } else {
+        pd->lo = pd->hi = catalog;
+        snprintf(buf, sizeof buf, "catalog %s %s", gpu, what);
+    }
+    pd->given = 1;
+    mem_free(pd->name);
+    pd->name = mem_strdup(buf);
+    return pd->name ? 0 : SLM_ENOMEM;
+}
+
+/* The old places of figures that now come from the system: each a located
+ * error saying where the figure lives now (never a silent second price). */
+static int bind_refuse_old(const struct cost_spec *spec,
+                           const struct cost_system *sys, struct diag *d)
+{
+    const struct cost_param_def *pr = spec->params;
+    const char *gpu = sys->gpu ? sys->gpu : "GPU";
+    int bad = 0;
+
+    if (sys->has_api && (pr[COST_P_API_INPUT_PER_1M].given ||
+                         pr[COST_P_API_OUTPUT_PER_1M].given)) {
+        diag_error(d, &pr[COST_P_API_INPUT_PER_1M].pos,
+                   "costs.api is no longer read: the API is priced from "
+                   "backends.%s (its 'pricing' or 'preset'); move the "
+                   "prices there", sys->api_backend);
+        bad = 1;
+    }
+    for (size_t i = 0; i < spec->ncapex; i++)
+        if (spec->capex[i].per_gpu) {
+            diag_error(d, &spec->capex[i].pos,
+                       "costs.capex item '%s' bought per GPU is no longer "
+                       "read: GPU and server prices live in "
+                       "costs.prices.%s (e.g. {gpu: 8000, server: 4000}) or "
+                       "come from the catalog; keep capex for items bought "
+                       "once (per: deployment)", spec->capex[i].item, gpu);
+            bad = 1;
+        }
+    if (pr[COST_P_POWER_WATTS].given || pr[COST_P_POWER_IDLE_WATTS].given ||
+        pr[COST_P_POWER_PER_MONTH].given) {
+        const struct cost_param_def *at = pr[COST_P_POWER_WATTS].given
+                                              ? &pr[COST_P_POWER_WATTS]
+                                          : pr[COST_P_POWER_IDLE_WATTS].given
+                                              ? &pr[COST_P_POWER_IDLE_WATTS]
+                                              : &pr[COST_P_POWER_PER_MONTH];
+        diag_error(d, &at->pos,
+                   "costs.power.%s is no longer read: a GPU's watts come "
+                   "from the catalog or costs.prices.%s (peak_w, idle_w, or "
+                   "power_per_month); costs.power keeps per_kwh and pue",
+                   at == &pr[COST_P_POWER_PER_MONTH] ? "per_month"
+                   : at == &pr[COST_P_POWER_WATTS]   ? "watts"
+                                                     : "idle_watts",
+                   gpu);
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+int cost_bind(struct cost_spec *spec, const struct cost_system *sys,
+              struct diag *d)
+{
+    const struct cost_price *e;
+    const char *gpu = sys->gpu;
+    const struct diag_pos *at = &spec->pos;
+    int st = 0;
+
+    if (bind_refuse_old(spec, sys, d) != 0)
+        return -1;
+    /* Without a gpu backend the local option is the price list's only
+     * GPU, as the seed's arithmetic prices it. */
+    if (!gpu && spec->nprices == 1)
+        gpu = spec->prices[0].gpu;
+    e = bind_entry(spec, gpu);
+    snprintf(spec->gpu, sizeof spec->gpu, "%s", gpu ? gpu : "");
+    spec->fleet = sys->gpus >= 1 ? sys->gpus : 1;
+    spec->gpus_per_replica = sys->gpus_per_replica >= 1
+                                 ? sys->gpus_per_replica
+                                 : 1;
+    if (gpu) {
+        const struct cost_param_def *pm =
+            e ? &e->f[COST_PRICE_POWER_PER_MONTH] : NULL;
+        double price = sys->gpu ? sys->catalog_price : 0;
+        if (spec->acquire == COST_BUY && !(e && e->f[COST_PRICE_GPU].given) &&
+            !(price > 0)) {
+            diag_error(d, e ? &e->pos : at,
+                       "no price for GPU '%s': the catalog has none; give "
+                       "costs.prices.%s.gpu", gpu, gpu);
+            return -1;
+        }
+        if (spec->acquire == COST_RENT &&
+            !(e && e->f[COST_PRICE_RENT].given) && !(sys->catalog_rent > 0)) {
+            diag_error(d, e ? &e->pos : at,
+                       "costs.acquire is 'rent' but GPU '%s' has no rate: "
+                       "give costs.prices.%s.rent_per_gpu_hour", gpu, gpu);
+            return -1;
+        }
+        st |= bind_param(spec, COST_P_GPU_PRICE, e, COST_PRICE_GPU, gpu,
+                         spec->acquire == COST_BUY ? price : 0, "price");
+        st |= bind_param(spec, COST_P_GPU_RESALE, e, COST_PRICE_RESALE, gpu,
+                         0, "resale (none)");
+        st |= bind_param(spec, COST_P_SERVER_PRICE, e, COST_PRICE_SERVER,
+                         gpu, 0, "server (none)");
+        st |= bind_param(spec, COST_P_GPUS_PER_SERVER, e,
+                         COST_PRICE_GPUS_PER_SERVER, gpu, 1,
+                         "GPUs per server");
+        st |= bind_param(spec, COST_P_RENT_PER_GPU_HOUR, e, COST_PRICE_RENT,
+                         gpu, sys->catalog_rent, "rent per GPU-hour");
+        if (pm && pm->given) {
+            spec->power_declared = 1;
+            st |= bind_param(spec, COST_P_POWER_PER_MONTH, e,
+                             COST_PRICE_POWER_PER_MONTH, gpu, 0, "power");
+        } else {
+            spec->power_declared = 0;
+            st |= bind_param(spec, COST_P_POWER_WATTS, e, COST_PRICE_PEAK_W,
+                             gpu, sys->catalog_tdp, "TDP");
+            st |= bind_param(spec, COST_P_POWER_IDLE_WATTS, e,
+                             COST_PRICE_IDLE_W, gpu,
+                             sys->catalog_idle > 0 ? sys->catalog_idle
+                                                   : sys->catalog_tdp,
+                             "idle watts");
+            if (spec->params[COST_P_POWER_IDLE_WATTS].hi >
+                spec->params[COST_P_POWER_WATTS].lo) {
+                diag_error(d, e ? &e->pos : at,
+                           "idle watts of GPU '%s' exceed its peak watts",
+                           gpu);
+                return -1;
+            }
+        }
+        if (!spec->power_declared && spec->acquire == COST_BUY &&
+            !spec->params[COST_P_POWER_PER_KWH].given) {
+            diag_error(d, at, "the watts of GPU '%s' need a price: give "
+                       "costs.power.per_kwh (or costs.prices.%s."
+                       "power_per_month)", gpu, gpu);
+            return -1;
+        }
+        if (spec->acquire == COST_RENT) {
+            spec->params[COST_P_GPU_PRICE].lo = 0;
+            spec->params[COST_P_GPU_PRICE].hi = 0;
+            spec->params[COST_P_SERVER_PRICE].lo = 0;
+            spec->params[COST_P_SERVER_PRICE].hi = 0;
+            spec->params[COST_P_GPU_RESALE].lo = 0;
+            spec->params[COST_P_GPU_RESALE].hi = 0;
+        }
+        spec->power_from_list = e && (e->f[COST_PRICE_PEAK_W].given ||
+                                      e->f[COST_PRICE_POWER_PER_MONTH].given);
+        snprintf(spec->basis_gpu, sizeof spec->basis_gpu, "%s%s",
+                 e ? "costs.prices." : "catalog ", e ? e->gpu : gpu);
+    } else {
+        snprintf(spec->basis_gpu, sizeof spec->basis_gpu,
+                 "none: no gpu backend and no single costs.prices entry");
+    }
+    spec->api_from_backend = sys->has_api;
+    if (sys->has_api) {
+        struct cost_param_def *pi = &spec->params[COST_P_API_INPUT_PER_1M];
+        struct cost_param_def *po = &spec->params[COST_P_API_OUTPUT_PER_1M];
+        pi->lo = pi->hi = sys->api_input_per_1m;
+        po->lo = po->hi = sys->api_output_per_1m;
+        pi->given = po->given = 1;
+        spec->has_api_price = 1;
+        snprintf(spec->basis_api, sizeof spec->basis_api,
+                 "backends.%s%s%s", sys->api_backend,
+                 sys->api_preset ? " preset " : " pricing",
+                 sys->api_preset ? sys->api_preset : "");
+    } else {
+        spec->has_api_price =
+            spec->params[COST_P_API_INPUT_PER_1M].given;
+        snprintf(spec->basis_api, sizeof spec->basis_api, "%s",
+                 spec->has_api_price
+                     ? "costs.api (no api backend: the API option as "
+                       "declared)"
+                     : "none: no api backend and no costs.api");
+    }
+    spec->bound = 1;
+    return st ? SLM_ENOMEM : 0;
 }
 
 size_t cost_ranged_count(const struct cost_spec *spec)
@@ -436,7 +769,9 @@ void cost_inputs_simulated(const struct cost_inputs *nominal,
         out->output_tokens = sim->api_output_tokens / sim->api_queries;
         /* A hybrid's API sees only its share of the tasks: the all-API
          * option keeps the workload's own mix. */
-        if (sim->local_queries > 0) {
+        if (sim->local_queries > 0 &&
+            !(nominal->all_api_input_tokens > 0 ||
+              nominal->all_api_output_tokens > 0)) {
             out->all_api_input_tokens = nominal->input_tokens;
             out->all_api_output_tokens = nominal->output_tokens;
         }
@@ -446,9 +781,14 @@ void cost_inputs_simulated(const struct cost_inputs *nominal,
     if (sim->local_queries > 0 && sim->local_gpus > 0)
         out->util_per_query = sim->local_utilization /
                               (sim->local_queries / sim->local_gpus);
-    if (sim->local_queries > 0 && sim->api_queries > 0)
-        out->local_share =
-            sim->local_queries / (sim->local_queries + sim->api_queries);
+    /* Shares of the arrivals each side served: they add up to more than
+     * one when a query can be paid on both sides (confidence fallback). */
+    if (sim->local_queries > 0 && sim->api_queries > 0 && sim->queries > 0) {
+        out->local_share = sim->local_queries / sim->queries;
+        out->api_share = sim->api_queries / sim->queries;
+        if (out->local_share > 1)
+            out->local_share = 1;
+    }
 }
 
 /* ---- one month of one option ---- */
@@ -459,11 +799,16 @@ struct model {
     double util_per_query; /* 0: full load */
     double gpu_price, gpu_charge; /* per-GPU items: price, monthly charge */
     double gpu_resale;
+    double gpu_monthly;    /* per GPU: facility, or rent */
     double dep_price, dep_charge, dep_resale; /* per-deployment items */
     double one_time;       /* sum of one-time items */
     double api_per_query;  /* dollars, a query the hybrid sends the API */
     double api_all_per_query; /* dollars, a query of the all-API option */
-    double share[COST_NOPTIONS]; /* share of queries kept local */
+    double share[COST_NOPTIONS]; /* share of queries served locally */
+    double api_share[COST_NOPTIONS]; /* share of queries billed */
+    double fleet, step;    /* GPUs at least; steps of growth */
+    int fixed;             /* exactly fleet GPUs */
+    int rented;            /* no capex, no power, no facility: the rent */
     const double *v;
     int declared_power;
     int amort;
@@ -473,12 +818,15 @@ static void model_init(struct model *m, const struct cost_spec *spec,
                        const double *v, const struct cost_inputs *in)
 {
     double tin = in->input_tokens, tout = in->output_tokens;
-    double share = in->local_share;
+    double share = in->local_share, api_share = in->api_share;
+    double gps = v[COST_P_GPUS_PER_SERVER] >= 1 ? v[COST_P_GPUS_PER_SERVER]
+                                                : 1;
 
     memset(m, 0, sizeof *m);
     m->v = v;
     m->amort = spec->amortization_months;
     m->declared_power = spec->power_declared;
+    m->rented = spec->acquire == COST_RENT;
     m->capacity = in->capacity > 0                     ? in->capacity
                   : v[COST_P_QUERIES_PER_GPU] > 0 ? v[COST_P_QUERIES_PER_GPU]
                                                    : (double)INFINITY;
@@ -496,8 +844,14 @@ static void model_init(struct model *m, const struct cost_spec *spec,
             m->dep_resale += resale;
         }
     }
+    /* A server's price is spread over the GPUs it holds. */
+    m->gpu_price += v[COST_P_GPU_PRICE] + v[COST_P_SERVER_PRICE] / gps;
+    m->gpu_resale += v[COST_P_GPU_RESALE];
     m->gpu_charge = (m->gpu_price - m->gpu_resale) / m->amort;
     m->dep_charge = (m->dep_price - m->dep_resale) / m->amort;
+    m->gpu_monthly = m->rented
+                         ? v[COST_P_RENT_PER_GPU_HOUR] * HOURS_PER_MONTH
+                         : v[COST_P_FACILITY_PER_MONTH];
     for (size_t i = 0; i < spec->none_time; i++)
         m->one_time += v[spec->first_one_time + i];
     if (!in->simulated) {
@@ -505,42 +859,62 @@ static void model_init(struct model *m, const struct cost_spec *spec,
             tin = v[COST_P_INPUT_TOKENS];
         if (spec->params[COST_P_OUTPUT_TOKENS].given)
             tout = v[COST_P_OUTPUT_TOKENS];
-        if (spec->params[COST_P_LOCAL_SHARE].given)
+        if (spec->params[COST_P_LOCAL_SHARE].given) {
             share = v[COST_P_LOCAL_SHARE];
+            api_share = 0;
+        }
     }
     m->api_per_query = (tin * v[COST_P_API_INPUT_PER_1M] +
                         tout * v[COST_P_API_OUTPUT_PER_1M]) / 1e6;
     m->api_all_per_query = m->api_per_query;
-    if (in->all_api_input_tokens > 0 || in->all_api_output_tokens > 0)
+    /* costs.query declares the tokens of every API query, all-API too. */
+    if ((in->all_api_input_tokens > 0 || in->all_api_output_tokens > 0) &&
+        (in->simulated || !(spec->params[COST_P_INPUT_TOKENS].given ||
+                            spec->params[COST_P_OUTPUT_TOKENS].given)))
         m->api_all_per_query =
             (in->all_api_input_tokens * v[COST_P_API_INPUT_PER_1M] +
              in->all_api_output_tokens * v[COST_P_API_OUTPUT_PER_1M]) / 1e6;
+    if (spec->bound && !spec->has_api_price) {
+        m->api_per_query = (double)NAN;
+        m->api_all_per_query = (double)NAN;
+    }
     m->share[COST_LOCAL] = 1;
     m->share[COST_API] = 0;
     m->share[COST_HYBRID] = share;
+    m->api_share[COST_LOCAL] = 0;
+    m->api_share[COST_API] = 1;
+    m->api_share[COST_HYBRID] = api_share > 0 ? api_share : 1 - share;
+    m->fleet = in->fleet >= 1 ? in->fleet : 1;
+    m->step = in->gpu_step >= 1 ? in->gpu_step : 1;
+    m->fixed = in->fixed;
 }
 
-/* GPUs needed to hold local_volume queries/month at the SLO (at least one
- * whenever anything is served locally). */
+/* GPUs in service for local_volume queries/month at the SLO: the fleet as
+ * declared, or at least it and enough for the volume, in whole steps. */
 static int model_gpus_needed(const struct model *m, double local_volume)
 {
     double n;
 
-    if (!isfinite(m->capacity) || local_volume <= 0)
-        return 1;
+    if (m->fixed || !isfinite(m->capacity) || local_volume <= 0)
+        return (int)m->fleet;
     /* The tolerance keeps 8.6e6 / 8.6e6 at one GPU despite rounding. */
     n = ceil(local_volume / m->capacity * (1 - 1e-12));
+    if (n > m->fleet)
+        n = m->fleet + ceil((n - m->fleet) / m->step * (1 - 1e-12)) * m->step;
+    if (n < m->fleet)
+        n = m->fleet;
     return n < 1 ? 1 : n > 1e9 ? 1000000000 : (int)n;
 }
 
 /* Power for n GPUs serving local_volume queries/month, dollars/month:
- * (idle + (peak - idle) u) W * PUE * price/kWh * 730.5 h each. */
+ * (idle + (peak - idle) u) W * PUE * price/kWh * 730.5 h each.  Rented
+ * GPUs' power is in the rent. */
 static double model_power(const struct model *m, int n, double local_volume)
 {
     const double *v = m->v;
     double u, watts;
 
-    if (n <= 0)
+    if (n <= 0 || m->rented)
         return 0;
     if (m->declared_power)
         return n * v[COST_P_POWER_PER_MONTH];
@@ -553,26 +927,35 @@ static double model_power(const struct model *m, int n, double local_volume)
            HOURS_PER_MONTH;
 }
 
-/* Dollars per API query: nothing local means the all-API option. */
-static double model_api_per_query(const struct model *m, double share)
+/* Dollars per API query of option o. */
+static double model_api_per_query(const struct model *m, enum cost_option o)
 {
-    return share > 0 ? m->api_per_query : m->api_all_per_query;
+    return o == COST_API ? m->api_all_per_query : m->api_per_query;
+}
+
+/* API spend of option o at volume, dollars/month (0 when nothing billed,
+ * whatever the price). */
+static double model_api(const struct model *m, enum cost_option o,
+                        double volume)
+{
+    double q = volume * m->api_share[o];
+
+    return q > 0 ? q * model_api_per_query(m, o) : 0;
 }
 
 /* Steady month with n GPUs (n = 0: nothing local), capex as its charge. */
-static double model_steady(const struct model *m, double share, double volume,
-                           int n, int with_one_time)
+static double model_steady(const struct model *m, enum cost_option o,
+                           double volume, int n, int with_one_time)
 {
-    double local = volume * share, c = 0;
+    double share = m->share[o], local = volume * share, c = 0;
 
     if (share > 0 && n > 0) {
         c += n * m->gpu_charge + m->dep_charge + model_power(m, n, local) +
-             n * m->v[COST_P_FACILITY_PER_MONTH] +
-             m->v[COST_P_OPS_PER_MONTH];
+             n * m->gpu_monthly + m->v[COST_P_OPS_PER_MONTH];
         if (with_one_time)
             c += m->one_time / m->amort;
     }
-    return c + (volume - local) * model_api_per_query(m, share);
+    return c + model_api(m, o, volume);
 }
 
 double cost_monthly_at(const struct cost_spec *spec, const double *v,
@@ -585,12 +968,12 @@ double cost_monthly_at(const struct cost_spec *spec, const double *v,
 
     model_init(&m, spec, v, in);
     share = m.share[option];
-    if (!(share >= 0))
+    if (!(share >= 0) || !(m.api_share[option] >= 0))
         return (double)NAN;
     n = share > 0 ? model_gpus_needed(&m, volume * share) : 0;
     if (gpus)
         *gpus = n;
-    return model_steady(&m, share, volume, n, with_one_time);
+    return model_steady(&m, option, volume, n, with_one_time);
 }
 
 /* ---- the table ---- */
@@ -628,8 +1011,7 @@ static void tco_month(const struct model *m, const struct cost_spec *spec,
                 (mo == a ? m->dep_resale : 0);
         row->gpus[o] = fl->n;
         row->power[o] = model_power(m, fl->n, local);
-        row->opex[o] = row->power[o] +
-                       fl->n * m->v[COST_P_FACILITY_PER_MONTH] +
+        row->opex[o] = row->power[o] + fl->n * m->gpu_monthly +
                        m->v[COST_P_OPS_PER_MONTH];
         if (spec->one_time == COST_ONE_TIME_EXPENSED)
             row->one_time[o] = mo == 1 ? m->one_time : 0;
@@ -637,7 +1019,7 @@ static void tco_month(const struct model *m, const struct cost_spec *spec,
             row->one_time[o] = mo <= a ? m->one_time / a : 0;
     }
     row->capex[o] = charge;
-    row->api[o] = (row->volume - local) * model_api_per_query(m, local > 0);
+    row->api[o] = model_api(m, o, row->volume);
     row->total[o] = charge + row->opex[o] + row->one_time[o] + row->api[o];
     /* Cash sees amortised one-time costs as paid up front too. */
     row->cash[o] = cash + row->opex[o] + row->api[o] +
@@ -723,11 +1105,11 @@ static void crossing_add(struct cost_crossover *out, double volume, int gpus,
 }
 
 /* Local minus API at volume x with n GPUs. */
-static double crossing_diff(const struct model *m, double share, double x,
-                            int n, int with_one_time)
+static double crossing_diff(const struct model *m, enum cost_option o,
+                            double x, int n, int with_one_time)
 {
-    return model_steady(m, share, x, n, with_one_time) -
-           model_steady(m, 0, x, 0, 0);
+    return model_steady(m, o, x, n, with_one_time) -
+           model_steady(m, COST_API, x, 0, 0);
 }
 
 /* Within [x0, x1] at n GPUs: the pieces are linear except where the
@@ -750,8 +1132,8 @@ static void crossing_segment(const struct model *m, double share,
     }
     for (int i = 0; i + 1 < np; i++) {
         double a = pts[i], b = pts[i + 1];
-        double da = crossing_diff(m, share, a, n, with_one_time);
-        double db = crossing_diff(m, share, b, n, with_one_time);
+        double da = crossing_diff(m, option, a, n, with_one_time);
+        double db = crossing_diff(m, option, b, n, with_one_time);
         if ((da > 0) != (db > 0)) {
             double x = da == db ? a : a - da * (b - a) / (db - da);
             crossing_add(out, x < a ? a : x > b ? b : x, n,
@@ -788,8 +1170,9 @@ void cost_crossover_find(const struct cost_spec *spec, const double *v,
         if (x1 >= max_volume || out->truncated)
             return;
         /* A new GPU's step can carry the local side past the API's. */
-        double before = crossing_diff(&m, share, x1, (int)k, with_one_time);
-        double after = crossing_diff(&m, share, x1, (int)k + 1,
+        double before = crossing_diff(&m, option, x1, (int)k,
+                                      with_one_time);
+        double after = crossing_diff(&m, option, x1, (int)k + 1,
                                      with_one_time);
         if ((before > 0) != (after > 0))
             crossing_add(out, x1, (int)k + 1,

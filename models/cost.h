@@ -80,6 +80,14 @@ enum cost_param {
     COST_P_INPUT_TOKENS,       /* nominal input tokens per API query */
     COST_P_OUTPUT_TOKENS,      /* nominal output tokens per API query */
     COST_P_LOCAL_SHARE,        /* hybrid: share kept local, [0, 1] */
+    /* The priced GPU (filled by cost_bind from costs.prices or the
+     * catalog): */
+    COST_P_GPU_PRICE,          /* dollars per GPU bought */
+    COST_P_GPU_RESALE,         /* dollars per GPU at the end of its
+                                  amortisation */
+    COST_P_SERVER_PRICE,       /* dollars per server (node) */
+    COST_P_GPUS_PER_SERVER,    /* GPUs one server holds, >= 1 */
+    COST_P_RENT_PER_GPU_HOUR,  /* dollars per GPU-hour, when rented */
     COST_P_FIXED_COUNT
 };
 
@@ -89,6 +97,45 @@ struct cost_param_def {
     char *name; /* owned, as in messages: "one_time.data_prep" */
     double lo, hi;
     int given;
+    struct diag_pos pos; /* where it was given (line 0: not given) */
+};
+
+/* One entry of the site price list, costs.prices.<GPU>: what this site
+ * pays for that hardware.  Fields not given fall back to the catalog. */
+enum cost_price_field {
+    COST_PRICE_GPU,             /* gpu: dollars per card */
+    COST_PRICE_RESALE,          /* resale: dollars per card at the end */
+    COST_PRICE_SERVER,          /* server: dollars per node */
+    COST_PRICE_GPUS_PER_SERVER, /* gpus_per_server */
+    COST_PRICE_PEAK_W,          /* peak_w: watts at full load */
+    COST_PRICE_IDLE_W,          /* idle_w: watts idle */
+    COST_PRICE_POWER_PER_MONTH, /* power_per_month: declared, dollars */
+    COST_PRICE_RENT,            /* rent_per_gpu_hour: dollars */
+    COST_PRICE_NFIELDS
+};
+extern const char *const cost_price_field_names[COST_PRICE_NFIELDS];
+
+struct cost_price {
+    char *gpu; /* owned: the key, a GPU name */
+    struct diag_pos pos;
+    struct cost_param_def f[COST_PRICE_NFIELDS]; /* names borrowed: NULL */
+};
+
+/* How the GPUs of the local side are paid for. */
+enum cost_acquire { COST_BUY, COST_RENT };
+
+/* What cost_bind needs from the simulated system, as plain figures (the
+ * study layer reads them off the scenario's backends). */
+struct cost_system {
+    const char *gpu;     /* the local side's GPU; NULL: no gpu backend */
+    double gpus;         /* the fleet: replicas x tensor-parallel degree */
+    double gpus_per_replica;
+    /* The GPU's catalog figures (0: unknown): */
+    double catalog_price, catalog_tdp, catalog_idle, catalog_rent;
+    int has_api;         /* an api backend prices the API side */
+    const char *api_backend; /* its name */
+    const char *api_preset;  /* its preset, or NULL */
+    double api_input_per_1m, api_output_per_1m;
 };
 
 struct cost_capex {
@@ -96,6 +143,7 @@ struct cost_capex {
     int per_gpu; /* 1: bought with every GPU; 0: once per deployment */
     size_t price; /* parameter index of the price (dollars) */
     size_t resale; /* parameter index of the resale value (dollars) */
+    struct diag_pos pos; /* where the item stands */
 };
 
 enum cost_one_time { COST_ONE_TIME_EXPENSED, COST_ONE_TIME_AMORTIZED };
@@ -106,6 +154,22 @@ enum cost_one_time { COST_ONE_TIME_EXPENSED, COST_ONE_TIME_AMORTIZED };
 
 struct cost_spec {
     int months;              /* 1..COST_MAX_MONTHS */
+    enum cost_acquire acquire; /* costs.acquire: buy (default) | rent */
+    struct diag_pos pos;     /* the costs mapping */
+    char *file;              /* owned: the file positions point into (the
+                                document's own name dies with it) */
+    size_t nprices;
+    struct cost_price *prices; /* owned: costs.prices */
+    /* Set by cost_bind: where the figures came from. */
+    int bound;
+    int api_from_backend;    /* the API side priced from an api backend */
+    int has_api_price;       /* the all-API option has a price at all */
+    int power_from_list;     /* watts or power_per_month from the list */
+    char basis_gpu[160];     /* "costs.prices.L40S" / "catalog (L40S)" */
+    char basis_api[160];     /* "backends.api preset gpt-4o" */
+    char gpu[64];            /* the priced GPU, "" when none */
+    double fleet;            /* GPUs the system declares (>= 1) */
+    double gpus_per_replica; /* step of a fleet that grows */
     int amortization_months; /* 1..COST_MAX_MONTHS */
     enum cost_one_time one_time;
     int power_declared;      /* power given as per_month */
@@ -124,6 +188,15 @@ struct cost_spec {
 int cost_parse(const struct cfg_node *node, const char *where,
                struct cost_spec **out, struct diag *d);
 void cost_spec_free(struct cost_spec *spec); /* NULL is fine */
+
+/* Prices the system sys: the GPU's price, resale, server, power and rent
+ * from its costs.prices entry where given, else from the catalog; the API
+ * from the api backend.  Figures the old way (costs.api beside an api
+ * backend, costs.capex items bought per GPU, costs.power watts) are
+ * errors located where they stand, saying where the figure now lives.
+ * Returns 0, or -1 after reporting to d. */
+int cost_bind(struct cost_spec *spec, const struct cost_system *sys,
+              struct diag *d);
 
 /* Number of inputs given as a range (lo < hi). */
 size_t cost_ranged_count(const struct cost_spec *spec);
@@ -154,6 +227,17 @@ struct cost_inputs {
      * option); 0: input_tokens/output_tokens.  They differ from those when
      * a hybrid run sends the API only some tasks (the long ones, say). */
     double all_api_input_tokens, all_api_output_tokens;
+    /* Share of the volume the hybrid bills at the API; 0 (or NaN): 1 -
+     * local_share.  A confidence-fallback hybrid serves every query
+     * locally and escalates some: local_share 1, api_share the escalated
+     * share (re-asks included). */
+    double api_share;
+    /* GPUs in service: at least fleet (0: one) and as many more, in
+     * steps of gpu_step (0: one), as the capacity needs; with fixed set,
+     * exactly fleet, as declared (what `run` prices). */
+    double fleet;
+    double gpu_step;
+    int fixed;
 };
 
 /* The simulated figures of one run, per month of the measurement window

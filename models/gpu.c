@@ -631,7 +631,14 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
     if (!bad) {
         bad |= parse_serving(map, where, c, &reserve, d) < 0;
         bad |= parse_efficiency(map, where, c, d) < 0;
-        bad |= parse_calibration(map, where, c, d) < 0;
+        /* Calibration files carry no FP4 figures (models/calib.h). */
+        if (c->quant == CATALOG_QUANT_FP4 && cfg_get(map, "calibration")) {
+            diag_error(d, &cfg_get(map, "calibration")->pos,
+                       "calibration files hold no figures for quant 'fp4'");
+            bad = 1;
+        } else {
+            bad |= parse_calibration(map, where, c, d) < 0;
+        }
         bad |= parse_failures(map, where, c, d) < 0;
     }
     /* Own the names: the document goes away after parsing. */
@@ -981,22 +988,24 @@ static double kv_quantile(const struct gpu *g, double q)
     return 1;
 }
 
-/* The most output tokens per second one replica can generate at the
- * workload's mean mix (mean_in prompt, mean_out answer tokens): a full
- * batch B (max_batch, or fewer when the cache cannot hold max_batch
- * sequences at their mean context in + out/2) decoding at the mean
- * context, plus each sequence's prefill at the compute rate:
- *   cycle = out * t_decode(B) + B * in * (flops/token) / (tp F)
- *   max = B * out / cycle.
+/* The most output tokens per second one replica can generate at a mix
+ * of `in` prompt and `out` answer tokens per request: a full batch b
+ * (max_batch, or fewer when the cache cannot hold max_batch sequences at
+ * their mean context in + out/2, or with no-evict admission their whole
+ * in + out) in steady state, each step decoding b tokens and prefilling
+ * the b in / out prompt tokens that keep the batch full:
+ *   max = b / t_step(b decodes at context in + out/2, b in/out prefill).
  * A model figure, not a measurement: the denominator of
  * token_utilization. */
-static double gpu_max_tokens_per_s(const struct gpu *g)
+static double gpu_max_tokens_per_s(const struct gpu *g, double in,
+                                   double out)
 {
     const struct serve_params *p = &g->c->sp;
-    double in = g->mean_in > 1 ? g->mean_in : 1;
-    double out = g->mean_out > 1 ? g->mean_out : 1;
+    in = in > 1 ? in : 1;
+    out = out > 1 ? out : 1;
     double ctx = in + out / 2;
-    double fit = (double)p->kv_blocks * p->block_tokens / ctx;
+    double held = p->no_evict ? in + out : ctx;
+    double fit = (double)p->kv_blocks * p->block_tokens / held;
     double b = fit < p->max_batch ? fit : (double)p->max_batch;
     if (b < 1)
         b = 1;
@@ -1004,10 +1013,10 @@ static double gpu_max_tokens_per_s(const struct gpu *g)
     memset(&st, 0, sizeof st);
     st.decodes = b;
     st.decode_ctx = b * ctx;
-    double t_dec = serve_step_time(p, &st);
-    double t_pf = in * p->model.flops_per_token /
-                  (p->perf.tp * p->perf.flops);
-    return b * out / (out * t_dec + b * t_pf);
+    st.prefill = b * in / out;
+    st.prefill_read = st.prefill;
+    st.prefill_attn = st.prefill * in / 2;
+    return b / serve_step_time(p, &st);
 }
 
 /* The utilisation figures (docs/internals/serve.md says which saturates
@@ -1018,7 +1027,14 @@ static void gpu_add_utilisation(const struct gpu *g, const struct sim *s,
 {
     double span = t->span, n = (double)g->n;
     double tok_s = span > 0 ? (double)t->tokens_out / (span / n) : 0;
-    double max_tok = gpu_max_tokens_per_s(g) * n;
+    /* the mix served (traces carry their own lengths), else the
+     * workload's declared means */
+    double in = g->mean_in, out = g->mean_out;
+    if (t->completed > 0) {
+        in = (double)t->tokens_in / (double)t->completed;
+        out = (double)t->tokens_out / (double)t->completed;
+    }
+    double max_tok = gpu_max_tokens_per_s(g, in, out) * n;
     double w = sim_warmup(s);
     backend_figures_add(o, "busy", span > 0 ? t->busy / span : 0);
     backend_figures_add(o, "batch_occupancy",
@@ -1053,6 +1069,7 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
         t.prefix_lookups += st->prefix_lookups;
         t.prefix_hits += st->prefix_hits;
         t.prefix_tokens_saved += st->prefix_tokens_saved;
+        t.completed += st->completed;
         if (st->max_batch > t.max_batch)
             t.max_batch = st->max_batch;
     }
@@ -1108,6 +1125,14 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
 long gpu_cfg_replicas(const void *cfg)
 {
     return ((const struct gpu_cfg *)cfg)->count;
+}
+
+const struct gpu_spec *gpu_cfg_hardware(const void *cfg, long *tp)
+{
+    const struct gpu_cfg *c = cfg;
+
+    *tp = c->tp;
+    return &c->gpu;
 }
 
 const struct tseries *gpu_timeseries(const void *self)

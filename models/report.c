@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "models/accuracy.h"
-#include "models/economics.h"
 #include "models/api.h"
 #include "models/verdict.h"
 #include "sim/mem.h"
@@ -610,64 +609,6 @@ static void report_text_stability(FILE *f, const struct run_result *res,
             st.growth_low, st.growth_high);
 }
 
-/* "$12,345": whole dollars, thousands grouped. */
-static const char *report_fmt_money(double x, char *buf, size_t size)
-{
-    char raw[48];
-    size_t len, i, o = 0;
-
-    snprintf(raw, sizeof raw, "%.0f", fabs(x));
-    len = strlen(raw);
-    if (x < 0 && o + 1 < size)
-        buf[o++] = '-';
-    if (o + 1 < size)
-        buf[o++] = '$';
-    for (i = 0; i < len && o + 2 < size; i++) {
-        if (i && (len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = raw[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
-/* The cost lines: the steady month at the simulated volume and the TCO,
- * per option (models/economics.h). */
-static void report_text_cost(FILE *f, const struct scenario *sc,
-                             const struct run_result *res, size_t n)
-{
-    static const char *const names[COST_NOPTIONS] = {"all local", "all API",
-                                                     "hybrid"};
-    struct economics_month m;
-    char a[32];
-    int o;
-
-    if (!sc->costs || economics_month(sc, res, n, &m) != SLM_OK)
-        return;
-    fprintf(f, "\ncost (every ranged input at its middle; slmsim tco for "
-               "the table and the ranges)\n");
-    fprintf(f, "  monthly at %.0f queries:", m.volume);
-    for (o = 0; o < COST_NOPTIONS; o++)
-        if (o != COST_HYBRID || m.has_hybrid)
-            fprintf(f, "%s %s %s%s", o ? "," : "", names[o],
-                    report_fmt_money(m.monthly[o], a, sizeof a),
-                    o == (int)m.deployment ? " (this scenario)" : "");
-    fprintf(f, "\n  %d-month TCO:", m.months);
-    for (o = 0; o < COST_NOPTIONS; o++)
-        if (o != COST_HYBRID || m.has_hybrid)
-            fprintf(f, "%s %s %s", o ? "," : "", names[o],
-                    report_fmt_money(m.tco[o], a, sizeof a));
-    if (m.deployment != COST_API) {
-        int be = m.break_even_month[m.deployment];
-        if (be > 0)
-            fprintf(f, "; pays back against all API in month %d\n", be);
-        else
-            fprintf(f, "; does not pay back against all API\n");
-    } else {
-        fprintf(f, "\n");
-    }
-}
-
 /* Per day of arrival, pooled over replications: the burst's first
  * arrival, last completion (means, s from that day's midnight) and
  * whether every replication finished it.  Returns 0 when the day had no
@@ -841,7 +782,6 @@ void report_print_text_stop(FILE *f, const struct scenario *sc,
         report_text_latency_table(f, sc, res, n, -1);
     }
     report_text_batch(f, sc, res, n);
-    report_text_cost(f, sc, res, n);
     report_text_slo(f, sc, res, n);
     fprintf(f, "\n(± are 95%% confidence half-widths across replications)\n");
 }
@@ -1297,8 +1237,6 @@ int report_write_json_stop(FILE *f, const struct scenario *sc,
               rr.few_shot ? "few-shot" : "zero-shot");
     jw_object_end(&w);
     report_json_slo(&w, sc, res, n);
-    if (economics_write_json(&w, sc, res, n) != SLM_OK)
-        return -1;
     report_json_assumptions(&w, sc);
     if (extra)
         extra(&w, ctx);

@@ -14,6 +14,7 @@
 static const char *const scenario_keys[] = {
     "name",     "description", "seed",    "horizon", "warmup", "replications",
     "workload", "backends",    "routing", "slo",     "outputs", "costs", "limits",
+    "variants", /* read by slmsim compare (study/compare.h) */
 };
 #define SCENARIO_NKEYS (sizeof scenario_keys / sizeof scenario_keys[0])
 
@@ -21,6 +22,7 @@ static const char *const scenario_keys[] = {
 static const char *const scenario_plot_names[] = {
     "latency-cdf", "latency-vs-load", "cost-vs-volume", "tco",
     "timeline",    "sensitivity",     "accuracy-cost", "utilization",
+    "options",
 };
 #define SCENARIO_NPLOTS \
     (sizeof scenario_plot_names / sizeof scenario_plot_names[0])
@@ -190,7 +192,7 @@ static int scenario_parse_plots(const struct cfg_node *seq,
             diag_error(d, &it->pos,
                        "unknown plot '%s' in outputs.plots (allowed: "
                        "latency-cdf, latency-vs-load, cost-vs-volume, tco, "
-                       "timeline, sensitivity, accuracy-cost, utilization)%s%s%s",
+                       "timeline, sensitivity, accuracy-cost, utilization, options)%s%s%s",
                        it->scalar, hint ? "; did you mean '" : "",
                        hint ? hint : "", hint ? "'" : "");
             bad = 1;

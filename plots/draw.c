@@ -233,6 +233,12 @@ static void layout_linear(const struct figure_axis *a, double dmin,
     step = nice_step(dmax - dmin, target);
     o->lo = isfinite(a->min) ? a->min : floor(dmin / step + 1e-9) * step;
     o->hi = isfinite(a->max) ? a->max : ceil(dmax / step - 1e-9) * step;
+    /* A set range too narrow for its doubles (gnuplot: "empty x range")
+     * is drawn at the narrowest width that is not. */
+    if (!(o->hi - o->lo > mag * DRAW_MIN_REL_SPAN)) {
+        o->lo = dmin;
+        o->hi = dmax;
+    }
     /* Counted, not accumulated: at most DRAW_MAX_TICKS turns. */
     v = ceil(o->lo / step - 1e-9) * step;
     for (i = 0; i < DRAW_MAX_TICKS && v <= o->hi + step * 1e-9; i++) {

@@ -9,6 +9,9 @@ fails=0
 n=0
 rm -rf "$OUT"
 mkdir -p "$OUT"
+# Nothing here may write into a scenario's own outputs.dir (out/): every
+# command that could is given --out under $OUT; checked at the end.
+touch "$OUT/.start"
 
 ok() { n=$((n + 1)); printf '[       OK ] %s\n' "$1"; }
 bad() { n=$((n + 1)); fails=$((fails + 1)); printf '[  FAILED  ] %s\n' "$1"; }
@@ -144,7 +147,7 @@ for s in scenarios/*.yaml; do
     for c in tco crossover sensitivity; do
         # shellcheck disable=SC2086
         if "$BIN" $c -q $short --capacity-horizon 30m \
-            --csv "$OUT/$name-$c.csv" \
+            --out "$OUT/$name-$c" --csv "$OUT/$name-$c.csv" \
             --json "$OUT/$name-$c.json" "$s" >/dev/null &&
             [ -s "$OUT/$name-$c.csv" ] && [ -s "$OUT/$name-$c.json" ]; then
             ok "$c $name"
@@ -166,7 +169,7 @@ expect_exit 2 "bad sensitivity metric exits 2" "$BIN" sensitivity \
 # simulated.
 SIM=scenarios/seed-short-1m-simulated.yaml
 if "$BIN" tco --nominal --capacity-horizon 30m --json "$OUT/sim-tco.json" \
-        "$SIM" >"$OUT/sim-tco.txt" &&
+        --out "$OUT/sim-tco" "$SIM" >"$OUT/sim-tco.txt" &&
     grep -q '"source": "simulated"' "$OUT/sim-tco.json" &&
     grep -q 'capacity .* queries/month per GPU, simulated at the SLO e2e_p99 2 s' \
         "$OUT/sim-tco.txt" &&
@@ -175,8 +178,8 @@ if "$BIN" tco --nominal --capacity-horizon 30m --json "$OUT/sim-tco.json" \
 else
     bad "tco simulates the capacity per GPU and adds GPUs as volume grows"
 fi
-"$BIN" crossover --capacity-horizon 30m --set slo.e2e_p99=1s "$SIM" \
-    >/dev/null 2>"$OUT/err.txt"
+"$BIN" crossover --capacity-horizon 30m --set slo.e2e_p99=1s \
+    --out "$OUT/xo-refuse" "$SIM" >/dev/null 2>"$OUT/err.txt"
 echo "exit $?" >>"$OUT/err.txt"
 printf '%s\n' \
     "$SIM: error: cannot simulate costs.queries_per_month_per_gpu: no volume meets the slo (e2e_p99 1 s) on one replica of 'local': even at 351K/month, the lowest probed, e2e_p99 fails (declare the capacity, or relax the slo)" \
@@ -185,7 +188,8 @@ cmp -s "$OUT/err.txt" "$OUT/want.txt" &&
     ok "cost commands refuse an slo no volume meets" ||
     { bad "cost commands refuse an slo no volume meets"; diff "$OUT/want.txt" "$OUT/err.txt"; }
 "$BIN" tco --nominal --set costs.queries_per_month_per_gpu=simulate \
-    scenarios/seed-short-1m.yaml >/dev/null 2>"$OUT/err.txt"
+    --out "$OUT/sim-refuse" scenarios/seed-short-1m.yaml >/dev/null \
+    2>"$OUT/err.txt"
 echo "exit $?" >>"$OUT/err.txt"
 printf '%s\n' \
     "scenarios/seed-short-1m.yaml: error: cannot simulate costs.queries_per_month_per_gpu: no backend of kind gpu to simulate" \
@@ -196,7 +200,7 @@ cmp -s "$OUT/err.txt" "$OUT/want.txt" &&
 expect_exit 2 "bad --capacity-horizon exits 2" "$BIN" tco \
     --capacity-horizon 3x "$SIM"
 if "$BIN" tco -q --nominal --json "$OUT/declared.json" \
-        scenarios/seed-short-1m.yaml &&
+        --out "$OUT/declared" scenarios/seed-short-1m.yaml &&
     grep -q '"source": "declared"' "$OUT/declared.json"; then
     ok "declared capacity is kept and said"
 else
@@ -238,7 +242,7 @@ expect_exit 2 "run bad --format exits 2" "$BIN" run --format gif \
 # shellcheck disable=SC2086
 if "$BIN" crossover -q --plots --format png $short --out "$OUT/xo" \
         scenarios/seed-short-1m.yaml >/dev/null &&
-    [ -s "$OUT/xo/cost-vs-volume.dat" ] &&
+    [ -s "$OUT/xo/cost-vs-volume-nominal.dat" ] &&
     [ -s "$OUT/xo/figures-crossover.json" ]; then
     ok "crossover --plots draws cost-vs-volume"
 else
@@ -249,8 +253,8 @@ fi
 # shellcheck disable=SC2086
 if "$BIN" sensitivity -q --plots --format png $short --out "$OUT/se" \
         scenarios/quickstart.yaml >/dev/null &&
-    [ -s "$OUT/se/sensitivity.dat" ] &&
-    grep -q '"sensitivity"' "$OUT/se/figures-sensitivity.json"; then
+    [ -s "$OUT/se/sensitivity-nominal.dat" ] &&
+    grep -q sensitivity-nominal "$OUT/se/figures-sensitivity.json"; then
     ok "sensitivity --plots draws the tornado"
 else
     bad "sensitivity --plots draws the tornado"
@@ -259,7 +263,7 @@ if SLMSIM_GNUPLOT=/nonexistent "$BIN" capacity -q --plots --horizon 30m \
         --tolerance 0.1 --out "$OUT/capp" scenarios/quickstart.yaml \
         >/dev/null 2>&1 &&
     grep -q '^# volume_per_month local_p99 local_p50' \
-        "$OUT/capp/latency-vs-load.dat" &&
+        "$OUT/capp/latency-vs-load-probes.dat" &&
     grep -q '"capacity at the SLO' "$OUT/capp/figures-capacity.json"; then
     ok "capacity --plots draws latency-vs-load with the capacity marked"
 else
@@ -287,6 +291,13 @@ if SLMSIM_GNUPLOT=/nonexistent "$BIN" run -q --plots $short --out "$Q" \
         bad "run --plots draws every figure for quickstart"
 else
     bad "run --plots draws every figure for quickstart"
+fi
+
+if [ -d out ] && [ -n "$(find out -newer "$OUT/.start" -type f | head -1)" ]; then
+    bad "the checks write nothing into out/"
+    find out -newer "$OUT/.start" -type f | head -5
+else
+    ok "the checks write nothing into out/"
 fi
 
 printf '[==========] cli: %d tests ran\n' "$n"

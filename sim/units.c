@@ -117,3 +117,104 @@ int units_parse_bytes(const char *text, double *out)
     return units_parse(text, units_bytes,
                        sizeof units_bytes / sizeof units_bytes[0], out);
 }
+
+/* ---- formatting ---- */
+
+#include <stdio.h>
+
+/* Groups the digits of a non-negative integer written in raw. */
+static void units_group(const char *raw, char *out, unsigned long size)
+{
+    unsigned long len = (unsigned long)strlen(raw), o = 0;
+
+    for (unsigned long i = 0; i < len && o + 2 < size; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = raw[i];
+    }
+    out[o] = '\0';
+}
+
+const char *units_format_count(double x, char *buf, unsigned long size)
+{
+    char raw[64], grouped[96];
+
+    if (!isfinite(x)) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    snprintf(raw, sizeof raw, "%.0f", fabs(x));
+    units_group(raw, grouped, sizeof grouped);
+    snprintf(buf, size, "%s%s", x < 0 && grouped[0] != '0' ? "-" : "",
+             grouped);
+    return buf;
+}
+
+const char *units_format_money(double x, char *buf, unsigned long size)
+{
+    char raw[64], grouped[96];
+    double a = fabs(x);
+
+    if (!isfinite(x)) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    if (a < 99.995) {
+        snprintf(buf, size, "%s$%.2f", x < 0 && a >= 0.005 ? "-" : "", a);
+        return buf;
+    }
+    snprintf(raw, sizeof raw, "%.0f", a);
+    units_group(raw, grouped, sizeof grouped);
+    snprintf(buf, size, "%s$%s", x < 0 ? "-" : "", grouped);
+    return buf;
+}
+
+const char *units_format_volume(double x, char *buf, unsigned long size)
+{
+    static const struct {
+        double scale;
+        const char *suffix;
+    } steps[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}};
+    double a = fabs(x);
+
+    if (!isfinite(x)) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    for (unsigned i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (a >= steps[i].scale * 0.9995) {
+            double v = x / steps[i].scale;
+            snprintf(buf, size, fabs(v) < 99.95 ? "%.1f%s" : "%.0f%s", v,
+                     steps[i].suffix);
+            return buf;
+        }
+    return units_format_count(x, buf, size);
+}
+
+const char *units_format_duration(double s, char *buf, unsigned long size)
+{
+    static const struct {
+        double scale;
+        const char *unit;
+    } steps[] = {{UNITS_DAY, "d"}, {UNITS_HOUR, "h"}, {UNITS_MINUTE, "min"},
+                 {1, "s"},         {1e-3, "ms"},      {1e-6, "us"}};
+    double a = fabs(s);
+
+    if (!isfinite(s)) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    if (a == 0) {
+        snprintf(buf, size, "0 s");
+        return buf;
+    }
+    for (unsigned i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (a >= steps[i].scale || i + 1 == sizeof steps / sizeof steps[0]) {
+            /* Hours and days read as multiples only from 2 on. */
+            if (steps[i].scale >= UNITS_HOUR && a < 2 * steps[i].scale)
+                continue;
+            snprintf(buf, size, "%.3g %s", s / steps[i].scale, steps[i].unit);
+            return buf;
+        }
+    return buf;
+}

@@ -43,4 +43,21 @@ int units_parse_bytes(const char *text, double *out);
 #define UNITS_RATE_HELP "/s, /m, /h, /day, /week, /month, /year"
 #define UNITS_BYTES_HELP "B, KB, MB, GB, TB, KiB, MiB, GiB, TiB"
 
+/* ---- formatting, for text a reader sees (CSV and JSON keep full
+ * precision) ----
+ * Each writes into buf (size bytes) and returns buf; never scientific
+ * notation; NaN is written "-".
+ *   units_format_money     "$10,810", "-$1,200"; cents only under $100:
+ *                          "$41.33", "$0.41"
+ *   units_format_count     "998,701": a whole number, thousands grouped
+ *   units_format_volume    "1.0M", "2.3B" from a million up (one
+ *                          decimal under 100), else units_format_count:
+ *                          "998,701"
+ *   units_format_duration  "1.5 s", "250 ms", "40 us", "2.5 h": three
+ *                          significant digits, a space before the unit */
+const char *units_format_money(double x, char *buf, unsigned long size);
+const char *units_format_count(double x, char *buf, unsigned long size);
+const char *units_format_volume(double x, char *buf, unsigned long size);
+const char *units_format_duration(double s, char *buf, unsigned long size);
+
 #endif

@@ -6,7 +6,8 @@
  */
 #include "tests/run_driver.h"
 
-#include "models/economics.h"
+#include "study/economics.h"
+#include "study/pricing.h"
 #include "sim/units.h"
 
 static const char econ_yaml[] =
@@ -24,10 +25,18 @@ static const char econ_yaml[] =
     "routing: {policy: task-based, local: local, api: api,\n"
     "          local_tasks: [document-classification]}\n"
     "costs:\n"
-    "  capex: [{item: L40S, price: 8000}, {item: server, price: 4000}]\n"
-    "  power: {per_month: 50}\n"
+    "  prices: {L40S: {gpu: 8000, server: 4000, power_per_month: 50}}\n"
     "  facility_per_month: 30\n"
     "  api: {input_per_1m: 30, output_per_1m: 60}\n";
+
+/* Binds the cost spec to the system, as every command does. */
+static void bind(struct scenario *sc)
+{
+    struct diag d;
+
+    diag_init(&d, stderr);
+    assert_int_equal(study_pricing_bind(sc, &d), 0);
+}
 
 static void test_task_based_routing_gives_the_nominal_local_share(void **state)
 {
@@ -35,10 +44,16 @@ static void test_task_based_routing_gives_the_nominal_local_share(void **state)
     struct cost_inputs in;
 
     (void)state;
+    bind(sc);
     economics_nominal(sc, &in);
     assert_close(in.volume, 1e6, 1e-12);
-    assert_close(in.input_tokens, 0.8 * 300 + 0.2 * 800, 1e-12);
-    assert_close(in.output_tokens, 0.8 * 200 + 0.2 * 500, 1e-12);
+    /* the API is priced at the tokens of what the routing sends it */
+    assert_close(in.input_tokens, 800, 1e-12);
+    assert_close(in.output_tokens, 500, 1e-12);
+    assert_close(in.api_share, 0.2, 1e-12);
+    /* the all-API option at the workload's own mix */
+    assert_close(in.all_api_input_tokens, 0.8 * 300 + 0.2 * 800, 1e-12);
+    assert_close(in.all_api_output_tokens, 0.8 * 200 + 0.2 * 500, 1e-12);
     assert_close(in.local_share, 0.8, 1e-12);
     assert_int_equal(economics_side(sc, 0), ECONOMICS_LOCAL);
     assert_int_equal(economics_side(sc, 1), ECONOMICS_API);
@@ -54,6 +69,7 @@ static void test_the_api_bill_counts_only_what_it_served(void **state)
 
     (void)state;
     drv_run(&v, econ_yaml);
+    bind(v.sc);
     economics_nominal(v.sc, &nominal);
     economics_measured(v.sc, v.res, v.n, &m);
     /* the API saw only the long task: exactly its tokens per query */
@@ -77,11 +93,18 @@ static void test_the_api_bill_counts_only_what_it_served(void **state)
     assert_close(cost_monthly_at(v.sc->costs, p, &in, COST_HYBRID, in.volume,
                                  0, NULL),
                  8000.0 / 36 + 4000.0 / 36 + 50 + 30 +
-                     in.volume * (1 - in.local_share) *
+                     in.volume * in.api_share *
                          (800 * 30.0 + 500 * 60.0) / 1e6,
                  1e-9);
     free(p);
     drv_free(&v);
+}
+
+static void write_cost(struct jw *w, void *ctx)
+{
+    struct drv *v = ctx;
+
+    assert_int_equal(economics_write_json(w, v->sc, v->res, v->n), 0);
 }
 
 static void test_results_json_carries_the_cost_section(void **state)
@@ -93,9 +116,11 @@ static void test_results_json_carries_the_cost_section(void **state)
 
     (void)state;
     drv_run(&v, econ_yaml);
+    bind(v.sc);
     f = open_memstream(&buf, &len);
     assert_non_null(f);
-    assert_int_equal(report_write_json(f, v.sc, v.res, v.n), 0);
+    assert_int_equal(report_write_json_extra(f, v.sc, v.res, v.n,
+                                             write_cost, &v), 0);
     fclose(f);
     assert_non_null(strstr(buf, "\"cost\": {"));
     assert_non_null(strstr(buf, "\"deployment\": \"hybrid\""));

@@ -56,7 +56,7 @@ static void test_router_blended_accuracy_of_two_tasks_by_hand(void **state)
     acc[3] = su->zero_shot;
     assert_close(accuracy_blend(4, count, acc, &cover), 0.9284, 1e-12);
     assert_close(cover, 1.0, 0);
-    acc[3] = NAN; /* a task without figures is left out, and said so */
+    acc[3] = (double)NAN; /* a task without figures is left out, and said so */
     assert_close(accuracy_blend(4, count, acc, &cover), 0.5604 / 0.6, 1e-12);
     assert_close(cover, 0.6, 1e-12);
 }

@@ -1,6 +1,8 @@
-#include "models/economics.h"
+#include "study/economics.h"
+#include "study/pricing.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/arrivals.h"
@@ -22,52 +24,9 @@ enum economics_side economics_side(const struct scenario *sc, size_t b)
                                                      : ECONOMICS_API;
 }
 
-/* Share of requests the routing sends local before any escalation, or NaN
- * when it depends on the run (overflow, failover, fallback). */
-static double economics_local_share(const struct scenario *sc)
-{
-    const struct router_spec *r = &sc->routing;
-    const struct workload_spec *w = &sc->workload;
-    double local = 0.0, api = 0.0;
-    size_t i;
-
-    switch (r->policy) {
-    case ROUTER_SPLIT:
-        for (i = 0; i < sc->nbackends && r->cum_share; i++) {
-            double s = r->cum_share[i] - (i ? r->cum_share[i - 1] : 0.0);
-            enum economics_side side = economics_side(sc, i);
-            local += side == ECONOMICS_LOCAL ? s : 0.0;
-            api += side == ECONOMICS_API ? s : 0.0;
-        }
-        break;
-    case ROUTER_TASK_BASED:
-        for (i = 0; i < w->ntasks && r->task_local; i++) {
-            local += r->task_local[i] ? w->tasks[i].share : 0.0;
-            api += r->task_local[i] ? 0.0 : w->tasks[i].share;
-        }
-        break;
-    default:
-        return (double)NAN;
-    }
-    if (local > 0.0 && api > 0.0)
-        return local / (local + api);
-    return (double)NAN;
-}
-
 void economics_nominal(const struct scenario *sc, struct cost_inputs *in)
 {
-    const struct workload_spec *w = &sc->workload;
-    size_t i;
-
-    memset(in, 0, sizeof *in);
-    in->volume = arrivals_mean_rate(&w->arrivals) * UNITS_MONTH;
-    for (i = 0; i < w->ntasks; i++) {
-        in->input_tokens += w->tasks[i].share *
-                            dist_mean(&w->tasks[i].input_tokens);
-        in->output_tokens += w->tasks[i].share *
-                             dist_mean(&w->tasks[i].output_tokens);
-    }
-    in->local_share = economics_local_share(sc);
+    study_nominal(sc, in);
 }
 
 static double economics_figure(const struct run_backend *rb, const char *key,
@@ -206,6 +165,8 @@ static int economics_price(const struct scenario *sc,
     economics_nominal(sc, &nominal);
     economics_measured(sc, res, n, m);
     cost_inputs_simulated(&nominal, m, in);
+    /* run prices the fleet it simulated, as declared. */
+    in->fixed = 1;
     st = cost_tco_compute(sc->costs, *v, in, t);
     if (st) {
         mem_free(*v);
@@ -214,37 +175,35 @@ static int economics_price(const struct scenario *sc,
     return st;
 }
 
-/* cost.monthly's figures, from what economics_price made. */
+/* cost.monthly's figures, from what economics_price made: the one
+ * pricing path (study_price) at the measured inputs. */
 static void economics_fill_month(const struct cost_spec *spec,
                                  const double *v, const struct cost_inputs *in,
                                  const struct cost_sim *m,
                                  const struct cost_tco *t,
                                  struct economics_month *out)
 {
+    struct study_bill bill;
     int o;
 
+    memset(out, 0, sizeof *out);
+    if (study_price(spec, v, in, &bill) != SLM_OK) {
+        for (o = 0; o < COST_NOPTIONS; o++)
+            out->monthly[o] = out->tco[o] = (double)NAN;
+        return;
+    }
     out->volume = in->volume;
     out->deployment = economics_deployment(m, t->has_hybrid);
-    for (o = 0; o < COST_NOPTIONS; o++)
-        out->monthly[o] = o == COST_HYBRID && !t->has_hybrid
-                              ? (double)NAN
-                              : cost_monthly_at(spec, v, in,
-                                                (enum cost_option)o,
-                                                in->volume, 0, NULL);
-    out->total = out->monthly[out->deployment];
-    out->months = t->months;
-    out->has_hybrid = t->has_hybrid;
     for (o = 0; o < COST_NOPTIONS; o++) {
-        out->tco[o] = t->tco[o];
-        out->break_even_month[o] = t->break_even_month[o];
+        out->monthly[o] = bill.monthly[o];
+        out->tco[o] = bill.tco[o];
+        out->break_even_month[o] = bill.break_even_month[o];
+        out->gpus[o] = bill.gpus[o];
     }
-    out->as_run = m->local_queries > 0.0
-                      ? cost_monthly_at(spec, v, in, COST_LOCAL,
-                                        m->local_queries, 0, NULL)
-                      : 0.0;
-    out->as_run += (m->api_input_tokens * v[COST_P_API_INPUT_PER_1M] +
-                    m->api_output_tokens * v[COST_P_API_OUTPUT_PER_1M]) /
-                   1e6;
+    out->total = out->monthly[out->deployment];
+    out->months = bill.months;
+    out->has_hybrid = bill.has_hybrid;
+    out->as_run = out->total;
 }
 
 int economics_month(const struct scenario *sc, const struct run_result *res,
@@ -290,6 +249,17 @@ int economics_write_json(struct jw *w, const struct scenario *sc,
                   ? "declared: costs.queries_per_month_per_gpu"
                   : "none here: one GPU at any volume (slmsim tco, "
                     "crossover and sensitivity simulate it at the SLO)");
+    jw_object_begin(w, "prices");
+    jw_string(w, "gpu", sc->costs->basis_gpu);
+    jw_string(w, "api", sc->costs->basis_api);
+    jw_object_end(w);
+    jw_object_begin(w, "fleet");
+    jw_string(w, "basis", "as declared: replicas x tensor-parallel degree");
+    jw_string(w, "gpu", sc->costs->gpu);
+    jw_number(w, "gpus", sc->costs->fleet);
+    jw_string(w, "acquire",
+              sc->costs->acquire == COST_RENT ? "rent" : "buy");
+    jw_object_end(w);
     jw_string(w, "deployment", cost_option_names[mo.deployment]);
     jw_number(w, "queries_per_month", mo.volume);
     economics_options(w, "monthly", mo.monthly, t.has_hybrid, mo.total);
@@ -299,4 +269,48 @@ int economics_write_json(struct jw *w, const struct scenario *sc,
     cost_tco_fini(&t);
     mem_free(v);
     return SLM_OK;
+}
+
+void economics_print_text(FILE *f, const struct scenario *sc,
+                          const struct run_result *res, size_t n)
+{
+    static const char *const names[COST_NOPTIONS] = {"all local", "all API",
+                                                     "hybrid"};
+    struct economics_month m;
+    const struct cost_spec *spec = sc->costs;
+    char a[32], vol[32];
+    int o;
+
+    if (!spec || economics_month(sc, res, n, &m) != SLM_OK)
+        return;
+    fprintf(f, "\ncost (every ranged input at its middle; slmsim tco for "
+               "the table and the ranges)\n");
+    if (spec->gpu[0])
+        fprintf(f, "  priced as declared: %.0f x %s%s (%s), API from %s\n",
+                spec->fleet, spec->gpu,
+                spec->acquire == COST_RENT ? " rented" : " bought",
+                spec->basis_gpu, spec->basis_api);
+    fprintf(f, "  monthly at %s queries:", units_format_volume(m.volume, vol,
+                                                             sizeof vol));
+    for (o = 0; o < COST_NOPTIONS; o++)
+        if (o != COST_HYBRID || m.has_hybrid)
+            fprintf(f, "%s %s %s%s", o ? "," : "", names[o],
+                    units_format_money(m.monthly[o], a, sizeof a),
+                    o == (int)m.deployment ? " (this scenario)" : "");
+    fprintf(f, "\n  %d-month TCO:", m.months);
+    for (o = 0; o < COST_NOPTIONS; o++)
+        if (o != COST_HYBRID || m.has_hybrid)
+            fprintf(f, "%s %s %s", o ? "," : "", names[o],
+                    units_format_money(m.tco[o], a, sizeof a));
+    if (m.deployment != COST_API) {
+        int be = m.break_even_month[m.deployment];
+        if (!spec->has_api_price)
+            fprintf(f, "; no API price to pay back against\n");
+        else if (be > 0)
+            fprintf(f, "; pays back against all API in month %d\n", be);
+        else
+            fprintf(f, "; does not pay back against all API\n");
+    } else {
+        fprintf(f, "\n");
+    }
 }

@@ -10,10 +10,11 @@
  * the bill is the router's answer (struct router_spec.side); a station is
  * local unless the router puts it on the API side.
  */
-#ifndef SLM_ECONOMICS_H
-#define SLM_ECONOMICS_H
+#ifndef SLM_STUDY_ECONOMICS_H
+#define SLM_STUDY_ECONOMICS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "models/cost.h"
 #include "models/run.h"
@@ -44,16 +45,15 @@ struct economics_month {
     enum cost_option deployment;    /* the scenario's own option */
     double monthly[COST_NOPTIONS];  /* dollars; hybrid NaN when unknown */
     double total;                   /* the deployment's */
-    /* What the runs' own traffic costs: the local side priced for the
-     * queries it served (0 when none), plus the API tokens billed
-     * (escalations, re-asks and retries included) at costs.api prices.
-     * Close to total for a task-based hybrid; unlike total, right for
-     * confidence fallback, where a query can be paid on both sides. */
+    /* What the runs' own traffic costs: the deployment's figure, now that
+     * the hybrid is priced at the shares and tokens each side served
+     * (kept for readers of older results). */
     double as_run;
     int months;                     /* costs.months */
     int has_hybrid;                 /* a local share was known */
     double tco[COST_NOPTIONS];      /* accrual total over the months */
     int break_even_month[COST_NOPTIONS]; /* cash; 0: never */
+    int gpus[COST_NOPTIONS];        /* GPUs priced (the declared fleet) */
 };
 
 /* Fills *out for sc (which must have costs) from res[0..n).  Returns 0
@@ -71,5 +71,11 @@ int economics_month(const struct scenario *sc, const struct run_result *res,
  * nothing when sc->costs is NULL.  Returns 0 or SLM_ENOMEM. */
 int economics_write_json(struct jw *w, const struct scenario *sc,
                          const struct run_result *res, size_t n);
+
+/* The run report's cost lines (the fleet priced as declared, where the
+ * prices came from, the steady month and the TCO per option), on f.
+ * Nothing when sc->costs is NULL. */
+void economics_print_text(FILE *f, const struct scenario *sc,
+                          const struct run_result *res, size_t n);
 
 #endif

@@ -1,0 +1,44 @@
+/*
+ * sweep: the scenario again at other volumes, for the latency-vs-load and
+ * utilization figures.
+ *
+ * Every point scales the arrival process with arrivals_spec_set_rate (the
+ * one path a capacity search uses too): the shape of the process is kept,
+ * so a diurnal profile, an MMPP's burst ratio or a trace's replay speed
+ * all follow the volume.  Points run at most two replications with the
+ * scenario's own seeds; the scenario is left as it was.
+ *
+ * Volumes: 0.2x .. 1.2x the scenario's mean rate in steps of 0.2x, then
+ * steps of 1.5x until past the knee (the overall P99 at three times the
+ * SLO, or the first P99 when that already misses it, or a backend's P99
+ * at three times its first: a hybrid's overall P99 can be the API's, flat,
+ * while the GPU's runs away), at most STUDY_SWEEP_MAX points.
+ */
+#ifndef SLM_STUDY_SWEEP_H
+#define SLM_STUDY_SWEEP_H
+
+#include <stddef.h>
+
+#include "models/run.h"
+#include "models/scenario.h"
+#include "sim/diag.h"
+
+#define STUDY_SWEEP_MAX 18
+
+struct study_sweep {
+    size_t n;
+    double vol[STUDY_SWEEP_MAX];                  /* queries/month */
+    double p50[STUDY_SWEEP_MAX], p99[STUDY_SWEEP_MAX]; /* overall e2e */
+    double bp50[SCENARIO_MAX_BACKENDS][STUDY_SWEEP_MAX]; /* e2e there */
+    double bp99[SCENARIO_MAX_BACKENDS][STUDY_SWEEP_MAX];
+    double busy[SCENARIO_MAX_BACKENDS][STUDY_SWEEP_MAX]; /* NaN: none */
+    double kv[SCENARIO_MAX_BACKENDS][STUDY_SWEEP_MAX];   /* NaN: none */
+};
+
+/* Runs the sweep of sc into *out (n = 0 when the process has no rate to
+ * scale).  sc is changed during the sweep and restored.  Returns 0,
+ * SLM_ENOMEM, or the status of a failed replication (reported to d). */
+int study_load_sweep(struct scenario *sc, struct diag *d,
+                     struct study_sweep *out);
+
+#endif
