@@ -1,6 +1,7 @@
 /* slmsim tco: the month-by-month cost table of local, API and hybrid,
  * and what the three cost commands share (scenario to cost inputs). */
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -402,10 +403,29 @@ void cli_cost_json_begin(struct jw *w, FILE *f, const struct cli_cost *c)
 
 int cli_cost_emit(const char *path, cli_write_fn *write, const void *ctx)
 {
-    if (strcmp(path, "-"))
+    if (strcmp(path, "-")) {
+        /* A file the user names goes into a folder that exists: a typo
+         * must not grow a tree of new folders. */
+        char dir[4096];
+        const char *slash = strrchr(path, '/');
+        struct stat sb;
+        if (slash && slash != path) {
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+            if (stat(dir, &sb) != 0)
+                return cli_status_exit(SLM_ESYS, "cannot write", path);
+            if (!S_ISDIR(sb.st_mode)) {
+                errno = ENOTDIR;
+                return cli_status_exit(SLM_ESYS, "cannot write", path);
+            }
+        }
         return cli_write_path(path, write, ctx);
-    if (write(stdout, ctx) != 0 || fflush(stdout) != 0)
+    }
+    if (write(stdout, ctx) != 0 || fflush(stdout) != 0) {
+        /* The reader stopped reading (`| head`): nothing to report. */
+        if (errno == EPIPE)
+            return CLI_EXIT_OK;
         return cli_status_exit(SLM_ESYS, "cannot write", "<stdout>");
+    }
     return CLI_EXIT_OK;
 }
 
