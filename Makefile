@@ -3,8 +3,14 @@
 
 PKGS      := gsl yaml-0.1
 PREFIX    ?= /usr/local
+DESTDIR   ?=
+SHAREDIR   = $(PREFIX)/share/slmsim
+MANDIR     = $(PREFIX)/share/man/man1
 CC        ?= cc
 CPPFLAGS  += -I. -D_POSIX_C_SOURCE=200809L
+# Where installed data (scenarios, calibration files, traces) are found
+# when a path does not resolve beside the scenario file.
+CPPFLAGS  += -DSLMSIM_SHARE_DIR='"$(SHAREDIR)"'
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wwrite-strings -Wundef -Wformat=2 \
              -Wdouble-promotion -Wvla
@@ -40,9 +46,9 @@ BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 SCENARIO  ?= scenarios/quickstart.yaml
 
-.PHONY: all test run sanitize valgrind bench deps clean install print-flags \
-        check-deps test-unit test-cli format fuzz fuzz-build calibrate-cuda \
-        validate
+.PHONY: all test run sanitize valgrind bench deps clean install uninstall \
+        print-flags FORCE check-deps test-unit test-cli format fuzz \
+        fuzz-build calibrate-cuda validate
 .DEFAULT_GOAL := all
 
 all: slmsim
@@ -67,11 +73,6 @@ $(B)/libslmcal.a: $(CAL_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# Where an installed slmsim looks for calibration files named by a
-# scenario after the scenario's folder and the working folder.
-SHARE_DIR ?= $(PREFIX)/share/slmsim
-$(B)/models/calib.o: CPPFLAGS += -DSLMSIM_SHARE_DIR='"$(SHARE_DIR)"'
-
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -88,6 +89,15 @@ $(B)/bench/%: bench/%.c $(B)/libslmsim.a
 
 -include $(LIB_OBJ:.o=.d) $(CAL_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
 
+# The files that compile the share folder in are rebuilt when PREFIX
+# changes, so `make install PREFIX=...` never installs a stale path.
+SHARE_USERS := $(shell grep -l SLMSIM_SHARE_DIR $(LIB_SRC) $(CLI_SRC) 2>/dev/null)
+$(SHARE_USERS:%.c=$(B)/%.o): $(B)/share-dir.stamp
+$(B)/share-dir.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(SHAREDIR)' | cmp -s - $@ || echo '$(SHAREDIR)' > $@
+FORCE:
+
 # ---- checks -------------------------------------------------------------
 # The unit and statistical tests (cmocka), then the CLI: golden error
 # messages and every scenario in scenarios/ on a short horizon.
@@ -100,8 +110,11 @@ test-unit: $(TEST_BIN)
 test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-cli.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-study scripts/test-study.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out-calib scripts/test-calibrate.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-validate.sh $(B)/slmsim
+	@scripts/test-catalog.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
+	@TEST_OUT=$(B)/test-out scripts/test-truth.sh $(B)/slmsim
 
 # Runs the published measurements in validation/ and rewrites the table
 # in docs/validation.md.
@@ -149,9 +162,24 @@ $(B)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h \
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(B)/libslmsim.a $(LIBS)
 
+# The binary, the man page, and the data the shipped scenarios read:
+# share/slmsim/scenarios (with their traces beside them, as the scenarios
+# name them), share/slmsim/calibrate/results and share/slmsim/traces.
 install: slmsim
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)
 	install -m 755 slmsim $(DESTDIR)$(PREFIX)/bin/slmsim
+	install -m 644 docs/slmsim.1 $(DESTDIR)$(MANDIR)/slmsim.1
+	install -d $(DESTDIR)$(SHAREDIR)/scenarios/traces \
+	    $(DESTDIR)$(SHAREDIR)/calibrate/results $(DESTDIR)$(SHAREDIR)/traces
+	install -m 644 scenarios/*.yaml $(DESTDIR)$(SHAREDIR)/scenarios/
+	install -m 644 scenarios/traces/* $(DESTDIR)$(SHAREDIR)/scenarios/traces/
+	install -m 644 scenarios/traces/* $(DESTDIR)$(SHAREDIR)/traces/
+	install -m 644 calibrate/results/*.yaml \
+	    $(DESTDIR)$(SHAREDIR)/calibrate/results/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/slmsim $(DESTDIR)$(MANDIR)/slmsim.1
+	rm -rf $(DESTDIR)$(SHAREDIR)
 
 # The CUDA micro-benchmark (calibrate/bench.cu): built only where nvcc is
 # found, never a prerequisite of all or test.  `slmsim calibrate --device
@@ -165,13 +193,16 @@ NVCC_ARCH ?= -gencode arch=compute_80,code=sm_80 \
              -gencode arch=compute_90,code=sm_90 \
              -gencode arch=compute_90,code=compute_90
 NVCC_FLAGS ?= -O2 -std=c++17 -Xcompiler -Wall,-Wextra,-Werror
+# NCCL (the all-reduce of tensor parallelism) when its header is found.
+NCCL_LIBS  = $(if $(wildcard $(dir $(NVCC))../include/nccl.h /usr/include/nccl.h),\
+               -DSLM_HAVE_NCCL -lnccl)
 calibrate-cuda:
 	@if [ -z "$(NVCC)" ]; then \
 	    echo "calibrate-cuda: nvcc not found; the CPU twin (slmsim" \
 	        "calibrate --device cpu) needs no GPU"; exit 1; fi
 	@mkdir -p $(B)
 	$(NVCC) $(NVCC_FLAGS) $(NVCC_ARCH) -o $(B)/slmsim-bench-cuda \
-	    calibrate/bench.cu -lcublasLt -lcublas
+	    calibrate/bench.cu -lcublasLt -lcublas $(NCCL_LIBS)
 	@cp $(B)/slmsim-bench-cuda slmsim-bench-cuda
 
 format:

@@ -17,7 +17,7 @@
 
 const char *const fit_kernel_names[FIT_NKERNEL] = {
     "read", "copy", "launch", "gemm", "prefill", "attn", "prefill_attn",
-    "layer", "layer_parts", "step", "jitter"};
+    "layer", "layer_parts", "step", "jitter", "allreduce"};
 
 static const char csv_header[] =
     "kernel,dtype,shape,m,k,n,ctx,bytes,flops,seconds";
@@ -256,7 +256,7 @@ static int read_row(struct csv_ctx *x, char *line, struct fit_samples *ss)
     }
     if ((s.kernel = lookup(f[0], fit_kernel_names, FIT_NKERNEL)) < 0) {
         csv_error(x, col[0], "unknown kernel '%s' (read, copy, launch, gemm, prefill, attn, "
-                  "prefill_attn, layer, layer_parts, step, jitter)", f[0]);
+                  "prefill_attn, layer, layer_parts, step, jitter, allreduce)", f[0]);
         return -1;
     }
     s.dtype = strcmp(f[1], "-") ? lookup(f[1], calib_dtype_names,
@@ -557,36 +557,52 @@ static double x_of(const struct fit_sample *s, const struct select *q)
     }
 }
 
-/* The WLS line through the selected samples; SLM_EINPUT when too few. */
+static int cmp_config(const void *pa, const void *pb);
+static int same_config(const struct fit_sample *a, const struct fit_sample *b);
+
+/* The WLS line through the medians of the selected samples, one point
+ * per configuration: a repetition the machine preempted moves a median
+ * little and a mean a lot.  out->n counts the samples behind the points.
+ * SLM_EINPUT when fewer than 3 configurations. */
 static int fit_select(const struct fit_samples *ss, const struct select *q,
                       struct fit_line *out)
 {
     size_t n = 0;
+    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < ss->n; i++)
         n += selected(&ss->s[i], q);
-    memset(out, 0, sizeof *out);
     if (n < 3)
         return SLM_EINPUT;
+    const struct fit_sample **p = mem_alloc(n * sizeof *p);
     double *x = mem_alloc(n * sizeof *x), *y = mem_alloc(n * sizeof *y);
-    double *w = mem_alloc(n * sizeof *w);
+    double *w = mem_alloc(n * sizeof *w), *g = mem_alloc(n * sizeof *g);
     int rc = SLM_ENOMEM;
-    if (x && y && w) {
-        size_t j = 0;
-        for (size_t i = 0; i < ss->n; i++) {
-            const struct fit_sample *s = &ss->s[i];
-            if (!selected(s, q))
-                continue;
-            x[j] = x_of(s, q);
-            y[j] = s->seconds - s->flops * q->y_less_per_flop;
+    if (p && x && y && w && g) {
+        size_t j = 0, groups = 0;
+        for (size_t i = 0; i < ss->n; i++)
+            if (selected(&ss->s[i], q))
+                p[j++] = &ss->s[i];
+        qsort(p, n, sizeof *p, cmp_config);
+        for (size_t i = 0, e; i < n; i = e) {
+            size_t k = 0;
+            for (e = i; e < n && same_config(p[i], p[e]); e++)
+                g[k++] = p[e]->seconds - p[e]->flops * q->y_less_per_flop;
+            qsort(g, k, sizeof *g, cmp_double);
+            double med = k % 2 ? g[k / 2] : (g[k / 2 - 1] + g[k / 2]) / 2;
+            double t = p[i + k / 2]->seconds; /* sorted by seconds too */
+            x[groups] = x_of(p[i], q);
+            y[groups] = med;
             /* relative weights on the measured time, not on the residue */
-            w[j] = 1 / (s->seconds * s->seconds);
-            j++;
+            w[groups++] = 1 / (t * t);
         }
-        rc = fit_line_wls(x, y, w, n, out);
+        rc = groups < 3 ? SLM_EINPUT : fit_line_wls(x, y, w, groups, out);
+        out->n = n;
     }
+    mem_free(g);
     mem_free(w);
     mem_free(y);
     mem_free(x);
+    mem_free(p);
     return rc;
 }
 
@@ -686,6 +702,25 @@ static void fit_times(const struct fit_samples *ss, struct calib *c,
     if (n > 1 && np > 1)
         c->layer_launch = (struct calib_fig){
             m - mp, sqrt(v / (double)n + vp / (double)np), n, 0};
+    /* all-reduce: the latency of the smallest activation (batch 1), the
+     * one every decode step pays twice a layer */
+    double smallest = INFINITY, s1 = 0, s2 = 0;
+    long k = 0;
+    for (size_t i = 0; i < ss->n; i++)
+        if (ss->s[i].kernel == FIT_K_ALLREDUCE)
+            smallest = fmin(smallest, ss->s[i].bytes);
+    for (size_t i = 0; i < ss->n; i++)
+        if (ss->s[i].kernel == FIT_K_ALLREDUCE &&
+            ss->s[i].bytes == smallest) {
+            s1 += ss->s[i].seconds;
+            s2 += ss->s[i].seconds * ss->s[i].seconds;
+            k++;
+        }
+    if (k > 1) {
+        double mean = s1 / (double)k;
+        double var = fmax(0, (s2 - s1 * mean) / (double)(k - 1));
+        c->allreduce = (struct calib_fig){mean, sqrt(var / (double)k), k, 0};
+    }
     struct select st = {FIT_K_STEP, -2, 0, X_CTX, 0, 0};
     if (fit_select(ss, &st, &l) == 0) {
         c->overhead = (struct calib_fig){l.a, l.se_a, (long)l.n, 0};
@@ -724,6 +759,9 @@ static int cmp_config(const void *pa, const void *pb)
     for (int i = 0; i < 4; i++)
         if (d[i])
             return d[i] < 0 ? -1 : 1;
+    /* read and copy differ by size alone */
+    if (a->bytes != b->bytes)
+        return a->bytes < b->bytes ? -1 : 1;
     return cmp_double(&a->seconds, &b->seconds);
 }
 
@@ -731,7 +769,7 @@ static int same_config(const struct fit_sample *a, const struct fit_sample *b)
 {
     return a->kernel == b->kernel && a->dtype == b->dtype &&
            !strcmp(a->shape, b->shape) && a->m == b->m && a->k == b->k &&
-           a->n == b->n && a->ctx == b->ctx;
+           a->n == b->n && a->ctx == b->ctx && a->bytes == b->bytes;
 }
 
 /* Nearest-rank quantile of the sorted group g[0..n). */

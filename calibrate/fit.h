@@ -38,6 +38,7 @@ enum fit_kernel {
     FIT_K_LAYER_PARTS,  /* the same kernels timed one by one, summed */
     FIT_K_STEP,         /* ctx layers + LM head + sampling */
     FIT_K_JITTER,       /* one decode step, repeated */
+    FIT_K_ALLREDUCE,    /* NCCL all-reduce of m x hidden activations */
     FIT_NKERNEL
 };
 extern const char *const fit_kernel_names[FIT_NKERNEL];

@@ -397,13 +397,13 @@ static int cal_cpu(const struct cal_opts *o, const struct model_spec *m,
         c->repetitions = cpu_bench_repetitions(&bo);
         c->buffer_bytes = cpu_bench_pool_bytes();
         int rc = cpu_bench_run(&bo, &ss, msg, sizeof msg);
-        if (rc == SLM_ENUM)
+        if (rc == SLM_ENUM) {
             fprintf(stderr, "slmsim calibrate: error: kernel check failed: "
-                    "%s\n", msg);
-        st = rc ? cli_status_exit(rc == SLM_ENUM ? SLM_OK : rc,
-                                  "cannot run the benchmark", NULL) : 0;
-        if (rc == SLM_ENUM)
+                    "%s; nothing written\n", msg);
             st = CLI_EXIT_FAIL;
+        } else if (rc) {
+            st = cli_status_exit(rc, "cannot run the benchmark", NULL);
+        }
     }
     if (!st && calib_set_string(&c->raw_file, cal_base(csv)))
         st = CLI_EXIT_FAIL;

@@ -258,7 +258,7 @@ static void cap_print_probes(const struct cap_search *s)
         const struct capacity_probe *p = &s->r.probe[i];
         printf("  %10s %9.4g  %-4s %10s %10s %10s %10s %6.3f  %s%s%s\n",
                cli_fmt_count(p->rate * UNITS_MONTH, v, sizeof v), p->rate,
-               p->pass ? "pass" : "FAIL",
+               p->pass ? "pass" : p->inconclusive ? "?" : "FAIL",
                report_fmt_time(p->lat[RUN_TTFT].p50, a, sizeof a),
                report_fmt_time(p->lat[RUN_TTFT].p99, b, sizeof b),
                report_fmt_time(p->lat[RUN_E2E].p50, d, sizeof d),
@@ -298,16 +298,24 @@ static void cap_print_search(const struct cap_search *s)
 {
     const struct capacity_probe *p = cap_probe_at(s, s->r.pass);
     const struct capacity_probe *f = cap_probe_at(s, s->r.fail);
-    char m[32], g[32];
+    char m[32], g[32], note[400];
+    const struct capacity_probe *any = p ? p : f ? f : &s->r.probe[0];
+    size_t unsure = capacity_inconclusive(&s->r, "--horizon", note,
+                                          sizeof note);
 
     printf("\n%ld replica%s (%.0f GPU%s):\n", s->replicas,
-           s->replicas == 1 ? "" : "s", p ? p->gpus : f->gpus,
-           (p ? p->gpus : f->gpus) == 1 ? "" : "s");
-    if (!p)
+           s->replicas == 1 ? "" : "s", any->gpus,
+           any->gpus == 1 ? "" : "s");
+    if (!p && s->r.status == CAPACITY_INCONCLUSIVE)
+        printf("  inconclusive: no probe passed, and the horizon is too "
+               "short to say that none would\n");
+    else if (!p)
         printf("  no volume meets the SLO: even at %s/month (%.4g/s, the "
                "lowest probed) %s fails\n",
                cli_fmt_count(f->rate * UNITS_MONTH, m, sizeof m), f->rate,
                f->failed);
+    if (unsure)
+        printf("  note: %s\n", note);
     if (p) {
         printf("  capacity   %s queries/month = %.4g/min = %.4g/s = %s per "
                "GPU per month%s\n",
@@ -326,7 +334,7 @@ static void cap_print_search(const struct cap_search *s)
         printf(" utilization %.3f; bound by %s\n", p->utilization,
                p->binding ? p->binding : "-");
     }
-    if (p && f)
+    if (p && f && s->r.n)
         printf("  bracket    [%.4g/s pass, %.4g/s fail] = [%s, %s]/month; "
                "fails first: %s\n",
                p->rate, f->rate, cli_fmt_count(p->rate * UNITS_MONTH, m,

@@ -621,7 +621,8 @@ static int cmd_run_stopped(const struct scenario *sc,
     if (done < n)
         run_describe_stop(sc, &res[n - 1], note, sizeof note);
     else
-        snprintf(note, sizeof note, "interrupted while drawing figures");
+        snprintf(note, sizeof note, "interrupted after the replications, "
+                 "while making the figures");
     fprintf(stderr, "slmsim: %s: %s\n",
             st == SLM_EINTR ? "interrupted" : "error", note);
     if (done == 0)
@@ -679,8 +680,10 @@ int cmd_run(int argc, char **argv)
         cli_plots_clean_run(&o.plots, sc->out_dir);
         rc = cli_plots_draw(&o.plots, sc->out_dir, o.json || o.so.quiet);
     }
-    if (!rc && interrupt_pending())
-        rc = interrupt_exit_status();
+    if (!st && interrupt_pending()) {
+        /* interrupted while drawing: the results stand, marked so */
+        rc = cmd_run_stopped(sc, res, n, &o, SLM_EINTR);
+    }
     if (!rc && !st && o.fail_on_slo) {
         struct study_verdict v;
         study_verdict(sc, res, n, &v);

@@ -229,6 +229,13 @@ static int cost_capacity_simulate(const char *cmd,
         st = cli_capacity_search(sc, scenario_backend_index(sc, name), 0, 0,
                                  0, r);
     cost_slo_text(&c->sc->slo, slo, sizeof slo);
+    if (!st && r->status == CAPACITY_INCONCLUSIVE) {
+        char note[400];
+        capacity_inconclusive(r, "--capacity-horizon", note, sizeof note);
+        snprintf(why, sizeof why, "the capacity per GPU of '%s' could not "
+                 "be decided at the slo (%.60s): %.150s", name, slo, note);
+        st = cost_capacity_refuse(c->sc, why);
+    }
     if (!st && r->status == CAPACITY_INFEASIBLE) {
         p = &r->probe[r->fail];
         snprintf(why, sizeof why, "no volume meets the slo (%s) on one "

@@ -49,6 +49,9 @@ struct ts_opts {
     char cols[TS_MAX_NAME];
 };
 
+/* What reading the command line came to. */
+enum ts_args_result { TS_ARGS_OK = 0, TS_ARGS_BAD = 1, TS_ARGS_HELP = 2 };
+
 static int ts_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int ts_fail(const char *fmt, ...)
@@ -60,7 +63,7 @@ static int ts_fail(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputs(" (see slmsim trace-stats --help)\n", stderr);
-    return -1;
+    return TS_ARGS_BAD;
 }
 
 static int ts_value(int argc, char **argv, int *i, const char **out)
@@ -130,7 +133,7 @@ static int ts_format(struct ts_opts *o, const char *v)
                    v);
 }
 
-/* A flat dispatch over the options; -2 after --help. */
+/* A flat dispatch over the options: an enum ts_args_result. */
 static int ts_args(int argc, char **argv, struct ts_opts *o)
 {
     const char *v = NULL;
@@ -141,26 +144,26 @@ static int ts_args(int argc, char **argv, struct ts_opts *o)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(cmd_trace_stats_help, stdout);
-            return -2;
+            return TS_ARGS_HELP;
         } else if (!strcmp(a, "--json")) {
             o->json = 1;
         } else if (!strcmp(a, "--fit")) {
             o->fit = 1;
         } else if (!strcmp(a, "--format")) {
             if (ts_value(argc, argv, &i, &v) || ts_format(o, v))
-                return -1;
+                return TS_ARGS_BAD;
         } else if (!strcmp(a, "--columns")) {
             if (ts_value(argc, argv, &i, &v) || ts_columns(o, v))
-                return -1;
+                return TS_ARGS_BAD;
         } else if (!strcmp(a, "--time-unit")) {
             if (ts_value(argc, argv, &i, &v) || ts_time_unit(o, v))
-                return -1;
+                return TS_ARGS_BAD;
         } else if (!strcmp(a, "--task-column")) {
             if (ts_value(argc, argv, &i, &o->to.col_task))
-                return -1;
+                return TS_ARGS_BAD;
         } else if (!strcmp(a, "--on-error")) {
             if (ts_value(argc, argv, &i, &v))
-                return -1;
+                return TS_ARGS_BAD;
             if (strcmp(v, "skip") && strcmp(v, "fail"))
                 return ts_fail("bad --on-error '%s' (allowed: fail, skip)", v);
             o->to.on_error = !strcmp(v, "skip") ? TRACE_SKIP : TRACE_FAIL;
@@ -180,7 +183,7 @@ static int ts_args(int argc, char **argv, struct ts_opts *o)
         return ts_fail("format '%s' needs --columns time,input,output",
                        trace_format_names[o->to.format]);
     o->to.path = o->path;
-    return 0;
+    return TS_ARGS_OK;
 }
 
 /* Reads the whole trace into s.  Returns an SLM_* status. */
@@ -445,7 +448,7 @@ int cmd_trace_stats(int argc, char **argv)
     memset(&o, 0, sizeof o);
     rc = ts_args(argc, argv, &o);
     if (rc)
-        return rc == -2 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return rc == TS_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     diag_init(&d, stderr);
     trace_stats_init(&s);
     rc = ts_read(&o, &s, &c, &d);

@@ -235,6 +235,9 @@ int cli_status_exit(int status, const char *what, const char *path)
         fprintf(stderr, "slmsim: error: out of memory\n");
         return CLI_EXIT_FAIL;
     case SLM_ESYS:
+        /* A reader that went away (`| head`) is not a failure. */
+        if (errno == EPIPE && interrupt_stdout_closed())
+            return CLI_EXIT_OK;
         if (what && path)
             fprintf(stderr, "slmsim: error: %s '%s': %s\n", what, path,
                     strerror(errno));

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
 /* DOMAIN.md, "Accuracy by task type (claimed)".  The first six are the
  * narrow tasks the small model wins, the last four the broad ones. */
 const struct accuracy_entry accuracy_table[] = {
@@ -71,4 +73,32 @@ double accuracy_blend(size_t n, const double *count, const double *acc,
     if (coverage)
         *coverage = all > 0.0 ? covered / all : 0.0;
     return covered > 0.0 ? right / covered : (double)NAN;
+}
+
+double accuracy_kept(double a, double f, double auc)
+{
+    double d, lo = -40.0, hi = 40.0, t = 0.0;
+    int i;
+
+    if (isnan(a) || !(f > 0.0) || !(auc > 0.5) || !(a > 0.0) || !(a < 1.0))
+        return a;
+    if (f >= 1.0)
+        return a; /* nothing kept: the value is never weighed */
+    if (auc >= 1.0) {
+        /* Every wrong answer first: f - (1 - a) of the right ones go
+         * after them, when f is larger. */
+        double right_out = fmax(0.0, f - (1.0 - a));
+        return (a - right_out) / (1.0 - f);
+    }
+    d = sqrt(2.0) * gsl_cdf_ugaussian_Pinv(auc);
+    /* f(t) is increasing in t: bisection to double precision. */
+    for (i = 0; i < 200; i++) {
+        t = 0.5 * (lo + hi);
+        if (a * gsl_cdf_ugaussian_P(t - d) +
+                (1.0 - a) * gsl_cdf_ugaussian_P(t) < f)
+            lo = t;
+        else
+            hi = t;
+    }
+    return a * (1.0 - gsl_cdf_ugaussian_P(t - d)) / (1.0 - f);
 }

@@ -22,9 +22,20 @@
  *   cross-domain-qa                       0.70        0.90      0.92
  *
  * An answer's accuracy is that of the side that gave the answer the user
- * got: an escalated request (confidence fallback) carries the API's.  This
- * treats the local model's confidence as independent of being right; a
- * calibrated confidence would make fallback worth more than that.
+ * got: an escalated request (confidence fallback) carries the API's.
+ *
+ * Confidence fallback escalates the local answers with the lowest
+ * confidence score.  The score is modelled as binormal: over right answers
+ * N(d, 1), over wrong ones N(0, 1), so its ROC AUC against correctness is
+ * Phi(d / sqrt 2), i.e. d = sqrt 2 Phi^-1(AUC).  Escalating a share f of
+ * answers of accuracy a means a threshold t with
+ *     f = a Phi(t - d) + (1 - a) Phi(t),
+ * so the answers kept locally are right with probability
+ *     a_kept = a (1 - Phi(t - d)) / (1 - f).
+ * AUC 0.5 (escalation: random) gives a_kept = a; AUC 1 escalates every
+ * wrong answer before any right one.  The API's accuracy on the escalated
+ * answers is taken as its task accuracy (its errors independent of the
+ * local model's).
  */
 #ifndef SLM_ACCURACY_H
 #define SLM_ACCURACY_H
@@ -52,6 +63,11 @@ const struct accuracy_entry *accuracy_lookup(const char *task);
  * else NaN. */
 double accuracy_task_local(const struct task_spec *t);
 double accuracy_task_api(const struct task_spec *t, int few_shot);
+
+/* a_kept above: the accuracy of the local answers kept when the share f
+ * (in [0, 1)) with the lowest confidence is escalated, the confidence's
+ * AUC auc in [0.5, 1].  NaN when a is NaN; a when f is 0 or auc 0.5. */
+double accuracy_kept(double a, double f, double auc);
 
 /* sum count[i] acc[i] / sum count[i] over the i whose acc is known (not
  * NaN); *coverage (may be NULL) gets the share of the counts covered.

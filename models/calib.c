@@ -692,7 +692,7 @@ static void write_raw(FILE *f, const struct calib *c)
 int calib_write(FILE *f, const struct calib *c)
 {
     char what[256];
-    fprintf(f, "# slmsim calibration: %s on %s, %s.\n", c->model, c->device,
+    fprintf(f, "# slmsim calibration of %s: %s.\n", c->model,
             calib_describe(c, what, sizeof what));
     if (c->kind == CALIB_KIND_CPU)
         fputs("# Measured on the CPU by the CPU twin of the benchmark: these "
@@ -714,6 +714,10 @@ int calib_write(FILE *f, const struct calib *c)
 const struct calib_dtype_fit *calib_dtype(const struct calib *c,
                                           enum catalog_quant q)
 {
+    /* fp16, fp8, int8 and int4 share their indexes with catalog_quant;
+     * anything else (fp4) has no figures in a file */
+    if ((int)q < 0 || (int)q > CALIB_DT_INT4)
+        return NULL;
     const struct calib_dtype_fit *t = &c->dt[(int)q];
     return t->present ? t : NULL;
 }
@@ -800,7 +804,7 @@ int calib_derive(const struct calib *from, const char *from_path,
     if (from->peak_bandwidth <= 0) {
         diag_error(d, &at, "'%s' was measured on %s, which has no datasheet "
                    "peaks in the catalog: its efficiencies are unknown and "
-                   "cannot transfer to %s", from->device, from->device,
+                   "cannot transfer to %s", from_path, from->device,
                    to->name);
         return SLM_EINPUT;
     }
@@ -831,6 +835,7 @@ int calib_derive(const struct calib *from, const char *from_path,
              calib_set_string(&c->catalog, to->name) |
              calib_set_string(&c->date, today) |
              calib_set_string(&c->compute_capability, "") |
+             calib_set_string(&c->raw_file, "") |
              calib_set_string(&c->driver, "") |
              calib_set_string(&c->runtime, "");
     c->from_measured = first ? 1 : from->from_measured;
@@ -857,10 +862,16 @@ int calib_derive(const struct calib *from, const char *from_path,
             continue;
         xfer(&t->bandwidth, &from->dt[i].bandwidth, c->peak_bandwidth);
         xfer(&t->flops, &from->dt[i].flops, c->peak_flops[i]);
-        if (c->peak_flops[i] <= 0 || from->peak_flops[i] <= 0) {
+        /* An FP8 or INT8 efficiency is a tensor-core kernel's: it says
+         * nothing of the dequantise-to-FP16 path a device without those
+         * units would run. */
+        int native = i == CALIB_DT_FP8 ? to->flops_fp8 > 0
+                     : i == CALIB_DT_INT8 ? to->ops_int8 > 0 : 1;
+        if (!native || c->peak_flops[i] <= 0 || from->peak_flops[i] <= 0) {
             t->present = 0;
             len += (size_t)snprintf(notes + len, sizeof notes - len,
-                                    " %s left out: no datasheet peak.",
+                                    " %s left out: %s has no %s tensor "
+                                    "rate.", calib_dtype_names[i], to->name,
                                     calib_dtype_names[i]);
         }
     }

@@ -174,7 +174,8 @@ int calib_write(FILE *f, const struct calib *c);
 /* ---- using a file ---- */
 
 /* The figures for the simulator's format q: bandwidth and FLOP/s of
- * dt[q], NULL when the file has none for q. */
+ * dt[q], NULL when the file has none for q (always for formats beyond
+ * int4, such as fp4). */
 const struct calib_dtype_fit *calib_dtype(const struct calib *c,
                                           enum catalog_quant q);
 

@@ -1,6 +1,7 @@
 #include "models/capacity.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,8 +9,8 @@
 #include "sim/mem.h"
 #include "sim/units.h"
 
-const char *const capacity_status_names[3] = {"found", "infeasible",
-                                              "above-max-volume"};
+const char *const capacity_status_names[4] = {
+    "found", "infeasible", "above-max-volume", "inconclusive"};
 
 /* What a failed target is called: the SLO keys' names. */
 static const char *const failed_names[RUN_NMETRICS] = {
@@ -52,20 +53,51 @@ static double worst(const struct capacity_opts *o,
     return w;
 }
 
+/* Even the median over a target: a P99 is at least the P50, and a P50
+ * needs few samples, so such a probe fails whatever its size. */
+static int median_over(const struct capacity_opts *o,
+                       const struct capacity_probe *p)
+{
+    for (int m = 0; m < RUN_NMETRICS; m++)
+        if (o->p99[m] > 0 && p->lat[m].n && p->lat[m].p50 > o->p99[m])
+            return 1;
+    return 0;
+}
+
 /* The verdict, and whether it holds at the 95% bounds: a pass even at
  * the upper ones is sure, a failure even at the lower ones too. */
 static void judge(const struct capacity_opts *o, struct capacity_probe *p)
 {
     int m, ignored;
     double w = worst(o, p, 0, &m);
-    int growing = p->in_flight > CAPACITY_MAX_IN_FLIGHT;
+    int growing = p->in_flight > CAPACITY_MAX_IN_FLIGHT && !p->stable;
 
     p->failed = w > 1 ? failed_names[m] : NULL;
     if (growing)
         p->failed = "queue growing";
     p->pass = p->failed == NULL;
     p->sure = p->pass ? worst(o, p, +1, &ignored) <= 1
-                      : growing || worst(o, p, -1, &ignored) > 1;
+                      : growing || median_over(o, p) ||
+                            worst(o, p, -1, &ignored) > 1;
+    /* A growing queue is a failure whatever the sample; otherwise too few
+     * completions, or a failure inside the P99's own interval, decides
+     * nothing. */
+    if (!growing && p->completions < CAPACITY_MIN_COMPLETIONS &&
+        !median_over(o, p)) {
+        p->inconclusive = CAPACITY_FEW_SAMPLES;
+        p->failed = "inconclusive: too few completions";
+        p->pass = 0;
+    } else if (!growing && p->in_flight > CAPACITY_MAX_IN_FLIGHT) {
+        /* Many still in flight, yet no growth beyond chance: the window
+         * is short against the latency, and the latencies left out are
+         * the long ones. */
+        p->inconclusive = CAPACITY_FEW_SAMPLES;
+        p->failed = "inconclusive: many in flight at the horizon";
+        p->pass = 0;
+    } else if (!p->pass && !p->sure) {
+        p->inconclusive = CAPACITY_STRADDLES;
+        p->failed = "inconclusive: P99 interval straddles the SLO";
+    }
 }
 
 static double figure_or(const struct run_result *res, size_t n, int b,
@@ -80,6 +112,7 @@ static void summarise(const struct run_result *res, size_t n, int b,
                       struct capacity_probe *p)
 {
     double arrived = 0, left = 0;
+    struct run_stability stab;
 
     for (int m = 0; m < RUN_NMETRICS; m++)
         report_latency(res, n, b, (enum run_metric)m, &p->lat[m]);
@@ -87,13 +120,36 @@ static void summarise(const struct run_result *res, size_t n, int b,
     p->gpus = figure_or(res, n, b, "gpus", 1);
     p->binding = report_binding(res, n, b);
     p->served = 0;
+    p->completions = 0;
     for (size_t i = 0; i < n; i++) {
         arrived += (double)res[i].arrived;
         left += (double)res[i].in_flight;
+        p->completions += (double)res[i].backend[b].completed;
         p->served += (double)res[i].backend[b].completed / res[i].window /
                      (double)n;
     }
     p->in_flight = arrived > 0 ? left / arrived : 0;
+    run_stability(res, n, &stab);
+    p->stable = stab.stable;
+}
+
+static double rate_of(const struct capacity_result *r, int i)
+{
+    return r->probe[i].rate;
+}
+
+static int probed(const struct capacity_result *r, double rate)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->probe[i].rate == rate)
+            return 1;
+    return 0;
+}
+
+/* The last probe had too few completions to say anything. */
+static int last_few(const struct capacity_result *r)
+{
+    return r->n > 0 && r->probe[r->n - 1].inconclusive == CAPACITY_FEW_SAMPLES;
 }
 
 struct search {
@@ -134,7 +190,8 @@ static int probe(struct search *s, double rate)
         judge(s->o, p);
         if (p->pass)
             r->pass = (int)r->n;
-        else
+        else if (p->inconclusive != CAPACITY_FEW_SAMPLES &&
+                 (r->fail < 0 || rate < rate_of(r, r->fail)))
             r->fail = (int)r->n;
         r->n++;
     }
@@ -144,10 +201,6 @@ static int probe(struct search *s, double rate)
     return st;
 }
 
-static double rate_of(const struct capacity_result *r, int i)
-{
-    return r->probe[i].rate;
-}
 
 /* Doubling and halving find a bracket in O(log(range)) probes; bisection
  * then halves it each probe.  A secant step on the P99s would converge
@@ -163,20 +216,34 @@ static int search_run(struct search *s)
                        : arrivals_mean_rate(&s->sc->workload.arrivals);
     double rate = fmin(fmax(start, o->min_rate), o->max_rate);
     int st = probe(s, rate);
+    size_t i;
 
+    /* One probe below the start, so a volume that is met is seen met. */
+    if (!st && 0.5 * rate >= o->min_rate && r->fail < 0)
+        st = probe(s, 0.5 * rate);
     while (!st && r->fail < 0 && rate < o->max_rate &&
            r->n < CAPACITY_MAX_PROBES)
         st = probe(s, rate = fmin(2.0 * rate, o->max_rate));
-    while (!st && r->pass < 0 && rate > o->min_rate &&
-           r->n < CAPACITY_MAX_PROBES)
-        st = probe(s, rate = fmax(0.5 * rate, o->min_rate));
+    /* Halving stops where the probes become too small to decide. */
+    while (!st && r->pass < 0 && rate > o->min_rate && !last_few(r) &&
+           r->n < CAPACITY_MAX_PROBES) {
+        rate = fmax(0.5 * rate, o->min_rate);
+        if (!probed(r, rate))
+            st = probe(s, rate);
+    }
     while (!st && r->pass >= 0 && r->fail >= 0 && r->n < CAPACITY_MAX_PROBES &&
            rate_of(r, r->fail) - rate_of(r, r->pass) >
-               o->tolerance * rate_of(r, r->pass))
+               o->tolerance * rate_of(r, r->pass)) {
         st = probe(s, 0.5 * (rate_of(r, r->pass) + rate_of(r, r->fail)));
+        if (last_few(r))
+            break; /* the bracket cannot shrink on such probes */
+    }
     r->status = r->pass < 0   ? CAPACITY_INFEASIBLE
                 : r->fail < 0 ? CAPACITY_ABOVE_MAX
                               : CAPACITY_FOUND;
+    for (i = 0; r->pass < 0 && i < r->n; i++)
+        if (r->probe[i].inconclusive)
+            r->status = CAPACITY_INCONCLUSIVE;
     return st;
 }
 
@@ -238,4 +305,28 @@ double capacity_per_gpu_month(const struct capacity_result *r)
         return 0;
     p = &r->probe[r->pass];
     return p->served * UNITS_MONTH / (p->gpus > 0 ? p->gpus : 1);
+}
+
+size_t capacity_inconclusive(const struct capacity_result *r,
+                             const char *flag, char *buf, size_t size)
+{
+    size_t i, few = 0, straddle = 0;
+
+    for (i = 0; i < r->n; i++) {
+        few += r->probe[i].inconclusive == CAPACITY_FEW_SAMPLES;
+        straddle += r->probe[i].inconclusive == CAPACITY_STRADDLES;
+    }
+    if (size)
+        buf[0] = '\0';
+    if (few + straddle == 0)
+        return 0;
+    snprintf(buf, size,
+             "%zu probe%s inconclusive (%zu with fewer than %.0f "
+             "completions after warm-up, %zu with the P99 interval "
+             "straddling the SLO)%s; a longer %s decides them",
+             few + straddle, few + straddle == 1 ? " was" : "s were", few,
+             CAPACITY_MIN_COMPLETIONS, straddle,
+             r->pass < 0 ? ", so no volume was shown to miss the SLO" : "",
+             flag ? flag : "horizon");
+    return few + straddle;
 }

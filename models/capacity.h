@@ -9,10 +9,13 @@
  * passes when, at backend b, every P99 with a target (the mean over
  * replications of each replication's P99) is within it, and no more than
  * CAPACITY_MAX_IN_FLIGHT of the arrivals are still in the system at the
- * horizon (a queue that grows without bound fails whatever the latencies
- * say).
+ * horizon.  More than that in flight fails as "queue growing" when the
+ * run is unstable (models/run.h: a queue that grows fails whatever the
+ * latencies say); when it is stable the probe is inconclusive (the
+ * window is short against the latency).
  *
- * The search starts at start_rate, doubles until a probe fails (or
+ * The search probes start_rate and half of it (so the answer is bracketed
+ * from below as well as above), doubles until a probe fails (or
  * max_rate passes), halves until one passes (or min_rate fails), then
  * bisects the bracket [highest pass, lowest failure] until
  * (fail - pass) / pass <= tolerance, in at most CAPACITY_MAX_PROBES
@@ -43,6 +46,10 @@
 #include "sim/diag.h"
 
 #define CAPACITY_MAX_PROBES 64
+/* A probe with fewer completions after warm-up at the backend (all its
+ * replications together) cannot put a P99 on either side of a target:
+ * it is inconclusive, and a longer horizon decides it. */
+#define CAPACITY_MIN_COMPLETIONS 1000.0
 /* Fewer arrivals than this per measurement window make a P99 little more
  * than the largest value: min_rate's default keeps above it. */
 #define CAPACITY_MIN_ARRIVALS 200.0
@@ -90,14 +97,27 @@ struct capacity_probe {
     int sure;           /* the verdict holds at the P99s' 95% bounds
                            (a pass at the upper, a failure at the lower
                            ones; a growing queue is sure) */
+    /* Neither pass nor fail (pass is 0, failed says why):
+     * CAPACITY_FEW_SAMPLES, fewer than CAPACITY_MIN_COMPLETIONS; or
+     * CAPACITY_STRADDLES, over a target whose value lies inside the P99's
+     * 95% interval.  A straddling probe still bounds the search from above
+     * (the answer claims no more than the highest pass); a few-samples one
+     * moves nothing. */
+    int inconclusive;
+    double completions; /* at the backend after warm-up, all replications */
+    int stable;         /* run_stability over the probe's replications */
 };
+
+enum { CAPACITY_DECIDED, CAPACITY_FEW_SAMPLES, CAPACITY_STRADDLES };
 
 enum capacity_status {
     CAPACITY_FOUND,      /* a pass below a failure */
     CAPACITY_INFEASIBLE, /* no probe passed, min_rate included */
-    CAPACITY_ABOVE_MAX   /* no probe failed, max_rate included */
+    CAPACITY_ABOVE_MAX,  /* no probe failed, max_rate included */
+    CAPACITY_INCONCLUSIVE /* no probe passed, and some were inconclusive:
+                             the horizon is too short to tell */
 };
-extern const char *const capacity_status_names[3]; /* "found", ... */
+extern const char *const capacity_status_names[4]; /* "found", ... */
 
 struct capacity_result {
     size_t n;                                     /* probes run */
@@ -115,6 +135,12 @@ struct capacity_result {
 int capacity_search(struct scenario *sc, size_t b,
                     const struct capacity_opts *o, struct diag *d,
                     struct capacity_result *out);
+
+/* Inconclusive probes of r, and a sentence about them for the answer
+ * (empty when none): how many, why, and that a longer horizon decides
+ * them ("--horizon" is named as flag). */
+size_t capacity_inconclusive(const struct capacity_result *r,
+                             const char *flag, char *buf, size_t size);
 
 /* The highest rate whose probe passed even at its P99s' upper 95% bounds
  * and the lowest that failed even at the lower ones; 0 where none. */

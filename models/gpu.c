@@ -631,7 +631,14 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
     if (!bad) {
         bad |= parse_serving(map, where, c, &reserve, d) < 0;
         bad |= parse_efficiency(map, where, c, d) < 0;
-        bad |= parse_calibration(map, where, c, d) < 0;
+        /* Calibration files carry no FP4 figures (models/calib.h). */
+        if (c->quant == CATALOG_QUANT_FP4 && cfg_get(map, "calibration")) {
+            diag_error(d, &cfg_get(map, "calibration")->pos,
+                       "calibration files hold no figures for quant 'fp4'");
+            bad = 1;
+        } else {
+            bad |= parse_calibration(map, where, c, d) < 0;
+        }
         bad |= parse_failures(map, where, c, d) < 0;
     }
     /* Own the names: the document goes away after parsing. */
@@ -682,6 +689,7 @@ struct replica {
     struct gpu *g;
     struct serve *sv;
     int index, up;
+    double t_down;      /* s: when it last failed */
     uint64_t scheduled; /* epoch of the event in the queue, if any */
     int has_event;
 };
@@ -696,6 +704,7 @@ struct gpu {
     struct tseries *ts;
     gsl_rng *fail_rng;
     uint64_t rejected, truncated, failures, retries;
+    double downtime; /* replica-seconds down inside the window */
     double mean_in, mean_out; /* the workload's tokens per request */
     uint32_t *prefix;         /* per workload task, shared prefix tokens */
     size_t prefix_matched;    /* shared_prefix names found in the tasks */
@@ -823,6 +832,14 @@ static void take_back(void *ctx, struct request *rq)
 
 static void on_repair(struct sim *s, void *ctx, void *arg);
 
+/* The part of replica r's current outage inside the window, s. */
+static double down_in_window(const struct sim *s, const struct replica *r)
+{
+    double from = r->t_down > sim_warmup(s) ? r->t_down : sim_warmup(s);
+
+    return sim_now(s) > from ? sim_now(s) - from : 0.0;
+}
+
 static void on_failure(struct sim *s, void *ctx, void *arg)
 {
     struct replica *r = ctx;
@@ -830,6 +847,7 @@ static void on_failure(struct sim *s, void *ctx, void *arg)
     (void)arg;
     r->up = 0;
     r->has_event = 0;
+    r->t_down = sim_now(s);
     if (sim_measuring(s))
         g->failures++;
     serve_evict(r->sv, sim_now(s), take_back, g);
@@ -842,6 +860,7 @@ static void on_repair(struct sim *s, void *ctx, void *arg)
     struct gpu *g = r->g;
     (void)arg;
     r->up = 1;
+    g->downtime += down_in_window(s, r);
     sim_schedule_in(s, gsl_ran_exponential(g->fail_rng, g->c->mtbf),
                     on_failure, r, NULL);
     while (g->park_head) {
@@ -969,22 +988,24 @@ static double kv_quantile(const struct gpu *g, double q)
     return 1;
 }
 
-/* The most output tokens per second one replica can generate at the
- * workload's mean mix (mean_in prompt, mean_out answer tokens): a full
- * batch B (max_batch, or fewer when the cache cannot hold max_batch
- * sequences at their mean context in + out/2) decoding at the mean
- * context, plus each sequence's prefill at the compute rate:
- *   cycle = out * t_decode(B) + B * in * (flops/token) / (tp F)
- *   max = B * out / cycle.
+/* The most output tokens per second one replica can generate at a mix
+ * of `in` prompt and `out` answer tokens per request: a full batch b
+ * (max_batch, or fewer when the cache cannot hold max_batch sequences at
+ * their mean context in + out/2, or with no-evict admission their whole
+ * in + out) in steady state, each step decoding b tokens and prefilling
+ * the b in / out prompt tokens that keep the batch full:
+ *   max = b / t_step(b decodes at context in + out/2, b in/out prefill).
  * A model figure, not a measurement: the denominator of
  * token_utilization. */
-static double gpu_max_tokens_per_s(const struct gpu *g)
+static double gpu_max_tokens_per_s(const struct gpu *g, double in,
+                                   double out)
 {
     const struct serve_params *p = &g->c->sp;
-    double in = g->mean_in > 1 ? g->mean_in : 1;
-    double out = g->mean_out > 1 ? g->mean_out : 1;
+    in = in > 1 ? in : 1;
+    out = out > 1 ? out : 1;
     double ctx = in + out / 2;
-    double fit = (double)p->kv_blocks * p->block_tokens / ctx;
+    double held = p->no_evict ? in + out : ctx;
+    double fit = (double)p->kv_blocks * p->block_tokens / held;
     double b = fit < p->max_batch ? fit : (double)p->max_batch;
     if (b < 1)
         b = 1;
@@ -992,10 +1013,10 @@ static double gpu_max_tokens_per_s(const struct gpu *g)
     memset(&st, 0, sizeof st);
     st.decodes = b;
     st.decode_ctx = b * ctx;
-    double t_dec = serve_step_time(p, &st);
-    double t_pf = in * p->model.flops_per_token /
-                  (p->perf.tp * p->perf.flops);
-    return b * out / (out * t_dec + b * t_pf);
+    st.prefill = b * in / out;
+    st.prefill_read = st.prefill;
+    st.prefill_attn = st.prefill * in / 2;
+    return b / serve_step_time(p, &st);
 }
 
 /* The utilisation figures (docs/internals/serve.md says which saturates
@@ -1006,7 +1027,14 @@ static void gpu_add_utilisation(const struct gpu *g, const struct sim *s,
 {
     double span = t->span, n = (double)g->n;
     double tok_s = span > 0 ? (double)t->tokens_out / (span / n) : 0;
-    double max_tok = gpu_max_tokens_per_s(g) * n;
+    /* the mix served (traces carry their own lengths), else the
+     * workload's declared means */
+    double in = g->mean_in, out = g->mean_out;
+    if (t->completed > 0) {
+        in = (double)t->tokens_in / (double)t->completed;
+        out = (double)t->tokens_out / (double)t->completed;
+    }
+    double max_tok = gpu_max_tokens_per_s(g, in, out) * n;
     double w = sim_warmup(s);
     backend_figures_add(o, "busy", span > 0 ? t->busy / span : 0);
     backend_figures_add(o, "batch_occupancy",
@@ -1041,6 +1069,7 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
         t.prefix_lookups += st->prefix_lookups;
         t.prefix_hits += st->prefix_hits;
         t.prefix_tokens_saved += st->prefix_tokens_saved;
+        t.completed += st->completed;
         if (st->max_batch > t.max_batch)
             t.max_batch = st->max_batch;
     }
@@ -1063,6 +1092,14 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
     backend_figures_add(o, "truncated", (double)g->truncated);
     backend_figures_add(o, "replica_failures", (double)g->failures);
     backend_figures_add(o, "retries", (double)g->retries);
+    {
+        /* replicas still down at the end count up to now */
+        double down = g->downtime;
+        for (size_t i = 0; i < g->n; i++)
+            if (!g->rep[i].up)
+                down += down_in_window(s, &g->rep[i]);
+        backend_figures_add(o, "downtime", down);
+    }
     backend_figures_add(o, "steps", (double)t.steps);
     backend_figures_add(o, "step_events", (double)t.events);
     backend_figures_add(o, "compute_bound_share",

@@ -4,18 +4,24 @@
  *
  *   local:
  *     kind: gpu
- *     gpu: L40S                    # catalog name, or a mapping (below)
+ *     gpu: L40S                    # catalog name (slmsim catalog gpus),
+ *                                  # or a mapping (below)
  *     count: 1                     # replicas
  *     tensor_parallel: 1           # GPUs per replica
  *     model: llama-3-8b            # catalog name, or a mapping (below)
- *     quant: int4                  # fp16 | fp8 | int8 | int4
+ *     quant: int4                  # fp16 | fp8 | int8 | int4 | fp4
+ *     int4_kernel: marlin          # marlin | awq | gptq-exllama (int4;
+ *                                  # default marlin, awq on Turing)
  *     kv_cache: fp16               # fp16 | fp8
- *     serving: {max_batch: 64, chunked_prefill: 512, block_tokens: 16,
- *               max_batched_tokens: 8192, gpu_memory_utilization: 0.9,
+ *     serving: {engine: vllm,      # vllm | trtllm | sglang: the defaults
+ *               max_batch: 256, chunked_prefill: 2048, block_tokens: 16,
+ *               max_batched_tokens: 2048, gpu_memory_utilization: 0.9,
  *               activation_reserve: 2GB, exact_steps: false,
+ *               preemption: recompute,     # recompute | never
+ *               shared_prefix: {chat: 512},   # task: tokens
  *               context_policy: reject}    # reject | truncate
  *     efficiency: {bandwidth: 0.8, compute: 0.45, overhead: 2ms,
- *                  jitter: {dist: gamma, cv: 0.05}, allreduce: 0.01ms}
+ *                  jitter: {dist: gamma, cv: 0.05}, allreduce: 4us}
  *     calibration: calibrate/results/l40s-llama-3-8b-int4.yaml
  *     balancer: least-outstanding  # round-robin | least-outstanding |
  *                                  # join-shortest-queue
@@ -23,26 +29,40 @@
  *
  * An inline gpu takes name, memory (bytes: 48GB), bandwidth (bytes per
  * second as a number or "864GB" per second), flops_fp16, flops_fp8,
- * ops_int8, interconnect, tdp, idle_power, price; an inline model takes
- * name, params, layers, hidden, heads, kv_heads, head_dim, mlp, vocab,
- * tied_embeddings, context.  Required: memory, bandwidth, flops_fp16 and
- * params, layers, hidden, heads, kv_heads, context.
+ * ops_int8, interconnect, tdp, idle_power, price (it exposes all its
+ * memory, counts as Ampere for the efficiencies and as NVLink above 100
+ * GB/s of interconnect, PCIe below); an inline model takes name, params,
+ * layers, hidden, heads, kv_heads, head_dim, mlp, vocab, tied_embeddings,
+ * context.  Required: memory, bandwidth, flops_fp16 and params, layers,
+ * hidden, heads, kv_heads, context.
+ *
+ * Engine (serving.engine, default vllm) sets max_batch, the token budget
+ * (chunked_prefill and max_batched_tokens), the memory rule, the block
+ * size and preemption from that engine's documented defaults (sources in
+ * models/gpu.c); every serving key given overrides its default.  vllm:
+ * 1024 sequences and 8192 tokens a step on cards of 70 GiB or more that
+ * are not A100s, else 256 and 2048, chunked prefill, cache = usable x 0.9
+ * - weights - activations, recompute preemption.  trtllm: 2048 and 8192,
+ * cache = 0.9 x (usable - weights - activations), 32-token blocks,
+ * admission only of requests whose every token fits (never preempts).
+ * sglang: 1024 and 8192, cache = usable x 0.88 - weights - activations,
+ * recompute.  activation_reserve, when given, replaces the computed
+ * activation/CUDA-graph/runtime term (models/gpu.c GPU_RUNTIME_BYTES).
+ *
+ * Prefix caching (serving.shared_prefix): the first N prompt tokens of
+ * every request of a task are shared (a system prompt); a replica computes
+ * them once, in whole KV blocks, and keeps them cached while it is up
+ * (they count against its cache).  The trace readers carry no block
+ * hashes, so the prefix is declared per task; a task name the workload
+ * does not have matches nothing (prefix.tasks_matched says how many did).
  *
  * Step times: the effective bandwidth and FLOP/s are the datasheet's
- * times the efficiencies (defaults above: "derived"), unless a calibration
- * file gives them ("measured" when its source says so, "derived"
- * otherwise; the description says which).  Calibration file (YAML):
- *
- *   source: derived             # measured | derived
- *   device: NVIDIA L40S
- *   driver: none                # driver version it was measured with
- *   date: 2026-01-15
- *   bandwidth: 6.912e11         # effective B/s
- *   flops: {fp16: 1.63e14, fp8: 3.30e14, int8: 3.30e14}  # FLOP/s
- *   overhead: 2ms               # per step
- *   jitter: {dist: gamma, cv: 0.05}   # gamma | lognormal | none
- *   raw: {...}                  # free-form summaries, not read
- *
+ * times the efficiencies of the GPU's architecture and the weight format
+ * (catalog_efficiency_default, a table with its sources; int4 times its
+ * kernel family's factor), unless the scenario's efficiency: or a
+ * calibration file gives them ("measured" when its source says so,
+ * "derived" otherwise; the description says which).  Calibration file
+ * (YAML):
  * Context window: a request whose input + output tokens exceed the
  * model's window is rejected (context_policy: reject, the default; counted
  * as "rejected") or cut (truncate: the prompt keeps its last context - 1
@@ -51,9 +71,9 @@
  *
  * Tensor parallelism: weights, KV cache and the work of a step are split
  * evenly over the group; each step adds two ring all-reduces per layer of
- * the step's activations over the GPUs' interconnect, each with a fixed
- * latency (efficiency.allreduce, default 10 us): an ASSUMPTION, not
- * calibrated.
+ * the step's activations: 2 (tp - 1) hops, each the link type's hop
+ * latency (efficiency.allreduce overrides it) plus 1/tp of the buffer over
+ * the link's bus bandwidth (catalog_link_perf, sourced).
  *
  * Failures: each replica fails after an exponential time of mean mtbf and
  * comes back mttr later (fixed); what it held is retried on the replicas
@@ -70,12 +90,21 @@
  * results.json as backends.NAME.timeseries.{width, t, arrivals, queue,
  * batch, kv}.
  *
- * Figures (collect): utilization, batch.{mean, max}, kv.occupancy.{mean,
- * p99}, kv.capacity_tokens, preemptions, tokens_per_s,
- * prefill_tokens_per_s, rejected, truncated, replica_failures, retries,
- * steps, step_events, compute_bound_share, replicas, gpus (replicas x
- * tensor_parallel), calibration.measured.  A request leaves the backend
- * with x[0] set to the index of the replica that finished it.
+ * Figures (collect): utilization (= busy: the share of time a step
+ * runs, averaged over replicas; its meaning is unchanged), busy,
+ * batch_occupancy (running sequences / max_batch, time-averaged, idle
+ * time at 0), kv_occupancy (= kv.occupancy.mean), max_tokens_per_s (the
+ * model's most output tokens/s at the workload's mean mix, all replicas),
+ * token_utilization (generated tokens/s over max_tokens_per_s: the one
+ * that reaches 1 at saturation, docs/internals/serve.md), batch.{mean,
+ * max}, kv.occupancy.{mean, p99}, kv.capacity_tokens, preemptions,
+ * tokens_per_s, prefill_tokens_per_s, rejected, truncated,
+ * replica_failures, retries, steps, step_events, compute_bound_share,
+ * replicas, gpus (replicas x tensor_parallel), calibration.measured,
+ * makespan (s from the window's start to the last completion), and with
+ * shared_prefix prefix.{tasks_matched, lookups, hit_rate, tokens_saved}.
+ * A request leaves the backend with x[0] set to the index of the replica
+ * that finished it.
  */
 #ifndef SLM_GPU_H
 #define SLM_GPU_H

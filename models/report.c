@@ -163,6 +163,25 @@ static int report_few_shot(const struct scenario *sc)
            API_FEW_SHOT;
 }
 
+/* Accuracy of task t's local answers that were kept: the local model's,
+ * raised by escalating the least confident share of them (the share the
+ * run escalated; models/accuracy.h). */
+static double report_kept_accuracy(const struct scenario *sc,
+                                   const struct run_result *res, size_t n,
+                                   size_t t)
+{
+    double esc = 0.0, kept = 0.0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        esc += (double)res[i].task[t].escalated;
+        kept += (double)res[i].task[t].answered[ROUTER_LOCAL];
+    }
+    return accuracy_kept(accuracy_task_local(&sc->workload.tasks[t]),
+                         esc + kept > 0 ? esc / (esc + kept) : 0.0,
+                         router_fallback_auc(&sc->routing, (int)t));
+}
+
 double report_task_accuracy(const struct scenario *sc,
                             const struct run_result *res, size_t n, size_t t,
                             int few_shot, double *answered)
@@ -176,7 +195,7 @@ double report_task_accuracy(const struct scenario *sc,
         answered[ROUTER_LOCAL] += (double)res[i].task[t].answered[ROUTER_LOCAL];
         answered[ROUTER_API] += (double)res[i].task[t].answered[ROUTER_API];
     }
-    acc[ROUTER_LOCAL] = accuracy_task_local(ts);
+    acc[ROUTER_LOCAL] = report_kept_accuracy(sc, res, n, t);
     acc[ROUTER_API] = accuracy_task_api(ts, few_shot);
     return accuracy_blend(ROUTER_NSIDES, answered, acc, NULL);
 }
@@ -195,7 +214,8 @@ static void report_accuracy(const struct scenario *sc,
     for (t = 0; t < nt; t++) {
         const struct task_spec *ts = &sc->workload.tasks[t];
         report_task_accuracy(sc, res, n, t, out->few_shot, &cnt[2 * t]);
-        loc[t] = acc[2 * t] = accuracy_task_local(ts);
+        loc[t] = accuracy_task_local(ts);
+        acc[2 * t] = report_kept_accuracy(sc, res, n, t);
         api[t] = acc[2 * t + 1] = accuracy_task_api(ts, out->few_shot);
         all[t] = cnt[2 * t] + cnt[2 * t + 1];
     }
@@ -502,7 +522,8 @@ static void report_text_failures(FILE *f, const struct run_result *res,
     REPORT_COUNT(res, n, b, struct run_backend, rejected, &rj, &hw);
     REPORT_COUNT(res, n, b, struct run_backend, failed, &fl, &hw);
     fprintf(f, "  rejected %.0f, failed %.0f, replica_failures %.0f, "
-               "retries %.0f, downtime %s\n",
+               "retries %.0f, downtime %s (replica-time down in the "
+               "window)\n",
             rj, fl, rf, report_fig(res, n, b, "retries"),
             isnan(down) ? "n/a" : report_fmt_time(down, a, sizeof a));
 }
@@ -588,6 +609,115 @@ static void report_text_stability(FILE *f, const struct run_result *res,
             st.growth_low, st.growth_high);
 }
 
+/* Per day of arrival, pooled over replications: the burst's first
+ * arrival, last completion (means, s from that day's midnight) and
+ * whether every replication finished it.  Returns 0 when the day had no
+ * arrivals in some replication. */
+static int report_day(const struct run_result *res, size_t n, size_t k,
+                      double *first, double *last, double *arrived,
+                      int *finished)
+{
+    size_t i;
+
+    *first = *last = *arrived = 0.0;
+    *finished = 1;
+    for (i = 0; i < n; i++) {
+        const struct run_day *d;
+        if (k >= res[i].ndays || !res[i].day[k].arrived)
+            return 0;
+        d = &res[i].day[k];
+        *first += d->first_arrival - (double)k * UNITS_DAY;
+        *last += d->last_done - (double)k * UNITS_DAY;
+        *arrived += (double)d->arrived;
+        *finished &= d->done == d->arrived;
+    }
+    *first /= (double)n;
+    *last /= (double)n;
+    *arrived /= (double)n;
+    return 1;
+}
+
+/* A workload whose daily arrivals span under 20 hours is a batch: its
+ * makespan is worth a line per day. */
+static int report_is_batch(const struct scenario *sc,
+                           const struct run_result *res, size_t n)
+{
+    size_t k;
+
+    if (sc->slo.deadline >= 0)
+        return 1;
+    if (n == 0 || res[0].ndays < 2)
+        return 0;
+    for (k = 0; k + 1 < res[0].ndays; k++)
+        if (res[0].day[k].arrived &&
+            res[0].day[k].last_arrival - res[0].day[k].first_arrival >
+                20.0 * UNITS_HOUR)
+            return 0;
+    return 1;
+}
+
+/* "HH:MM" of s after midnight; past midnight as "+1d HH:MM". */
+static const char *report_fmt_clock(double s, char *buf, size_t size)
+{
+    long m = lround(s / 60.0);
+
+    if (m >= 24 * 60)
+        snprintf(buf, size, "+%ldd %02ld:%02ld", m / (24 * 60),
+                 m % (24 * 60) / 60, m % 60);
+    else
+        snprintf(buf, size, "%02ld:%02ld", m / 60, m % 60);
+    return buf;
+}
+
+static void report_text_batch(FILE *f, const struct scenario *sc,
+                              const struct run_result *res, size_t n)
+{
+    char a[32], b[32], c[32];
+    size_t k, shown = 0;
+
+    if (!report_is_batch(sc, res, n))
+        return;
+    fprintf(f, "\nbatch makespan per day (means over replications)\n");
+    for (k = 0; k < res[0].ndays && shown < 60; k++) {
+        double first, last, arrived;
+        int fin;
+        if (!report_day(res, n, k, &first, &last, &arrived, &fin))
+            continue;
+        shown++;
+        fprintf(f, "  day %zu: %.0f requests, first %s, last done %s, "
+                   "makespan %s%s\n",
+                k + 1, arrived, report_fmt_clock(first, a, sizeof a),
+                fin ? report_fmt_clock(last, b, sizeof b) : "not finished",
+                fin ? report_fmt_time(last - first, c, sizeof c) : "n/a",
+                fin ? "" : " (still running at the horizon)");
+    }
+}
+
+static void report_json_batch(struct jw *w, const struct run_result *res,
+                              size_t n)
+{
+    size_t k;
+
+    if (n == 0)
+        return;
+    jw_array_begin(w, "batch_days");
+    for (k = 0; k < res[0].ndays; k++) {
+        double first, last, arrived;
+        int fin;
+        if (!report_day(res, n, k, &first, &last, &arrived, &fin))
+            continue;
+        jw_object_begin(w, NULL);
+        jw_int(w, "day", (int64_t)k + 1);
+        jw_number(w, "requests", arrived);
+        jw_number(w, "first_arrival", first);
+        jw_bool(w, "finished", fin);
+        jw_number(w, "last_completion", fin ? last : (double)NAN);
+        jw_number(w, "makespan", fin ? last - first : (double)NAN);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+}
+
 /* The identity arrived = completed + failed + rejected + in flight,
  * exact: totals over the replications, not rounded means. */
 static void report_text_counts(FILE *f, const struct run_result *res,
@@ -651,6 +781,7 @@ void report_print_text_stop(FILE *f, const struct scenario *sc,
         fprintf(f, "\noverall, as users see it\n");
         report_text_latency_table(f, sc, res, n, -1);
     }
+    report_text_batch(f, sc, res, n);
     report_text_slo(f, sc, res, n);
     fprintf(f, "\n(± are 95%% confidence half-widths across replications)\n");
 }
@@ -1088,6 +1219,7 @@ int report_write_json_stop(FILE *f, const struct scenario *sc,
     }
     report_json_requests(&w, res, n);
     report_json_stability(&w, res, n);
+    report_json_batch(&w, res, n);
     report_json_workload(&w, sc, res, n);
     jw_object_begin(&w, "backends");
     for (b = 0; b < sc->nbackends; b++)

@@ -287,6 +287,58 @@ static int router_parse_local_tasks(const struct cfg_node *node,
     return bad ? -1 : 0;
 }
 
+static const char *const router_escalation_names[] = {"confidence",
+                                                     "random"};
+
+/* An AUC of a confidence score: 0.5 (no better than chance) to 1. */
+static int router_check_auc(const struct cfg_node *n, const char *name,
+                            double *out, struct diag *d)
+{
+    if (cfg_node_number(n, name, 0, out, d) != 0)
+        return -1;
+    if (*out < 0.5 || *out > 1.0) {
+        diag_error(d, &n->pos, "'%s' must be an AUC in [0.5, 1], got '%s'",
+                   name, n->scalar);
+        return -1;
+    }
+    return 0;
+}
+
+/* escalation, fallback_auc, fallback_auc_by_task. */
+static int router_parse_auc(const struct cfg_node *node,
+                            const struct router_context *c,
+                            struct router_spec *spec, struct diag *d)
+{
+    const struct cfg_node *n = cfg_get(node, "fallback_auc");
+    const struct cfg_node *by = cfg_get(node, "fallback_auc_by_task");
+    int esc = ROUTER_ESCALATE_CONFIDENCE, bad = 0;
+    size_t i;
+
+    bad |= cfg_get_enum(node, "escalation", "routing", 0,
+                        router_escalation_names, 2, &esc, d) < 0;
+    spec->escalation = esc;
+    spec->fallback_auc = ROUTER_DEFAULT_AUC;
+    if (n)
+        bad |= router_check_auc(n, "routing.fallback_auc",
+                                &spec->fallback_auc, d) != 0;
+    for (i = 0; i < spec->ntasks; i++)
+        spec->auc[i] = spec->fallback_auc;
+    if (!by)
+        return bad ? -1 : 0;
+    if (cfg_expect(by, CFG_MAP, "routing.fallback_auc_by_task", d) != 0)
+        return -1;
+    for (i = 0; i < by->n; i++) {
+        int t = workload_task_index(c->workload, by->keys[i]);
+        if (t < 0)
+            bad |= router_unknown_task(&by->key_pos[i], by->keys[i],
+                                       c->workload, d);
+        else
+            bad |= router_check_auc(by->items[i], by->keys[i], &spec->auc[t],
+                                    d) != 0;
+    }
+    return bad ? -1 : 0;
+}
+
 static int router_parse_fallback(const struct cfg_node *node,
                                  const struct router_context *c,
                                  struct router_spec *spec, struct diag *d)
@@ -301,6 +353,7 @@ static int router_parse_fallback(const struct cfg_node *node,
                           &spec->fallback_rate, d) < 0;
     for (i = 0; i < spec->ntasks; i++)
         spec->fallback[i] = spec->fallback_rate;
+    bad |= router_parse_auc(node, c, spec, d) != 0;
     if (!by)
         return bad ? -1 : 0;
     if (cfg_expect(by, CFG_MAP, "routing.fallback_by_task", d) != 0)
@@ -375,6 +428,9 @@ static size_t router_keys(enum router_policy p, const char **keys)
     if (fallback) {
         keys[n++] = "fallback_rate";
         keys[n++] = "fallback_by_task";
+        keys[n++] = "escalation";
+        keys[n++] = "fallback_auc";
+        keys[n++] = "fallback_auc_by_task";
     }
     return n;
 }
@@ -388,7 +444,9 @@ static int router_alloc(const struct router_context *c,
         return SLM_ENOMEM;
     if (spec->policy >= ROUTER_TASK_BASED) {
         spec->fallback = mem_calloc(spec->ntasks, sizeof *spec->fallback);
-        if (!spec->fallback)
+        spec->auc = mem_calloc(spec->ntasks ? spec->ntasks : 1,
+                               sizeof *spec->auc);
+        if (!spec->fallback || !spec->auc)
             return SLM_ENOMEM;
     }
     return 0;
@@ -482,6 +540,7 @@ void router_spec_fini(struct router_spec *spec)
     mem_free(spec->side);
     mem_free(spec->task_local);
     mem_free(spec->fallback);
+    mem_free(spec->auc);
     mem_free(spec->max_wait_from);
     dist_fini(&spec->delay);
     memset(spec, 0, sizeof *spec);
@@ -521,6 +580,9 @@ int router_spec_whatif(const struct router_spec *spec,
     out->format_retries = spec->format_retries;
     out->fallback_rate = policy == ROUTER_CONFIDENCE_FALLBACK ? fallback_rate
                                                                : 0.0;
+    out->escalation = spec->escalation;
+    out->fallback_auc = spec->fallback_auc ? spec->fallback_auc
+                                           : ROUTER_DEFAULT_AUC;
     st = dist_copy(&out->delay, &spec->delay);
     if (!st)
         st = router_dup((void **)&out->side, spec->side, spec->nb);
@@ -535,6 +597,13 @@ int router_spec_whatif(const struct router_spec *spec,
         st = out->fallback ? 0 : SLM_ENOMEM;
         for (i = 0; !st && i < spec->ntasks; i++)
             out->fallback[i] = fallback_rate;
+    }
+    if (!st && out->fallback) {
+        out->auc = mem_calloc(spec->ntasks ? spec->ntasks : 1,
+                              sizeof *out->auc);
+        st = out->auc ? 0 : SLM_ENOMEM;
+        for (i = 0; !st && i < spec->ntasks; i++)
+            out->auc[i] = spec->auc ? spec->auc[i] : out->fallback_auc;
     }
     if (st)
         router_spec_fini(out);
@@ -588,6 +657,16 @@ int router_choose(const struct router_spec *spec, const struct router_live *l,
     return other;
 }
 
+double router_fallback_auc(const struct router_spec *spec, int task)
+{
+    if (spec->escalation == ROUTER_ESCALATE_RANDOM)
+        return 0.5;
+    if (!spec->auc || task < 0 || (size_t)task >= spec->ntasks)
+        return spec->fallback_auc > 0 ? spec->fallback_auc
+                                      : ROUTER_DEFAULT_AUC;
+    return spec->auc[task];
+}
+
 double router_fallback_share(const struct router_spec *spec, int task)
 {
     if (!spec->fallback || task < 0 || (size_t)task >= spec->ntasks)
@@ -612,8 +691,12 @@ static size_t router_describe_extras(const struct router_spec *spec,
         used += (size_t)snprintf(buf + used, size - used, ", primary %s",
                                  router_side_names[spec->primary]);
     if (spec->fallback && spec->fallback_rate > 0.0 && used < size)
-        used += (size_t)snprintf(buf + used, size - used,
-                                 ", fallback rate %g", spec->fallback_rate);
+        used += (size_t)snprintf(
+            buf + used, size - used, ", fallback rate %g (%s)",
+            spec->fallback_rate,
+            spec->escalation == ROUTER_ESCALATE_RANDOM
+                ? "escalated at random"
+                : "the least confident answers escalated");
     if (spec->has_delay && used < size)
         used += (size_t)snprintf(buf + used, size - used,
                                  ", router delay %s",

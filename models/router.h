@@ -80,6 +80,15 @@ extern const char *const router_reason_names[ROUTER_NREASONS];
 enum router_side { ROUTER_LOCAL, ROUTER_API, ROUTER_NSIDES };
 extern const char *const router_side_names[ROUTER_NSIDES];
 
+/* Which local answers confidence fallback escalates (models/accuracy.h
+ * has the formula): those with the lowest confidence score, whose ROC AUC
+ * against correctness is fallback_auc (default ROUTER_DEFAULT_AUC), or a
+ * random share (escalation: random, the score independent of being
+ * right).  Either way the same share is escalated, so latency and cost
+ * do not depend on it; the blended accuracy does. */
+enum router_escalation { ROUTER_ESCALATE_CONFIDENCE, ROUTER_ESCALATE_RANDOM };
+#define ROUTER_DEFAULT_AUC 0.75
+
 struct router_spec {
     enum router_policy policy;
     int target;             /* single: backend index */
@@ -92,6 +101,9 @@ struct router_spec {
     unsigned char *task_local; /* task-based: owned, ntasks flags */
     double *fallback;       /* owned, ntasks shares escalated; NULL: none */
     double fallback_rate;   /* the default share */
+    int escalation;         /* enum router_escalation */
+    double fallback_auc;    /* default AUC of the confidence score */
+    double *auc;            /* owned, ntasks AUCs (with fallback) */
     double max_wait;        /* overflow: s */
     int primary;            /* failover: enum router_side */
     int has_delay;          /* router_delay is a distribution */
@@ -145,6 +157,10 @@ int router_choose(const struct router_spec *spec, const struct router_live *l,
 /* Share of the local side's answers to task that are escalated (0 when the
  * policy does not escalate). */
 double router_fallback_share(const struct router_spec *spec, int task);
+
+/* The AUC the escalation of task's answers selects with: 0.5 for
+ * escalation: random, else the task's fallback_auc. */
+double router_fallback_auc(const struct router_spec *spec, int task);
 
 const char *router_describe(const struct router_spec *spec,
                             const char *const *names, char *buf, size_t size);

@@ -132,6 +132,7 @@ static void run_day_arrived(struct run_result *res, double t)
         return;
     if (res->day[d].arrived++ == 0)
         res->day[d].first_arrival = t;
+    res->day[d].last_arrival = t;
     if ((size_t)d + 1 > res->ndays)
         res->ndays = (size_t)d + 1;
 }
@@ -417,6 +418,7 @@ int run_replication(const struct scenario *sc, unsigned rep,
     if (!st && run.status)
         st = run.status;
     out->t_end = sim_now(run.s);
+    out->in_system = sim_requests_in_flight(run.s);
     if (st == SLM_ELIMIT || st == SLM_EINTR) {
         /* The counts so far stay: the caller says where it stopped. */
         out->stopped = st;
@@ -595,7 +597,7 @@ const char *run_describe_stop(const struct scenario *sc,
     double t = res->t_end > 0 ? res->t_end : 1e-9;
     double offered = (double)res->all_arrived / t;
     double served = (double)res->all_served / t;
-    size_t inflight = (size_t)(res->all_arrived - res->all_served);
+    size_t inflight = res->in_system;
 
     if (res->stopped == SLM_EINTR) {
         snprintf(buf, size,

@@ -82,6 +82,7 @@ struct run_routing {
 struct run_day {
     uint64_t arrived, done; /* done: completed, failed or rejected */
     double first_arrival;   /* s from time 0 */
+    double last_arrival;    /* s from time 0 */
     double last_done;       /* s from time 0; 0 until one is done */
 };
 
@@ -101,6 +102,7 @@ struct run_result {
     int stopped;
     enum sim_limit limit;
     size_t limit_value; /* the ceiling reached */
+    size_t in_system;   /* requests in the system when the clock stopped */
     double t_start;     /* s: the warm-up, where the window begins */
     double t_end;       /* s: the horizon, or where the clock stopped */
     size_t ndays;

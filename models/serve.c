@@ -8,16 +8,24 @@
 
 #include "sim/mem.h"
 
-/* Request scratch while a replica holds it: u[0] output tokens generated
- * before the current admission (recompute), u[1] flags, p the sequence. */
+/* The request scratch (sim/sim.h's u[] and p) belongs to the replica
+ * while it holds the request; these name its parts:
+ *   RQ_GENERATED(r)  output tokens generated before the current admission
+ *                    (recompute preemption re-prefills them)
+ *   RQ_FLAGS(r)      RQ_STARTED | RQ_FIRST: t_start / t_first_token set
+ *   RQ_SEQ(r)        the sequence slot holding it, NULL while queued */
+#define RQ_GENERATED(r) ((r)->u[0])
+#define RQ_FLAGS(r) ((r)->u[1])
+#define RQ_SEQ(r) ((r)->p)
 #define RQ_STARTED 1u
 #define RQ_FIRST 2u
 
 enum { PH_PREFILL, PH_DECODE };
 
+/* A running sequence (one batch slot). */
 struct seq {
-    struct request *r;
-    int phase;
+    struct request *r;  /* borrowed while running */
+    int phase;          /* PH_PREFILL, then PH_DECODE */
     uint32_t in, out;   /* prompt (>= 1) and answer tokens */
     uint32_t prompt;    /* tokens to prefill this admission */
     uint32_t done_pf;   /* of which done */
@@ -34,32 +42,46 @@ struct seq {
 };
 
 struct serve {
-    struct serve_params p;
-    gsl_rng *rng;
-    struct serve_hooks hooks;
-    struct serve_series ser;
-    struct seq *slots, *free_slots;
-    struct seq **heap; /* decoders, min-heap on kfin */
-    size_t nheap;
-    long *cnt; /* decoders by (base - 1) mod block_tokens */
-    struct request *qhead, *qtail;
-    size_t nq;
-    struct seq *rhead, *rtail, *phead, *ptail;
-    size_t nrun, nd;
-    int64_t sum_base, K;
+    struct serve_params p;     /* copied at serve_new */
+    gsl_rng *rng;              /* jitter stream, borrowed; NULL: none */
+    struct serve_hooks hooks;  /* where finished requests go */
+    struct serve_series ser;   /* time series it adds to (ts borrowed) */
+    struct seq *slots;         /* max_batch sequence slots, owned */
+    struct seq *free_slots;    /* unused slots, a list through next */
+    struct seq **heap;         /* decoders, min-heap on kfin, owned */
+    size_t nheap;              /* decoders in the heap */
+    long *cnt;                 /* decoders by (base - 1) mod block_tokens:
+                                  who needs a new block at which step */
+    struct request *qhead, *qtail; /* the waiting queue, FIFO */
+    size_t nq;                 /* requests waiting */
+    struct seq *rhead, *rtail; /* running sequences, admission order */
+    struct seq *phead, *ptail; /* of which prefilling, FIFO */
+    size_t nrun;               /* running sequences */
+    size_t nd;                 /* of which decoding */
+    int64_t sum_base;          /* sum of the decoders' base */
+    int64_t K;                 /* decode steps run since the replica
+                                  started: a decoder's context is
+                                  base + K */
     long pf_pending; /* prompt tokens left in the prefill FIFO */
-    long blocks_used;
+    long blocks_used;          /* KV blocks held (cached prefixes too) */
     long committed;  /* no_evict: blocks reserved by running sequences
                         plus the cached prefixes */
     unsigned char *cached; /* per task: its shared prefix is resident */
     /* the step (or decode run) in flight */
-    int busy, decode_in, in_boundary, cmp_bound;
-    double t0, t1, t_acc, factor;
-    long n, demand;
-    size_t npf, batch;
-    double t_qmark;
-    uint64_t epoch;
-    struct serve_stats st;
+    int busy;        /* a step or run is in flight */
+    int decode_in;   /* it includes one decode token for every decoder */
+    int in_boundary; /* inside serve_boundary: submissions only queue */
+    int cmp_bound;   /* its linear layers are compute-bound */
+    double t0, t1;   /* s, its start and its end (the next boundary) */
+    double t_acc;    /* s, statistics integrated up to here */
+    double factor;   /* drawn time / base time (the jitter) */
+    long n;          /* decode steps it covers (1 for a single step) */
+    long demand;     /* KV blocks its decodes allocate by its end */
+    size_t npf;      /* prefilling sequences with a chunk in it */
+    size_t batch;    /* sequences in it */
+    double t_qmark;  /* s, queue length integrated up to here */
+    uint64_t epoch;  /* changes with every change of t1 */
+    struct serve_stats st;     /* over [warmup, now) */
 };
 
 static int64_t imod(int64_t a, int64_t m)
@@ -392,7 +414,7 @@ static void run_unlink(struct serve *sv, struct seq *s)
     else
         sv->rtail = s->prev;
     sv->nrun--;
-    s->r->p = NULL;
+    RQ_SEQ(s->r) = NULL;
     s->next = sv->free_slots;
     sv->free_slots = s;
 }
@@ -540,7 +562,7 @@ static int head_fits(const struct serve *sv, int64_t m)
         (long)sv->p.chunk - (long)sv->nd - sv->pf_pending <= 0)
         return 0;
     if (sv->p.chunk == 0 && sv->pf_pending > 0 &&
-        sv->pf_pending + (long)r->input_tokens + (long)r->u[0] >
+        sv->pf_pending + (long)r->input_tokens + (long)RQ_GENERATED(r) >
             sv->p.max_batched)
         return 0;
     uint32_t in = r->input_tokens ? r->input_tokens : 1;
@@ -550,7 +572,7 @@ static int head_fits(const struct serve *sv, int64_t m)
         sv->committed + blocks_for((int64_t)in + r->output_tokens, bs) -
                 shared > sv->p.kv_blocks)
         return 0;
-    long need = blocks_for((int64_t)in + (int64_t)r->u[0], bs) - shared;
+    long need = blocks_for((int64_t)in + (int64_t)RQ_GENERATED(r), bs) - shared;
     long free_blocks = sv->p.kv_blocks - sv->blocks_used -
                        kv_demand(sv, sv->K, m);
     return need + kv_demand(sv, sv->K + m, 1) <= free_blocks;
@@ -572,7 +594,7 @@ static void admit(struct serve *sv, double now)
         s->r = r;
         s->in = r->input_tokens ? r->input_tokens : 1;
         s->out = r->output_tokens;
-        s->prompt = s->in + (uint32_t)r->u[0];
+        s->prompt = s->in + (uint32_t)RQ_GENERATED(r);
         s->shared = prefix_hit_blocks(sv, r);
         /* A cached prefix is not computed again: its prefill starts
          * after it (its attention still reads it). */
@@ -603,10 +625,10 @@ static void admit(struct serve *sv, double now)
             sv->phead = s;
         sv->ptail = s;
         sv->pf_pending += (long)(s->prompt - s->done_pf);
-        r->p = s;
-        if (!(r->u[1] & RQ_STARTED)) {
+        RQ_SEQ(r) = s;
+        if (!(RQ_FLAGS(r) & RQ_STARTED)) {
             r->t_start = now;
-            r->u[1] |= RQ_STARTED;
+            RQ_FLAGS(r) |= RQ_STARTED;
         }
     }
 }
@@ -623,7 +645,7 @@ static void preempt(struct serve *sv, double now)
         sv->blocks_used -= s->blocks - s->shared;
     } else {
         sv->blocks_used -= decoder_remove(sv, s);
-        r->u[0] = (uint64_t)(s->base + sv->K - (int64_t)s->in);
+        RQ_GENERATED(r) = (uint64_t)(s->base + sv->K - (int64_t)s->in);
     }
     run_unlink(sv, s);
     queue_mark(sv, now);
@@ -807,7 +829,7 @@ void serve_submit(struct serve *sv, struct request *r, double now)
 {
     queue_mark(sv, now);
     r->next = NULL;
-    r->p = NULL;
+    RQ_SEQ(r) = NULL;
     if (sv->qtail)
         sv->qtail->next = r;
     else
@@ -834,7 +856,7 @@ static void finish(struct serve *sv, struct seq *s, double now)
     struct request *r = s->r;
     sv->committed -= s->commit;
     run_unlink(sv, s);
-    r->u[0] = 0;
+    RQ_GENERATED(r) = 0;
     if (now >= sv->p.warmup)
         sv->st.completed++;
     sv->hooks.done(sv->hooks.ctx, r, now);
@@ -845,9 +867,9 @@ static void prefill_done(struct serve *sv, struct seq *s, double now)
     struct request *r = s->r;
     uint32_t gen = s->prompt - s->in + 1;
     pf_unlink(sv, s);
-    if (!(r->u[1] & RQ_FIRST)) {
+    if (!(RQ_FLAGS(r) & RQ_FIRST)) {
         r->t_first_token = now;
-        r->u[1] |= RQ_FIRST;
+        RQ_FLAGS(r) |= RQ_FIRST;
     }
     if (now >= sv->p.warmup)
         sv->st.tokens_out++;
@@ -918,14 +940,14 @@ void serve_evict(struct serve *sv, double now,
         else
             decoder_remove(sv, s);
         run_unlink(sv, s);
-        r->u[0] = 0;
+        RQ_GENERATED(r) = 0;
         take(ctx, r);
     }
     while (sv->qhead) {
         struct request *r = sv->qhead;
         sv->qhead = r->next;
         r->next = NULL;
-        r->u[0] = 0;
+        RQ_GENERATED(r) = 0;
         sv->nq--;
         take(ctx, r);
     }

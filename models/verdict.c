@@ -39,7 +39,7 @@ static int verdict_parse_share(const struct cfg_node *node, double *out,
     if (end && *end == '%' && end[1] == '\0')
         v /= 100.0;
     else if (!end || *end != '\0')
-        v = NAN;
+        v = (double)NAN;
     if (!(v >= 0.0 && v <= 1.0)) {
         diag_error(d, &n->pos, "'slo.max_failed' must be a share in [0, 1] "
                                "such as 0.001 or 0.1%%, got '%s'", n->scalar);

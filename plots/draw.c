@@ -233,6 +233,12 @@ static void layout_linear(const struct figure_axis *a, double dmin,
     step = nice_step(dmax - dmin, target);
     o->lo = isfinite(a->min) ? a->min : floor(dmin / step + 1e-9) * step;
     o->hi = isfinite(a->max) ? a->max : ceil(dmax / step - 1e-9) * step;
+    /* A set range too narrow for its doubles (gnuplot: "empty x range")
+     * is drawn at the narrowest width that is not. */
+    if (!(o->hi - o->lo > mag * DRAW_MIN_REL_SPAN)) {
+        o->lo = dmin;
+        o->hi = dmax;
+    }
     /* Counted, not accumulated: at most DRAW_MAX_TICKS turns. */
     v = ceil(o->lo / step - 1e-9) * step;
     for (i = 0; i < DRAW_MAX_TICKS && v <= o->hi + step * 1e-9; i++) {
@@ -1071,8 +1077,8 @@ static int settle_outputs(struct draw *c, const struct figure *f, int keep)
     for (i = 0; i < NTERMS; i++) {
         if (!(c->formats & terms[i].mask))
             continue;
-        snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%s", c->dir, f->name,
-                 terms[i].ext);
+        snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld.%s", c->dir, f->name,
+                 (long)getpid(), terms[i].ext);
         draw_path(c, "", f->name, terms[i].ext);
         if (!keep) {
             unlink(tmp);
@@ -1096,8 +1102,10 @@ static int draw_run(struct draw *c, const struct figure *f,
     char cmd[FIGURE_MAX_NAME * 2 + 64];
     int st, failed;
 
-    snprintf(cmd, sizeof cmd, "stem = \".%s.tmp\"\nload \"%s.gp\"\n",
-             f->name, f->name);
+    /* The process id in the temporaries' names: two runs into one folder
+     * never write the same file. */
+    snprintf(cmd, sizeof cmd, "stem = \".%s.tmp-%ld\"\nload \"%s.gp\"\n",
+             f->name, (long)getpid(), f->name);
     st = gnuplot_exec(c->gnuplot, c->dir, cmd, &r);
     if (st) {
         gnuplot_run_fini(&r);

@@ -197,4 +197,12 @@ void figure_write_json(const struct figure *f, struct jw *w);
 int figure_from_json(const struct json *j, const char *file, struct diag *d,
                      struct figure **out);
 
+/* Removes from dir the files a figure named like one of the standard
+ * figures (plots/plot.h: latency-cdf ... utilization) leaves, NAME.dat,
+ * .gp, .png, .pdf and .svg, for every such name not in keep[0..n): a run
+ * into a folder an earlier run used leaves none of the earlier figures.
+ * Missing files are fine; returns 0 or SLM_ESYS (errno set) when one
+ * could not be removed. */
+int figure_remove_stale(const char *dir, const char *const *keep, size_t n);
+
 #endif

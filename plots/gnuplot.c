@@ -1,6 +1,8 @@
 #include "plots/gnuplot.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include "sim/diag.h"
+#include "sim/interrupt.h"
 #include "sim/mem.h"
 
 const char *gnuplot_program(void)
@@ -65,8 +68,13 @@ static void sh_quote(FILE *b, const char *s)
     fputc('\'', b);
 }
 
-/* "exec 2>ERR; cd DIR && exec PROG": stderr is redirected first so that a
- * failing cd or a missing program is captured too. */
+/* "exec 2>ERR; LC_ALL=C.UTF-8; export LC_ALL; cd DIR && exec PROG":
+ * stderr is redirected first so that a failing cd or a missing program is
+ * captured too.  The scripts are UTF-8 (degree signs, dashes) and their
+ * data use '.' decimals, so gnuplot gets a UTF-8 C locale whatever the
+ * user's: without one (LANG unset, as in a bare container) it warns
+ * "iconv failed to convert", and a locale with ',' decimals would misread
+ * the data.  glibc has built C.UTF-8 in since 2.35 (Debian 12). */
 static char *gnuplot_command(const char *prog, const char *dir,
                              const char *errpath)
 {
@@ -78,7 +86,7 @@ static char *gnuplot_command(const char *prog, const char *dir,
         return NULL;
     fputs("exec 2>", b);
     sh_quote(b, errpath);
-    fputs("; cd ", b);
+    fputs("; LC_ALL=" GNUPLOT_LOCALE "; export LC_ALL; cd ", b);
     sh_quote(b, dir);
     fputs(" && exec ", b);
     sh_quote(b, prog);
@@ -121,15 +129,79 @@ static int exit_of(int ws)
     return 1;
 }
 
+/* The shell running cmd, reading the script from the returned pipe, in
+ * a process group of its own: a Ctrl-C or a kill of our group must not
+ * reach gnuplot, whose own SIGINT handler can deadlock inside cairo and
+ * leave us waiting for ever.  We stop it ourselves (gnuplot_wait).
+ * Returns the child's pid, or -1 with errno set. */
+static pid_t gnuplot_spawn(const char *cmd, FILE **to)
+{
+    extern char **environ;
+    static char sh[] = "sh", dash_c[] = "-c";
+    char *argv[] = {sh, dash_c, (char *)cmd, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    int fds[2], rc;
+    pid_t pid = -1;
+
+    if (pipe(fds) < 0)
+        return -1;
+    rc = posix_spawn_file_actions_init(&fa);
+    if (!rc && !(rc = posix_spawnattr_init(&at))) {
+        posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
+        posix_spawn_file_actions_addclose(&fa, fds[0]);
+        posix_spawn_file_actions_addclose(&fa, fds[1]);
+        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+        posix_spawnattr_setpgroup(&at, 0);
+        rc = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+        posix_spawnattr_destroy(&at);
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    close(fds[0]);
+    if (rc || !(*to = fdopen(fds[1], "w"))) {
+        int e = rc ? rc : errno;
+        close(fds[1]);
+        if (!rc) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+        errno = e;
+        return -1;
+    }
+    return pid;
+}
+
+/* Waits for the child; when an interrupt arrives meanwhile, kills its
+ * group outright (SIGKILL: its SIGTERM handling is no safer) so the
+ * interrupted command can wind down.  0, or -1 with errno set. */
+static int gnuplot_wait(pid_t pid, int *ws)
+{
+    int killed = 0;
+
+    for (;;) {
+        if (waitpid(pid, ws, 0) == pid)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+        if (interrupt_pending() && !killed) {
+            kill(-pid, SIGKILL);
+            killed = 1;
+        }
+    }
+}
+
 int gnuplot_exec(const char *prog, const char *dir, const char *script,
                  struct gnuplot_run *r)
 {
     char *errpath, *cmd = NULL, *abs = NULL;
     size_t len = strlen(dir) + 32;
-    FILE *pipe;
+    FILE *pipe = NULL;
     int fd, ws, st = SLM_OK;
 
     memset(r, 0, sizeof *r);
+    /* Interrupted: start nothing new (sim/interrupt.h). */
+    if (interrupt_pending())
+        return SLM_EINTR;
     errpath = mem_alloc(len);
     if (!errpath)
         return SLM_ENOMEM;
@@ -162,16 +234,16 @@ int gnuplot_exec(const char *prog, const char *dir, const char *script,
         goto done;
     }
     fflush(NULL); /* nothing buffered of ours may reach the child twice */
-    pipe = popen(cmd, "w");
-    if (!pipe) {
+    pid_t pid = gnuplot_spawn(cmd, &pipe);
+    if (pid < 0) {
         st = errno == ENOMEM ? SLM_ENOMEM : SLM_ESYS;
         goto done;
     }
     /* A write error here is gnuplot gone early (EPIPE): its stderr and
      * exit status say why, so the status of the write is not the news. */
     fputs(script, pipe);
-    ws = pclose(pipe);
-    if (ws == -1) {
+    fclose(pipe);
+    if (gnuplot_wait(pid, &ws) < 0) {
         st = SLM_ESYS;
         goto done;
     }

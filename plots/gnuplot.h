@@ -8,6 +8,11 @@
  * in that directory and comes back as text, because gnuplot reports its
  * errors there, with the script line they are on ("line 23: ...").
  *
+ * gnuplot runs with LC_ALL=GNUPLOT_LOCALE: the scripts are UTF-8 and
+ * their numbers use '.', whatever the user's locale.  After SIGINT or
+ * SIGTERM (sim/interrupt.h) gnuplot_exec starts nothing and returns
+ * SLM_EINTR.
+ *
  * The program is $SLMSIM_GNUPLOT, default "gnuplot".  The caller must
  * ignore SIGPIPE (main does): a gnuplot that dies early makes the write
  * fail with EPIPE instead of killing slmsim.
@@ -16,6 +21,8 @@
 #define SLM_GNUPLOT_H
 
 #define GNUPLOT_ENV "SLMSIM_GNUPLOT"
+/* The locale gnuplot runs in (LC_ALL), whatever the user's. */
+#define GNUPLOT_LOCALE "C.UTF-8"
 /* For the warning when gnuplot is missing. */
 #define GNUPLOT_INSTALL_HINT                                                  \
     "install it with 'apt-get install gnuplot-nox' or point " GNUPLOT_ENV    \
@@ -42,7 +49,8 @@ struct gnuplot_run {
 /* Runs script (NUL-terminated) through prog in directory dir.  Returns 0
  * when gnuplot was started and waited for, whatever it thought of the
  * script (see r->exit_status, r->missing and r->messages); SLM_ESYS (errno
- * set) when the pipe or the temporary file could not be made; SLM_ENOMEM.
+ * set) when the pipe or the temporary file could not be made; SLM_ENOMEM;
+ * SLM_EINTR when a signal is pending.
  * r is filled in either way and must be released with gnuplot_run_fini. */
 int gnuplot_exec(const char *prog, const char *dir, const char *script,
                  struct gnuplot_run *r);

@@ -1,6 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages slmsim needs when they are missing: with
-# apt-get as root, otherwise prints the exact command and stops.
+# apt-get as root, otherwise prints the exact command and stops.  A fresh
+# Debian 12 root with only gcc, make and git lacks all of PKGS; the tests
+# also use setsid and awk (util-linux, mawk: in every Debian base system)
+# and need no locale (gnuplot runs in glibc's built-in C.UTF-8).
 set -u
 PKGS="libgsl-dev libyaml-dev libcmocka-dev gnuplot-nox pkg-config"
 missing=""
@@ -13,6 +16,8 @@ else
     missing="$PKGS"
 fi
 command -v gnuplot >/dev/null 2>&1 || missing="$missing gnuplot-nox"
+command -v setsid >/dev/null 2>&1 || missing="$missing util-linux"
+command -v awk >/dev/null 2>&1 || missing="$missing mawk"
 [ -z "$missing" ] && exit 0
 
 echo "deps: missing:$missing" >&2

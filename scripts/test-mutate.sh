@@ -6,7 +6,7 @@
 # refused (exit 2) or run (exit 0, or 1 when a run limit stops it); it may
 # never crash, hang, or exit otherwise.  Fixed seed: the same mutants on
 # every machine, so a failure here is a regression to reproduce exactly.
-# usage: scripts/test-mutate.sh BIN [N]
+# usage: scripts/test-mutate.sh BIN [N]   (MUTATE_SEED=k for other mutants)
 set -u
 BIN=${1:-./slmsim}
 N=${2:-300}
@@ -26,7 +26,7 @@ command -v python3 >/dev/null 2>&1 || {
 python3 - "$OUT" "$N" <<'PY' || exit 1
 import os, random, sys, glob
 out, n = sys.argv[1], int(sys.argv[2])
-rng = random.Random(20261201)
+rng = random.Random(int(os.environ.get("MUTATE_SEED", "20261201")))
 good = sorted(glob.glob("scenarios/*.yaml"))
 bad = sorted(glob.glob("tests/errors/*.yaml"))
 extremes = [b"0", b"-1", b"1e308", b"1e-300", b"1e20/s", b"1e-300s", b"~", b"[]",

@@ -11,7 +11,9 @@
 # queued at t = 0, so the figure is output tokens over the time of the
 # last completion), or ttft_mean, ttft_p50, ttft_p99, tpot_mean,
 # tpot_p50, e2e_mean, e2e_p50 (seconds, from the gpu backend named
-# "local"), or req_throughput (completions per second).
+# "local"), ttft_closed (mean TTFT less the mean queue wait: a closed
+# loop reproduced as an offline run with max_batch = concurrency), or
+# req_throughput (completions per second).
 #
 # With --doc the table replaces what lies between the markers
 # "<!-- validate:begin -->" and "<!-- validate:end -->" in that file
@@ -72,6 +74,10 @@ for c in "$@"; do
             sim=$(awk -v t="$tps" -v h="$hz" -v w="$wu" -v m="$mk" \
                 'BEGIN { printf "%.6g", (m > 0 ? t * (h - w) / m : 0) }') ;;
         req_throughput) sim=$(jget "$j" backends.local.throughput) ;;
+        ttft_closed)
+            tt=$(jget "$j" backends.local.latency.ttft.mean)
+            wt=$(jget "$j" backends.local.latency.wait.mean)
+            sim=$(awk -v a="$tt" -v b="$wt" 'BEGIN { printf "%.6g", a - b }') ;;
         ttft_*|tpot_*|e2e_*)
             m=${metric%%_*}; s=${metric#*_}
             sim=$(jget "$j" "backends.local.latency.$m.$s") ;;

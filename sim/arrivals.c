@@ -622,6 +622,14 @@ int arrivals_parse(const struct cfg_node *node, const char *where,
     case ARRIVALS_GAMMA:
         bad |= cfg_get_number(node, "cv", where, CFG_REQUIRED | CFG_POSITIVE,
                               &spec->cv, d) < 0;
+        if (!bad && !(spec->cv >= ARRIVALS_MIN_CV &&
+                      spec->cv <= ARRIVALS_MAX_CV)) {
+            diag_error(d, &cfg_get(node, "cv")->pos,
+                       "'cv' of a gamma process must be in [%g, %g], got "
+                       "%.3g",
+                       ARRIVALS_MIN_CV, ARRIVALS_MAX_CV, spec->cv);
+            bad = 1;
+        }
         return bad | arrivals_parse_rate(node, where, 0, spec, d) ? -1 : 0;
     case ARRIVALS_DIURNAL:
         bad |= arrivals_parse_rate(node, where, 0, spec, d) != 0;

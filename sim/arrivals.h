@@ -78,11 +78,16 @@ extern const char *const arrivals_process_names[];
  *   an MMPP sojourn of at least ARRIVALS_MIN_SOJOURN: a state shorter
  *   than that switches faster than any trace can show (and 1e-300 s
  *   would switch for ever).
+ *   a gamma process's cv in [ARRIVALS_MIN_CV, ARRIVALS_MAX_CV]: its
+ *   shape 1/cv^2 must stay a finite positive number GSL can draw from
+ *   (cv 1e300 gave shape 0 and NaN arrival times).
  * A volume above ARRIVALS_PLAUSIBLE_VOLUME a month gets a warning. */
 #define ARRIVALS_MAX_RATE 1e6
 #define ARRIVALS_MIN_RATE 1e-6
 #define ARRIVALS_MIN_SOJOURN 1.0
 #define ARRIVALS_PLAUSIBLE_VOLUME 1e11
+#define ARRIVALS_MIN_CV 0.01
+#define ARRIVALS_MAX_CV 100.0
 
 #define ARRIVALS_MAX_TASK_MAP 64
 /* Rows sharing one timestamp that `spread` can hold. */

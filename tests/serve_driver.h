@@ -39,9 +39,11 @@ static void drv_done(void *ctx, struct request *r, double now)
     d->t_last = now;
 }
 
-/* Params for a model on a GPU from the catalog with datasheet defaults
- * (efficiencies as models/gpu.c uses them: bandwidth 0.8, compute 0.45,
- * overhead 2 ms), no jitter, max_batch 64, no chunking. */
+/* Params for a model on a GPU from the catalog with fixed round
+ * efficiencies (bandwidth 0.8, compute 0.45, overhead 2 ms: not the
+ * per-architecture table models/gpu.c uses, so hand values stay simple),
+ * 90% of the datasheet memory less a 2 GB reserve, no jitter, max_batch
+ * 64, no chunking. */
 static struct serve_params drv_params(const char *gpu, const char *model,
                                       enum catalog_quant q)
 {

@@ -176,6 +176,65 @@ static void test_capacity_stops_at_the_max_rate(void **state)
     scenario_free(sc);
 }
 
+/* A horizon too short for a P99 (a few dozen completions per probe)
+ * decides nothing: the search says inconclusive, never infeasible, and
+ * suggests a longer horizon.  The e2e target (60 s) is far above the
+ * service's own P99 so no median is over it. */
+static void test_capacity_short_horizon_is_inconclusive_not_infeasible(
+    void **state)
+{
+    struct scenario *sc = drv_load(
+        "name: short\nseed: 5\nhorizon: 300s\nwarmup: 50s\n"
+        "replications: 2\nworkload:\n  arrivals: {process: poisson, rate: "
+        "0.2/s}\nbackends:\n  mm1: {kind: station, servers: 1, service: "
+        "{dist: exponential, mean: 2.385s}}\n");
+    struct capacity_result *r = calloc(1, sizeof *r);
+    struct capacity_opts o;
+    struct diag d;
+    char note[400];
+    size_t i;
+
+    (void)state;
+    assert_non_null(r);
+    capacity_opts_init(&o, sc);
+    o.p99[RUN_E2E] = 60.0;
+    o.max_rate = 0.4;
+    diag_init(&d, stderr);
+    assert_int_equal(capacity_search(sc, 0, &o, &d, r), 0);
+    assert_true(r->status != CAPACITY_INFEASIBLE);
+    /* 0.2/s x 250 s x 2 = 100 completions: inconclusive */
+    for (i = 0; i < r->n; i++)
+        if (r->probe[i].rate <= 0.4)
+            assert_true(r->probe[i].inconclusive || r->probe[i].pass ||
+                        !strcmp(r->probe[i].failed, "queue growing"));
+    assert_int_equal(r->status, CAPACITY_INCONCLUSIVE);
+    assert_true(capacity_inconclusive(r, "--horizon", note, sizeof note) > 0);
+    assert_non_null(strstr(note, "a longer --horizon decides them"));
+    free(r);
+    scenario_free(sc);
+}
+
+/* The search probes below the start as well as above it. */
+static void test_capacity_probes_below_the_start(void **state)
+{
+    struct scenario *sc = drv_load(mm1_yaml);
+    struct capacity_result *r = calloc(1, sizeof *r);
+    struct capacity_opts o;
+    struct diag d;
+
+    (void)state;
+    assert_non_null(r);
+    capacity_opts_init(&o, sc);
+    o.p99[RUN_E2E] = 60.0;
+    o.tolerance = 0.2;
+    diag_init(&d, stderr);
+    assert_int_equal(capacity_search(sc, 0, &o, &d, r), 0);
+    assert_int_equal(r->status, CAPACITY_FOUND);
+    assert_close(r->probe[0].rate, 0.1, 1e-12); /* sorted: 0.2 / 2 first */
+    free(r);
+    scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +242,9 @@ int main(void)
         cmocka_unit_test(test_capacity_brackets_the_mm1_rate_for_a_p99_e2e),
         cmocka_unit_test(test_capacity_says_when_no_rate_meets_the_target),
         cmocka_unit_test(test_capacity_stops_at_the_max_rate),
+        cmocka_unit_test(
+            test_capacity_short_horizon_is_inconclusive_not_infeasible),
+        cmocka_unit_test(test_capacity_probes_below_the_start),
     };
     return cmocka_run_group_tests_name("capacity", tests, NULL, NULL);
 }

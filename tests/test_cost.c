@@ -37,7 +37,7 @@ static void load_text(struct fixture *f, const char *yaml)
     assert_int_equal(cost_parse(cfg_get(cfg_doc_root(f->doc), "costs"),
                                 "costs", &f->spec, &d), 0);
     assert_true(f->spec->nparams <= 256);
-    f->in.local_share = NAN;
+    f->in.local_share = (double)NAN;
     cost_values(f->spec, COST_PICK_MID, f->v);
 }
 
@@ -71,7 +71,7 @@ static void load_seed(struct fixture *f, const char *path)
         f->in.input_tokens += share * tin;
         f->in.output_tokens += share * tout;
     }
-    f->in.local_share = NAN;
+    f->in.local_share = (double)NAN;
     /* Priced from the file's own system: its api backend's preset, or
      * (no api backend) the declared API option; its GPU, or the price
      * list's only one. */

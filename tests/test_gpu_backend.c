@@ -399,6 +399,28 @@ static void test_gpu_backend_int4_kernel_sets_the_compute_rate(void **state)
     }
 }
 
+/* token_utilization's denominator is the throughput the model reaches at
+ * saturation: 60 requests queued at once on one replica come out at
+ * max_tokens_per_s within 10% over their makespan (the ramp-up and the
+ * draining tail cost the rest). */
+static void test_gpu_backend_max_tokens_per_s_is_the_saturated_rate(void **st)
+{
+    struct harness h;
+    struct diag d;
+    (void)st;
+
+    diag_init(&d, stderr);
+    assert_int_equal(h_parse(&h, "serving: {max_batch: 8}", &d), 0);
+    for (int i = 0; i < 60; i++)
+        h_add(&h, 0.0, 40, 60);
+    h_run(&h, 100.0, 1);
+    double rate = 60.0 * 60 / h_figure(&h, "makespan");
+    assert_close(rate, h_figure(&h, "max_tokens_per_s"), 0.10);
+    assert_close(h_figure(&h, "token_utilization"),
+                 60.0 * 60 / 100.0 / h_figure(&h, "max_tokens_per_s"), 1e-9);
+    h_fini(&h);
+}
+
 /* A purchasing study swaps gpu: across the whole catalog: every GPU runs
  * a small model in every weight format it can hold, and every model runs
  * on the largest card (the 70B class in 8 bits). */
@@ -493,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_gpu_backend_inline_definitions_parse),
         cmocka_unit_test(test_gpu_backend_activation_memory_is_a_stated_term),
         cmocka_unit_test(test_gpu_backend_every_catalog_gpu_and_model_runs),
+        cmocka_unit_test(test_gpu_backend_max_tokens_per_s_is_the_saturated_rate),
         cmocka_unit_test(test_gpu_backend_int4_kernel_sets_the_compute_rate),
         cmocka_unit_test(test_gpu_backend_inline_gpu_errors_are_located),
         cmocka_unit_test(test_gpu_backend_hands_its_time_series_to_the_run),

@@ -358,7 +358,7 @@ static void test_plot_values_read_as_on_a_slide(void **state)
     expect_fmt(300, FIGURE_FMT_SECONDS, "5 min");
     expect_fmt(0.4, FIGURE_FMT_PERCENT, "40%");
     expect_fmt(0.995, FIGURE_FMT_PERCENT, "99.5%");
-    expect_fmt(NAN, FIGURE_FMT_MONEY, "n/a");
+    expect_fmt((double)NAN, FIGURE_FMT_MONEY, "n/a");
 }
 
 static void test_plot_axes_get_round_ticks(void **state)
@@ -368,7 +368,7 @@ static void test_plot_axes_get_round_ticks(void **state)
 
     (void)state;
     memset(&a, 0, sizeof a);
-    a.min = a.max = NAN;
+    a.min = a.max = (double)NAN;
     /* Linear money 0..$790K: a $100K step (1-2-5), from zero. */
     draw_axis_layout(&a, 12000, 790000, 6, &d);
     assert_close(d.lo, 0, 0);

@@ -56,12 +56,13 @@ static void test_router_blended_accuracy_of_two_tasks_by_hand(void **state)
     acc[3] = su->zero_shot;
     assert_close(accuracy_blend(4, count, acc, &cover), 0.9284, 1e-12);
     assert_close(cover, 1.0, 0);
-    acc[3] = NAN; /* a task without figures is left out, and said so */
+    acc[3] = (double)NAN; /* a task without figures is left out, and said so */
     assert_close(accuracy_blend(4, count, acc, &cover), 0.5604 / 0.6, 1e-12);
     assert_close(cover, 0.6, 1e-12);
 }
 
-/* The same mix through a run: task-based routing with 10% fallback. */
+/* The same mix through a run: task-based routing with 10% fallback,
+ * escalated at random (the escalated answers as right as any). */
 static void test_router_run_reports_the_hand_computed_accuracy(void **state)
 {
     struct drv v;
@@ -71,7 +72,8 @@ static void test_router_run_reports_the_hand_computed_accuracy(void **state)
     drv_run(&v, R_HEAD("1d", "2", "1/s") R_TWO_TASKS
                 "backends:\n  local: " R_LOCAL "\n  api: " R_API_PLAIN "}\n"
                 "routing: {policy: task-based, local_tasks: "
-                "[document-classification], fallback_rate: 0.1}\n");
+                "[document-classification], fallback_rate: 0.1, "
+                "escalation: random}\n");
     drv_check_identity(&v);
     report_routing(v.sc, v.res, v.n, &rr);
     /* 172,800 requests: the realised shares are within ~0.002 */
@@ -354,6 +356,66 @@ static void test_router_validator_reasks_and_fails_twice_rejected(void **state)
     drv_free(&v);
 }
 
+/* Hand-computed (binormal score, d = sqrt 2 Phi^-1(AUC), threshold by
+ * bisection on f = a Phi(t - d) + (1 - a) Phi(t)): a = 0.75, f = 0.3,
+ * AUC 0.8 gives d = 1.19023, t = 0.318518, a_kept = 0.866055; a = 0.94,
+ * f = 0.05, AUC 0.75 gives 0.950212.  AUC 0.5 keeps a; AUC 1 removes the
+ * wrong answers first. */
+static void test_router_kept_accuracy_matches_hand_values(void **state)
+{
+    (void)state;
+    assert_close(accuracy_kept(0.75, 0.3, 0.8), 0.8660549, 1e-6);
+    assert_close(accuracy_kept(0.94, 0.05, 0.75), 0.9502124, 1e-6);
+    assert_close(accuracy_kept(0.75, 0.3, 0.5), 0.75, 1e-12);
+    assert_close(accuracy_kept(0.75, 0.0, 0.9), 0.75, 1e-12);
+    assert_close(accuracy_kept(0.75, 0.2, 1.0), 0.75 / 0.8, 1e-12);
+    assert_close(accuracy_kept(0.75, 0.3, 1.0), 0.70 / 0.70, 1e-12);
+}
+
+/* Escalating the least confident 30% of summaries (local 0.75, API
+ * zero-shot 0.92) to the better model raises the blend above both
+ * random escalation and all local: with realised share f, blended =
+ * (1 - f) a_kept(f) + f 0.92. */
+static void test_router_confidence_escalation_raises_blended_accuracy(
+    void **state)
+{
+    static const char body[] =
+        "  tasks: [{type: summarization, share: 1, input_tokens: 300, "
+        "output_tokens: 200}]\n"
+        "backends:\n  local: " R_LOCAL "\n  api: " R_API_PLAIN "}\n"
+        "routing: {policy: confidence-fallback, fallback_rate: 0.3, "
+        "fallback_auc: 0.8%s}\n";
+    double acc[2];
+    int k;
+
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        char yaml[1024];
+        struct drv v;
+        struct report_routing rr;
+        double f;
+        snprintf(yaml, sizeof yaml, R_HEAD("2h", "2", "1/s") "%s",
+                 body);
+        snprintf(yaml + strlen(R_HEAD("2h", "2", "1/s")),
+                 sizeof yaml - strlen(R_HEAD("2h", "2", "1/s")), body,
+                 k ? ", escalation: random" : "");
+        drv_run(&v, yaml);
+        report_routing(v.sc, v.res, v.n, &rr);
+        f = rr.escalated;
+        assert_within(f, 0.28, 0.32);
+        acc[k] = rr.accuracy;
+        if (k == 0)
+            assert_close(acc[k],
+                         (1 - f) * accuracy_kept(0.75, f, 0.8) + f * 0.92,
+                         1e-3);
+        else
+            assert_close(acc[k], (1 - f) * 0.75 + f * 0.92, 1e-3);
+        drv_free(&v);
+    }
+    assert_true(acc[0] > acc[1] + 0.05);
+    assert_true(acc[1] > 0.75);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +438,9 @@ int main(void)
         cmocka_unit_test(test_router_delay_station_is_visited_first),
         cmocka_unit_test(
             test_router_validator_reasks_and_fails_twice_rejected),
+        cmocka_unit_test(test_router_kept_accuracy_matches_hand_values),
+        cmocka_unit_test(
+            test_router_confidence_escalation_raises_blended_accuracy),
     };
     return cmocka_run_group_tests_name("router", tests, NULL, NULL);
 }

@@ -92,13 +92,13 @@ static void test_stats_welford_matches_a_two_pass_computation(void **state)
     welford_init(&w);
     for (i = 0; i < STATS_TEST_N; i++) {
         welford_add(&w, x[i]);
-        mean += x[i];
+        mean += (long double)x[i];
         lo = x[i] < lo ? x[i] : lo;
         hi = x[i] > hi ? x[i] : hi;
     }
     mean /= STATS_TEST_N;
     for (i = 0; i < STATS_TEST_N; i++)
-        ss += (x[i] - mean) * (x[i] - mean);
+        ss += ((long double)x[i] - mean) * ((long double)x[i] - mean);
     var = (double)(ss / (STATS_TEST_N - 1));
     /* Reference in long double.  Tolerances are the worst-case rounding
      * bounds of n updates in double: n u for the mean, n u kappa for the

@@ -238,8 +238,19 @@ static void test_verdict_deadline_checks_each_days_last_completion(
         verdict_compute(v.sc, v.res, v.n, &vd);
         assert_true(vd.has_deadline);
         assert_true(vd.days >= 2);
-        if (k == 0)
+        if (k == 0) {
+            char *buf = NULL;
+            size_t len = 0;
+            FILE *m = open_memstream(&buf, &len);
+            report_print_text(m, v.sc, v.res, v.n);
+            fclose(m);
+            assert_non_null(strstr(buf, "batch makespan per day"));
+            assert_non_null(strstr(buf, "day 1: 14400 requests, first "
+                                        "00:00, last done 02:00"));
+            assert_non_null(strstr(buf, "SLO met"));
+            free(buf);
             assert_true(vd.met);
+        }
         else
             assert_true(vd.failed_by & VERDICT_DEADLINE);
         drv_free(&v);

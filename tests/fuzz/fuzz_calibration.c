@@ -1,8 +1,10 @@
 /*
  * Fuzz target: the calibration-file reader.  The input is a calibration
- * file; it is read the way `slmsim validate` reads it, through a gpu
- * backend whose `calibration:` names it.
+ * file; it is read by calib_load (and written back by calib_write when it
+ * loads), then the way `slmsim validate` reads it, through a gpu backend
+ * whose `calibration:` names it.
  */
+#include "models/calib.h"
 #include "models/scenario.h"
 #include "tests/fuzz/fuzz_common.h"
 
@@ -25,9 +27,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct diag d;
     int n;
 
-    n = snprintf(yaml, sizeof yaml, fmt,
-                 fuzz_file("calibration.yaml", data, size));
+    struct calib *c = NULL;
+    const char *cal = fuzz_file("calibration.yaml", data, size);
+
     diag_init(&d, fuzz_null());
+    if (calib_load(cal, &d, &c) == 0)
+        calib_write(fuzz_null(), c);
+    calib_free(c);
+    n = snprintf(yaml, sizeof yaml, fmt, cal);
     scenario_load(fuzz_file("scenario.yaml", (const uint8_t *)yaml,
                             (size_t)n),
                   &ov, &d, &sc);
