@@ -2,7 +2,8 @@
  * test_study: the study layer's small parts, by hand: the text formatters
  * a finance reader sees (sim/units.h), and pricing bound to the system
  * (study/pricing.h): a GPU priced from its own list entry or the
- * catalog, the API from its backend, the old second price list refused.
+ * catalog (rent too), the API from its backend, the old second price list
+ * refused.
  */
 #include "tests/check.h"
 
@@ -116,9 +117,11 @@ static void test_a_second_price_list_is_refused(void **state)
     (void)state;
     assert_int_equal(load(base_yaml, api, 1, &sc), SLM_EINPUT);
     assert_null(sc);
-    /* Renting needs a rate: none in the list or the catalog here. */
-    assert_int_equal(load(base_yaml, rent, 1, &sc), SLM_EINPUT);
-    assert_null(sc);
+    /* Renting without a rate in the list takes the catalog's. */
+    assert_int_equal(load(base_yaml, rent, 1, &sc), SLM_OK);
+    assert_true(sc->costs->params[COST_P_RENT_PER_GPU_HOUR].lo > 0);
+    assert_true(sc->costs->params[COST_P_GPU_PRICE].lo == 0);
+    scenario_free(sc);
 }
 
 int main(void)
