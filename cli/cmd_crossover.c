@@ -75,16 +75,22 @@ static void cross_print(const struct cli_cost *c, const struct cross_case *k,
                                   : "without one-time costs");
         if (!k[i].x.n)
             printf("  no crossing up to the search limit\n");
-        for (size_t j = 0; j < k[i].x.n; j++)
-            printf("  %14.0f queries/month  %d GPU%s, %s cheaper above\n",
-                   k[i].x.c[j].volume, k[i].x.c[j].gpus,
+        for (size_t j = 0; j < k[i].x.n; j++) {
+            char v[32];
+            printf("  %14s queries/month  %d GPU%s, %s cheaper above\n",
+                   units_format_count(k[i].x.c[j].volume, v, sizeof v),
+                   k[i].x.c[j].gpus,
                    k[i].x.c[j].gpus == 1 ? "" : "s",
                    cost_option_names[k[i].x.c[j].cheaper_above]);
+        }
         if (k[i].x.truncated)
             printf("  (search stopped: more crossings may follow)\n");
-        if (!isnan(k[i].lo))
-            printf("  first crossing over the ranges: %.0f .. %.0f "
-                   "queries/month\n", k[i].lo, k[i].hi);
+        if (!isnan(k[i].lo)) {
+            char a[32], b[32];
+            printf("  first crossing over the ranges: %s .. %s "
+                   "queries/month\n", units_format_count(k[i].lo, a, sizeof a),
+                   units_format_count(k[i].hi, b, sizeof b));
+        }
     }
 }
 

@@ -345,7 +345,7 @@ const char *cli_plots_caption(const struct scenario *sc, char *buf,
     /* The API's prices, unless an api backend's description said them;
      * cost_values fills every parameter, capex and one-time items too. */
     for (b = 0; b < sc->nbackends; b++)
-        if (!strcmp(sc->backends[b].kind->name, "api"))
+        if (sc->backends[b].kind->side == BACKEND_SIDE_API)
             break;
     v = sc->costs && b == sc->nbackends
             ? mem_calloc(sc->costs->nparams, sizeof *v)

@@ -119,7 +119,7 @@ static enum plot_role cmd_run_role(const struct scenario *sc, size_t b)
     const char *kind = sc->backends[b].kind->name;
 
     return !strcmp(kind, "gpu") ? PLOT_LOCAL
-           : !strcmp(kind, "api") ? PLOT_API
+           : sc->backends[b].kind->side == BACKEND_SIDE_API ? PLOT_API
                                   : PLOT_OTHER;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "sim/units.h"
 #include "plots/plot.h"
 #include "sim/mem.h"
 
@@ -66,14 +67,19 @@ static void sens_print(const struct cli_cost *c, const struct sens_ctx *ctx,
 {
     printf("slmsim sensitivity: %s (%s)\n", c->sc->name, c->sc->path);
     printf("capacity %s\n", c->capacity_note);
+    char m[4][32];
     printf("%d-month TCO, %s; every other input at the middle of its range: "
-           "%.2f\n\n", c->spec->months, sens_metric_names[ctx->metric], base);
+           "%s\n\n", c->spec->months, sens_metric_names[ctx->metric],
+           units_format_money(base, m[0], sizeof m[0]));
     printf("%4s  %-28s %12s %12s %15s %15s %15s\n", "rank", "input", "low",
            "high", "TCO at low", "TCO at high", "swing");
     for (size_t i = 0; i < n; i++) {
         const struct cost_param_def *pd = &c->spec->params[s[i].param];
-        printf("%4zu  %-28s %12g %12g %15.2f %15.2f %15.2f\n", i + 1,
-               pd->name, pd->lo, pd->hi, s[i].at_lo, s[i].at_hi, s[i].swing);
+        printf("%4zu  %-28s %12g %12g %15s %15s %15s\n", i + 1,
+               pd->name, pd->lo, pd->hi,
+               units_format_money(s[i].at_lo, m[1], sizeof m[1]),
+               units_format_money(s[i].at_hi, m[2], sizeof m[2]),
+               units_format_money(s[i].swing, m[3], sizeof m[3]));
     }
     if (!n)
         printf("no input is given as a range: nothing to rank\n");

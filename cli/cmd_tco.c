@@ -1,6 +1,7 @@
 /* slmsim tco: the month-by-month cost table of local, API and hybrid,
  * and what the three cost commands share (scenario to cost inputs). */
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -409,10 +410,29 @@ void cli_cost_json_begin(struct jw *w, FILE *f, const struct cli_cost *c)
 
 int cli_cost_emit(const char *path, cli_write_fn *write, const void *ctx)
 {
-    if (strcmp(path, "-"))
+    if (strcmp(path, "-")) {
+        /* A file the user names goes into a folder that exists: a typo
+         * must not grow a tree of new folders. */
+        char dir[4096];
+        const char *slash = strrchr(path, '/');
+        struct stat sb;
+        if (slash && slash != path) {
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+            if (stat(dir, &sb) != 0)
+                return cli_status_exit(SLM_ESYS, "cannot write", path);
+            if (!S_ISDIR(sb.st_mode)) {
+                errno = ENOTDIR;
+                return cli_status_exit(SLM_ESYS, "cannot write", path);
+            }
+        }
         return cli_write_path(path, write, ctx);
-    if (write(stdout, ctx) != 0 || fflush(stdout) != 0)
+    }
+    if (write(stdout, ctx) != 0 || fflush(stdout) != 0) {
+        /* The reader stopped reading (`| head`): nothing to report. */
+        if (errno == EPIPE)
+            return CLI_EXIT_OK;
         return cli_status_exit(SLM_ESYS, "cannot write", "<stdout>");
+    }
     return CLI_EXIT_OK;
 }
 
@@ -508,28 +528,11 @@ static int tco_summarise(const struct cli_cost *c, struct tco_summary *s)
 
 /* ---- text ---- */
 
-/* "21,000.00": two decimals, thousands grouped ("-" for NaN). */
+/* Money as a finance reader reads it: "$21,000", cents only under $100
+ * (sim/units.h); CSV and JSON keep full precision. */
 static const char *money(char *buf, size_t size, double x)
 {
-    char raw[64], *dot;
-    size_t len, lead, o = 0;
-    int neg = x < 0;
-
-    if (isnan(x))
-        return snprintf(buf, size, "-"), buf;
-    snprintf(raw, sizeof raw, "%.2f", fabs(x));
-    dot = strchr(raw, '.');
-    len = (size_t)(dot - raw);
-    lead = len % 3 ? len % 3 : 3;
-    if (neg && o + 1 < size)
-        buf[o++] = '-';
-    for (size_t i = 0; i < len && o + 2 < size; i++) {
-        if (i >= lead && (i - lead) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = raw[i];
-    }
-    snprintf(buf + o, size - o, "%s", dot);
-    return buf;
+    return units_format_money(x, buf, size);
 }
 
 static void tco_print_assumptions(FILE *f, const struct cli_cost *c)
@@ -632,8 +635,10 @@ static void tco_print_table(FILE *f, const struct cost_tco *t)
             "cum savings");
     for (int i = 0; i < t->months; i++) {
         const struct cost_month *m = &t->m[i];
-        fprintf(f, "%5d %14.0f %4d %10s %9s %10s %13s %14s %14s %15s %15s "
-                   "%15s\n", m->month, m->volume, m->gpus[dep],
+        char vol[32];
+        fprintf(f, "%5d %14s %4d %10s %9s %10s %13s %14s %14s %15s %15s "
+                   "%15s\n", m->month,
+                units_format_count(m->volume, vol, sizeof vol), m->gpus[dep],
                 money(b[0], 32, m->capex[dep]), money(b[1], 32, m->opex[dep]),
                 money(b[2], 32, m->one_time[dep]),
                 money(b[3], 32, m->total[dep]),
@@ -652,7 +657,7 @@ static void tco_fig_text(char *buf, size_t size, int f, double x)
     else if (f == FIG_BREAK_EVEN)
         snprintf(buf, size, x > 0 ? "%.0f" : "never", x);
     else if (f == FIG_CROSS || f == FIG_CROSS_NO_ONE)
-        snprintf(buf, size, "%.0f", x);
+        units_format_count(x, buf, size);
     else
         money(buf, size, x);
 }

@@ -5,6 +5,8 @@
 #include "study/pricing.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +29,28 @@ static int cli_option_value(int argc, char **argv, int *i, const char **out)
     }
     *out = argv[++*i];
     return 0;
+}
+
+/* The value of option opt (its name, maybe "--name=value") must be a
+ * whole number in [lo, hi]: 1 when it is, -1 after saying why (the flag
+ * named, not the --set it becomes). */
+static int cli_check_whole(const char *opt, const char *v, double lo,
+                           double hi)
+{
+    const char *eq = strchr(opt, '=');
+    int len = eq ? (int)(eq - opt) : (int)strlen(opt);
+    char *end = NULL;
+    double x;
+
+    errno = 0;
+    x = strtod(v, &end);
+    if (!*v || *end || errno || x != (double)(long long)x || x < lo ||
+        x > hi) {
+        fprintf(stderr, "slmsim: error: bad %.*s '%s' (a whole number from "
+                        "%.0f to %.0f)\n", len, opt, v, lo, hi);
+        return -1;
+    }
+    return 1;
 }
 
 static int cli_is_opt(const char *arg, const char *name)
@@ -56,12 +80,38 @@ int cli_take_scenario_opt(struct cli_scenario_opts *o, int argc, char **argv,
         o->sets[o->nsets++] = v;
         return 1;
     }
-    if (cli_is_opt(a, "--out") || !strcmp(a, "-o"))
-        return cli_option_value(argc, argv, i, &o->out_dir) ? -1 : 1;
-    if (cli_is_opt(a, "--seed"))
-        return cli_option_value(argc, argv, i, &o->seed) ? -1 : 1;
-    if (cli_is_opt(a, "--replications"))
-        return cli_option_value(argc, argv, i, &o->replications) ? -1 : 1;
+    if (cli_is_opt(a, "--out") || !strcmp(a, "-o")) {
+        struct stat sb;
+        if (cli_option_value(argc, argv, i, &o->out_dir))
+            return -1;
+        /* A file where the folder should go: said as such, not as the
+         * mkdir's "File exists" later. */
+        if (stat(o->out_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "slmsim: error: --out '%s' is a file, not a "
+                            "folder\n", o->out_dir);
+            return -1;
+        }
+        return 1;
+    }
+    if (cli_is_opt(a, "--seed")) {
+        const char *c;
+        if (cli_option_value(argc, argv, i, &o->seed))
+            return -1;
+        for (c = o->seed; *c >= '0' && *c <= '9'; c++)
+            ;
+        if (!*o->seed || *c || c - o->seed > 19) {
+            fprintf(stderr, "slmsim: error: bad --seed '%s' (a whole number "
+                            "from 0, at most 19 digits)\n", o->seed);
+            return -1;
+        }
+        return 1;
+    }
+    if (cli_is_opt(a, "--replications")) {
+        if (cli_option_value(argc, argv, i, &o->replications))
+            return -1;
+        return cli_check_whole(a, o->replications, 1,
+                               SCENARIO_MAX_REPLICATIONS);
+    }
     return 0;
 }
 

@@ -2,6 +2,7 @@
  * slmsim: the command line.  Dispatches to one cmd_<name>() per
  * subcommand; the only code that prints or exits.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,8 +83,14 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     for (i = 0; i < CLI_NCOMMANDS; i++)
-        if (!strcmp(argv[1], cli_commands[i].name))
-            return cli_commands[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], cli_commands[i].name)) {
+            int rc = cli_commands[i].fn(argc - 1, argv + 1);
+            /* A reader that stopped reading (`| head`) is no error of
+             * ours: end quietly with the command's own status. */
+            if (fflush(stdout) != 0 && errno == EPIPE)
+                clearerr(stdout);
+            return rc;
+        }
     fprintf(stderr, "slmsim: error: unknown command '%s' (try 'slmsim --help')\n",
             argv[1]);
     return CLI_EXIT_INPUT;

@@ -653,6 +653,7 @@ static void api_collect(void *self, struct sim *s, struct backend_figures *out)
 
 const struct backend_kind api_kind = {
     .name = "api",
+    .side = BACKEND_SIDE_API,
     .has_tokens = 1,
     .parse = api_parse,
     .cfg_free = api_cfg_free,

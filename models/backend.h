@@ -61,8 +61,16 @@ struct backend_figures {
 void backend_figures_add(struct backend_figures *fig, const char *key,
                          double value);
 
+/* Which side of the bill a kind is on unless the router says otherwise:
+ * our own hardware (gpu, station: the zero value) or a metered API. */
+enum backend_side { BACKEND_SIDE_LOCAL = 0, BACKEND_SIDE_API = 1 };
+
 struct backend_kind {
     const char *name; /* the YAML 'kind' */
+    /* Identity, read instead of the name: the side of the bill, and
+     * whether the kind stands for GPUs the cost model buys (gpu) or for
+     * a metered API priced from its own pricing (api). */
+    enum backend_side side;
     /* 1 when the backend produces output tokens (gpu, api): the run then
      * records ttft and tpot for it; 0 for stations. */
     int has_tokens;

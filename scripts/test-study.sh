@@ -161,6 +161,22 @@ rc=$?
     ok "run --fail-on-slo exits 3 and says the failures missed the SLO" ||
     bad "run --fail-on-slo exits 3 and says the failures missed the SLO (exit $rc)"
 
+# Output slips: a reader that stops reading is no error; a file named in
+# a folder that does not exist is refused without creating the folder.
+{ "$BIN" tco --nominal --no-plots --csv - --out "$OUT/pipe" \
+    scenarios/seed-short-1m.yaml 2>"$OUT/pipe-err.txt"; echo $? >"$OUT/pipe-rc"; } |
+    head -1 >/dev/null
+[ "$(cat "$OUT/pipe-rc")" = 0 ] && [ ! -s "$OUT/pipe-err.txt" ] &&
+    ok "| head ends quietly with exit 0" || bad "| head ends quietly with exit 0"
+"$BIN" tco --nominal --no-plots --csv "$OUT/no/such/dir/x.csv" --out "$OUT/nd" \
+    scenarios/seed-short-1m.yaml >/dev/null 2>"$OUT/nd-err.txt"
+rc=$?
+[ $rc = 1 ] && [ ! -d "$OUT/no" ] &&
+    grep -q "cannot write '$OUT/no/such/dir/x.csv': No such file or directory" \
+        "$OUT/nd-err.txt" &&
+    ok "--csv into a missing folder is refused, no folder made" ||
+    bad "--csv into a missing folder is refused, no folder made (exit $rc)"
+
 # Load sweeps follow the arrival process: the curve rises with load.
 for s in bursty-mmpp azure-conv-replay; do
     "$BIN" run -q --plots --format png --set replications=2 \

@@ -20,7 +20,7 @@ enum economics_side economics_side(const struct scenario *sc, size_t b)
     if (sc->routing.side && b < sc->routing.nb)
         return sc->routing.side[b] == ROUTER_API ? ECONOMICS_API
                                                  : ECONOMICS_LOCAL;
-    return strcmp(sc->backends[b].kind->name, "api") ? ECONOMICS_LOCAL
+    return sc->backends[b].kind->side != BACKEND_SIDE_API ? ECONOMICS_LOCAL
                                                      : ECONOMICS_API;
 }
 

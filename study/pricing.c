@@ -27,6 +27,7 @@ void study_pricing_system(const struct scenario *sc, struct cost_system *sys)
                 sys->catalog_price = g->price;
                 sys->catalog_tdp = g->tdp;
                 sys->catalog_idle = g->idle_power;
+                sys->catalog_rent = g->rent_per_hour;
                 sys->gpus_per_replica = (double)tp;
             }
             sys->gpus += n;
