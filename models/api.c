@@ -364,7 +364,7 @@ static void api_cfg_free(void *cfg)
 static const char *api_describe(const void *cfg, char *buf, size_t size)
 {
     const struct api_cfg *c = cfg;
-    char ttft[96], speed[96], lim[96], out[128];
+    char ttft[96], speed[96], lim[96], out[128], pin[32], pout[32];
     size_t used = 0;
 
     if (c->preset)
@@ -377,16 +377,19 @@ static const char *api_describe(const void *cfg, char *buf, size_t size)
         char conc[48] = "no concurrency limit";
         if (c->concurrency > 0)
             snprintf(conc, sizeof conc, "concurrency %ld", c->concurrency);
-        snprintf(lim, sizeof lim, "limits %.6g rpm, %.6g tpm, %s", c->rpm,
-                 c->tpm, conc);
+        char r[32], t[32];
+        snprintf(lim, sizeof lim, "limits %s rpm, %s tpm, %s",
+                 units_format_count(c->rpm, r, sizeof r),
+                 units_format_count(c->tpm, t, sizeof t), conc);
     } else
         snprintf(lim, sizeof lim, "no rate limits");
     if (used < size)
         snprintf(buf + used, size - used,
-                 "$%.4g/$%.4g per 1M in/out tokens, %s, ttft %s, decode %s "
+                 "%s/%s per 1M in/out tokens, %s, ttft %s, decode %s "
                  "tokens/s, %s, retry max %ld attempts base %gs cap %gs "
                  "jitter %s, %s",
-                 c->input_per_1m, c->output_per_1m, lim,
+                 units_format_money(c->input_per_1m, pin, sizeof pin),
+                 units_format_money(c->output_per_1m, pout, sizeof pout), lim,
                  dist_describe(&c->ttft, DIST_DURATION, ttft, sizeof ttft),
                  dist_describe(&c->tokens_per_s, DIST_COUNT, speed,
                                sizeof speed),

@@ -371,8 +371,13 @@ static void report_text_realised(FILE *f, const struct scenario *sc,
     size_t t, i, ended = 0;
 
     REPORT_COUNT(res, n, -1, struct run_result, arrived, &a, &hw);
-    fprintf(f, "realised volume %.4g/month (%.4g/s)\n",
-            a / res[0].window * UNITS_MONTH, a / res[0].window);
+    {
+        char vol[32];
+        fprintf(f, "realised volume %s/month (%.4g/s)\n",
+                units_format_volume(a / res[0].window * UNITS_MONTH, vol,
+                                    sizeof vol),
+                a / res[0].window);
+    }
     for (t = 0; t < sc->workload.ntasks; t++) {
         report_task(res, n, t, 0, &a, &hw);
         report_task(res, n, t, 3, &in, &hw);
@@ -404,6 +409,7 @@ static void report_text_api(FILE *f, const struct run_result *res, size_t n,
                             int b)
 {
     double fl, hw;
+    char m1[32], m2[32];
 
     if (isnan(report_fig(res, n, b, "rate_limited")))
         return;
@@ -426,12 +432,15 @@ static void report_text_api(FILE *f, const struct run_result *res, size_t n,
     }
     fprintf(f,
             "  billed %.0f requests, %.4g M input + %.4g M output tokens: "
-            "$%.2f per replication, $%.2f per month\n",
+            "%s per replication, %s per month\n",
             report_fig(res, n, b, "billed.requests"),
             report_fig(res, n, b, "billed.input_tokens") / 1e6,
             report_fig(res, n, b, "billed.output_tokens") / 1e6,
-            report_fig(res, n, b, "billed.dollars"),
-            report_fig(res, n, b, "billed.dollars_per_month"));
+            units_format_money(report_fig(res, n, b, "billed.dollars"), m1,
+                               sizeof m1),
+            units_format_money(
+                report_fig(res, n, b, "billed.dollars_per_month"), m2,
+                sizeof m2));
 }
 
 /* Task t's arrivals, first choices (local, api) and escalations, summed

@@ -1008,6 +1008,7 @@ static void arrivals_describe_trace(const struct arrivals_spec *spec,
                                     char *buf, size_t size)
 {
     const struct arrivals_trace *t = &spec->trace;
+    char vol[32];
     int len = snprintf(buf, size, "trace replay of '%s' (%s)", t->path,
                        trace_format_names[t->opts.format]);
 
@@ -1016,9 +1017,11 @@ static void arrivals_describe_trace(const struct arrivals_spec *spec,
     if (t->scanned)
         len += snprintf(buf + len, size - (size_t)len,
                         ": %llu requests over %.4g h, speedup %.4g, %.4g/s "
-                        "(%.4g/month)",
+                        "(%s/month)",
                         (unsigned long long)t->rows, t->period / UNITS_HOUR,
-                        t->speedup, spec->rate, spec->rate * UNITS_MONTH);
+                        t->speedup, spec->rate,
+                        units_format_volume(spec->rate * UNITS_MONTH, vol,
+                                            sizeof vol));
     if (len >= 0 && (size_t)len < size && (t->start > 0 || t->duration > 0))
         len += snprintf(buf + len, size - (size_t)len,
                         ", window from %.4g s for %.4g s", t->start,
@@ -1030,21 +1033,24 @@ static void arrivals_describe_trace(const struct arrivals_spec *spec,
 const char *arrivals_describe(const struct arrivals_spec *spec, char *buf,
                               size_t size)
 {
-    double per_month = spec->rate * UNITS_MONTH;
+    char per_month[32];
     const struct arrivals_diurnal *dn = &spec->diurnal;
+
+    units_format_volume(spec->rate * UNITS_MONTH, per_month,
+                        sizeof per_month);
 
     switch (spec->process) {
     case ARRIVALS_POISSON:
-        snprintf(buf, size, "poisson, %.4g/s (%.4g/month)", spec->rate,
+        snprintf(buf, size, "poisson, %.4g/s (%s/month)", spec->rate,
                  per_month);
         break;
     case ARRIVALS_GAMMA:
-        snprintf(buf, size, "gamma renewal, %.4g/s (%.4g/month), cv %.3g",
+        snprintf(buf, size, "gamma renewal, %.4g/s (%s/month), cv %.3g",
                  spec->rate, per_month, spec->cv);
         break;
     case ARRIVALS_DIURNAL:
         snprintf(buf, size,
-                 "diurnal NHPP, mean %.4g/s (%.4g/month), %speak/mean %.3g "
+                 "diurnal NHPP, mean %.4g/s (%s/month), %speak/mean %.3g "
                  "at %02d:00, weekend x%.3g, growth %.3g%%/month",
                  spec->rate, per_month,
                  dn->weights_given ? "hourly profile, " : "",
@@ -1053,7 +1059,7 @@ const char *arrivals_describe(const struct arrivals_spec *spec, char *buf,
         break;
     case ARRIVALS_MMPP:
         snprintf(buf, size,
-                 "2-state MMPP, mean %.4g/s (%.4g/month): %.4g/s for %.4g s "
+                 "2-state MMPP, mean %.4g/s (%s/month): %.4g/s for %.4g s "
                  "mean, %.4g/s for %.4g s mean",
                  spec->rate, per_month, spec->mmpp.rate[0],
                  spec->mmpp.sojourn[0], spec->mmpp.rate[1],
