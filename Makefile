@@ -20,6 +20,14 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/d
 LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# make MPI=1: the same program built with Open MPI's mpicc, so that
+# `mpirun -np K slmsim sweep FILE` spreads the points over K ranks
+# (study/pool.h); its objects live in build/mpi.
+ifeq ($(MPI),1)
+CC        := mpicc
+CPPFLAGS  += -DSLM_HAVE_MPI
+B         ?= build/mpi
+endif
 B         ?= build
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
@@ -48,7 +56,7 @@ SCENARIO  ?= scenarios/quickstart.yaml
 
 .PHONY: all test run sanitize valgrind bench deps clean install uninstall \
         print-flags FORCE check-deps test-unit test-cli format fuzz \
-        fuzz-build calibrate-cuda validate
+        fuzz-build calibrate-cuda validate test-mpi
 .DEFAULT_GOAL := all
 
 all: slmsim
@@ -116,6 +124,12 @@ test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
 	@TEST_OUT=$(B)/test-out scripts/test-truth.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-sweep scripts/test-sweep.sh $(B)/slmsim
+
+# The MPI build and `mpirun -np 2 slmsim sweep` against one process (needs
+# Open MPI: Debian libopenmpi-dev openmpi-bin); CI runs it where mpicc is.
+test-mpi: $(B)/slmsim
+	@$(MAKE) --no-print-directory MPI=1 B=build/mpi build/mpi/slmsim
+	@TEST_OUT=$(B)/test-mpi scripts/test-sweep.sh $(B)/slmsim build/mpi/slmsim
 
 # Runs the published measurements in validation/ and rewrites the table
 # in docs/validation.md.

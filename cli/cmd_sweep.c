@@ -33,6 +33,7 @@
 #include "sim/json.h"
 #include "sim/mem.h"
 #include "study/grid.h"
+#include "study/pool.h"
 
 #define SWEEP_MAX_VARY GRID_MAX_DIMS
 #define SWEEP_MAX_JOBS 256
@@ -516,6 +517,40 @@ static void sweep_run_pool(struct sweep_state *s, struct sweep_progress *p,
     }
 }
 
+/* Across MPI ranks (study/pool.h): each rank computes in its own process,
+ * rank 0 journals and gathers. */
+struct sweep_mpi_ctx {
+    struct sweep_state *s;
+    struct sweep_progress *p;
+    size_t *failed;
+};
+
+static void sweep_mpi_compute(void *ctx, size_t k, void *row)
+{
+    const struct sweep_mpi_ctx *c = ctx;
+
+    sweep_compute(c->s, k, row);
+}
+
+static void sweep_mpi_done(void *ctx, size_t k, const void *row)
+{
+    const struct sweep_mpi_ctx *c = ctx;
+    struct grid_row r;
+
+    memcpy(&r, row, sizeof r);
+    sweep_finish_point(c->s, k, &r, c->p, c->failed);
+    sweep_progress_show(c->p, 0);
+}
+
+static int sweep_run_mpi(struct sweep_state *s, struct sweep_progress *p,
+                         size_t *failed)
+{
+    struct sweep_mpi_ctx c = {s, p, failed};
+
+    return pool_mpi_run(s->npoints, s->done, sizeof(struct grid_row),
+                        sweep_mpi_compute, sweep_mpi_done, &c);
+}
+
 /* ---- outputs ---- */
 
 static void sweep_csv_text(FILE *f, const char *v)
@@ -755,7 +790,7 @@ static void sweep_fini(struct sweep_state *s)
     mem_free((char *)s->out_dir);
 }
 
-int cmd_sweep(int argc, char **argv)
+static int sweep_main(int argc, char **argv, int ranks)
 {
     struct cli_scenario_opts so = {0};
     struct sweep_opts o = {0};
@@ -763,9 +798,10 @@ int cmd_sweep(int argc, char **argv)
     struct sweep_progress p;
     long jobs, max_points = GRID_DEFAULT_MAX_POINTS, cpus;
     size_t failed = 0, resumed;
-    int rc;
+    int rc, sig = 0, rank = pool_mpi_rank();
 
     memset(&s, 0, sizeof s);
+    memset(&p, 0, sizeof p);
     s.jfd = -1;
     rc = cli_parse_args("sweep", sweep_help, argc, argv, &so, sweep_own_opt,
                         &o);
@@ -780,31 +816,43 @@ int cmd_sweep(int argc, char **argv)
     if (jobs < 0 || max_points < 0)
         return CLI_EXIT_INPUT;
     s.path = so.path;
+    /* Every rank checks the same inputs and fails the same way. */
     rc = sweep_setup(&s, &o, &so, max_points);
+    if (!rc && ranks > 1 && rank > 0) {
+        sweep_run_mpi(&s, &p, &failed);
+        sweep_fini(&s);
+        return CLI_EXIT_OK;
+    }
     if (!rc)
         rc = sweep_journal_open(&s, o.fresh);
     if (rc) {
+        if (ranks > 1 && s.npoints) {
+            /* The other ranks wait for work: release them. */
+            memset(s.done, 1, s.npoints);
+            sweep_run_mpi(&s, &p, &failed);
+        }
         sweep_fini(&s);
         return rc;
     }
     resumed = s.ndone;
-    memset(&p, 0, sizeof p);
     p.tty = isatty(STDERR_FILENO);
     p.t0 = sweep_now();
     p.total = s.npoints;
     p.done0 = p.done = s.ndone;
-    if (jobs == 1)
+    if (ranks > 1)
+        sig = sweep_run_mpi(&s, &p, &failed);
+    else if (jobs == 1)
         sweep_run_serial(&s, &p, &failed);
     else
         sweep_run_pool(&s, &p, jobs, &failed);
     if (p.tty)
         fputs("\r\033[K", stderr);
-    if (interrupt_pending()) {
+    if (sig || interrupt_pending()) {
         fprintf(stderr, "slmsim sweep: interrupted: %zu of %zu points in "
                         "%s; rerun to finish\n", s.ndone, s.npoints,
                 s.journal);
         sweep_fini(&s);
-        return interrupt_exit_status();
+        return 128 + (sig ? sig : interrupt_pending());
     }
     rc = cli_write_file(s.out_dir, "sweep.csv", sweep_write_csv, &s);
     if (!rc)
@@ -821,5 +869,17 @@ int cmd_sweep(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
     }
     sweep_fini(&s);
+    return rc;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    int ranks = pool_mpi_init(), rc;
+
+    rc = sweep_main(argc, argv, ranks);
+    fflush(stdout);
+    /* An interrupted rank 0 takes the job down: the others may be deep in
+     * a point. */
+    pool_mpi_fini(ranks > 1 && rc > 128 ? rc : 0);
     return rc;
 }

@@ -3,9 +3,12 @@
 # count) with replications; --jobs 1 and --jobs 2 write the same bytes; a
 # sweep killed midway resumes and runs only the missing points; bad SPECs,
 # unknown keys and too large a grid are located errors (exit 2, golden
-# messages), refused before anything runs.
+# messages), refused before anything runs.  With a second argument, an
+# slmsim built with MPI=1: `mpirun -np 2` writes the same sweep.csv, and
+# a rank killed midway ends the job (no hang) and a rerun finishes it.
 set -u
 BIN=${1:-./slmsim}
+MPIBIN=${2:-}
 OUT=${TEST_OUT:-build/test-sweep}
 fails=0
 n=0
@@ -136,6 +139,39 @@ golden too-many "slmsim sweep: error: the grid has 12 points, more than limits.m
 golden nothing "slmsim sweep: error: nothing to vary (--vary KEY.PATH=SPEC; see slmsim sweep --help)" \
     $P --out "$OUT/e"
 check "errors ran nothing" '[ ! -e "$OUT/e/sweep.journal" ]'
+
+if [ -n "$MPIBIN" ]; then
+    MPIRUN="timeout 120 mpirun --allow-run-as-root --oversubscribe"
+    # shellcheck disable=SC2086
+    $MPIRUN -np 2 "$MPIBIN" sweep $P $SHORT $GRID --out "$OUT/mpi" \
+        >/dev/null 2>&1
+    check "mpirun -np 2 (exit 0)" '[ $? -eq 0 ]'
+    check "mpirun -np 2 gives the same sweep.csv byte for byte" \
+        'cmp -s "$OUT/j1/sweep.csv" "$OUT/mpi/sweep.csv"'
+    # shellcheck disable=SC2086
+    $MPIRUN -np 3 "$MPIBIN" sweep $P $LONG $KGRID --out "$OUT/mpikill" \
+        >/dev/null 2>&1 &
+    pid=$!
+    tries=0
+    while [ "$tries" -lt 600 ]; do
+        lines=$(cat "$OUT/mpikill/sweep.journal" 2>/dev/null | wc -l)
+        [ "$lines" -ge 3 ] && break
+        tries=$((tries + 1))
+        sleep 0.02
+    done
+    # The newest rank (a worker) dies; mpirun must end the job.
+    victim=$(pgrep -n -f "^$MPIBIN sweep $P")
+    [ -n "$victim" ] && kill -KILL "$victim"
+    wait "$pid"
+    st=$?
+    check "a killed rank ends the job, not hangs (exit $st)" \
+        '[ "$st" -ne 0 ] && [ "$st" -ne 124 ]'
+    # shellcheck disable=SC2086
+    $MPIRUN -np 2 "$MPIBIN" sweep $P $LONG $KGRID --out "$OUT/mpikill" \
+        >"$OUT/mpiresume.txt" 2>&1
+    check "the rerun finishes it with the same sweep.csv" \
+        'cmp -s "$OUT/kref/sweep.csv" "$OUT/mpikill/sweep.csv"'
+fi
 
 echo "test-sweep: $((n - fails))/$n passed"
 [ "$fails" -eq 0 ]
