@@ -148,8 +148,16 @@ valgrind: deps
 	@$(MAKE) --no-print-directory slmsim
 	@scripts/valgrind.sh ./slmsim
 
+# slmsim against SimPy and a hand-written heapq loop (M/M/16, rho = 0.9,
+# interleaved rounds: bench/mmc_compare.py; Debian python3-simpy3), then
+# the engine benchmarks in bench/*.c.
+BENCH_ROUNDS ?= 7
 bench: deps
-	@$(MAKE) --no-print-directory $(BENCH_BIN)
+	@$(MAKE) --no-print-directory $(BENCH_BIN) $(B)/slmsim
+	@/usr/bin/python3 -c 'import simpy' 2>/dev/null || { echo "bench: SimPy" \
+	    "missing (apt-get install python3-simpy3)"; exit 1; }
+	@echo "== slmsim vs SimPy and heapq (bench/mmc_compare.py)"
+	@nice -n 19 /usr/bin/python3 bench/mmc_compare.py $(B)/slmsim $(BENCH_ROUNDS)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 # ---- fuzzing -------------------------------------------------------------
