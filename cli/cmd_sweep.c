@@ -790,6 +790,18 @@ static void sweep_fini(struct sweep_state *s)
     mem_free((char *)s->out_dir);
 }
 
+/* Points stderr at /dev/null; returns the saved descriptor, or -1. */
+static int sweep_mute_stderr(void)
+{
+    int saved = dup(STDERR_FILENO), nul = open("/dev/null", O_WRONLY);
+
+    if (saved >= 0 && nul >= 0)
+        dup2(nul, STDERR_FILENO);
+    if (nul >= 0)
+        close(nul);
+    return saved;
+}
+
 static int sweep_main(int argc, char **argv, int ranks)
 {
     struct cli_scenario_opts so = {0};
@@ -798,7 +810,7 @@ static int sweep_main(int argc, char **argv, int ranks)
     struct sweep_progress p;
     long jobs, max_points = GRID_DEFAULT_MAX_POINTS, cpus;
     size_t failed = 0, resumed;
-    int rc, sig = 0, rank = pool_mpi_rank();
+    int rc, sig = 0, rank = pool_mpi_rank(), quiet_fd;
 
     memset(&s, 0, sizeof s);
     memset(&p, 0, sizeof p);
@@ -816,8 +828,14 @@ static int sweep_main(int argc, char **argv, int ranks)
     if (jobs < 0 || max_points < 0)
         return CLI_EXIT_INPUT;
     s.path = so.path;
-    /* Every rank checks the same inputs and fails the same way. */
+    /* Every rank checks the same inputs and fails the same way; rank 0
+     * alone says so. */
+    quiet_fd = ranks > 1 && rank > 0 ? sweep_mute_stderr() : -1;
     rc = sweep_setup(&s, &o, &so, max_points);
+    if (quiet_fd >= 0) {
+        dup2(quiet_fd, STDERR_FILENO);
+        close(quiet_fd);
+    }
     if (!rc && ranks > 1 && rank > 0) {
         sweep_run_mpi(&s, &p, &failed);
         sweep_fini(&s);
