@@ -94,6 +94,25 @@ check "the resumed sweep.csv is the uninterrupted one" \
 check "the journal holds each point once" \
     '[ "$(wc -l <"$OUT/kill/sweep.journal")" -eq 13 ]'
 
+# SIGTERM: workers stopped, the journal kept, exit 143, no half outputs.
+# shellcheck disable=SC2086
+"$BIN" sweep $P $LONG $KGRID --jobs 2 --out "$OUT/term" >/dev/null \
+    2>"$OUT/term.err" &
+pid=$!
+tries=0
+while [ "$tries" -lt 600 ]; do
+    lines=$(cat "$OUT/term/sweep.journal" 2>/dev/null | wc -l)
+    [ "$lines" -ge 3 ] && break
+    tries=$((tries + 1))
+    sleep 0.02
+done
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+st=$?
+check "SIGTERM stops the sweep: exit 143, journal kept, no sweep.csv" \
+    '[ "$st" -eq 143 ] && grep -q "interrupted: .* points in .*sweep.journal; rerun to finish" "$OUT/term.err" &&
+     [ ! -f "$OUT/term/sweep.csv" ]'
+
 # A torn last line (a crash inside the write) is run again.
 head -c -7 "$OUT/kref/sweep.journal" >"$OUT/torn.tmp" &&
     mv "$OUT/torn.tmp" "$OUT/kref/sweep.journal"
