@@ -31,6 +31,7 @@
 #include "models/report.h"
 #include "sim/interrupt.h"
 #include "sim/json.h"
+#include "sim/cfg.h"
 #include "sim/mem.h"
 #include "study/grid.h"
 #include "study/pool.h"
@@ -47,7 +48,10 @@ static const char sweep_help[] =
     "values, P99 TTFT and e2e and P50 e2e with 95% intervals, GPU\n"
     "utilisation, the failed share, stability, the SLO verdict, and the\n"
     "monthly cost, $ per 1K queries and TCO from the one pricing path.\n"
-    "An interrupted sweep resumes from DIR/sweep.journal.\n"
+    "An interrupted sweep resumes from DIR/sweep.journal.  Without --vary\n"
+    "the scenario's own block is used:\n"
+    "  sweep:\n"
+    "    vary: {backends.local.count: 1..4:lin:4, backends.local.gpu: [L40S, L4]}\n"
     "\n"
     "options:\n"
     "  --vary KEY.PATH=SPEC   a dimension (repeatable, at most 8); SPEC is\n"
@@ -723,6 +727,57 @@ static int sweep_check(const struct sweep_state *s)
     return bad ? cli_status_exit(bad, "cannot read", s->path) : 0;
 }
 
+/* The scenario's own sweep: block (sweep.vary: KEY.PATH: SPEC or a list)
+ * into s->g, when the command line varies nothing. */
+static int sweep_file_grid(struct sweep_state *s, struct diag *d)
+{
+    static const char *const keys[] = {"vary"};
+    const struct cfg_node *sw, *vary;
+    struct cfg_doc *doc = NULL;
+    int st = cfg_load_file(s->path, d, &doc);
+
+    if (st)
+        return st;
+    sw = cfg_get(cfg_doc_root(doc), "sweep");
+    vary = sw ? cfg_get(sw, "vary") : NULL;
+    if (!sw) {
+        cfg_doc_free(doc);
+        return SLM_OK;
+    }
+    if (cfg_expect(sw, CFG_MAP, "sweep", d) ||
+        cfg_check_keys(sw, "sweep", keys, 1, d) ||
+        (!vary && (diag_error(d, &sw->pos, "missing required key 'vary' in "
+                              "sweep"), 1)) ||
+        cfg_expect(vary, CFG_MAP, "vary", d))
+        st = SLM_EINPUT;
+    for (size_t i = 0; !st && i < vary->n; i++) {
+        const struct cfg_node *v = vary->items[i];
+        if (v->kind == CFG_SCALAR) {
+            st = grid_add_spec(&s->g, vary->keys[i], v->scalar,
+                               &vary->key_pos[i], &v->pos, d);
+        } else if (v->kind == CFG_SEQ && v->n <= GRID_MAX_VALUES) {
+            const char *text[GRID_MAX_VALUES];
+            struct diag_pos at[GRID_MAX_VALUES];
+            for (size_t j = 0; j < v->n && !st; j++) {
+                if (cfg_expect(v->items[j], CFG_SCALAR, vary->keys[i], d))
+                    st = SLM_EINPUT;
+                text[j] = v->items[j]->scalar;
+                at[j] = v->items[j]->pos;
+            }
+            if (!st)
+                st = grid_add_values(&s->g, vary->keys[i], text, v->n,
+                                     &vary->key_pos[i], at, d);
+        } else {
+            diag_error(d, &v->pos, "sweep.vary.%s must be a SPEC (a,b,c or "
+                       "lo..hi:lin|log:N) or a list of at most %d values",
+                       vary->keys[i], GRID_MAX_VALUES);
+            st = SLM_EINPUT;
+        }
+    }
+    cfg_doc_free(doc);
+    return st;
+}
+
 static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
                        const struct cli_scenario_opts *so, long max_points)
 {
@@ -731,6 +786,11 @@ static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
     struct diag d;
     int rc;
 
+    if (!strcmp(so->path, "-")) {
+        fprintf(stderr, "slmsim sweep: error: a sweep needs a scenario file "
+                        "(its journal names the file), not '-'\n");
+        return CLI_EXIT_INPUT;
+    }
     rc = cli_load_scenario(so, &sc);
     if (rc)
         return rc;
@@ -752,15 +812,22 @@ static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
         s->sets[s->nsets++] = reps;
     }
     diag_init(&d, stderr);
-    if (o->nvary == 0) {
-        fprintf(stderr, "slmsim sweep: error: nothing to vary (--vary "
-                        "KEY.PATH=SPEC; see slmsim sweep --help)\n");
-        return CLI_EXIT_INPUT;
-    }
+    /* --vary replaces the file's sweep: block as a whole. */
     for (size_t i = 0; i < o->nvary; i++) {
         int st = grid_add(&s->g, o->vary[i], o->vary_argno[i], &d);
         if (st)
             return cli_status_exit(st, NULL, NULL);
+    }
+    if (o->nvary == 0) {
+        int st = sweep_file_grid(s, &d);
+        if (st)
+            return cli_status_exit(st, "cannot read", s->path);
+    }
+    if (s->g.ndims == 0) {
+        fprintf(stderr, "slmsim sweep: error: nothing to vary (--vary "
+                        "KEY.PATH=SPEC or a sweep: block; see slmsim sweep "
+                        "--help)\n");
+        return CLI_EXIT_INPUT;
     }
     s->npoints = grid_npoints(&s->g);
     if (s->npoints > (size_t)max_points) {

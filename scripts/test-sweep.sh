@@ -155,8 +155,25 @@ slmsim sweep: in --vary backends.local.cuont=1" \
     $P --out "$OUT/e" --vary backends.local.cuont=1,2
 golden too-many "slmsim sweep: error: the grid has 12 points, more than limits.max_points = 10 (--max-points; docs/limits.md)" \
     $P --out "$OUT/e" --max-points 10 --vary seed=1,2,3 --vary backends.local.count=1..4:lin:4
-golden nothing "slmsim sweep: error: nothing to vary (--vary KEY.PATH=SPEC; see slmsim sweep --help)" \
+golden nothing "slmsim sweep: error: nothing to vary (--vary KEY.PATH=SPEC or a sweep: block; see slmsim sweep --help)" \
     $P --out "$OUT/e"
+# The scenario's own sweep: block, and its errors located in the file.
+block() { # file vary-lines...
+    f=$1
+    shift
+    { sed '/^variants:/,$d' $P; echo "sweep:"; echo "  vary:"
+      for l in "$@"; do echo "    $l"; done; } >"$f"
+}
+block "$OUT/block.yaml" "backends.local.count: 1..2:lin:2" \
+    "backends.local.gpu: [L40S, H100-SXM]"
+# shellcheck disable=SC2086
+"$BIN" sweep "$OUT/block.yaml" $SHORT --out "$OUT/block" >/dev/null 2>&1
+check "a sweep: block in the scenario is the grid" \
+    '[ $? -eq 0 ] && grep -q "^3,2,H100-SXM,ok" "$OUT/block/sweep.csv"'
+lines=$(sed '/^variants:/,$d' $P | wc -l)
+block "$OUT/bad-block.yaml" "backends.local.count: 1..2:cub:2"
+golden block-scale "$OUT/bad-block.yaml:$((lines + 3)):32: error: range scale must be 'lin' or 'log', got 'cub'" \
+    "$OUT/bad-block.yaml" --out "$OUT/e"
 check "errors ran nothing" '[ ! -e "$OUT/e/sweep.journal" ]'
 
 if [ -n "$MPIBIN" ]; then

@@ -147,50 +147,39 @@ static int grid_list(struct grid_dim *dim, const char *spec,
     }
 }
 
-int grid_add(struct grid *g, const char *arg, int argno, struct diag *d)
+/* A new dimension for key, or NULL after reporting (too many, twice). */
+static struct grid_dim *grid_new_dim(struct grid *g, const char *key,
+                                     size_t klen, const struct diag_pos *at,
+                                     struct diag *d)
 {
-    struct diag_pos at = {"--vary", argno, 1};
-    const char *eq = strchr(arg, '=');
     struct grid_dim *dim;
-    const char *spec, *dots;
-    size_t klen;
-    int st;
 
-    if (!eq || eq == arg) {
-        diag_error(d, &at, "expected KEY.PATH=SPEC, got '%s'", arg);
-        return SLM_EINPUT;
-    }
-    klen = (size_t)(eq - arg);
     if (g->ndims == GRID_MAX_DIMS) {
-        diag_error(d, &at, "at most %d --vary dimensions", GRID_MAX_DIMS);
-        return SLM_EINPUT;
+        diag_error(d, at, "at most %d varied keys", GRID_MAX_DIMS);
+        return NULL;
     }
     if (klen >= sizeof g->dim[0].key) {
-        diag_error(d, &at, "key '%.*s...' is too long", 32, arg);
-        return SLM_EINPUT;
+        diag_error(d, at, "key '%.*s...' is too long", 32, key);
+        return NULL;
     }
     for (size_t i = 0; i < g->ndims; i++)
         if (strlen(g->dim[i].key) == klen &&
-            !strncmp(g->dim[i].key, arg, klen)) {
-            diag_error(d, &at, "key '%s' is varied twice", g->dim[i].key);
-            return SLM_EINPUT;
+            !strncmp(g->dim[i].key, key, klen)) {
+            diag_error(d, at, "key '%s' is varied twice", g->dim[i].key);
+            return NULL;
         }
-    spec = eq + 1;
-    at.col = (int)(spec - arg) + 1;
-    if (!*spec) {
-        diag_error(d, &at, "no values for '%.*s'", (int)klen, arg);
-        return SLM_EINPUT;
-    }
     dim = &g->dim[g->ndims];
     memset(dim, 0, sizeof *dim);
     dim->value = mem_calloc(GRID_MAX_VALUES, sizeof *dim->value);
     if (!dim->value)
-        return SLM_ENOMEM;
-    memcpy(dim->key, arg, klen);
+        return NULL;
+    memcpy(dim->key, key, klen);
     dim->key[klen] = '\0';
-    dots = strstr(spec, "..");
-    st = dots ? grid_range(dim, spec, dots, &at, d)
-              : grid_list(dim, spec, &at, d);
+    return dim;
+}
+
+static int grid_keep(struct grid *g, struct grid_dim *dim, int st)
+{
     if (st) {
         mem_free(dim->value);
         dim->value = NULL;
@@ -198,6 +187,69 @@ int grid_add(struct grid *g, const char *arg, int argno, struct diag *d)
     }
     g->ndims++;
     return SLM_OK;
+}
+
+int grid_add_spec(struct grid *g, const char *key, const char *spec,
+                  const struct diag_pos *key_at,
+                  const struct diag_pos *spec_at, struct diag *d)
+{
+    struct grid_dim *dim;
+    const char *dots;
+
+    if (!*spec) {
+        diag_error(d, spec_at, "no values for '%s'", key);
+        return SLM_EINPUT;
+    }
+    if (!(dim = grid_new_dim(g, key, strlen(key), key_at, d)))
+        return d->errors ? SLM_EINPUT : SLM_ENOMEM;
+    dots = strstr(spec, "..");
+    return grid_keep(g, dim, dots ? grid_range(dim, spec, dots, spec_at, d)
+                                  : grid_list(dim, spec, spec_at, d));
+}
+
+int grid_add_values(struct grid *g, const char *key,
+                    const char *const *values, size_t n,
+                    const struct diag_pos *key_at,
+                    const struct diag_pos *at, struct diag *d)
+{
+    struct grid_dim *dim;
+    int st = SLM_OK;
+
+    if (n == 0) {
+        diag_error(d, key_at, "no values for '%s'", key);
+        return SLM_EINPUT;
+    }
+    if (!(dim = grid_new_dim(g, key, strlen(key), key_at, d)))
+        return d->errors ? SLM_EINPUT : SLM_ENOMEM;
+    for (size_t i = 0; i < n && !st; i++)
+        if (grid_push(dim, values[i], strlen(values[i]))) {
+            diag_error(d, &at[i], "at most %d values of %d characters",
+                       GRID_MAX_VALUES, GRID_MAX_VALUE_LEN - 1);
+            st = SLM_EINPUT;
+        }
+    return grid_keep(g, dim, st);
+}
+
+int grid_add(struct grid *g, const char *arg, int argno, struct diag *d)
+{
+    struct diag_pos at = {"--vary", argno, 1}, spec_at = at;
+    const char *eq = strchr(arg, '=');
+    char key[sizeof g->dim[0].key];
+    size_t klen;
+
+    if (!eq || eq == arg) {
+        diag_error(d, &at, "expected KEY.PATH=SPEC, got '%s'", arg);
+        return SLM_EINPUT;
+    }
+    klen = (size_t)(eq - arg);
+    if (klen >= sizeof key) {
+        diag_error(d, &at, "key '%.*s...' is too long", 32, arg);
+        return SLM_EINPUT;
+    }
+    memcpy(key, arg, klen);
+    key[klen] = '\0';
+    spec_at.col = (int)(eq + 1 - arg) + 1;
+    return grid_add_spec(g, key, eq + 1, &at, &spec_at, d);
 }
 
 size_t grid_npoints(const struct grid *g)

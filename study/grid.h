@@ -6,6 +6,11 @@
  *   a,b,c            the values as written (any scalar: 2, L40S, 5e6/month)
  *   lo..hi:lin:N     N values evenly spaced from lo to hi
  *   lo..hi:log:N     N values evenly spaced in log from lo to hi (lo, hi > 0)
+ * or the same in the scenario's own block, which --vary replaces:
+ *   sweep:
+ *     vary:
+ *       workload.arrivals.volume: 1e6/month..1e7/month:log:4
+ *       backends.local.gpu: [L40S, H100-SXM]
  * Range ends are numbers with an optional unit written after them, the
  * same on both ends ("1e6/month..1e7/month:log:3"); each value is printed
  * with %.10g and the unit.  The grid is the product of the dimensions,
@@ -44,6 +49,18 @@ struct grid {
 /* Adds the dimension of arg ("KEY.PATH=SPEC"); errors are reported at
  * ("--vary", argno, column) and return SLM_EINPUT; SLM_ENOMEM. */
 int grid_add(struct grid *g, const char *arg, int argno, struct diag *d);
+
+/* The same from a key and its SPEC, reported at key_at / spec_at (a
+ * sweep: block in the scenario). */
+int grid_add_spec(struct grid *g, const char *key, const char *spec,
+                  const struct diag_pos *key_at,
+                  const struct diag_pos *spec_at, struct diag *d);
+/* A dimension of values[0..n) as written (a YAML list), value i reported
+ * at at[i]. */
+int grid_add_values(struct grid *g, const char *key,
+                    const char *const *values, size_t n,
+                    const struct diag_pos *key_at,
+                    const struct diag_pos *at, struct diag *d);
 
 /* Points in the grid (the product), saturating at (size_t)-1. */
 size_t grid_npoints(const struct grid *g);
