@@ -99,7 +99,7 @@ $(B)/bench/%: bench/%.c $(B)/libslmsim.a
 
 # The files that compile the share folder in are rebuilt when PREFIX
 # changes, so `make install PREFIX=...` never installs a stale path.
-SHARE_USERS := $(shell grep -l SLMSIM_SHARE_DIR $(LIB_SRC) $(CLI_SRC) 2>/dev/null)
+SHARE_USERS := $(shell grep -l SLMSIM_SHARE_DIR $(LIB_SRC) $(CAL_SRC) $(CLI_SRC) 2>/dev/null)
 $(SHARE_USERS:%.c=$(B)/%.o): $(B)/share-dir.stamp
 $(B)/share-dir.stamp: FORCE
 	@mkdir -p $(B)

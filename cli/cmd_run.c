@@ -6,12 +6,12 @@
 
 #include "cli/cmd.h"
 #include "study/sweep.h"
-#include "study/verdict.h"
 #include "models/accuracy.h"
 #include "study/economics.h"
 #include "models/gpu.h"
 #include "models/report.h"
 #include "models/run.h"
+#include "models/verdict.h"
 #include "plots/plot.h"
 #include "sim/arrivals.h"
 #include "sim/interrupt.h"
@@ -50,7 +50,7 @@ static const char cmd_run_help[] =
     "(redraw with slmsim plot).\n"
     "\n"
     "exit status: 0 success, 1 the run failed, 2 bad input, 3 the SLO was\n"
-    "missed (with --fail-on-slo)\n";
+    "missed (with --fail-on-slo), 128+N stopped by signal N\n";
 
 /* cost-vs-volume's search limit, queries/month: far beyond any one site. */
 #define CMD_RUN_MAX_VOLUME 1e10
@@ -58,7 +58,7 @@ static const char cmd_run_help[] =
 struct cmd_run_opts {
     struct cli_scenario_opts so;
     int json;
-    int fail_on_slo;
+    int fail_on_slo; /* exit 3 on a missed SLO (models/verdict.h) */
     struct cli_plots plots;
 };
 
@@ -67,6 +67,10 @@ static int cmd_run_opt(void *ctx, int argc, char **argv, int *i)
     struct cmd_run_opts *o = ctx;
 
     (void)argc;
+    if (!strcmp(argv[*i], "--fail-on-slo")) {
+        o->fail_on_slo = 1;
+        return 1;
+    }
     if (!strcmp(argv[*i], "--json")) {
         o->json = 1;
         return 1;
@@ -685,10 +689,13 @@ int cmd_run(int argc, char **argv)
         rc = cmd_run_stopped(sc, res, n, &o, SLM_EINTR);
     }
     if (!rc && !st && o.fail_on_slo) {
-        struct study_verdict v;
-        study_verdict(sc, res, n, &v);
-        if (!v.met) {
-            fprintf(stderr, "slmsim run: SLO missed: %s\n", v.why);
+        /* the verdict the report prints (models/verdict.h) */
+        struct verdict v;
+        char why[1024];
+        verdict_compute(sc, res, n, &v);
+        if (v.has_slo && !v.met) {
+            fprintf(stderr, "slmsim run: %s\n",
+                    verdict_describe(&v, why, sizeof why));
             rc = CLI_EXIT_SLO;
         }
     }

@@ -42,10 +42,18 @@ overload() {
 }
 overload gpu-10x --set workload.arrivals.volume=455e6/month \
     --set horizon=10h --set replications=1 scenarios/quickstart.yaml
+# (5e6/s itself is past the arrival-rate ceiling: a located input error.)
 overload volume-5e5-per-s --set workload.arrivals.volume=5e5/s \
     scenarios/quickstart.yaml
 overload mm1-100x-30d --set workload.arrivals.rate=33.54/s \
     --set horizon=30d --set replications=2 scenarios/mm1.yaml
+
+# Golden: the exact message of the deterministic M/M/1 overload.
+printf '%s\n' "slmsim: error: replication 1 stopped at 6.04e+04 s of 2.592e+06 s: requests in flight reached limits.max_in_flight = 2000000 (docs/limits.md); UNSTABLE: 33.53 req/s offered, 0.4216 req/s served, 2000000 requests in the system" >"$OUT/mm1.want"
+cmp -s "$OUT/mm1.want" "$OUT/mm1-100x-30d.err" &&
+    ok "golden: the M/M/1 100x overload message" ||
+    { bad "golden: the M/M/1 100x overload message";
+      diff "$OUT/mm1.want" "$OUT/mm1-100x-30d.err"; }
 
 # A served rate near the GPU's: 10x overload serves what one L40S and the
 # API can (about 13.8/s locally plus the API's share), not the cohort's.
@@ -90,6 +98,15 @@ grep -q '^SLO NOT met: .*% of requests failed or were rejected (allowed 0.1%)' \
     grep -q '"failed_by": \[' "$OUT/storm/results.json" &&
     ok "api-tpm-storm with slo.e2e_p99=60s misses the SLO on failures" ||
     bad "api-tpm-storm with slo.e2e_p99=60s misses the SLO on failures"
+"$BIN" run -q --no-plots --fail-on-slo --set slo.e2e_p99=60s \
+    --out "$OUT/storm-fos" scenarios/api-tpm-storm.yaml >/dev/null 2>&1
+s1=$?
+"$BIN" run -q --no-plots --fail-on-slo --set horizon=3h \
+    --out "$OUT/qs-fos" scenarios/quickstart.yaml >/dev/null 2>&1
+s2=$?
+[ "$s1" = 3 ] && [ "$s2" = 0 ] &&
+    ok "--fail-on-slo: exit 3 on a missed SLO, 0 on a met one" ||
+    bad "--fail-on-slo: exit 3 on a missed SLO, 0 on a met one ($s1, $s2)"
 grep -q 'rejected [0-9]*; availability seen' "$OUT/storm.txt" &&
     grep -q 'retries' "$OUT/storm.txt" &&
     ok "failures, rejects and retries are in the text per backend" ||
@@ -190,6 +207,18 @@ st2=$?
     grep -q 'error' "$OUT/long.err" &&
     ok "--set: more than 64 flags or 4,096 bytes is an error, exit 2" ||
     bad "--set: more than 64 flags or 4,096 bytes is an error, exit 2 ($st, $st2)"
+
+# capacity and tco stop cleanly on a signal too: 130/143, no file left.
+timeout --preserve-status -s INT 1 "$BIN" capacity --horizon 1d --out "$OUT/capint" \
+    scenarios/quickstart.yaml >/dev/null 2>&1
+s1=$?
+timeout --preserve-status -s TERM 1 "$BIN" tco --capacity-horizon 1d \
+    --out "$OUT/tcoint" scenarios/seed-short-1m-simulated.yaml >/dev/null 2>&1
+s2=$?
+left=$(find "$OUT/capint" "$OUT/tcoint" -type f 2>/dev/null | wc -l)
+[ "$s1" = 130 ] && [ "$s2" = 143 ] && [ "$left" = 0 ] &&
+    ok "capacity and tco stop on SIGINT/SIGTERM with 130/143, nothing left" ||
+    bad "capacity and tco stop on SIGINT/SIGTERM ($s1, $s2, $left files)"
 
 TEST_OUT=$OUT scripts/test-kill.sh "$BIN" || fails=$((fails + 1))
 

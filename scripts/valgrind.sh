@@ -47,7 +47,7 @@ vg "crossover" "$BIN" crossover $short --out build/valgrind-out/x scenarios/seed
 vg "sensitivity" "$BIN" sensitivity $short --out build/valgrind-out/s scenarios/seed-short-1m.yaml
 # shellcheck disable=SC2086
 vg "tco, capacity simulated" "$BIN" tco $short --replications 1 \
-    --capacity-horizon 20m --out build/valgrind-out/tco-sim \
+    --capacity-horizon 1h --out build/valgrind-out/tco-sim \
     scenarios/seed-short-1m-simulated.yaml
 vg "capacity" "$BIN" capacity --horizon 20m --replications 1 --out build/valgrind-out/cap scenarios/quickstart.yaml
 vg "validate" "$BIN" validate scenarios/seed-hybrid-1m.yaml
@@ -56,4 +56,17 @@ SLMSIM_GNUPLOT=/nonexistent "$BIN" run -q --plots $short \
     --out build/valgrind-out/figs scenarios/quickstart.yaml 2>/dev/null &&
     SLMSIM_GNUPLOT=/nonexistent vg "plot" "$BIN" plot \
         --out build/valgrind-out/plot build/valgrind-out/figs/results.json
+# A run stopped by a limit exits 1 by design: only valgrind's own status
+# (99) is a failure here.
+valgrind -q --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite,indirect "$BIN" run -q --no-plots \
+    --set limits.max_in_flight=20000 --set workload.arrivals.rate=1000/s \
+    --set horizon=3h --set replications=2 --out build/valgrind-out/limit \
+    scenarios/mm1.yaml >/dev/null 2>&1
+if [ $? = 99 ]; then
+    echo "valgrind: run stopped by a limit FAILED"
+    status=1
+else
+    echo "valgrind: run stopped by a limit clean"
+fi
 exit $status
