@@ -115,6 +115,7 @@ test-cli: $(B)/slmsim
 	@scripts/test-catalog.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
 	@TEST_OUT=$(B)/test-out scripts/test-truth.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out scripts/test-args.sh $(B)/slmsim
 
 # Runs the published measurements in validation/ and rewrites the table
 # in docs/validation.md.
