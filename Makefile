@@ -123,6 +123,7 @@ test-cli: $(B)/slmsim
 	@scripts/test-catalog.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
 	@TEST_OUT=$(B)/test-out scripts/test-truth.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out scripts/test-args.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-sweep scripts/test-sweep.sh $(B)/slmsim
 
 # The MPI build and `mpirun -np 2 slmsim sweep` against one process (needs

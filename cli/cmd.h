@@ -167,6 +167,9 @@ struct cli_plots {
     "  --format LIST          picture formats: png,pdf (default), svg\n"
 
 void cli_plots_init(struct cli_plots *p);
+/* --format LIST into *dest (an unsigned DRAW_* mask), for cli/args.h's
+ * table: 0, or -1 after printing the allowed formats. */
+int cli_plots_parse_formats(const char *opt, const char *value, void *dest);
 /* Takes --plots, --no-plots or --format LIST at argv[*i]: 1 when taken,
  * 0 when not one of them, -1 after printing an error. */
 int cli_take_plots_opt(struct cli_plots *p, int argc, char **argv, int *i);

@@ -64,6 +64,17 @@ int cli_take_plots_opt(struct cli_plots *p, int argc, char **argv, int *i)
     return 1;
 }
 
+int cli_plots_parse_formats(const char *opt, const char *value, void *dest)
+{
+    (void)opt;
+    if (draw_formats_parse(value, dest)) {
+        fprintf(stderr, "slmsim: error: unknown picture format in '%s' "
+                        "(allowed: " DRAW_FORMATS_HELP ")\n", value);
+        return -1;
+    }
+    return 0;
+}
+
 void cli_plots_init(struct cli_plots *p)
 {
     memset(p, 0, sizeof *p);

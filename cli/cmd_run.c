@@ -1,9 +1,11 @@
 /* slmsim run: replications, text report, results.json. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <math.h>
 
+#include "cli/args.h"
 #include "cli/cmd.h"
 #include "study/sweep.h"
 #include "models/accuracy.h"
@@ -12,6 +14,7 @@
 #include "models/report.h"
 #include "models/run.h"
 #include "models/verdict.h"
+#include "plots/draw.h"
 #include "plots/plot.h"
 #include "sim/arrivals.h"
 #include "sim/interrupt.h"
@@ -19,38 +22,6 @@
 #include "sim/out.h"
 #include "sim/tseries.h"
 #include "sim/units.h"
-
-static const char cmd_run_help[] =
-    "usage: slmsim run [OPTIONS] SCENARIO.yaml\n"
-    "\n"
-    "Simulates the scenario's replications and prints a report: per backend\n"
-    "requests, utilization, and wait / end-to-end (and for token backends\n"
-    "TTFT / time per output token) mean, P50, P95, P99 with 95% confidence\n"
-    "intervals across replications.  Writes OUTDIR/results.json (atomically)\n"
-    "where OUTDIR is outputs.dir, default out/<name>.  SCENARIO may be '-'\n"
-    "for standard input.\n"
-    "\n"
-    "options:\n" CLI_SCENARIO_OPTS_HELP
-    "  --json                 print results.json to stdout instead of the "
-    "text\n"
-    "  --fail-on-slo          exit 3 when the SLO is missed (the verdict the\n"
-    "                         report prints: a P99 over its target, failures\n"
-    "                         over slo.max_failed, a queue still growing),\n"
-    "                         for scripted studies\n"
-    CLI_PLOTS_OPTS_HELP
-    "\n"
-    "Figures: latency-cdf (e2e and TTFT CDFs); latency-vs-load and\n"
-    "utilization (the scenario again at 0.2x..1.2x its volume and on past\n"
-    "the knee, two replications each); timeline (the first GPU backend,\n"
-    "first replication); with a local and an API side, accuracy-cost (the\n"
-    "scenario under each routing policy, three replications each); with\n"
-    "costs, tco, cost-vs-volume and sensitivity (as the cost commands draw\n"
-    "them, from what the runs measured).  Each as NAME.dat, NAME.gp,\n"
-    "NAME.png and NAME.pdf in OUTDIR and under 'figures' in results.json\n"
-    "(redraw with slmsim plot).\n"
-    "\n"
-    "exit status: 0 success, 1 the run failed, 2 bad input, 3 the SLO was\n"
-    "missed (with --fail-on-slo), 128+N stopped by signal N\n";
 
 /* cost-vs-volume's search limit, queries/month: far beyond any one site. */
 #define CMD_RUN_MAX_VOLUME 1e10
@@ -62,25 +33,55 @@ struct cmd_run_opts {
     struct cli_plots plots;
 };
 
-static int cmd_run_opt(void *ctx, int argc, char **argv, int *i)
-{
-    struct cmd_run_opts *o = ctx;
+static const struct cli_opt cmd_run_opts_table[] = {
+    CLI_ARGS_SCENARIO_OPTS(struct cmd_run_opts, so),
+    {.name = "--json", .kind = CLI_OPT_FLAG,
+     .help = "print results.json to stdout instead of the text",
+     .dest = offsetof(struct cmd_run_opts, json)},
+    {.name = "--fail-on-slo", .kind = CLI_OPT_FLAG,
+     .help = "exit 3 when the SLO is missed (the verdict the\n"
+             "report prints: a P99 over its target, failures\n"
+             "over slo.max_failed, a queue still growing),\n"
+             "for scripted studies",
+     .dest = offsetof(struct cmd_run_opts, fail_on_slo)},
+    CLI_ARGS_PLOTS_OPTS(struct cmd_run_opts, plots),
+};
 
-    (void)argc;
-    if (!strcmp(argv[*i], "--fail-on-slo")) {
-        o->fail_on_slo = 1;
-        return 1;
-    }
-    if (!strcmp(argv[*i], "--json")) {
-        o->json = 1;
-        return 1;
-    }
-    if (!strcmp(argv[*i], "--fail-on-slo")) {
-        o->fail_on_slo = 1;
-        return 1;
-    }
-    return cli_take_plots_opt(&o->plots, argc, argv, i);
-}
+static const struct cli_args_spec cmd_run_args = {
+    .cmd = "run",
+    .help =
+        "usage: slmsim run [OPTIONS] SCENARIO.yaml\n"
+        "\n"
+        "Simulates the scenario's replications and prints a report: per "
+        "backend\n"
+        "requests, utilization, and wait / end-to-end (and for token "
+        "backends\n"
+        "TTFT / time per output token) mean, P50, P95, P99 with 95% "
+        "confidence\n"
+        "intervals across replications.  Writes OUTDIR/results.json "
+        "(atomically)\n"
+        "where OUTDIR is outputs.dir, default out/<name>.  SCENARIO may be "
+        "'-'\n"
+        "for standard input.\n"
+        "\n",
+    .help_tail =
+        "\n"
+        "Figures: latency-cdf (e2e and TTFT CDFs); latency-vs-load and\n"
+        "utilization (the scenario again at 0.2x..1.2x its volume and on past\n"
+        "the knee, two replications each); timeline (the first GPU backend,\n"
+        "first replication); with a local and an API side, accuracy-cost (the\n"
+        "scenario under each routing policy, three replications each); with\n"
+        "costs, tco, cost-vs-volume and sensitivity (as the cost commands draw\n"
+        "them, from what the runs measured).  Each as NAME.dat, NAME.gp,\n"
+        "NAME.png and NAME.pdf in OUTDIR and under 'figures' in results.json\n"
+        "(redraw with slmsim plot).\n"
+        "\n"
+        "exit status: 0 success, 1 the run failed, 2 bad input, 3 the SLO was\n"
+        "missed (with --fail-on-slo), 128+N stopped by signal N\n",
+    .opts = cmd_run_opts_table,
+    .nopts = sizeof cmd_run_opts_table / sizeof cmd_run_opts_table[0],
+    .path = offsetof(struct cmd_run_opts, so.path),
+};
 
 /* Runs every replication; *n is how many results were initialised.
  * keep: replication 0 keeps its backends' extras (time series). */
@@ -644,14 +645,14 @@ int cmd_run(int argc, char **argv)
     struct scenario *sc = NULL;
     struct run_result *res = NULL;
     size_t n = 0, i;
+    enum cli_args_status ast;
     int st, rc;
 
     memset(&o, 0, sizeof o);
     cli_plots_init(&o.plots);
-    st = cli_parse_args("run", cmd_run_help, argc, argv, &o.so, cmd_run_opt,
-                        &o);
-    if (st)
-        return st == -2 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    ast = cli_args_parse(&cmd_run_args, argc, argv, &o);
+    if (ast != CLI_ARGS_OK)
+        return ast == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     rc = cli_load_scenario(&o.so, &sc);
     if (rc)
         return rc;

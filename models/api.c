@@ -27,7 +27,16 @@
  * page postmortems), an upper bound on real availability.
  * Retry: the OpenAI cookbook's "How to handle rate limits" recipe,
  * stop_after_attempt(6) with wait_random_exponential(min=1, max=60): six
- * attempts, 1 s base, 60 s cap, full jitter. */
+ * attempts, 1 s base, 60 s cap, full jitter.
+ * Batch variants ("-batch"): "The Batch API is billed at a 50% discount with
+ * up to a 24 hour turnaround" (OpenAI community forum thread "gpt-4o rate
+ * limits being 30k TPM and 90k TPD", post 1028595/2; hivebook.wiki
+ * openai-api-rate-limits).  Every price is the synchronous model's halved.
+ * OpenAI publishes only the 24 h ceiling, not a distribution, so the
+ * turnaround, modelled as the TTFT, is an assumption: lognormal with a
+ * median of 1 h and its P99 at the 24 h ceiling.  Decode speed, limits and
+ * availability are the synchronous model's (assumed; the batch queue limits
+ * are not modelled). */
 
 #define API_TIERS 5
 
@@ -36,25 +45,46 @@ struct api_preset {
     double input_per_1m, output_per_1m, cached_input_per_1m;
     double rpm[API_TIERS], tpm[API_TIERS];
     double ttft_median;          /* s */
+    double ttft_p99;             /* s; 0 means API_TTFT_P99 */
     double speed_mean, speed_cv; /* tokens per second */
 };
+
+#define API_BATCH_TTFT_MEDIAN (1.0 * UNITS_HOUR) /* assumed */
+#define API_BATCH_TTFT_P99 (24.0 * UNITS_HOUR)   /* the published ceiling */
 
 static const struct api_preset api_presets[] = {
     {"gpt-4", 30.0, 60.0, 30.0,
      {500, 5000, 5000, 10000, 10000},
-     {10000, 40000, 80000, 300000, 300000}, 0.59, 19.2, 0.25},
+     {10000, 40000, 80000, 300000, 300000}, 0.59, 0, 19.2, 0.25},
     {"gpt-4-turbo", 10.0, 30.0, 10.0,
      {500, 5000, 5000, 10000, 10000},
-     {30000, 450000, 600000, 800000, 2000000}, 0.50, 35.7, 0.092},
+     {30000, 450000, 600000, 800000, 2000000}, 0.50, 0, 35.7, 0.092},
     {"gpt-4o", 2.5, 10.0, 1.25,
      {500, 5000, 5000, 10000, 10000},
-     {30000, 450000, 600000, 800000, 12000000}, 0.39, 81.0, 0.23},
+     {30000, 450000, 600000, 800000, 12000000}, 0.39, 0, 81.0, 0.23},
     {"gpt-4o-2024-05-13", 5.0, 15.0, 5.0,
      {500, 5000, 5000, 10000, 10000},
-     {30000, 450000, 600000, 800000, 12000000}, 0.39, 81.0, 0.23},
+     {30000, 450000, 600000, 800000, 12000000}, 0.39, 0, 81.0, 0.23},
     {"gpt-3.5-turbo", 0.5, 1.5, 0.5,
      {3500, 3500, 3500, 10000, 10000},
-     {60000, 80000, 160000, 1000000, 2000000}, 0.46, 60.0, 0.25},
+     {60000, 80000, 160000, 1000000, 2000000}, 0.46, 0, 60.0, 0.25},
+    /* Batch API: half of every price above, hours-scale turnaround. */
+    {"gpt-4-batch", 30.0 / 2, 60.0 / 2, 30.0 / 2,
+     {500, 5000, 5000, 10000, 10000},
+     {10000, 40000, 80000, 300000, 300000},
+     API_BATCH_TTFT_MEDIAN, API_BATCH_TTFT_P99, 19.2, 0.25},
+    {"gpt-4-turbo-batch", 10.0 / 2, 30.0 / 2, 10.0 / 2,
+     {500, 5000, 5000, 10000, 10000},
+     {30000, 450000, 600000, 800000, 2000000},
+     API_BATCH_TTFT_MEDIAN, API_BATCH_TTFT_P99, 35.7, 0.092},
+    {"gpt-4o-batch", 2.5 / 2, 10.0 / 2, 1.25 / 2,
+     {500, 5000, 5000, 10000, 10000},
+     {30000, 450000, 600000, 800000, 12000000},
+     API_BATCH_TTFT_MEDIAN, API_BATCH_TTFT_P99, 81.0, 0.23},
+    {"gpt-3.5-turbo-batch", 0.5 / 2, 1.5 / 2, 0.5 / 2,
+     {3500, 3500, 3500, 10000, 10000},
+     {60000, 80000, 160000, 1000000, 2000000},
+     API_BATCH_TTFT_MEDIAN, API_BATCH_TTFT_P99, 60.0, 0.25},
 };
 
 #define API_NPRESETS (sizeof api_presets / sizeof api_presets[0])
@@ -63,6 +93,7 @@ static const struct api_preset api_presets[] = {
 
 const char *const api_preset_names[] = {
     "gpt-4", "gpt-4-turbo", "gpt-4o", "gpt-4o-2024-05-13", "gpt-3.5-turbo",
+    "gpt-4-batch", "gpt-4-turbo-batch", "gpt-4o-batch", "gpt-3.5-turbo-batch",
 };
 const size_t api_preset_count = API_NPRESETS;
 
@@ -124,7 +155,8 @@ int api_preset_apply(struct api_cfg *c, const char *name, int tier)
         c->tpm = p->tpm[tier - 1];
         dist_fini(&c->ttft);
         dist_fini(&c->tokens_per_s);
-        api_lognormal_median(&c->ttft, p->ttft_median, API_TTFT_P99);
+        api_lognormal_median(&c->ttft, p->ttft_median,
+                             p->ttft_p99 > 0 ? p->ttft_p99 : API_TTFT_P99);
         api_lognormal_mean(&c->tokens_per_s, p->speed_mean, p->speed_cv);
         c->outage.availability = 0.9987;
         c->outage.mean_outage = 6.25 * UNITS_HOUR;
@@ -160,8 +192,9 @@ static int api_parse_preset(const struct cfg_node *map, const char *where,
                                         api_preset_count);
         diag_error(d, &cfg_get(map, "preset")->pos,
                    "unknown API preset '%s' in %s (allowed: gpt-4, "
-                   "gpt-4-turbo, gpt-4o, gpt-4o-2024-05-13, gpt-3.5-turbo"
-                   "%s%s%s)",
+                   "gpt-4-turbo, gpt-4o, gpt-4o-2024-05-13, gpt-3.5-turbo, "
+                   "gpt-4-batch, gpt-4-turbo-batch, gpt-4o-batch, "
+                   "gpt-3.5-turbo-batch%s%s%s)",
                    name, where, hint ? "; did you mean '" : "",
                    hint ? hint : "", hint ? "'?" : "");
         return -1;

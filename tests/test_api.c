@@ -10,6 +10,8 @@
  */
 #include "tests/run_driver.h"
 
+#include <math.h>
+
 #include <gsl/gsl_rng.h>
 
 #include "models/api.h"
@@ -158,6 +160,39 @@ static void test_api_preset_fills_prices_limits_and_tier(void **state)
     assert_int_equal(api_preset_apply(&c, "gpt-4", 6), -1);
 }
 
+/* Batch presets: "billed at a 50% discount" -- every price exactly half of
+ * the synchronous model's, the same limits, and a turnaround in hours. */
+static void test_api_batch_presets_cost_exactly_half(void **state)
+{
+    static const char *const pairs[][2] = {
+        {"gpt-4", "gpt-4-batch"},
+        {"gpt-4-turbo", "gpt-4-turbo-batch"},
+        {"gpt-4o", "gpt-4o-batch"},
+        {"gpt-3.5-turbo", "gpt-3.5-turbo-batch"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        struct api_cfg s, b;
+
+        memset(&s, 0, sizeof s);
+        memset(&b, 0, sizeof b);
+        assert_int_equal(api_preset_apply(&s, pairs[i][0], 3), 0);
+        assert_int_equal(api_preset_apply(&b, pairs[i][1], 3), 0);
+        assert_true(b.input_per_1m == s.input_per_1m / 2);
+        assert_true(b.output_per_1m == s.output_per_1m / 2);
+        assert_true(b.cached_input_per_1m == s.cached_input_per_1m / 2);
+        assert_true(api_price(&b, 800, 400) == api_price(&s, 800, 400) / 2);
+        assert_close(b.rpm, s.rpm, 0);
+        assert_close(b.tpm, s.tpm, 0);
+        /* lognormal median e^mu = 1 h, far above the synchronous 0.4-0.6 s */
+        assert_close(exp(b.ttft.a), 3600.0, 1e-9);
+        assert_true(dist_mean(&b.ttft) > 3600.0);
+        assert_true(dist_mean(&s.ttft) < 5.0);
+    }
+}
+
 #define API_SCENARIO(horizon, reps, rate, api)                                \
     "name: a\nseed: 3\nhorizon: " horizon "\nwarmup: 0s\nreplications: "      \
     reps "\nworkload:\n  arrivals: {process: poisson, rate: " rate "}\n"      \
@@ -295,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_api_backoff_jitter_has_its_range_and_mean),
         cmocka_unit_test(test_api_price_counts_cached_input_and_request_fee),
         cmocka_unit_test(test_api_preset_fills_prices_limits_and_tier),
+        cmocka_unit_test(test_api_batch_presets_cost_exactly_half),
         cmocka_unit_test(test_api_preset_fields_can_be_overridden_one_by_one),
         cmocka_unit_test(test_api_bills_exactly_the_tokens_it_served),
         cmocka_unit_test(
