@@ -24,6 +24,7 @@
 #include "sim/diag.h"
 #include "sim/sim.h"
 
+struct downlog;
 struct jw;
 struct workload_spec;
 
@@ -115,6 +116,10 @@ struct backend_kind {
      * while it is down (every replica failed, an API outage).  The
      * failover router asks it; it must not change state or draw. */
     int (*available)(void *self, struct sim *s);
+    /* Optional, NULL when the kind is never down: the windows it was down
+     * in this replication (models/downlog.h), kept by the instance; the
+     * run copies them for the timeline when it keeps extras. */
+    const struct downlog *(*downlog)(const void *self);
 };
 
 /* The kind named name, or NULL; backend_kind_names lists them all. */

@@ -11,6 +11,7 @@
 
 #include "models/calib.h"
 #include "models/catalog.h"
+#include "models/downlog.h"
 #include "models/outage.h"
 #include "models/serve.h"
 #include "models/workload.h"
@@ -690,6 +691,7 @@ struct replica {
     struct serve *sv;
     int index, up;
     double t_down;      /* s: when it last failed */
+    size_t down_slot;   /* its window in the gpu's downlog */
     uint64_t scheduled; /* epoch of the event in the queue, if any */
     int has_event;
 };
@@ -709,6 +711,7 @@ struct gpu {
     uint32_t *prefix;         /* per workload task, shared prefix tokens */
     size_t prefix_matched;    /* shared_prefix names found in the tasks */
     double last_done;         /* s, clock time of the latest completion */
+    struct downlog down;      /* each replica's failure until repair */
 };
 
 /* The names are the keys of backends.NAME.timeseries in results.json. */
@@ -848,6 +851,7 @@ static void on_failure(struct sim *s, void *ctx, void *arg)
     r->up = 0;
     r->has_event = 0;
     r->t_down = sim_now(s);
+    r->down_slot = downlog_open(&g->down, sim_now(s));
     if (sim_measuring(s))
         g->failures++;
     serve_evict(r->sv, sim_now(s), take_back, g);
@@ -860,6 +864,7 @@ static void on_repair(struct sim *s, void *ctx, void *arg)
     struct gpu *g = r->g;
     (void)arg;
     r->up = 1;
+    downlog_close(&g->down, r->down_slot, sim_now(s));
     g->downtime += down_in_window(s, r);
     sim_schedule_in(s, gsl_ran_exponential(g->fail_rng, g->c->mtbf),
                     on_failure, r, NULL);
@@ -1235,6 +1240,11 @@ static double gpu_predicted_wait(void *self, struct sim *s,
     return (double)ahead * g->mean_out * step / (double)(running ? running : 1);
 }
 
+static const struct downlog *gpu_downlog(const void *self)
+{
+    return &((const struct gpu *)self)->down;
+}
+
 const struct backend_kind gpu_backend_kind = {
     .name = "gpu",
     .parse = gpu_parse,
@@ -1250,5 +1260,6 @@ const struct backend_kind gpu_backend_kind = {
     .write_json = gpu_write_json,
     .has_tokens = 1,
     .available = gpu_available,
+    .downlog = gpu_downlog,
     .predicted_wait = gpu_predicted_wait,
 };
