@@ -76,9 +76,10 @@ struct backend_kind {
      * records ttft and tpot for it; 0 for stations. */
     int has_tokens;
     /* Parses the backend's mapping (where = "backends.NAME") into *cfg,
-     * owned by the caller and released with cfg_free.  0 or -1 after
-     * reporting; *cfg is set (NULL or partly filled) even on failure and
-     * cfg_free must accept it. */
+     * owned by the caller and released with cfg_free.  0, SLM_ENOMEM
+     * (nothing reported), or non-zero after reporting the input's fault
+     * (SLM_EINPUT; the api kind still says -1); *cfg is set (NULL or
+     * partly filled) even on failure and cfg_free must accept it. */
     int (*parse)(const struct cfg_node *map, const char *where, void **cfg,
                  struct diag *d);
     void (*cfg_free)(void *cfg);

@@ -549,11 +549,11 @@ static int fr_columns(struct fr *r, const struct json *obj, struct figure *f)
     size_t i;
 
     if (!cs)
-        return -1;
+        return SLM_EINPUT;
     if (cs->len < 1 || cs->len > FIGURE_MAX_COLUMNS) {
         fr_error(r, cs, "columns", "", "must name 1 to %d columns, got %zu",
                  FIGURE_MAX_COLUMNS, cs->len);
-        return -1;
+        return SLM_EINPUT;
     }
     for (i = 0; i < cs->len; i++) {
         c = &cs->items[i];
@@ -563,11 +563,11 @@ static int fr_columns(struct fr *r, const struct json *obj, struct figure *f)
             fr_error(r, c, path, "", "must be a name of 1 to %d characters "
                                      "without spaces, quotes or '#'",
                      FIGURE_MAX_NAME - 1);
-            return -1;
+            return SLM_EINPUT;
         }
         figure_add_column(f, c->string);
     }
-    return 0;
+    return SLM_OK;
 }
 
 static int fr_row(struct fr *r, const struct json *row, size_t i,
