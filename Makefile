@@ -20,6 +20,14 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/d
 LIBS       = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# make MPI=1: the same program built with Open MPI's mpicc, so that
+# `mpirun -np K slmsim sweep FILE` spreads the points over K ranks
+# (study/pool.h); its objects live in build/mpi.
+ifeq ($(MPI),1)
+CC        := mpicc
+CPPFLAGS  += -DSLM_HAVE_MPI
+B         ?= build/mpi
+endif
 B         ?= build
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
@@ -48,7 +56,7 @@ SCENARIO  ?= scenarios/quickstart.yaml
 
 .PHONY: all test run sanitize valgrind bench deps clean install uninstall \
         print-flags FORCE check-deps test-unit test-cli format fuzz \
-        fuzz-build calibrate-cuda validate
+        fuzz-build calibrate-cuda validate test-mpi
 .DEFAULT_GOAL := all
 
 all: slmsim
@@ -115,6 +123,13 @@ test-cli: $(B)/slmsim
 	@scripts/test-catalog.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-mutate.sh $(B)/slmsim 400
 	@TEST_OUT=$(B)/test-out scripts/test-truth.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-sweep scripts/test-sweep.sh $(B)/slmsim
+
+# The MPI build and `mpirun -np 2 slmsim sweep` against one process (needs
+# Open MPI: Debian libopenmpi-dev openmpi-bin); CI runs it where mpicc is.
+test-mpi: $(B)/slmsim
+	@$(MAKE) --no-print-directory MPI=1 B=build/mpi build/mpi/slmsim
+	@TEST_OUT=$(B)/test-mpi scripts/test-sweep.sh $(B)/slmsim build/mpi/slmsim
 
 # Runs the published measurements in validation/ and rewrites the table
 # in docs/validation.md.
@@ -133,8 +148,16 @@ valgrind: deps
 	@$(MAKE) --no-print-directory slmsim
 	@scripts/valgrind.sh ./slmsim
 
+# slmsim against SimPy and a hand-written heapq loop (M/M/16, rho = 0.9,
+# interleaved rounds: bench/mmc_compare.py; Debian python3-simpy3), then
+# the engine benchmarks in bench/*.c.
+BENCH_ROUNDS ?= 7
 bench: deps
-	@$(MAKE) --no-print-directory $(BENCH_BIN)
+	@$(MAKE) --no-print-directory $(BENCH_BIN) $(B)/slmsim
+	@/usr/bin/python3 -c 'import simpy' 2>/dev/null || { echo "bench: SimPy" \
+	    "missing (apt-get install python3-simpy3)"; exit 1; }
+	@echo "== slmsim vs SimPy and heapq (bench/mmc_compare.py)"
+	@nice -n 19 /usr/bin/python3 bench/mmc_compare.py $(B)/slmsim $(BENCH_ROUNDS)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 # ---- fuzzing -------------------------------------------------------------

@@ -116,6 +116,8 @@ int cmd_compare(int argc, char **argv);
 /* slmsim calibrate: cli/cmd_calibrate.c */
 int cmd_calibrate(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+/* slmsim sweep: a grid of parameter values (cli/cmd_sweep.c) */
+int cmd_sweep(int argc, char **argv);
 
 /* ---- capacity at the SLO (cli/cmd_capacity.c), also for the cost
  * commands ---- */

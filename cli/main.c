@@ -30,6 +30,8 @@ static const struct cli_command cli_commands[] = {
     {"crossover", cmd_crossover, "volumes where local and API cost the same"},
     {"sensitivity", cmd_sensitivity, "cost inputs ranked by effect on TCO"},
     {"compare", cmd_compare, "purchasing options side by side, at the SLO"},
+    {"sweep", cmd_sweep, "the scenario over a grid of values, into "
+                         "sweep.csv"},
     {"plot", cmd_plot, "redraw the figures saved in a results file"},
     {"calibrate", cmd_calibrate, "measure step times into a calibration "
                                  "file; --fit, --derive"},

@@ -15,6 +15,7 @@ static const char *const scenario_keys[] = {
     "name",     "description", "seed",    "horizon", "warmup", "replications",
     "workload", "backends",    "routing", "slo",     "outputs", "costs", "limits",
     "variants", /* read by slmsim compare (study/compare.h) */
+    "sweep",    /* read by slmsim sweep (study/grid.h) */
 };
 #define SCENARIO_NKEYS (sizeof scenario_keys / sizeof scenario_keys[0])
 

@@ -889,7 +889,7 @@ int cfg_doc_set(struct cfg_doc *doc, const char *assignment, struct diag *d)
     const char *eq = strchr(assignment, '=');
     struct diag_pos pos = cfg_set_pos(0);
     struct cfg_path path;
-    struct cfg_target t;
+    struct cfg_target t = {0};
     struct cfg_node *value;
     char q[CFG_QUOTE_SIZE], *key;
     int rc;

@@ -1,0 +1,970 @@
+/*
+ * slmsim sweep: the scenario over a grid of parameter values (study/
+ * grid.h), every point's replications with common random numbers, into
+ * DIR/sweep.csv and DIR/sweep.json.
+ *
+ * Points run in worker processes (--jobs N, default the online CPUs): one
+ * fork per point, its row sent back whole through a pipe, so a slow point
+ * never holds up the others and the rows are the same bytes whatever N.
+ * Each finished point is appended to DIR/sweep.journal as one line with a
+ * checksum, written by one write(): a sweep killed at any moment leaves a
+ * journal whose complete lines are finished points, and rerunning it runs
+ * only the others (a torn last line is run again).  The journal's first
+ * line names the sweep (a hash of the scenario file, the overrides and the
+ * grid), so a journal of another sweep is refused; --fresh starts over.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "models/report.h"
+#include "sim/interrupt.h"
+#include "sim/json.h"
+#include "sim/cfg.h"
+#include "sim/mem.h"
+#include "study/grid.h"
+#include "study/pool.h"
+
+#define SWEEP_MAX_VARY GRID_MAX_DIMS
+#define SWEEP_MAX_JOBS 256
+
+static const char sweep_help[] =
+    "usage: slmsim sweep [OPTIONS] FILE --vary KEY.PATH=SPEC [--vary ...]\n"
+    "\n"
+    "Runs the scenario at every point of a grid of values, each point's\n"
+    "replications with the same seeds (common random numbers), and writes\n"
+    "DIR/sweep.csv and DIR/sweep.json: one row per point with the varied\n"
+    "values, P99 TTFT and e2e and P50 e2e with 95% intervals, GPU\n"
+    "utilisation, the failed share, stability, the SLO verdict, and the\n"
+    "monthly cost, $ per 1K queries and TCO from the one pricing path.\n"
+    "An interrupted sweep resumes from DIR/sweep.journal.  Without --vary\n"
+    "the scenario's own block is used:\n"
+    "  sweep:\n"
+    "    vary: {backends.local.count: 1..4:lin:4, backends.local.gpu: [L40S, L4]}\n"
+    "\n"
+    "options:\n"
+    "  --vary KEY.PATH=SPEC   a dimension (repeatable, at most 8); SPEC is\n"
+    "                         a,b,c  or  lo..hi:lin:N  or  lo..hi:log:N\n"
+    "                         (range ends may carry a unit: 1e6/month)\n"
+    "  --jobs N               worker processes (default: online CPUs)\n"
+    "  --fresh                ignore the journal: run every point again\n"
+    "  --max-points N         refuse a larger grid (limits.max_points,\n"
+    "                         default 10000)\n" CLI_SCENARIO_OPTS_HELP;
+
+struct sweep_opts {
+    const char *vary[SWEEP_MAX_VARY + 1];
+    int vary_argno[SWEEP_MAX_VARY + 1];
+    size_t nvary;
+    int nth_vary;
+    const char *jobs, *max_points;
+    int fresh;
+};
+
+static int sweep_own_opt(void *ctx, int argc, char **argv, int *i)
+{
+    struct sweep_opts *o = ctx;
+    const char *v;
+    int t;
+
+    if (!strcmp(argv[*i], "--fresh")) {
+        o->fresh = 1;
+        return 1;
+    }
+    if ((t = cli_take_value("--vary", argc, argv, i, &v)) != 0) {
+        if (t < 0)
+            return -1;
+        o->nth_vary++;
+        if (o->nvary == SWEEP_MAX_VARY + 1)
+            return 1; /* reported by the grid: too many dimensions */
+        o->vary_argno[o->nvary] = o->nth_vary;
+        o->vary[o->nvary++] = v;
+        return 1;
+    }
+    if ((t = cli_take_value("--jobs", argc, argv, i, &o->jobs)) != 0)
+        return t;
+    return cli_take_value("--max-points", argc, argv, i, &o->max_points);
+}
+
+/* A positive integer option, or -1 after an error. */
+static long sweep_count(const char *name, const char *text, long max)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (end == text || *end || errno || v < 1 || v > max) {
+        fprintf(stderr, "slmsim sweep: error: %s needs an integer from 1 "
+                        "to %ld, got '%s'\n", name, max, text);
+        return -1;
+    }
+    return v;
+}
+
+/* ---- the sweep's identity, and the journal ---- */
+
+static uint64_t sweep_fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static uint64_t sweep_fnv_str(uint64_t h, const char *s)
+{
+    return sweep_fnv(h, s, strlen(s) + 1);
+}
+
+/* What the rows depend on: the scenario file's bytes, the overrides and
+ * the grid.  0 when the file cannot be read (it was loaded just before). */
+static uint64_t sweep_identity(const char *path, const char *const *sets,
+                               size_t nsets, const struct grid *g)
+{
+    uint64_t h = 14695981039346656037ULL;
+    char buf[8192];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+
+    if (!f)
+        return 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        h = sweep_fnv(h, buf, n);
+    fclose(f);
+    for (size_t i = 0; i < nsets; i++)
+        h = sweep_fnv_str(h, sets[i]);
+    for (size_t i = 0; i < g->ndims; i++) {
+        h = sweep_fnv_str(h, g->dim[i].key);
+        for (size_t j = 0; j < g->dim[i].n; j++)
+            h = sweep_fnv_str(h, g->dim[i].value[j]);
+    }
+    return h;
+}
+
+/* One journal line for point k (without the checksum): every double in
+ * %a, so a resumed row is the same bits as a computed one. */
+static int sweep_encode(size_t k, const struct grid_row *r, char *buf,
+                        size_t size)
+{
+    return snprintf(buf, size,
+                    "%zu %u %a %a %a %a %a %a %a %a %a %a %d %d %d %s %a %a "
+                    "%a %d",
+                    k, r->reps, r->volume, r->ttft_p99, r->ttft_p99_hw,
+                    r->e2e_p99, r->e2e_p99_hw, r->e2e_p50, r->e2e_p50_hw,
+                    r->utilization, r->utilization_hw, r->failed_share,
+                    r->stable, r->has_slo, r->slo_met,
+                    r->why[0] ? r->why : "-", r->monthly, r->tco, r->per_1k,
+                    r->months);
+}
+
+static int sweep_decode(const char *line, size_t *k, struct grid_row *r)
+{
+    char why[sizeof r->why] = {0};
+    int used = 0;
+
+    memset(r, 0, sizeof *r);
+    /* %lf reads what %a wrote, nan and inf included (C99 strtod). */
+    if (sscanf(line,
+               "%zu %u %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %d %d %d "
+               "%15s %lf %lf %lf %d%n",
+               k, &r->reps, &r->volume, &r->ttft_p99, &r->ttft_p99_hw,
+               &r->e2e_p99, &r->e2e_p99_hw, &r->e2e_p50, &r->e2e_p50_hw,
+               &r->utilization, &r->utilization_hw, &r->failed_share,
+               &r->stable, &r->has_slo, &r->slo_met, why, &r->monthly,
+               &r->tco, &r->per_1k, &r->months, &used) != 20 ||
+        line[used] != '\0')
+        return -1;
+    if (strcmp(why, "-"))
+        memcpy(r->why, why, sizeof r->why);
+    r->why[sizeof r->why - 1] = '\0';
+    return 0;
+}
+
+struct sweep_state {
+    const char *path;
+    struct grid g;
+    const char *sets[CLI_MAX_SETS + 2];
+    size_t nsets;
+    size_t npoints;
+    struct grid_row *row; /* owned, npoints */
+    unsigned char *done;  /* owned, npoints */
+    size_t ndone;
+    char journal[1024];
+    int jfd;              /* the journal, open for appending */
+    uint64_t id;
+    const char *out_dir;
+    unsigned reps;
+};
+
+static uint32_t sweep_sum(const char *s)
+{
+    return (uint32_t)(sweep_fnv(14695981039346656037ULL, s, strlen(s)) >>
+                      16);
+}
+
+/* Reads the journal's finished points; -1 after an error (another
+ * sweep's journal). */
+static int sweep_journal_read(struct sweep_state *s)
+{
+    char line[2048], head[128];
+    FILE *f = fopen(s->journal, "r");
+    int first = 1;
+
+    if (!f)
+        return 0;
+    snprintf(head, sizeof head, "slmsim-sweep-journal 1 %016llx %zu\n",
+             (unsigned long long)s->id, s->npoints);
+    while (fgets(line, sizeof line, f)) {
+        size_t len = strlen(line), k;
+        struct grid_row r;
+        char *hash;
+        unsigned long sum;
+        if (first) {
+            first = 0;
+            if (strcmp(line, head)) {
+                fprintf(stderr, "%s:1:1: error: journal of another sweep "
+                                "(another scenario file, overrides or grid); "
+                                "--fresh starts over\n", s->journal);
+                fclose(f);
+                return -1;
+            }
+            continue;
+        }
+        /* A torn line (no newline, bad checksum) is a point to redo. */
+        if (len == 0 || line[len - 1] != '\n')
+            break;
+        line[len - 1] = '\0';
+        hash = strrchr(line, '#');
+        if (!hash || hash == line)
+            continue;
+        sum = strtoul(hash + 1, NULL, 16);
+        hash[-1] = '\0';
+        if (sum != sweep_sum(line) || sweep_decode(line, &k, &r) ||
+            k >= s->npoints)
+            continue;
+        if (!s->done[k])
+            s->ndone++;
+        s->done[k] = 1;
+        s->row[k] = r;
+    }
+    fclose(f);
+    return 0;
+}
+
+static int sweep_journal_open(struct sweep_state *s, int fresh)
+{
+    char head[128];
+    int exists;
+
+    if (out_mkdirs(s->out_dir))
+        return cli_status_exit(SLM_ESYS, "cannot create", s->out_dir);
+    if (fresh && unlink(s->journal) && errno != ENOENT)
+        return cli_status_exit(SLM_ESYS, "cannot remove", s->journal);
+    exists = access(s->journal, F_OK) == 0;
+    if (exists && sweep_journal_read(s))
+        return CLI_EXIT_INPUT;
+    s->jfd = open(s->journal, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (s->jfd < 0)
+        return cli_status_exit(SLM_ESYS, "cannot write", s->journal);
+    if (!exists) {
+        int n = snprintf(head, sizeof head,
+                         "slmsim-sweep-journal 1 %016llx %zu\n",
+                         (unsigned long long)s->id, s->npoints);
+        if (write(s->jfd, head, (size_t)n) != n)
+            return cli_status_exit(SLM_ESYS, "cannot write", s->journal);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Appends point k in one write (the line is the unit of atomicity). */
+static int sweep_journal_add(struct sweep_state *s, size_t k)
+{
+    char line[2048];
+    int n = sweep_encode(k, &s->row[k], line, sizeof line - 16);
+
+    if (n < 0 || (size_t)n >= sizeof line - 16)
+        return -1;
+    n += snprintf(line + n, sizeof line - (size_t)n, " #%08x\n",
+                  (unsigned)sweep_sum(line));
+    return write(s->jfd, line, (size_t)n) == n ? 0 : -1;
+}
+
+/* ---- running points ---- */
+
+struct sweep_progress {
+    int tty;
+    double t0;
+    size_t total, done0, done;
+};
+
+static double sweep_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void sweep_progress_show(struct sweep_progress *p, size_t running)
+{
+    double el = sweep_now() - p->t0, eta;
+    size_t ran = p->done - p->done0;
+
+    if (!p->tty)
+        return;
+    eta = ran ? el / (double)ran * (double)(p->total - p->done)
+              : (double)NAN;
+    if (isfinite(eta))
+        fprintf(stderr, "\rsweep: %zu/%zu points, %zu running, ETA %.0f s  ",
+                p->done, p->total, running, eta);
+    else
+        fprintf(stderr, "\rsweep: %zu/%zu points, %zu running  ", p->done,
+                p->total, running);
+}
+
+static int sweep_point_sets(const struct sweep_state *s, size_t k,
+                            char (*buf)[512], const char **extra)
+{
+    for (size_t i = 0; i < s->g.ndims; i++)
+        extra[i] = grid_set_text(&s->g, k, i, buf[i], sizeof buf[i]);
+    return (int)s->g.ndims;
+}
+
+/* Point k here, in this process. */
+static int sweep_compute(const struct sweep_state *s, size_t k,
+                         struct grid_row *row)
+{
+    char buf[GRID_MAX_DIMS][512];
+    const char *extra[GRID_MAX_DIMS];
+    struct scenario_overrides ov = {s->sets, s->nsets, s->out_dir};
+    struct diag d;
+    int n = sweep_point_sets(s, k, buf, extra), st;
+
+    diag_init(&d, stderr);
+    st = grid_run_point(s->path, &ov, extra, (size_t)n, &d, row);
+    if (st && !row->status)
+        row->status = st;
+    return row->status;
+}
+
+static void sweep_finish_point(struct sweep_state *s, size_t k,
+                               const struct grid_row *row,
+                               struct sweep_progress *p, size_t *failed)
+{
+    if (row->status) {
+        (*failed)++;
+        return;
+    }
+    s->row[k] = *row;
+    s->done[k] = 1;
+    s->ndone++;
+    p->done++;
+    if (sweep_journal_add(s, k))
+        fprintf(stderr, "slmsim sweep: warning: cannot write %s: %s\n",
+                s->journal, strerror(errno));
+}
+
+static void sweep_run_serial(struct sweep_state *s, struct sweep_progress *p,
+                             size_t *failed)
+{
+    for (size_t k = 0; k < s->npoints && !interrupt_pending(); k++) {
+        struct grid_row row;
+        if (s->done[k])
+            continue;
+        sweep_progress_show(p, 1);
+        sweep_compute(s, k, &row);
+        if (!interrupt_pending())
+            sweep_finish_point(s, k, &row, p, failed);
+    }
+}
+
+struct sweep_worker {
+    pid_t pid;
+    int fd;
+    size_t k, got;
+    struct grid_row row;
+};
+
+/* Forks a worker for point k; -1 when the system refuses. */
+static int sweep_spawn(const struct sweep_state *s, size_t k,
+                       struct sweep_worker *w)
+{
+    int fds[2];
+
+    if (pipe(fds))
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    w->pid = fork();
+    if (w->pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (w->pid == 0) {
+        struct grid_row row;
+        const char *p = (const char *)&row;
+        size_t left = sizeof row;
+        close(fds[0]);
+        sweep_compute(s, k, &row);
+        while (left > 0) {
+            ssize_t n = write(fds[1], p, left);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                _exit(1);
+            p += n;
+            left -= (size_t)n;
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    w->fd = fds[0];
+    w->k = k;
+    w->got = 0;
+    return 0;
+}
+
+/* Reads what worker w sent; 1 when it is finished (EOF), else 0. */
+static int sweep_drain(struct sweep_worker *w)
+{
+    char *p = (char *)&w->row;
+    ssize_t n;
+
+    if (w->got == sizeof w->row) {
+        char c;
+        n = read(w->fd, &c, 1);
+    } else {
+        n = read(w->fd, p + w->got, sizeof w->row - w->got);
+    }
+    if (n < 0)
+        return errno == EINTR || errno == EAGAIN ? 0 : 1;
+    if (n == 0)
+        return 1;
+    if (w->got < sizeof w->row)
+        w->got += (size_t)n;
+    return 0;
+}
+
+static void sweep_reap(struct sweep_worker *w)
+{
+    int ws;
+
+    close(w->fd);
+    while (waitpid(w->pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+        w->got = 0; /* died: its point is missing */
+}
+
+static void sweep_run_pool(struct sweep_state *s, struct sweep_progress *p,
+                           long jobs, size_t *failed)
+{
+    struct sweep_worker w[SWEEP_MAX_JOBS];
+    struct pollfd pf[SWEEP_MAX_JOBS];
+    size_t next = 0, active = 0;
+
+    for (;;) {
+        while (!interrupt_pending() && active < (size_t)jobs) {
+            while (next < s->npoints && s->done[next])
+                next++;
+            if (next == s->npoints)
+                break;
+            if (sweep_spawn(s, next, &w[active])) {
+                fprintf(stderr, "slmsim sweep: error: cannot start a "
+                                "worker: %s\n", strerror(errno));
+                (*failed)++;
+            } else {
+                active++;
+            }
+            next++;
+        }
+        if (active == 0)
+            break;
+        if (interrupt_pending())
+            for (size_t i = 0; i < active; i++)
+                kill(w[i].pid, SIGTERM);
+        sweep_progress_show(p, active);
+        for (size_t i = 0; i < active; i++) {
+            pf[i].fd = w[i].fd;
+            pf[i].events = POLLIN;
+            pf[i].revents = 0;
+        }
+        if (poll(pf, (nfds_t)active, 1000) < 0 && errno != EINTR)
+            break;
+        for (size_t i = active; i-- > 0;) {
+            if (!pf[i].revents || !sweep_drain(&w[i]))
+                continue;
+            sweep_reap(&w[i]);
+            if (interrupt_pending())
+                ;
+            else if (w[i].got == sizeof w[i].row)
+                sweep_finish_point(s, w[i].k, &w[i].row, p, failed);
+            else
+                (*failed)++;
+            w[i] = w[--active];
+        }
+    }
+}
+
+/* Across MPI ranks (study/pool.h): each rank computes in its own process,
+ * rank 0 journals and gathers. */
+struct sweep_mpi_ctx {
+    struct sweep_state *s;
+    struct sweep_progress *p;
+    size_t *failed;
+};
+
+static void sweep_mpi_compute(void *ctx, size_t k, void *row)
+{
+    const struct sweep_mpi_ctx *c = ctx;
+
+    sweep_compute(c->s, k, row);
+}
+
+static void sweep_mpi_done(void *ctx, size_t k, const void *row)
+{
+    const struct sweep_mpi_ctx *c = ctx;
+    struct grid_row r;
+
+    memcpy(&r, row, sizeof r);
+    sweep_finish_point(c->s, k, &r, c->p, c->failed);
+    sweep_progress_show(c->p, 0);
+}
+
+static int sweep_run_mpi(struct sweep_state *s, struct sweep_progress *p,
+                         size_t *failed)
+{
+    struct sweep_mpi_ctx c = {s, p, failed};
+
+    return pool_mpi_run(s->npoints, s->done, sizeof(struct grid_row),
+                        sweep_mpi_compute, sweep_mpi_done, &c);
+}
+
+/* ---- outputs ---- */
+
+static void sweep_csv_text(FILE *f, const char *v)
+{
+    if (strpbrk(v, ",\"\n")) {
+        fputc('"', f);
+        for (; *v; v++) {
+            if (*v == '"')
+                fputc('"', f);
+            fputc(*v, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(v, f);
+    }
+}
+
+static void sweep_csv_num(FILE *f, double x)
+{
+    if (isfinite(x))
+        fprintf(f, ",%.10g", x);
+    else
+        fputs(",", f);
+}
+
+static int sweep_write_csv(FILE *f, const void *ctx)
+{
+    const struct sweep_state *s = ctx;
+    size_t idx[GRID_MAX_DIMS];
+
+    fputs("point", f);
+    for (size_t i = 0; i < s->g.ndims; i++) {
+        fputc(',', f);
+        sweep_csv_text(f, s->g.dim[i].key);
+    }
+    fputs(",status,replications,volume_per_month,ttft_p99_s,ttft_p99_hw_s,"
+          "e2e_p50_s,e2e_p50_hw_s,e2e_p99_s,e2e_p99_hw_s,utilization,"
+          "utilization_hw,failed_share,stable,slo,slo_missed,monthly_usd,"
+          "per_1k_usd,tco_usd,tco_months\n", f);
+    for (size_t k = 0; k < s->npoints; k++) {
+        const struct grid_row *r = &s->row[k];
+        grid_point(&s->g, k, idx);
+        fprintf(f, "%zu", k);
+        for (size_t i = 0; i < s->g.ndims; i++) {
+            fputc(',', f);
+            sweep_csv_text(f, s->g.dim[i].value[idx[i]]);
+        }
+        if (!s->done[k]) {
+            fputs(",missing,,,,,,,,,,,,,,,,,,\n", f);
+            continue;
+        }
+        fprintf(f, ",ok,%u", r->reps);
+        sweep_csv_num(f, r->volume);
+        sweep_csv_num(f, r->ttft_p99);
+        sweep_csv_num(f, r->ttft_p99_hw);
+        sweep_csv_num(f, r->e2e_p50);
+        sweep_csv_num(f, r->e2e_p50_hw);
+        sweep_csv_num(f, r->e2e_p99);
+        sweep_csv_num(f, r->e2e_p99_hw);
+        sweep_csv_num(f, r->utilization);
+        sweep_csv_num(f, r->utilization_hw);
+        sweep_csv_num(f, r->failed_share);
+        fprintf(f, ",%s,%s,%s", r->stable ? "yes" : "no",
+                !r->has_slo ? "none" : r->slo_met ? "met" : "missed",
+                r->why);
+        sweep_csv_num(f, r->monthly);
+        sweep_csv_num(f, r->per_1k);
+        sweep_csv_num(f, r->tco);
+        if (r->months > 0 && isfinite(r->tco))
+            fprintf(f, ",%d\n", r->months);
+        else
+            fputs(",\n", f);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+static void sweep_json_ci(struct jw *w, const char *key, double mean,
+                          double hw)
+{
+    jw_object_begin(w, key);
+    jw_number(w, "mean", mean);
+    jw_number(w, "ci95", hw);
+    jw_object_end(w);
+}
+
+static int sweep_write_json(FILE *f, const void *ctx)
+{
+    const struct sweep_state *s = ctx;
+    size_t idx[GRID_MAX_DIMS];
+    struct jw w;
+
+    jw_init(&w, f);
+    jw_object_begin(&w, NULL);
+    jw_string(&w, "slmsim", SLMSIM_VERSION);
+    jw_string(&w, "scenario", s->path);
+    jw_int(&w, "points", (int64_t)s->npoints);
+    jw_int(&w, "finished", (int64_t)s->ndone);
+    jw_int(&w, "replications", s->reps);
+    jw_array_begin(&w, "vary");
+    for (size_t i = 0; i < s->g.ndims; i++) {
+        jw_object_begin(&w, NULL);
+        jw_string(&w, "key", s->g.dim[i].key);
+        jw_array_begin(&w, "values");
+        for (size_t j = 0; j < s->g.dim[i].n; j++)
+            jw_string(&w, NULL, s->g.dim[i].value[j]);
+        jw_array_end(&w);
+        jw_object_end(&w);
+    }
+    jw_array_end(&w);
+    jw_array_begin(&w, "rows");
+    for (size_t k = 0; k < s->npoints; k++) {
+        const struct grid_row *r = &s->row[k];
+        grid_point(&s->g, k, idx);
+        jw_object_begin(&w, NULL);
+        jw_int(&w, "point", (int64_t)k);
+        jw_object_begin(&w, "values");
+        for (size_t i = 0; i < s->g.ndims; i++)
+            jw_string(&w, s->g.dim[i].key, s->g.dim[i].value[idx[i]]);
+        jw_object_end(&w);
+        jw_string(&w, "status", s->done[k] ? "ok" : "missing");
+        if (s->done[k]) {
+            jw_int(&w, "replications", r->reps);
+            jw_number(&w, "volume_per_month", r->volume);
+            sweep_json_ci(&w, "ttft_p99_s", r->ttft_p99, r->ttft_p99_hw);
+            sweep_json_ci(&w, "e2e_p50_s", r->e2e_p50, r->e2e_p50_hw);
+            sweep_json_ci(&w, "e2e_p99_s", r->e2e_p99, r->e2e_p99_hw);
+            sweep_json_ci(&w, "utilization", r->utilization,
+                          r->utilization_hw);
+            jw_number(&w, "failed_share", r->failed_share);
+            jw_bool(&w, "stable", r->stable);
+            jw_string(&w, "slo", !r->has_slo ? "none"
+                                 : r->slo_met ? "met" : "missed");
+            jw_string(&w, "slo_missed", r->why[0] ? r->why : NULL);
+            jw_number(&w, "monthly_usd", r->monthly);
+            jw_number(&w, "per_1k_usd", r->per_1k);
+            jw_number(&w, "tco_usd", r->tco);
+            jw_int(&w, "tco_months", r->months);
+        }
+        jw_object_end(&w);
+    }
+    jw_array_end(&w);
+    jw_object_end(&w);
+    return jw_finish(&w);
+}
+
+/* ---- the command ---- */
+
+/* Every value of every dimension once, on the scenario: a bad key or
+ * value is a located error before anything runs. */
+static int sweep_check(const struct sweep_state *s)
+{
+    struct scenario_overrides ov = {s->sets, s->nsets, s->out_dir};
+    struct diag d;
+    char buf[512];
+    int bad = 0;
+
+    diag_init(&d, stderr);
+    for (size_t i = 0; i < s->g.ndims && !bad; i++)
+        for (size_t j = 0; j < s->g.dim[i].n && !bad; j++) {
+            const char *extra = buf;
+            int st;
+            snprintf(buf, sizeof buf, "%s=%s", s->g.dim[i].key,
+                     s->g.dim[i].value[j]);
+            st = grid_check_point(s->path, &ov, &extra, 1, &d);
+            if (st) {
+                fprintf(stderr, "slmsim sweep: in --vary %s\n", buf);
+                bad = st;
+            }
+        }
+    return bad ? cli_status_exit(bad, "cannot read", s->path) : 0;
+}
+
+/* The scenario's own sweep: block (sweep.vary: KEY.PATH: SPEC or a list)
+ * into s->g, when the command line varies nothing. */
+static int sweep_file_grid(struct sweep_state *s, struct diag *d)
+{
+    static const char *const keys[] = {"vary"};
+    const struct cfg_node *sw, *vary;
+    struct cfg_doc *doc = NULL;
+    int st = cfg_load_file(s->path, d, &doc);
+
+    if (st)
+        return st;
+    sw = cfg_get(cfg_doc_root(doc), "sweep");
+    vary = sw ? cfg_get(sw, "vary") : NULL;
+    if (!sw) {
+        cfg_doc_free(doc);
+        return SLM_OK;
+    }
+    if (cfg_expect(sw, CFG_MAP, "sweep", d) ||
+        cfg_check_keys(sw, "sweep", keys, 1, d) ||
+        (!vary && (diag_error(d, &sw->pos, "missing required key 'vary' in "
+                              "sweep"), 1)) ||
+        cfg_expect(vary, CFG_MAP, "vary", d))
+        st = SLM_EINPUT;
+    for (size_t i = 0; !st && i < vary->n; i++) {
+        const struct cfg_node *v = vary->items[i];
+        if (v->kind == CFG_SCALAR) {
+            st = grid_add_spec(&s->g, vary->keys[i], v->scalar,
+                               &vary->key_pos[i], &v->pos, d);
+        } else if (v->kind == CFG_SEQ && v->n <= GRID_MAX_VALUES) {
+            const char *text[GRID_MAX_VALUES];
+            struct diag_pos at[GRID_MAX_VALUES];
+            for (size_t j = 0; j < v->n && !st; j++) {
+                if (cfg_expect(v->items[j], CFG_SCALAR, vary->keys[i], d))
+                    st = SLM_EINPUT;
+                text[j] = v->items[j]->scalar;
+                at[j] = v->items[j]->pos;
+            }
+            if (!st)
+                st = grid_add_values(&s->g, vary->keys[i], text, v->n,
+                                     &vary->key_pos[i], at, d);
+        } else {
+            diag_error(d, &v->pos, "sweep.vary.%s must be a SPEC (a,b,c or "
+                       "lo..hi:lin|log:N) or a list of at most %d values",
+                       vary->keys[i], GRID_MAX_VALUES);
+            st = SLM_EINPUT;
+        }
+    }
+    cfg_doc_free(doc);
+    return st;
+}
+
+static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
+                       const struct cli_scenario_opts *so, long max_points)
+{
+    static char seed[64], reps[64];
+    struct scenario *sc = NULL;
+    struct diag d;
+    int rc;
+
+    if (!strcmp(so->path, "-")) {
+        fprintf(stderr, "slmsim sweep: error: a sweep needs a scenario file "
+                        "(its journal names the file), not '-'\n");
+        return CLI_EXIT_INPUT;
+    }
+    rc = cli_load_scenario(so, &sc);
+    if (rc)
+        return rc;
+    s->reps = sc->replications;
+    snprintf(s->journal, sizeof s->journal, "%s/sweep.journal",
+             sc->out_dir);
+    s->out_dir = mem_strdup(sc->out_dir);
+    scenario_free(sc);
+    if (!s->out_dir)
+        return cli_status_exit(SLM_ENOMEM, NULL, NULL);
+    for (size_t i = 0; i < so->nsets; i++)
+        s->sets[s->nsets++] = so->sets[i];
+    if (so->seed) {
+        snprintf(seed, sizeof seed, "seed=%s", so->seed);
+        s->sets[s->nsets++] = seed;
+    }
+    if (so->replications) {
+        snprintf(reps, sizeof reps, "replications=%s", so->replications);
+        s->sets[s->nsets++] = reps;
+    }
+    diag_init(&d, stderr);
+    /* --vary replaces the file's sweep: block as a whole. */
+    for (size_t i = 0; i < o->nvary; i++) {
+        int st = grid_add(&s->g, o->vary[i], o->vary_argno[i], &d);
+        if (st)
+            return cli_status_exit(st, NULL, NULL);
+    }
+    if (o->nvary == 0) {
+        int st = sweep_file_grid(s, &d);
+        if (st)
+            return cli_status_exit(st, "cannot read", s->path);
+    }
+    if (s->g.ndims == 0) {
+        fprintf(stderr, "slmsim sweep: error: nothing to vary (--vary "
+                        "KEY.PATH=SPEC or a sweep: block; see slmsim sweep "
+                        "--help)\n");
+        return CLI_EXIT_INPUT;
+    }
+    s->npoints = grid_npoints(&s->g);
+    if (s->npoints > (size_t)max_points) {
+        fprintf(stderr, "slmsim sweep: error: the grid has %zu points, more "
+                        "than limits.max_points = %ld (--max-points; "
+                        "docs/limits.md)\n", s->npoints, max_points);
+        return CLI_EXIT_INPUT;
+    }
+    rc = sweep_check(s);
+    if (rc)
+        return rc;
+    s->row = mem_calloc(s->npoints, sizeof *s->row);
+    s->done = mem_calloc(s->npoints, 1);
+    if (!s->row || !s->done)
+        return cli_status_exit(SLM_ENOMEM, NULL, NULL);
+    s->id = sweep_identity(s->path, s->sets, s->nsets, &s->g);
+    return CLI_EXIT_OK;
+}
+
+static void sweep_fini(struct sweep_state *s)
+{
+    if (s->jfd >= 0)
+        close(s->jfd);
+    grid_fini(&s->g);
+    mem_free(s->row);
+    mem_free(s->done);
+    mem_free((char *)s->out_dir);
+}
+
+/* Points stderr at /dev/null; returns the saved descriptor, or -1. */
+static int sweep_mute_stderr(void)
+{
+    int saved = dup(STDERR_FILENO), nul = open("/dev/null", O_WRONLY);
+
+    if (saved >= 0 && nul >= 0)
+        dup2(nul, STDERR_FILENO);
+    if (nul >= 0)
+        close(nul);
+    return saved;
+}
+
+static int sweep_main(int argc, char **argv, int ranks)
+{
+    struct cli_scenario_opts so = {0};
+    struct sweep_opts o = {0};
+    struct sweep_state s;
+    struct sweep_progress p;
+    long jobs, max_points = GRID_DEFAULT_MAX_POINTS, cpus;
+    size_t failed = 0, resumed;
+    int rc, sig = 0, rank = pool_mpi_rank(), quiet_fd;
+
+    memset(&s, 0, sizeof s);
+    memset(&p, 0, sizeof p);
+    s.jfd = -1;
+    rc = cli_parse_args("sweep", sweep_help, argc, argv, &so, sweep_own_opt,
+                        &o);
+    if (rc)
+        return rc == -2 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    jobs = o.jobs ? sweep_count("--jobs", o.jobs, SWEEP_MAX_JOBS)
+                  : (cpus < 1 ? 1 : cpus > SWEEP_MAX_JOBS ? SWEEP_MAX_JOBS
+                                                         : cpus);
+    if (o.max_points)
+        max_points = sweep_count("--max-points", o.max_points, 100000000L);
+    if (jobs < 0 || max_points < 0)
+        return CLI_EXIT_INPUT;
+    s.path = so.path;
+    /* Every rank checks the same inputs and fails the same way; rank 0
+     * alone says so. */
+    quiet_fd = ranks > 1 && rank > 0 ? sweep_mute_stderr() : -1;
+    rc = sweep_setup(&s, &o, &so, max_points);
+    if (quiet_fd >= 0) {
+        dup2(quiet_fd, STDERR_FILENO);
+        close(quiet_fd);
+    }
+    if (!rc && ranks > 1 && rank > 0) {
+        sweep_run_mpi(&s, &p, &failed);
+        sweep_fini(&s);
+        return CLI_EXIT_OK;
+    }
+    if (!rc)
+        rc = sweep_journal_open(&s, o.fresh);
+    if (rc) {
+        if (ranks > 1 && s.npoints) {
+            /* The other ranks wait for work: release them. */
+            memset(s.done, 1, s.npoints);
+            sweep_run_mpi(&s, &p, &failed);
+        }
+        sweep_fini(&s);
+        return rc;
+    }
+    resumed = s.ndone;
+    p.tty = isatty(STDERR_FILENO);
+    p.t0 = sweep_now();
+    p.total = s.npoints;
+    p.done0 = p.done = s.ndone;
+    if (ranks > 1)
+        sig = sweep_run_mpi(&s, &p, &failed);
+    else if (jobs == 1)
+        sweep_run_serial(&s, &p, &failed);
+    else
+        sweep_run_pool(&s, &p, jobs, &failed);
+    if (p.tty)
+        fputs("\r\033[K", stderr);
+    if (sig || interrupt_pending()) {
+        fprintf(stderr, "slmsim sweep: interrupted: %zu of %zu points in "
+                        "%s; rerun to finish\n", s.ndone, s.npoints,
+                s.journal);
+        sweep_fini(&s);
+        return 128 + (sig ? sig : interrupt_pending());
+    }
+    rc = cli_write_file(s.out_dir, "sweep.csv", sweep_write_csv, &s);
+    if (!rc)
+        rc = cli_write_file(s.out_dir, "sweep.json", sweep_write_json, &s);
+    if (!rc && !so.quiet)
+        printf("sweep: %zu points x %u replications: %zu run now, %zu from "
+               "the journal%s; wrote %s/sweep.csv and sweep.json\n",
+               s.npoints, s.reps, s.ndone - resumed, resumed,
+               failed ? ", some missing" : "", s.out_dir);
+    if (!rc && s.ndone < s.npoints) {
+        fprintf(stderr, "slmsim sweep: error: %zu of %zu points missing "
+                        "(failed runs, reported above); rerun to retry "
+                        "them\n", s.npoints - s.ndone, s.npoints);
+        rc = CLI_EXIT_FAIL;
+    }
+    sweep_fini(&s);
+    return rc;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    int ranks = pool_mpi_init(), rc;
+
+    rc = sweep_main(argc, argv, ranks);
+    fflush(stdout);
+    /* An interrupted rank 0 takes the job down: the others may be deep in
+     * a point. */
+    pool_mpi_fini(ranks > 1 && rc > 128 ? rc : 0);
+    return rc;
+}
