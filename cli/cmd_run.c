@@ -309,6 +309,7 @@ static int cmd_run_timeline_fig(const struct scenario *sc,
                                 struct cli_plots *p)
 {
     char label[128];
+    double down[FIGURE_MAX_SPANS][2];
     struct figure *f = NULL;
     size_t b, nb, group, n;
     double *t, *v[4];
@@ -335,7 +336,10 @@ static int cmd_run_timeline_fig(const struct scenario *sc,
             {"batch_size", "running batch (sequences)", v[2],
              FIGURE_FMT_NUMBER},
             {"kv_occupancy", "KV cache occupied", v[3], FIGURE_FMT_PERCENT}};
-        struct plot_timeline_input in = {*meta, n, t, sc->warmup, 4, s};
+        struct plot_timeline_input in = {*meta, n, t, sc->warmup, 4, s,
+                                         0, NULL, 0};
+        in.ndown = run_down_windows(res, down, FIGURE_MAX_SPANS, &in.down_cut);
+        in.down = (const double (*)[2])down;
         st = plot_timeline(&in, &f);
     }
     mem_free(t);

@@ -687,6 +687,11 @@ static void api_collect(void *self, struct sim *s, struct backend_figures *out)
                         a->n.dollars * UNITS_MONTH / window);
 }
 
+static const struct downlog *api_downlog(const void *self)
+{
+    return &((const struct api *)self)->outage.log;
+}
+
 const struct backend_kind api_kind = {
     .name = "api",
     .side = BACKEND_SIDE_API,
@@ -700,4 +705,5 @@ const struct backend_kind api_kind = {
     .collect = api_collect,
     .predicted_wait = NULL,
     .available = api_available,
+    .downlog = api_downlog,
 };

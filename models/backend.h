@@ -24,6 +24,7 @@
 #include "sim/diag.h"
 #include "sim/sim.h"
 
+struct downlog;
 struct jw;
 struct workload_spec;
 
@@ -75,9 +76,10 @@ struct backend_kind {
      * records ttft and tpot for it; 0 for stations. */
     int has_tokens;
     /* Parses the backend's mapping (where = "backends.NAME") into *cfg,
-     * owned by the caller and released with cfg_free.  0 or -1 after
-     * reporting; *cfg is set (NULL or partly filled) even on failure and
-     * cfg_free must accept it. */
+     * owned by the caller and released with cfg_free.  0, SLM_ENOMEM
+     * (nothing reported), or non-zero after reporting the input's fault
+     * (SLM_EINPUT; the api kind still says -1); *cfg is set (NULL or
+     * partly filled) even on failure and cfg_free must accept it. */
     int (*parse)(const struct cfg_node *map, const char *where, void **cfg,
                  struct diag *d);
     void (*cfg_free)(void *cfg);
@@ -115,6 +117,10 @@ struct backend_kind {
      * while it is down (every replica failed, an API outage).  The
      * failover router asks it; it must not change state or draw. */
     int (*available)(void *self, struct sim *s);
+    /* Optional, NULL when the kind is never down: the windows it was down
+     * in this replication (models/downlog.h), kept by the instance; the
+     * run copies them for the timeline when it keeps extras. */
+    const struct downlog *(*downlog)(const void *self);
 };
 
 /* The kind named name, or NULL; backend_kind_names lists them all. */

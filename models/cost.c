@@ -120,7 +120,7 @@ static int set_name(struct parse *p, size_t idx, const char *prefix,
     p->spec->params[idx].name = mem_strdup(buf);
     if (!p->spec->params[idx].name) {
         p->nomem = 1;
-        return -1;
+        return SLM_ENOMEM;
     }
     return 0;
 }
@@ -325,9 +325,9 @@ static int count_items(const struct cfg_node *map, struct cost_spec *spec,
     const struct cfg_node *one = cfg_get(map, "one_time");
 
     if (capex && cfg_expect(capex, CFG_SEQ, "capex", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     if (one && cfg_expect(one, CFG_MAP, "one_time", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     spec->ncapex = capex ? capex->n : 0;
     spec->none_time = one ? one->n : 0;
     if (spec->ncapex > COST_MAX_ITEMS || spec->none_time > COST_MAX_ITEMS) {
@@ -336,7 +336,7 @@ static int count_items(const struct cfg_node *map, struct cost_spec *spec,
         diag_error(d, &big->pos, "too many items in costs.%s: %zu (at most "
                    "%d)", big == capex ? "capex" : "one_time", big->n,
                    COST_MAX_ITEMS);
-        return -1;
+        return SLM_EINPUT;
     }
     return 0;
 }
@@ -444,7 +444,7 @@ static int spec_keep_positions(struct cost_spec *spec, const char *doc)
     if (!doc)
         return 0;
     if (!(spec->file = mem_strdup(doc)))
-        return -1;
+        return SLM_ENOMEM;
     pos_keep(&spec->pos, doc, spec->file);
     for (size_t i = 0; i < spec->nparams; i++)
         pos_keep(&spec->params[i].pos, doc, spec->file);
@@ -476,7 +476,7 @@ int cost_parse(const struct cfg_node *node, const char *where,
 
     *out = NULL;
     if (cfg_expect(node, CFG_MAP, where, d) != 0)
-        return -1;
+        return SLM_EINPUT;
     p.d = d;
     p.spec = mem_calloc(1, sizeof *p.spec);
     if (!p.spec)
@@ -486,7 +486,7 @@ int cost_parse(const struct cfg_node *node, const char *where,
         p.bad = 1;
     if (count_items(node, p.spec, d) != 0) {
         cost_spec_free(p.spec);
-        return -1;
+        return SLM_EINPUT;
     }
     if (cost_alloc(p.spec) != 0) {
         cost_spec_free(p.spec);
@@ -511,7 +511,7 @@ int cost_parse(const struct cfg_node *node, const char *where,
         p.nomem = 1;
     if (p.nomem || p.bad) {
         cost_spec_free(p.spec);
-        return p.nomem ? SLM_ENOMEM : -1;
+        return p.nomem ? SLM_ENOMEM : SLM_EINPUT;
     }
     *out = p.spec;
     return 0;
@@ -627,7 +627,7 @@ int cost_bind(struct cost_spec *spec, const struct cost_system *sys,
     int st = 0;
 
     if (bind_refuse_old(spec, sys, d) != 0)
-        return -1;
+        return SLM_EINPUT;
     /* Without a gpu backend the local option is the price list's only
      * GPU, as the seed's arithmetic prices it. */
     if (!gpu && spec->nprices == 1)
@@ -647,14 +647,14 @@ int cost_bind(struct cost_spec *spec, const struct cost_system *sys,
             diag_error(d, e ? &e->pos : at,
                        "no price for GPU '%s': the catalog has none; give "
                        "costs.prices.%s.gpu", gpu, gpu);
-            return -1;
+            return SLM_EINPUT;
         }
         if (spec->acquire == COST_RENT &&
             !(e && e->f[COST_PRICE_RENT].given) && !(sys->catalog_rent > 0)) {
             diag_error(d, e ? &e->pos : at,
                        "costs.acquire is 'rent' but GPU '%s' has no rate: "
                        "give costs.prices.%s.rent_per_gpu_hour", gpu, gpu);
-            return -1;
+            return SLM_EINPUT;
         }
         st |= bind_param(spec, COST_P_GPU_PRICE, e, COST_PRICE_GPU, gpu,
                          spec->acquire == COST_BUY ? price : 0, "price");
@@ -685,7 +685,7 @@ int cost_bind(struct cost_spec *spec, const struct cost_system *sys,
                 diag_error(d, e ? &e->pos : at,
                            "idle watts of GPU '%s' exceed its peak watts",
                            gpu);
-                return -1;
+                return SLM_EINPUT;
             }
         }
         if (!spec->power_declared && spec->acquire == COST_BUY &&
@@ -693,7 +693,7 @@ int cost_bind(struct cost_spec *spec, const struct cost_system *sys,
             diag_error(d, at, "the watts of GPU '%s' need a price: give "
                        "costs.power.per_kwh (or costs.prices.%s."
                        "power_per_month)", gpu, gpu);
-            return -1;
+            return SLM_EINPUT;
         }
         if (spec->acquire == COST_RENT) {
             spec->params[COST_P_GPU_PRICE].lo = 0;

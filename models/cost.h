@@ -183,8 +183,8 @@ struct cost_spec {
 };
 
 /* Parses the costs mapping (where = "costs").  Returns 0 with *out owned
- * by the caller (cost_spec_free), -1 after reporting every problem to d,
- * or SLM_ENOMEM (nothing reported). */
+ * by the caller (cost_spec_free), SLM_EINPUT after reporting every
+ * problem to d, or SLM_ENOMEM (nothing reported). */
 int cost_parse(const struct cfg_node *node, const char *where,
                struct cost_spec **out, struct diag *d);
 void cost_spec_free(struct cost_spec *spec); /* NULL is fine */
@@ -194,7 +194,7 @@ void cost_spec_free(struct cost_spec *spec); /* NULL is fine */
  * from the api backend.  Figures the old way (costs.api beside an api
  * backend, costs.capex items bought per GPU, costs.power watts) are
  * errors located where they stand, saying where the figure now lives.
- * Returns 0, or -1 after reporting to d. */
+ * Returns 0, SLM_EINPUT after reporting to d, or SLM_ENOMEM. */
 int cost_bind(struct cost_spec *spec, const struct cost_system *sys,
               struct diag *d);
 

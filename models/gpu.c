@@ -11,6 +11,7 @@
 
 #include "models/calib.h"
 #include "models/catalog.h"
+#include "models/downlog.h"
 #include "models/outage.h"
 #include "models/serve.h"
 #include "models/workload.h"
@@ -256,11 +257,11 @@ static int parse_shared_prefix(const struct cfg_node *n, const char *where,
     if (!m)
         return 0;
     if (cfg_expect(m, CFG_MAP, "shared_prefix", d) < 0)
-        return -1;
+        return SLM_EINPUT;
     if (m->n > GPU_MAX_PREFIX_TASKS) {
         diag_error(d, &m->pos, "'shared_prefix' in %s names %zu tasks (at "
                    "most %d)", where, m->n, GPU_MAX_PREFIX_TASKS);
-        return -1;
+        return SLM_EINPUT;
     }
     int bad = 0;
     char sub[200];
@@ -275,10 +276,10 @@ static int parse_shared_prefix(const struct cfg_node *n, const char *where,
         c->prefix_task[c->nprefix] = mem_strdup(m->keys[i]);
         c->prefix_len[c->nprefix] = (uint32_t)tokens;
         if (!c->prefix_task[c->nprefix])
-            return -1;
+            return SLM_ENOMEM;
         c->nprefix++;
     }
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 /*
@@ -344,11 +345,11 @@ static int parse_serving(const struct cfg_node *map, const char *where,
     struct serve_params *p = &c->sp;
     c->engine = ENGINE_VLLM;
     if (n && cfg_expect(n, CFG_MAP, "serving", d) < 0)
-        return -1;
+        return SLM_EINPUT;
     snprintf(sub, sizeof sub, "%s.serving", where);
     if (n && cfg_get_enum(n, "engine", sub, 0, engine_names, 3, &c->engine,
                           d) < 0)
-        return -1;
+        return SLM_EINPUT;
     engine_defaults(c);
     if (!n)
         return 0;
@@ -379,8 +380,11 @@ static int parse_serving(const struct cfg_node *map, const char *where,
     bad |= cfg_get_enum(n, "preemption", sub, 0, preempt_names, 2, &preempt,
                         d) < 0;
     p->no_evict = preempt;
-    bad |= parse_shared_prefix(n, sub, c, d) < 0;
-    return bad ? -1 : 0;
+    int st = parse_shared_prefix(n, sub, c, d);
+    if (st == SLM_ENOMEM)
+        return st;
+    bad |= st != SLM_OK;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 /* Reads a calibration file (models/calib.h) into the effective rates.
@@ -396,20 +400,20 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
     int allow_cpu = 0;
     if (cfg_get_bool(map, "allow_cpu_calibration", where, 0, &allow_cpu,
                      d) < 0)
-        return -1;
+        return SLM_EINPUT;
     if (!n)
-        return 0;
+        return SLM_OK;
     if (cfg_expect(n, CFG_SCALAR, "calibration", d) < 0)
-        return -1;
+        return SLM_EINPUT;
     char tried[1024];
     char *path = calib_resolve_path(n->scalar, n->pos.file,
                                     calib_share_dir(), tried, sizeof tried);
     if (!path) {
-        if (errno != ENOMEM)
-            diag_error(d, &n->pos, "cannot read calibration file '%s' "
-                       "(looked for %s): %s", n->scalar, tried,
-                       strerror(errno));
-        return -1;
+        if (errno == ENOMEM)
+            return SLM_ENOMEM;
+        diag_error(d, &n->pos, "cannot read calibration file '%s' "
+                   "(looked for %s): %s", n->scalar, tried, strerror(errno));
+        return SLM_EINPUT;
     }
     struct calib *cal = NULL;
     int rc = calib_load(path, d, &cal);
@@ -418,7 +422,7 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
                    path, strerror(errno));
     mem_free(path);
     if (rc != 0)
-        return -1;
+        return rc == SLM_ENOMEM ? SLM_ENOMEM : SLM_EINPUT;
     const char *q = catalog_quant_names[c->quant];
     const struct calib_dtype_fit *t = calib_dtype(cal, c->quant);
     int bad = 1;
@@ -462,7 +466,10 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
         if ((desc = mem_alloc(len)) != NULL)
             snprintf(desc, len, "%s: %s", n->scalar, what);
         c->cal_path = desc;
-        bad = !desc;
+        if (!desc) {
+            calib_free(cal);
+            return SLM_ENOMEM;
+        }
         if (t->bandwidth.value <= 0 || t->flops.value <= 0 ||
             cal->overhead.value < 0) {
             diag_error(d, &n->pos, "calibration file '%s' has a rate <= 0 "
@@ -472,7 +479,7 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
         }
     }
     calib_free(cal);
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 /* Effective rates from the datasheet and the efficiency table (or the
@@ -603,8 +610,9 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
     struct gpu_cfg *c = mem_calloc(1, sizeof *c);
     *out = NULL;
     if (!c)
-        return -1;
+        return SLM_ENOMEM;
     int bad = cfg_check_keys(map, where, keys, 14, d) > 0;
+    int st, oom = 0;
     int q = CATALOG_QUANT_FP16, kv = CATALOG_KV_FP16, k4 = -1;
     double reserve = -1; /* < 0: computed (gpu_activation_bytes) */
     c->count = 1;
@@ -629,7 +637,9 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
     c->int4_kernel = k4 >= 0 ? (enum catalog_int4_kernel)k4
                              : catalog_int4_kernel_default(c->gpu.arch);
     if (!bad) {
-        bad |= parse_serving(map, where, c, &reserve, d) < 0;
+        st = parse_serving(map, where, c, &reserve, d);
+        oom |= st == SLM_ENOMEM;
+        bad |= st != SLM_OK;
         bad |= parse_efficiency(map, where, c, d) < 0;
         /* Calibration files carry no FP4 figures (models/calib.h). */
         if (c->quant == CATALOG_QUANT_FP4 && cfg_get(map, "calibration")) {
@@ -637,7 +647,9 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
                        "calibration files hold no figures for quant 'fp4'");
             bad = 1;
         } else {
-            bad |= parse_calibration(map, where, c, d) < 0;
+            st = parse_calibration(map, where, c, d);
+            oom |= st == SLM_ENOMEM;
+            bad |= st != SLM_OK;
         }
         bad |= parse_failures(map, where, c, d) < 0;
     }
@@ -646,18 +658,18 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
     c->model_name = mem_strdup(c->model.name ? c->model.name : "custom");
     c->gpu.name = c->gpu_name;
     c->model.name = c->model_name;
-    if (!c->gpu_name || !c->model_name) {
+    if (oom || !c->gpu_name || !c->model_name) {
         gpu_cfg_free(c);
-        return -1;
+        return SLM_ENOMEM;
     }
     if (!bad)
         bad |= derive(map, c, reserve, d) < 0;
     if (bad) {
         gpu_cfg_free(c);
-        return -1;
+        return SLM_EINPUT;
     }
     *out = c;
-    return 0;
+    return SLM_OK;
 }
 
 static const char *gpu_describe(const void *vc, char *buf, size_t size)
@@ -690,6 +702,7 @@ struct replica {
     struct serve *sv;
     int index, up;
     double t_down;      /* s: when it last failed */
+    size_t down_slot;   /* its window in the gpu's downlog */
     uint64_t scheduled; /* epoch of the event in the queue, if any */
     int has_event;
 };
@@ -709,6 +722,7 @@ struct gpu {
     uint32_t *prefix;         /* per workload task, shared prefix tokens */
     size_t prefix_matched;    /* shared_prefix names found in the tasks */
     double last_done;         /* s, clock time of the latest completion */
+    struct downlog down;      /* each replica's failure until repair */
 };
 
 /* The names are the keys of backends.NAME.timeseries in results.json. */
@@ -848,6 +862,7 @@ static void on_failure(struct sim *s, void *ctx, void *arg)
     r->up = 0;
     r->has_event = 0;
     r->t_down = sim_now(s);
+    r->down_slot = downlog_open(&g->down, sim_now(s));
     if (sim_measuring(s))
         g->failures++;
     serve_evict(r->sv, sim_now(s), take_back, g);
@@ -860,6 +875,7 @@ static void on_repair(struct sim *s, void *ctx, void *arg)
     struct gpu *g = r->g;
     (void)arg;
     r->up = 1;
+    downlog_close(&g->down, r->down_slot, sim_now(s));
     g->downtime += down_in_window(s, r);
     sim_schedule_in(s, gsl_ran_exponential(g->fail_rng, g->c->mtbf),
                     on_failure, r, NULL);
@@ -874,7 +890,7 @@ static void on_repair(struct sim *s, void *ctx, void *arg)
 
 /* serving.shared_prefix by task index of the workload (names matched
  * without regard to case; an unmatched name matches nothing and
- * prefix.tasks_matched says so).  0, or -1 when out of memory. */
+ * prefix.tasks_matched says so).  0, or SLM_ENOMEM. */
 static int gpu_map_prefixes(struct gpu *g, const struct workload_spec *w)
 {
     const struct gpu_cfg *c = g->c;
@@ -882,7 +898,7 @@ static int gpu_map_prefixes(struct gpu *g, const struct workload_spec *w)
         return 0;
     g->prefix = mem_calloc(w->ntasks, sizeof *g->prefix);
     if (!g->prefix)
-        return -1;
+        return SLM_ENOMEM;
     for (size_t i = 0; i < c->nprefix; i++)
         for (size_t t = 0; t < w->ntasks; t++)
             if (strcasecmp(c->prefix_task[i], w->tasks[t].type) == 0) {
@@ -929,7 +945,7 @@ static void *gpu_create(struct sim *s, const void *vc, const char *name,
     }
     struct serve_params p = c->sp;
     p.warmup = sim_warmup(s);
-    if (gpu_map_prefixes(g, env->workload) < 0) {
+    if (gpu_map_prefixes(g, env->workload) != SLM_OK) {
         gpu_destroy(g);
         return NULL;
     }
@@ -1235,6 +1251,11 @@ static double gpu_predicted_wait(void *self, struct sim *s,
     return (double)ahead * g->mean_out * step / (double)(running ? running : 1);
 }
 
+static const struct downlog *gpu_downlog(const void *self)
+{
+    return &((const struct gpu *)self)->down;
+}
+
 const struct backend_kind gpu_backend_kind = {
     .name = "gpu",
     .parse = gpu_parse,
@@ -1250,5 +1271,6 @@ const struct backend_kind gpu_backend_kind = {
     .write_json = gpu_write_json,
     .has_tokens = 1,
     .available = gpu_available,
+    .downlog = gpu_downlog,
     .predicted_wait = gpu_predicted_wait,
 };

@@ -182,8 +182,13 @@ static void outage_change(struct sim *s, void *ctx, void *arg)
         sim_schedule_in(s, outage_period(o, o->random_down), outage_change, o,
                         NULL);
     }
-    if (!was_down && outage_down(o) && sim_measuring(s))
-        o->began++;
+    if (!was_down && outage_down(o)) {
+        o->open = downlog_open(&o->log, sim_now(s));
+        if (sim_measuring(s))
+            o->began++;
+    } else if (was_down && !outage_down(o)) {
+        downlog_close(&o->log, o->open, sim_now(s));
+    }
 }
 
 void outage_start(struct outage *o, struct sim *s,
@@ -192,11 +197,15 @@ void outage_start(struct outage *o, struct sim *s,
     size_t i;
 
     memset(o, 0, sizeof *o);
+    downlog_init(&o->log);
+    o->open = DOWNLOG_NONE;
     o->spec = spec;
     o->rng = rng;
     o->last_t = sim_warmup(s);
     if (spec->availability < 1.0) {
         o->random_down = gsl_rng_uniform(rng) >= spec->availability;
+        if (o->random_down)
+            o->open = downlog_open(&o->log, 0.0);
         sim_schedule_in(s, outage_period(o, o->random_down), outage_change, o,
                         NULL);
     }

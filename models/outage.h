@@ -23,6 +23,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "models/downlog.h"
 #include "sim/cfg.h"
 #include "sim/diag.h"
 #include "sim/sim.h"
@@ -80,6 +81,8 @@ struct outage {
     double last_t;                  /* time integral accounted up to, s */
     double down_time;               /* s down inside the window */
     uint64_t began;                 /* down periods begun inside the window */
+    struct downlog log;             /* every down period from time 0 */
+    size_t open;                    /* log slot of the current one */
 };
 
 /* Starts the processes at time 0: draws the initial state and schedules

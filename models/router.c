@@ -38,7 +38,7 @@ static int router_unknown_backend(const struct diag_pos *pos, const char *name,
                    name, hint);
     else
         diag_error(d, pos, "unknown backend '%s' in routing", name);
-    return -1;
+    return SLM_EINPUT;
 }
 
 static int router_unknown_task(const struct diag_pos *pos, const char *name,
@@ -57,7 +57,7 @@ static int router_unknown_task(const struct diag_pos *pos, const char *name,
     else
         diag_error(d, pos, "unknown task type '%s' in routing (not in "
                    "workload.tasks)", name);
-    return -1;
+    return SLM_EINPUT;
 }
 
 static int router_parse_single(const struct cfg_node *node,
@@ -67,7 +67,7 @@ static int router_parse_single(const struct cfg_node *node,
     const char *name = NULL;
 
     if (cfg_get_string(node, "backend", "routing", CFG_REQUIRED, &name, d) < 0)
-        return -1;
+        return SLM_EINPUT;
     spec->target = router_backend_index(name, c->names, c->nb);
     if (spec->target < 0)
         return router_unknown_backend(&cfg_get(node, "backend")->pos, name,
@@ -87,10 +87,10 @@ static int router_parse_split(const struct cfg_node *node,
 
     if (!shares) {
         diag_error(d, &node->pos, "missing required key 'shares' in routing");
-        return -1;
+        return SLM_EINPUT;
     }
     if (cfg_expect(shares, CFG_MAP, "routing.shares", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     spec->n = nb;
     spec->cum_share = mem_calloc(nb, sizeof *spec->cum_share);
     if (!spec->cum_share)
@@ -119,7 +119,7 @@ static int router_parse_split(const struct cfg_node *node,
     for (i = 1; i < nb; i++)
         spec->cum_share[i] += spec->cum_share[i - 1];
     spec->cum_share[nb - 1] = 1.0;
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 /* router_delay: a backend name (a station visited first) or a duration
@@ -138,14 +138,14 @@ static int router_parse_delay(const struct cfg_node *node,
         if (strcmp(c->kinds[b]->name, "station") != 0) {
             diag_error(d, &n->pos, "router_delay backend '%s' must be of "
                        "kind station, got '%s'", n->scalar, c->kinds[b]->name);
-            return -1;
+            return SLM_EINPUT;
         }
         spec->delay_backend = b;
         return 0;
     }
     spec->has_delay = 1;
     return dist_parse(n, "routing.router_delay", DIST_DURATION, &spec->delay,
-                      d) != 0 ? -1 : 0;
+                      d) != 0 ? SLM_EINPUT : SLM_OK;
 }
 
 /* The side named by key, else the only candidate of the wanted kind, else
@@ -164,10 +164,10 @@ static int router_pick_side(const struct cfg_node *node, const char *key,
         if (n->kind == CFG_SEQ && !want_api) {
             diag_error(d, &n->pos, "'local' names the local backend; list "
                        "task types under 'local_tasks'");
-            return -1;
+            return SLM_EINPUT;
         }
         if (cfg_expect(n, CFG_SCALAR, key, d) != 0)
-            return -1;
+            return SLM_EINPUT;
         *out = router_backend_index(n->scalar, c->names, c->nb);
         if (*out < 0)
             return router_unknown_backend(&n->pos, n->scalar, c->names,
@@ -196,7 +196,7 @@ static int router_parse_sides(const struct cfg_node *node,
 
     if (router_pick_side(node, "local", c, spec, &spec->local, d) ||
         router_pick_side(node, "api", c, spec, &spec->api, d))
-        return -1;
+        return SLM_EINPUT;
     spec->side = mem_calloc(c->nb, 1);
     if (!spec->side)
         return SLM_ENOMEM;
@@ -220,14 +220,14 @@ static int router_parse_sides(const struct cfg_node *node,
         diag_error(d, node ? &node->pos : NULL,
                    "routing: 'local' and 'api' are the same backend '%s'",
                    c->names[spec->local]);
-        return -1;
+        return SLM_EINPUT;
     }
     if (spec->delay_backend >= 0 && (spec->delay_backend == spec->local ||
                                      spec->delay_backend == spec->api)) {
         diag_error(d, cfg_key_pos(node, "router_delay"),
                    "routing: the router_delay station '%s' cannot also "
                    "serve requests", c->names[spec->delay_backend]);
-        return -1;
+        return SLM_EINPUT;
     }
     return 0;
 }
@@ -245,13 +245,13 @@ static int router_need_sides(const struct cfg_node *node,
         diag_error(d, &node->pos, "routing policy '%s' needs a local "
                    "backend: name it with 'local: NAME'",
                    router_policy_names[spec->policy]);
-        return -1;
+        return SLM_EINPUT;
     }
     if (need_api && spec->api < 0) {
         diag_error(d, &node->pos, "routing policy '%s' needs an API "
                    "backend: name it with 'api: NAME'",
                    router_policy_names[spec->policy]);
-        return -1;
+        return SLM_EINPUT;
     }
     return 0;
 }
@@ -267,10 +267,10 @@ static int router_parse_local_tasks(const struct cfg_node *node,
     if (!seq) {
         diag_error(d, &node->pos,
                    "missing required key 'local_tasks' in routing");
-        return -1;
+        return SLM_EINPUT;
     }
     if (cfg_expect(seq, CFG_SEQ, "routing.local_tasks", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     for (i = 0; i < seq->n; i++) {
         const struct cfg_node *it = seq->items[i];
         int t;
@@ -284,7 +284,7 @@ static int router_parse_local_tasks(const struct cfg_node *node,
         else
             spec->task_local[t] = 1;
     }
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static const char *const router_escalation_names[] = {"confidence",
@@ -295,11 +295,11 @@ static int router_check_auc(const struct cfg_node *n, const char *name,
                             double *out, struct diag *d)
 {
     if (cfg_node_number(n, name, 0, out, d) != 0)
-        return -1;
+        return SLM_EINPUT;
     if (*out < 0.5 || *out > 1.0) {
         diag_error(d, &n->pos, "'%s' must be an AUC in [0.5, 1], got '%s'",
                    name, n->scalar);
-        return -1;
+        return SLM_EINPUT;
     }
     return 0;
 }
@@ -324,9 +324,9 @@ static int router_parse_auc(const struct cfg_node *node,
     for (i = 0; i < spec->ntasks; i++)
         spec->auc[i] = spec->fallback_auc;
     if (!by)
-        return bad ? -1 : 0;
+        return bad ? SLM_EINPUT : SLM_OK;
     if (cfg_expect(by, CFG_MAP, "routing.fallback_auc_by_task", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     for (i = 0; i < by->n; i++) {
         int t = workload_task_index(c->workload, by->keys[i]);
         if (t < 0)
@@ -336,7 +336,7 @@ static int router_parse_auc(const struct cfg_node *node,
             bad |= router_check_auc(by->items[i], by->keys[i], &spec->auc[t],
                                     d) != 0;
     }
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static int router_parse_fallback(const struct cfg_node *node,
@@ -355,9 +355,9 @@ static int router_parse_fallback(const struct cfg_node *node,
         spec->fallback[i] = spec->fallback_rate;
     bad |= router_parse_auc(node, c, spec, d) != 0;
     if (!by)
-        return bad ? -1 : 0;
+        return bad ? SLM_EINPUT : SLM_OK;
     if (cfg_expect(by, CFG_MAP, "routing.fallback_by_task", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     for (i = 0; i < by->n; i++) {
         int t = workload_task_index(c->workload, by->keys[i]);
         if (t < 0) {
@@ -368,7 +368,7 @@ static int router_parse_fallback(const struct cfg_node *node,
         bad |= cfg_node_number(by->items[i], by->keys[i], CFG_UNIT,
                                &spec->fallback[t], d) != 0;
     }
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static int router_parse_overflow(const struct cfg_node *node,
@@ -380,12 +380,12 @@ static int router_parse_overflow(const struct cfg_node *node,
                                &spec->max_wait, d);
 
     if (got < 0)
-        return -1;
+        return SLM_EINPUT;
     if (!c->kinds[spec->local]->predicted_wait) {
         diag_error(d, &node->pos, "routing policy 'overflow' needs a local "
                    "backend that predicts its wait; kind '%s' does not",
                    c->kinds[spec->local]->name);
-        return -1;
+        return SLM_EINPUT;
     }
     if (got == 0)
         return 0;
@@ -398,7 +398,7 @@ static int router_parse_overflow(const struct cfg_node *node,
     } else {
         diag_error(d, &node->pos, "routing policy 'overflow' needs "
                    "'max_wait' or an 'slo'");
-        return -1;
+        return SLM_EINPUT;
     }
     spec->max_wait_from = mem_strdup(from);
     return spec->max_wait_from ? 0 : SLM_ENOMEM;
@@ -474,7 +474,7 @@ static int router_parse_policy(const struct cfg_node *node,
         return router_parse_overflow(node, c, spec, d);
     if (spec->policy == ROUTER_FAILOVER) {
         st = cfg_get_enum(node, "primary", "routing", 0, router_side_names,
-                          ROUTER_NSIDES, &primary, d) < 0 ? -1 : 0;
+                          ROUTER_NSIDES, &primary, d) < 0 ? SLM_EINPUT : SLM_OK;
         spec->primary = primary;
         return st;
     }
@@ -495,7 +495,7 @@ static int router_parse_common(const struct cfg_node *node,
         return st;
     if ((st = router_parse_sides(node, c, spec, d)) != 0)
         return st;
-    return bad ? -1 : 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 int router_parse(const struct cfg_node *node, const struct router_context *c,
@@ -516,17 +516,17 @@ int router_parse(const struct cfg_node *node, const struct router_context *c,
         diag_error(d, NULL,
                    "the scenario has %zu backends: say where requests go with "
                    "'routing'", c->nb);
-        return -1;
+        return SLM_EINPUT;
     }
     if (cfg_expect(node, CFG_MAP, "routing", d) != 0)
-        return -1;
+        return SLM_EINPUT;
     if (cfg_get_enum(node, "policy", "routing", CFG_REQUIRED,
                      router_policy_names, ROUTER_NPOLICIES, &policy, d) < 0)
-        return -1;
+        return SLM_EINPUT;
     spec->policy = (enum router_policy)policy;
     if (cfg_check_keys(node, "routing", keys,
                        router_keys(spec->policy, keys), d))
-        return -1;
+        return SLM_EINPUT;
     if (router_alloc(c, spec))
         return SLM_ENOMEM;
     if ((st = router_parse_common(node, c, spec, d)) != 0)

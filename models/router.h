@@ -123,8 +123,8 @@ struct router_context {
     double slo_ttft_p99, slo_e2e_p99;        /* s; 0 when not set */
 };
 
-/* Parses routing (node may be NULL when absent).  0, -1 after reporting,
- * or SLM_ENOMEM.  spec owns its arrays: router_spec_fini (also after a
+/* Parses routing (node may be NULL when absent).  0, SLM_EINPUT after
+ * reporting, or SLM_ENOMEM.  spec owns its arrays: router_spec_fini (also after a
  * failure). */
 int router_parse(const struct cfg_node *node, const struct router_context *c,
                  struct router_spec *spec, struct diag *d);

@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include "models/downlog.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
 #include "sim/units.h"
@@ -58,6 +59,8 @@ void run_result_fini(struct run_result *out)
         if (rb->extras)
             rb->extras_kind->extras_free(rb->extras);
         rb->extras = NULL;
+        mem_free(rb->down);
+        rb->down = NULL;
     }
 }
 
@@ -73,7 +76,16 @@ static int run_collect(struct run *run, const struct run_hooks *hooks)
         k->collect(run->inst[b], run->s, &rb->fig);
         if (k->binding)
             rb->binding = k->binding(run->inst[b]);
-        if (!hooks || !hooks->keep_extras || !k->extras)
+        if (!hooks || !hooks->keep_extras)
+            continue;
+        if (k->downlog) {
+            rb->down = mem_alloc(sizeof *rb->down);
+            if (!rb->down)
+                return SLM_ENOMEM;
+            *rb->down = *k->downlog(run->inst[b]);
+            downlog_finish(rb->down, sim_now(run->s));
+        }
+        if (!k->extras)
             continue;
         rb->extras = k->extras(run->inst[b]);
         rb->extras_kind = k;
@@ -81,6 +93,28 @@ static int run_collect(struct run *run, const struct run_hooks *hooks)
             return SLM_ENOMEM;
     }
     return SLM_OK;
+}
+
+size_t run_down_windows(const struct run_result *res, double (*out)[2],
+                        size_t max, uint64_t *cut)
+{
+    size_t b, i, n = 0;
+
+    *cut = 0;
+    for (b = 0; b < res->nbackends; b++) {
+        const struct downlog *l = res->backend[b].down;
+        if (!l)
+            continue;
+        *cut += l->cut;
+        for (i = 0; i < l->n; i++) {
+            if (n < max) {
+                out[n][0] = l->w[i].start;
+                out[n++][1] = l->w[i].end;
+            } else
+                ++*cut;
+        }
+    }
+    return n;
 }
 
 /* A visit to backend r->backend ended: the backend's own figures. */

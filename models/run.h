@@ -51,6 +51,9 @@ struct run_backend {
      * by run_result_fini through extras_kind; NULL when not kept. */
     void *extras;
     const struct backend_kind *extras_kind;
+    /* Owned copy of kind->downlog, kept with the extras (NULL
+     * otherwise), open windows ended at the clock's last time. */
+    struct downlog *down;
 };
 
 /* Per task type, requests that arrived in the window. */
@@ -173,6 +176,13 @@ struct run_hooks {
      * and the timeline figure). */
     int keep_extras;
 };
+
+/* The down windows of every backend in res (kept with its extras), in
+ * seconds from time 0, as {start, end} into out[0..max), by backend and
+ * then as they began; returns how many; *cut counts those left out (past
+ * max, or past a backend's DOWNLOG_MAX). */
+size_t run_down_windows(const struct run_result *res, double (*out)[2],
+                        size_t max, uint64_t *cut);
 
 /* Runs replication rep of sc into out (initialised by run_result_init);
  * hooks may be NULL.  Returns 0, SLM_ENOMEM, or SLM_EINPUT / SLM_ESYS when an input read

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sim/mem.h"
+#include "sim/status.h"
 
 struct station {
     const struct station_cfg *cfg; /* borrowed from the scenario */
@@ -26,10 +27,10 @@ static int station_parse(const struct cfg_node *map, const char *where,
     struct station_cfg *c = mem_calloc(1, sizeof *c);
     const struct cfg_node *svc;
     char svc_where[96];
-    int bad = 0;
+    int bad = 0, st;
 
     if (!c)
-        return -1;
+        return SLM_ENOMEM;
     *out = c;
     c->servers = 1;
     dist_init_fixed(&c->service, 0.0);
@@ -40,11 +41,14 @@ static int station_parse(const struct cfg_node *map, const char *where,
     if (!svc) {
         diag_error(d, &map->pos, "missing required key 'service' in %s",
                    where);
-        return -1;
+        return SLM_EINPUT;
     }
     snprintf(svc_where, sizeof svc_where, "%s.service", where);
-    bad |= dist_parse(svc, svc_where, DIST_DURATION, &c->service, d) != 0;
-    return bad ? -1 : 0;
+    st = dist_parse(svc, svc_where, DIST_DURATION, &c->service, d);
+    if (st == SLM_ENOMEM)
+        return SLM_ENOMEM;
+    bad |= st != 0;
+    return bad ? SLM_EINPUT : SLM_OK;
 }
 
 static void station_cfg_free(void *cfg)

@@ -762,6 +762,10 @@ static void gp_key(FILE *out, struct panel_ctx *c)
             w = fmax(w, text_width(c->f->series[i].title));
             n++;
         }
+    if (c->p == 0 && c->f->nspans && *c->f->span_title) {
+        w = fmax(w, text_width(c->f->span_title));
+        n++;
+    }
     w += 0.08;
     h = (double)n * c->pl.ch * 1.15 + 0.03;
     /* "center" alone is about the vertical when top and bottom are not
@@ -836,9 +840,29 @@ static void gp_panel(FILE *out, struct panel_ctx *c, int last)
         fputs(k++ ? ", \\\n     " : "", out);
         gp_series(out, c, &f->series[i]);
     }
+    /* The shaded windows' legend entry: a sample box, no data. */
+    if (c->p == 0 && f->nspans && *f->span_title) {
+        fputs(k++ ? ", \\\n     " : "", out);
+        fprintf(out, "keyentry with boxes fs solid 0.3 noborder "
+                     "fc rgb \"%s\" title ", f->span_color);
+        gp_string(out, f->span_title, 0);
+    }
     if (!k)
         fputs("NaN notitle", out);
     fputc('\n', out);
+}
+
+/* Shaded x intervals as rectangles behind the data of every panel (set
+ * once: objects outlive the panels of a multiplot). */
+static void gp_spans(FILE *out, const struct figure *f)
+{
+    size_t i;
+
+    for (i = 0; i < f->nspans; i++)
+        fprintf(out, "set object %zu rect from first %.10g, graph 0 to "
+                     "first %.10g, graph 1 behind fc rgb \"%s\" "
+                     "fs solid 0.3 noborder\n",
+                i + 1, f->spans[i].x0, f->spans[i].x1, f->span_color);
 }
 
 static void gp_common(FILE *out)
@@ -867,6 +891,7 @@ static void gp_body(FILE *out, const struct figure *f, const struct term *t,
     c.next_label = 1;
     c.pl.ch = CHAR_H * (f->npanels > 1 ? 1.2 * (double)f->npanels : 1);
     gp_common(out);
+    gp_spans(out, f);
     if (f->npanels == 1) {
         fprintf(out, "set tmargin 3.2\nset bmargin %.1f\nset rmargin 4\n",
                 3.4 + ncap * 0.85 + 0.4);

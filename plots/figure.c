@@ -166,6 +166,20 @@ struct figure_mark *figure_add_mark(struct figure *f,
     return m;
 }
 
+int figure_add_span(struct figure *f, double x0, double x1)
+{
+    if (!isfinite(x0) || !isfinite(x1) || !(x0 < x1))
+        return SLM_EINPUT;
+    if (f->nspans >= FIGURE_MAX_SPANS) {
+        f->spans_cut++;
+        return SLM_ELIMIT;
+    }
+    f->spans[f->nspans].x0 = x0;
+    f->spans[f->nspans].x1 = x1;
+    f->nspans++;
+    return SLM_OK;
+}
+
 /* ---- .dat ---- */
 
 /* A label inside double quotes for gnuplot's reader, which has no escape
@@ -265,6 +279,29 @@ static void json_marks(struct jw *w, const struct figure *f)
     jw_array_end(w);
 }
 
+/* Only a figure with spans has the member: the others' JSON is as
+ * before. */
+static void json_spans(struct jw *w, const struct figure *f)
+{
+    size_t i;
+
+    if (!f->nspans && !f->spans_cut)
+        return;
+    jw_object_begin(w, "spans");
+    jw_string(w, "title", f->span_title);
+    jw_string(w, "color", f->span_color);
+    jw_int(w, "cut", (int64_t)f->spans_cut);
+    jw_array_begin(w, "windows");
+    for (i = 0; i < f->nspans; i++) {
+        jw_array_begin(w, NULL);
+        jw_number(w, NULL, f->spans[i].x0);
+        jw_number(w, NULL, f->spans[i].x1);
+        jw_array_end(w);
+    }
+    jw_array_end(w);
+    jw_object_end(w);
+}
+
 static void json_table(struct jw *w, const struct figure *f)
 {
     size_t r, c;
@@ -309,6 +346,7 @@ void figure_write_json(const struct figure *f, struct jw *w)
     json_table(w, f);
     json_series(w, f);
     json_marks(w, f);
+    json_spans(w, f);
     jw_object_end(w);
 }
 
@@ -511,11 +549,11 @@ static int fr_columns(struct fr *r, const struct json *obj, struct figure *f)
     size_t i;
 
     if (!cs)
-        return -1;
+        return SLM_EINPUT;
     if (cs->len < 1 || cs->len > FIGURE_MAX_COLUMNS) {
         fr_error(r, cs, "columns", "", "must name 1 to %d columns, got %zu",
                  FIGURE_MAX_COLUMNS, cs->len);
-        return -1;
+        return SLM_EINPUT;
     }
     for (i = 0; i < cs->len; i++) {
         c = &cs->items[i];
@@ -525,11 +563,11 @@ static int fr_columns(struct fr *r, const struct json *obj, struct figure *f)
             fr_error(r, c, path, "", "must be a name of 1 to %d characters "
                                      "without spaces, quotes or '#'",
                      FIGURE_MAX_NAME - 1);
-            return -1;
+            return SLM_EINPUT;
         }
         figure_add_column(f, c->string);
     }
-    return 0;
+    return SLM_OK;
 }
 
 static int fr_row(struct fr *r, const struct json *row, size_t i,
@@ -685,6 +723,42 @@ static void fr_marks(struct fr *r, const struct json *obj, struct figure *f)
     }
 }
 
+static void fr_spans(struct fr *r, const struct json *obj, struct figure *f)
+{
+    const struct json *sp = fr_member(r, obj, "", "spans", JSON_OBJECT, 0);
+    const struct json *ws, *x;
+    char path[48];
+    size_t i;
+    int cut;
+
+    if (!sp)
+        return;
+    fr_text(r, sp, "spans", "title", f->span_title, sizeof f->span_title);
+    fr_color(r, sp, "spans", f->span_color);
+    cut = fr_int(r, sp, "spans", "cut", 0, 1000000000, 0);
+    ws = fr_member(r, sp, "spans", "windows", JSON_ARRAY, 1);
+    if (!ws)
+        return;
+    if (ws->len > FIGURE_MAX_SPANS) {
+        fr_error(r, ws, "spans", "windows", "holds more than %d windows",
+                 FIGURE_MAX_SPANS);
+        return;
+    }
+    for (i = 0; i < ws->len; i++) {
+        x = &ws->items[i];
+        if (x->type != JSON_ARRAY || x->len != 2 ||
+            x->items[0].type != JSON_NUMBER ||
+            x->items[1].type != JSON_NUMBER ||
+            figure_add_span(f, x->items[0].number, x->items[1].number)) {
+            snprintf(path, sizeof path, "spans.windows[%zu]", i);
+            fr_error(r, x, path, "", "must be [start, end], two finite "
+                                     "numbers with start < end");
+            return;
+        }
+    }
+    f->spans_cut = (uint64_t)cut;
+}
+
 /* A figure's name becomes a file name: a plain word. */
 static int fr_name_ok(const char *name)
 {
@@ -728,6 +802,7 @@ int figure_from_json(const struct json *j, const char *file, struct diag *d,
     if (!st) {
         fr_series(&r, j, f);
         fr_marks(&r, j, f);
+        fr_spans(&r, j, f);
         st = r.bad ? SLM_EINPUT : SLM_OK;
     }
     if (st) {

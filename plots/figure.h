@@ -19,6 +19,7 @@
 #define SLM_FIGURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sim/diag.h"
 #include "sim/json.h"
@@ -33,6 +34,7 @@
 #define FIGURE_MAX_MARKS 16
 #define FIGURE_MAX_PANELS 4
 #define FIGURE_MAX_ROWS 100000
+#define FIGURE_MAX_SPANS 256   /* shaded x intervals (down windows) */
 
 /* How an axis's tick values read (see draw_format_value). */
 enum figure_fmt {
@@ -91,6 +93,12 @@ struct figure_mark {
     size_t panel;
 };
 
+/* A shaded interval of the x axis, over every panel (the timeline's
+ * outage and repair windows). */
+struct figure_span {
+    double x0, x1; /* x0 < x1, in x axis units */
+};
+
 enum figure_kind {
     FIGURE_XY,      /* series against a numeric x axis */
     FIGURE_TORNADO, /* FIGURE_HBARS against row labels on the y axis */
@@ -114,6 +122,14 @@ struct figure {
     struct figure_series series[FIGURE_MAX_SERIES];
     size_t nmarks;
     struct figure_mark marks[FIGURE_MAX_MARKS];
+    /* Shaded x intervals, all in one colour with one legend entry
+     * (span_title, in panel 0's key); spans_cut counts those left out
+     * past FIGURE_MAX_SPANS (the caption says so). */
+    size_t nspans;
+    struct figure_span spans[FIGURE_MAX_SPANS];
+    uint64_t spans_cut;
+    char span_title[FIGURE_MAX_TEXT];
+    char span_color[8];
     size_t cap; /* rows allocated */
 };
 
@@ -146,6 +162,10 @@ void figure_free(struct figure *f); /* NULL is fine */
 
 /* Copies src into dst[size], cut at a UTF-8 character boundary. */
 void figure_text(char *dst, size_t size, const char *src);
+
+/* Appends the span [x0, x1) (x0 < x1, both finite); SLM_ELIMIT past
+ * FIGURE_MAX_SPANS (counted in spans_cut), SLM_EINPUT for a bad one. */
+int figure_add_span(struct figure *f, double x0, double x1);
 
 /* Appends a column; returns its index, or -1 when there are
  * FIGURE_MAX_COLUMNS already or rows were added. */

@@ -445,6 +445,36 @@ int plot_tco(const struct plot_tco_input *in, struct figure **out)
 
 /* ---- timeline ---- */
 
+/* The down windows, cut to the axis, shaded; the legend goes to the top
+ * panel, and the caption says when some were left out. */
+static void timeline_spans(struct figure *f,
+                           const struct plot_timeline_input *in, double unit)
+{
+    char note[96];
+    size_t i;
+    double x0, x1;
+
+    for (i = 0; i < in->ndown; i++) {
+        x0 = fmax(in->down[i][0] / unit, f->x.min);
+        x1 = fmin(in->down[i][1] / unit, f->x.max);
+        if (x0 < x1)
+            (void)figure_add_span(f, x0, x1); /* past the cap: counted */
+    }
+    f->spans_cut += in->down_cut;
+    if (!f->nspans && !f->spans_cut)
+        return;
+    figure_text(f->span_title, sizeof f->span_title, "outage/repair");
+    figure_text(f->span_color, sizeof f->span_color, FIGURE_COLOR_OTHER);
+    figure_text(f->panel[0].key, sizeof f->panel[0].key, "top right");
+    if (f->spans_cut) {
+        snprintf(note, sizeof note,
+                 "%s%llu more down windows not shaded (at most %d are)",
+                 *f->caption ? "\n" : "", (unsigned long long)f->spans_cut,
+                 FIGURE_MAX_SPANS);
+        strncat(f->caption, note, sizeof f->caption - strlen(f->caption) - 1);
+    }
+}
+
 int plot_timeline(const struct plot_timeline_input *in, struct figure **out)
 {
     /* The load in black, the servers' state in the local colour: the
@@ -500,6 +530,8 @@ int plot_timeline(const struct plot_timeline_input *in, struct figure **out)
              0, FIGURE_FMT_NUMBER);
     f->x.min = 0;
     f->x.max = in->t[in->n - 1] / unit;
+    if (!st)
+        timeline_spans(f, in, unit);
     return fig_done(f, st, out);
 }
 

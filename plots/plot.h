@@ -188,10 +188,18 @@ struct plot_timeline_input {
     double warmup;      /* s; shaded off when > 0 */
     size_t nseries;     /* 1..FIGURE_MAX_PANELS */
     const struct plot_timeline_series *series;
+    /* Down windows (outages, replica repairs), s from the start of the
+     * run, [start, end) each; shaded, at most FIGURE_MAX_SPANS of them.
+     * down_cut: windows the caller already left out (said in the
+     * caption, with those cut here). */
+    size_t ndown;
+    const double (*down)[2];
+    uint64_t down_cut;
 };
 
 /* One panel per series, stacked over a shared time axis in hours (days
- * beyond three days), the end of the warm-up marked. */
+ * beyond three days), the end of the warm-up marked, down windows shaded
+ * (legend "outage/repair"). */
 int plot_timeline(const struct plot_timeline_input *in, struct figure **out);
 
 /* ---- sensitivity ---- */

@@ -578,7 +578,7 @@ static void expect_error(const char *yaml, const char *message)
     assert_int_equal(cfg_load_buffer("t.yaml", yaml, strlen(yaml), &d, &doc),
                      0);
     assert_int_equal(cost_parse(cfg_get(cfg_doc_root(doc), "costs"), "costs",
-                                &spec, &d), -1);
+                                &spec, &d), SLM_EINPUT);
     assert_null(spec);
     fclose(sink);
     if (!strstr(buf, message)) {

@@ -87,7 +87,8 @@ static void h_arrive(struct sim *s, void *ctx, void *arg)
     gpu_backend_kind.submit(s, h->g, r);
 }
 
-/* Parses the toy backend with extra YAML lines; 0 or -1 (d has why). */
+/* Parses the toy backend with extra YAML lines; 0 or SLM_EINPUT (d has
+ * why). */
 static int h_parse(struct harness *h, const char *extra, struct diag *d)
 {
     char text[2048];
@@ -462,7 +463,7 @@ static void test_gpu_backend_inline_gpu_errors_are_located(void **state)
                                      &h.doc), 0);
     assert_int_equal(gpu_backend_kind.parse(cfg_doc_root(h.doc),
                                             "backends.local", &h.cfg, &d),
-                     -1);
+                     SLM_EINPUT);
     fclose(f);
     assert_string_equal(buf,
         "toy.yaml:2:21: error: unknown key 'bandwith' in backends.local.gpu "

@@ -261,7 +261,10 @@ static struct figure *make_timeline(void)
         {"queue_length", "queue (requests)", queue, FIGURE_FMT_NUMBER},
         {"batch_size", "batch (sequences)", batch, FIGURE_FMT_NUMBER},
         {"kv_occupancy", "KV cache (occupied)", kv, FIGURE_FMT_PERCENT}};
-    struct plot_timeline_input in = {meta, NT, t, 3600, 4, s};
+    /* An outage from 5 h to 7.5 h and one cut off by the end (24 h). */
+    static const double down[2][2] = {{5 * 3600.0, 7.5 * 3600.0},
+                                      {23 * 3600.0, 30 * 3600.0}};
+    struct plot_timeline_input in = {meta, NT, t, 3600, 4, s, 2, down, 0};
     struct figure *f = NULL;
     size_t i;
 
@@ -596,6 +599,14 @@ static void test_plot_timeline_data(void **state)
     assert_int_equal(f->npanels, 4);
     assert_int_equal(f->series[3].panel, 3);
     assert_int_equal(f->nmarks, 4); /* warm-up line in every panel */
+    /* The down windows in hours, the second cut at the axis's end. */
+    assert_int_equal(f->nspans, 2);
+    assert_close(f->spans[0].x0, 5.0, 0);
+    assert_close(f->spans[0].x1, 7.5, 0);
+    assert_close(f->spans[1].x0, 23.0, 0);
+    assert_close(f->spans[1].x1, 23.5, 0);
+    assert_string_equal(f->span_title, "outage/repair");
+    assert_string_equal(f->panel[0].key, "top right");
     figure_free(f);
 }
 
