@@ -55,9 +55,21 @@ int cli_take_value(const char *name, int argc, char **argv, int *i,
  * an error. */
 typedef int cli_own_opt_fn(void *ctx, int argc, char **argv, int *i);
 
+/* What an argument parser returns besides 0 and an exit status: the help
+ * was printed, so the command exits 0 without running. */
+enum { CLI_HELP_SHOWN = -2 };
+
+/* cli_capacity_backend's answers when there is no backend to size. */
+enum cli_capacity_pick {
+    CLI_CAPACITY_NO_GPU = -1,   /* no backend of kind gpu */
+    CLI_CAPACITY_NOT_GPU = -2,  /* the named backend is not of kind gpu */
+    CLI_CAPACITY_NO_SUCH = -3,  /* no backend has that name */
+    CLI_CAPACITY_AMBIGUOUS = -4 /* several gpu backends and no name */
+};
+
 /* Parses the arguments of a scenario-reading command cmd: -h/--help
  * (prints help), own options (own may be NULL), the shared ones into so,
- * and one scenario path.  Returns 0, -2 after printing the help (exit 0)
+ * and one scenario path.  Returns 0, CLI_HELP_SHOWN after printing the help (exit 0)
  * or -1 after printing an error (exit 2). */
 int cli_parse_args(const char *cmd, const char *help, int argc, char **argv,
                    struct cli_scenario_opts *so, cli_own_opt_fn *own,
@@ -132,8 +144,7 @@ int cli_capacity_load(const char *cmd, const struct cli_scenario_opts *user,
                       double horizon, const char *backend, long replicas,
                       struct scenario **sc);
 /* The gpu backend to size: the one named name (NULL: the only gpu
- * backend).  Its index, or -1 no gpu backend, -2 name is not of kind gpu,
- * -3 no backend is called name, -4 several gpu backends and no name. */
+ * backend).  Its index, or an enum cli_capacity_pick (< 0). */
 int cli_capacity_backend(const struct scenario *sc, const char *name);
 /* capacity_search() on backend b of sc at sc's SLO with a progress line:
  * start, tolerance and max_rate (arrivals per second) as in struct
@@ -263,7 +274,7 @@ struct cli_cost {
 
 /* Parses argv for cmd (name for messages, help text printed on --help;
  * extra names the command's one option with a value, or NULL).  Returns 0,
- * or the exit status to return (-2 meaning --help was printed: exit 0). */
+ * or the exit status to return (CLI_HELP_SHOWN: --help was printed, exit 0). */
 int cli_cost_args(const char *cmd, const char *help, const char *extra,
                   int argc, char **argv, struct cli_cost_opts *o);
 /* Loads the scenario, checks it has costs, finds the capacity per GPU

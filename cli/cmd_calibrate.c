@@ -122,7 +122,7 @@ static int cal_args(int argc, char **argv, struct cal_opts *o)
         int took = 0;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(cmd_calibrate_help, stdout);
-            return -2;
+            return CLI_HELP_SHOWN;
         }
         if (!strcmp(argv[i], "--quick")) {
             o->quick = 1;
@@ -559,7 +559,7 @@ int cmd_calibrate(int argc, char **argv)
 {
     struct cal_opts o;
     int st = cal_args(argc, argv, &o);
-    if (st == -2)
+    if (st == CLI_HELP_SHOWN)
         return CLI_EXIT_OK;
     if (st)
         return st;

@@ -176,18 +176,18 @@ static int cap_load(const struct cap_opts *o, const char *backend,
 /* The gpu backend to size: --backend, or the only one. */
 int cli_capacity_backend(const struct scenario *sc, const char *name)
 {
-    int found = -1, n = 0;
+    int found = CLI_CAPACITY_NO_GPU, n = 0;
 
     for (size_t i = 0; i < sc->nbackends; i++) {
         int is_gpu = sc->backends[i].kind == &gpu_backend_kind;
         if (name && !strcmp(sc->backends[i].name, name))
-            return is_gpu ? (int)i : -2;
+            return is_gpu ? (int)i : CLI_CAPACITY_NOT_GPU;
         if (!name && is_gpu && n++ == 0)
             found = (int)i;
     }
     if (name)
-        return -3;
-    return n > 1 ? -4 : found;
+        return CLI_CAPACITY_NO_SUCH;
+    return n > 1 ? CLI_CAPACITY_AMBIGUOUS : found;
 }
 
 /* Checks what capacity needs beyond a valid scenario, reported at the
@@ -202,13 +202,13 @@ static int cap_check(const struct scenario *sc, const char *name)
     if (sc->slo.ttft_p99 <= 0 && sc->slo.e2e_p99 <= 0)
         diag_error(&d, &at, "capacity needs an slo: set slo.ttft_p99 "
                             "and/or slo.e2e_p99 (e.g. --set slo.e2e_p99=2s)");
-    if (b == -1)
+    if (b == CLI_CAPACITY_NO_GPU)
         diag_error(&d, &at, "capacity needs a backend of kind gpu");
-    else if (b == -2)
+    else if (b == CLI_CAPACITY_NOT_GPU)
         diag_error(&d, &at, "backend '%s' is not of kind gpu", name);
-    else if (b == -3)
+    else if (b == CLI_CAPACITY_NO_SUCH)
         diag_error(&d, &at, "no backend named '%s'", name);
-    else if (b == -4)
+    else if (b == CLI_CAPACITY_AMBIGUOUS)
         diag_error(&d, &at, "several gpu backends: choose one with "
                             "--backend NAME");
     return d.errors ? -1 : b;
@@ -665,6 +665,6 @@ int cmd_capacity(int argc, char **argv)
     st = cli_parse_args("capacity", cmd_capacity_help, argc, argv, &o.so,
                         cap_opt, &o);
     if (st)
-        return st == -2 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return st == CLI_HELP_SHOWN ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     return cap_main(&o);
 }

@@ -66,7 +66,7 @@ static int cmd_compare_args(int argc, char **argv, struct cmd_compare_opts *o)
         int t;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(cmd_compare_help, stdout);
-            return -2;
+            return CLI_HELP_SHOWN;
         }
         if ((t = cli_take_value("--csv", argc, argv, &i, &o->csv)) ||
             (t = cli_take_value("--json", argc, argv, &i, &o->json))) {
@@ -504,7 +504,7 @@ int cmd_compare(int argc, char **argv)
     cli_plots_init(&o.plots);
     rc = cmd_compare_args(argc, argv, &o);
     if (rc)
-        return rc == -2 ? CLI_EXIT_OK : rc;
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     st = mem_calloc(1, sizeof *st);
     if (!st)
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);

@@ -271,7 +271,7 @@ int cmd_crossover(int argc, char **argv)
     st = cli_cost_args("crossover", cmd_crossover_help, "--max-volume", argc,
                        argv, &o);
     if (st)
-        return st == -2 ? CLI_EXIT_OK : st;
+        return st == CLI_HELP_SHOWN ? CLI_EXIT_OK : st;
     if ((st = cross_max_volume(&o, &max_volume)))
         return st;
     if ((st = cli_cost_load("crossover", &o, &c))) {

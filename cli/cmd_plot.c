@@ -410,7 +410,7 @@ static int cmd_plot_args(int argc, char **argv, struct cmd_plot_opts *o)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(cmd_plot_help, stdout);
-            return -2;
+            return CLI_HELP_SHOWN;
         }
         if (!strcmp(a, "--only") || !strcmp(a, "--format") ||
             !strcmp(a, "--out")) {
@@ -544,7 +544,7 @@ int cmd_plot(int argc, char **argv)
     memset(&o, 0, sizeof o);
     st = cmd_plot_args(argc, argv, &o);
     if (st)
-        return st == -2 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return st == CLI_HELP_SHOWN ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     diag_init(&d, stderr);
     st = json_load(o.path, &d, &root);
     if (st)

@@ -272,7 +272,7 @@ int cmd_sensitivity(int argc, char **argv)
     st = cli_cost_args("sensitivity", cmd_sensitivity_help, "--metric", argc,
                        argv, &o);
     if (st)
-        return st == -2 ? CLI_EXIT_OK : st;
+        return st == CLI_HELP_SHOWN ? CLI_EXIT_OK : st;
     st = cli_cost_load("sensitivity", &o, &c);
     if (!st)
         st = sens_metric_arg(&o, &c, &ctx.metric);

@@ -885,7 +885,7 @@ static int sweep_main(int argc, char **argv, int ranks)
     rc = cli_parse_args("sweep", sweep_help, argc, argv, &so, sweep_own_opt,
                         &o);
     if (rc)
-        return rc == -2 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     cpus = sysconf(_SC_NPROCESSORS_ONLN);
     jobs = o.jobs ? sweep_count("--jobs", o.jobs, SWEEP_MAX_JOBS)
                   : (cpus < 1 ? 1 : cpus > SWEEP_MAX_JOBS ? SWEEP_MAX_JOBS

@@ -56,7 +56,7 @@ int cli_cost_args(const char *cmd, const char *help, const char *extra,
         int t;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(help, stdout);
-            return -2;
+            return CLI_HELP_SHOWN;
         }
         if (!strcmp(a, "--csv") || !strcmp(a, "--json") ||
             (extra && !strcmp(a, extra))) {
@@ -887,7 +887,7 @@ int cmd_tco(int argc, char **argv)
     o.simulate = 1;
     st = cli_cost_args("tco", cmd_tco_help, NULL, argc, argv, &o);
     if (st)
-        return st == -2 ? CLI_EXIT_OK : st;
+        return st == CLI_HELP_SHOWN ? CLI_EXIT_OK : st;
     st = cli_cost_load("tco", &o, &c);
     if (!st) {
         int e = tco_summarise(&c, &s);

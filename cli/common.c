@@ -132,7 +132,7 @@ int cli_parse_args(const char *cmd, const char *help, int argc, char **argv,
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(help, stdout);
-            return -2;
+            return CLI_HELP_SHOWN;
         }
         t = own ? own(ctx, argc, argv, &i) : 0;
         if (t == 0)
