@@ -55,10 +55,8 @@ static int args_value(const struct cli_opt *o, int argc, char **argv,
     return 0;
 }
 
-/* A whole number in [lo, hi]; the message names the flag without any
- * "=VALUE" (not the --set it becomes). */
-static int args_check_whole(const char *opt, const char *v, double lo,
-                            double hi)
+int cli_args_check_whole(const char *opt, const char *v, double lo,
+                         double hi)
 {
     const char *eq = strchr(opt, '=');
     int len = eq ? (int)(eq - opt) : (int)strlen(opt);
@@ -88,7 +86,7 @@ static int args_take(const struct cli_opt *o, int argc, char **argv, int *i,
     }
     if (args_value(o, argc, argv, i, &v))
         return -1;
-    if (o->kind == CLI_OPT_INT && args_check_whole(opt, v, o->lo, o->hi))
+    if (o->kind == CLI_OPT_INT && cli_args_check_whole(opt, v, o->lo, o->hi))
         return -1;
     if (o->check && o->check(opt, v))
         return -1;

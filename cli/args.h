@@ -58,6 +58,12 @@ struct cli_opt {
     const char *missing;    /* the message for a missing value, or NULL */
 };
 
+/* The value v of option opt (its name, maybe "--name=VALUE") must be a
+ * whole number in [lo, hi]: 0 when it is, -1 after saying why (naming the
+ * flag without "=VALUE", not the --set it becomes). */
+int cli_args_check_whole(const char *opt, const char *v, double lo,
+                         double hi);
+
 /* The checks the shared options use: --seed a whole number of at most 19
  * digits, --out a folder (not a file). */
 int cli_args_check_seed(const char *opt, const char *value);

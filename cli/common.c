@@ -1,6 +1,7 @@
 /* What the scenario-reading subcommands share: options, loading, exit
  * statuses and the progress line. */
 #include "cli/cmd.h"
+#include "cli/args.h"
 #include "sim/interrupt.h"
 #include "study/pricing.h"
 
@@ -29,28 +30,6 @@ static int cli_option_value(int argc, char **argv, int *i, const char **out)
     }
     *out = argv[++*i];
     return 0;
-}
-
-/* The value of option opt (its name, maybe "--name=value") must be a
- * whole number in [lo, hi]: 1 when it is, -1 after saying why (the flag
- * named, not the --set it becomes). */
-static int cli_check_whole(const char *opt, const char *v, double lo,
-                           double hi)
-{
-    const char *eq = strchr(opt, '=');
-    int len = eq ? (int)(eq - opt) : (int)strlen(opt);
-    char *end = NULL;
-    double x;
-
-    errno = 0;
-    x = strtod(v, &end);
-    if (!*v || *end || errno || x != (double)(long long)x || x < lo ||
-        x > hi) {
-        fprintf(stderr, "slmsim: error: bad %.*s '%s' (a whole number from "
-                        "%.0f to %.0f)\n", len, opt, v, lo, hi);
-        return -1;
-    }
-    return 1;
 }
 
 static int cli_is_opt(const char *arg, const char *name)
@@ -109,8 +88,8 @@ int cli_take_scenario_opt(struct cli_scenario_opts *o, int argc, char **argv,
     if (cli_is_opt(a, "--replications")) {
         if (cli_option_value(argc, argv, i, &o->replications))
             return -1;
-        return cli_check_whole(a, o->replications, 1,
-                               SCENARIO_MAX_REPLICATIONS);
+        return cli_args_check_whole(a, o->replications, 1,
+                                    SCENARIO_MAX_REPLICATIONS) ? -1 : 1;
     }
     return 0;
 }
