@@ -711,14 +711,29 @@ int calib_write(FILE *f, const struct calib *c)
 
 /* ---- using a file ---- */
 
+/* The file's format for the simulator's q, by name rather than by the
+ * enums' positions: the two lists differ (the file has bf16 where the
+ * catalog has fp4), so an index cast would hand fp4 the bf16 figures.
+ * -1 for a format no file holds. */
+static int calib_dtype_of_quant(enum catalog_quant q)
+{
+    switch (q) {
+    case CATALOG_QUANT_FP16: return CALIB_DT_FP16;
+    case CATALOG_QUANT_FP8: return CALIB_DT_FP8;
+    case CATALOG_QUANT_INT8: return CALIB_DT_INT8;
+    case CATALOG_QUANT_INT4: return CALIB_DT_INT4;
+    case CATALOG_QUANT_FP4: break; /* NVFP4: not measured by the benchmark */
+    }
+    return -1;
+}
+
 const struct calib_dtype_fit *calib_dtype(const struct calib *c,
                                           enum catalog_quant q)
 {
-    /* fp16, fp8, int8 and int4 share their indexes with catalog_quant;
-     * anything else (fp4) has no figures in a file */
-    if ((int)q < 0 || (int)q > CALIB_DT_INT4)
+    int i = calib_dtype_of_quant(q);
+    if (i < 0)
         return NULL;
-    const struct calib_dtype_fit *t = &c->dt[(int)q];
+    const struct calib_dtype_fit *t = &c->dt[i];
     return t->present ? t : NULL;
 }
 

@@ -425,6 +425,20 @@ double catalog_flops_per_token(const struct model_spec *m)
     return 2.0 * (m->active_params > 0 ? m->active_params : m->params);
 }
 
+double catalog_expert_params(const struct model_spec *m)
+{
+    if (m->experts <= 0 || m->experts_active <= 0)
+        return 0;
+    double e = (double)m->experts * m->layers * 3.0 * m->hidden * m->mlp;
+    return e < m->params ? e : m->params;
+}
+
+double catalog_expert_bytes(const struct model_spec *m, enum catalog_quant q)
+{
+    /* Experts are linear layers of the body: bytes_per_param(q). */
+    return catalog_expert_params(m) * catalog_bytes_per_param(q);
+}
+
 /*
  * Efficiencies.  Bandwidth: decode GEMV kernels reach ~77% of peak on an
  * A100 (vLLM, Llama-3.1-8B, one stream; johnmusgrave.com) and a copy ~83%

@@ -83,8 +83,9 @@ struct gpu_spec {
 };
 
 /*
- * One model.  MoE models compute with active_params per token but hold
- * (and, at any batch above a few sequences, read) all params.  A sliding
+ * One model.  MoE models compute with active_params per token and hold
+ * all params; a step reads the shared weights and the experts its tokens
+ * route to (catalog_expert_params, serve_experts_touched).  A sliding
  * window bounds the KV cache of sliding_share of the layers to the last
  * sliding_window tokens.
  */
@@ -216,5 +217,14 @@ struct catalog_link_perf catalog_link_perf(enum catalog_link l);
 
 /* 2 FLOPs per active parameter per token. */
 double catalog_flops_per_token(const struct model_spec *m);
+
+/* MoE: parameters of the routed experts, all of them (experts x layers x
+ * 3 x hidden x mlp: gate, up and down projections of a SwiGLU expert);
+ * 0 for a dense model.  The rest of params (attention, router,
+ * embeddings) every token uses. */
+double catalog_expert_params(const struct model_spec *m);
+/* Bytes those experts occupy in format q (part of
+ * catalog_weight_read_bytes). */
+double catalog_expert_bytes(const struct model_spec *m, enum catalog_quant q);
 
 #endif

@@ -641,16 +641,11 @@ static int gpu_parse(const struct cfg_node *map, const char *where,
         oom |= st == SLM_ENOMEM;
         bad |= st != SLM_OK;
         bad |= parse_efficiency(map, where, c, d) < 0;
-        /* Calibration files carry no FP4 figures (models/calib.h). */
-        if (c->quant == CATALOG_QUANT_FP4 && cfg_get(map, "calibration")) {
-            diag_error(d, &cfg_get(map, "calibration")->pos,
-                       "calibration files hold no figures for quant 'fp4'");
-            bad = 1;
-        } else {
-            st = parse_calibration(map, where, c, d);
-            oom |= st == SLM_ENOMEM;
-            bad |= st != SLM_OK;
-        }
+        /* A file has no fp4 figures: calib_dtype says so (models/calib.c),
+         * and parse_calibration reports it. */
+        st = parse_calibration(map, where, c, d);
+        oom |= st == SLM_ENOMEM;
+        bad |= st != SLM_OK;
         bad |= parse_failures(map, where, c, d) < 0;
     }
     /* Own the names: the document goes away after parsing. */

@@ -111,6 +111,18 @@ static double comm_time(const struct serve_params *p, double tokens)
     return 2.0 * p->model.layers * ring;
 }
 
+double serve_experts_touched(double share, double tokens)
+{
+    /* A given expert is missed by one token with probability 1 - k/E and
+     * by all of them with (1 - k/E)^tokens (routing taken independent and
+     * uniform; real routers are skewed, which touches fewer). */
+    if (!(tokens > 0) || !(share > 0))
+        return 0;
+    if (share >= 1)
+        return 1;
+    return -expm1(tokens * log1p(-share));
+}
+
 double serve_linear_time(const struct serve_step_parts *t)
 {
     /* A smooth roofline, (mem^2 + cmp^2)^(1/2): far from the ridge it is
@@ -129,8 +141,13 @@ void serve_step_split(const struct serve_params *p,
     const struct serve_perf *f = &p->perf;
     double bw = f->tp * f->bandwidth, fl = f->tp * f->flops;
     /* The linear layers stream the weights once and do 2 x active params
-     * FLOPs per token: one roofline. */
-    out->linear_mem = m->weight_read / bw;
+     * FLOPs per token: one roofline.  An MoE layer reads only the experts
+     * its tokens route to. */
+    double tokens = st->decodes + st->prefill;
+    double untouched = m->expert_read > 0
+        ? m->expert_read * (1 - serve_experts_touched(m->expert_share, tokens))
+        : 0;
+    out->linear_mem = (m->weight_read - untouched) / bw;
     out->linear_cmp = m->flops_per_token * (st->decodes + st->prefill) / fl;
     /* Attention kernels run after them, each its own roofline: decode
      * attention reads every context token once; prefill attention reads
@@ -158,6 +175,9 @@ long serve_derive(struct serve_params *p, const struct model_spec *m,
                   const struct serve_memory *mem, int block_tokens)
 {
     p->model.weight_read = catalog_weight_read_bytes(m, q);
+    p->model.expert_read = catalog_expert_bytes(m, q);
+    p->model.expert_share = m->experts > 0
+        ? (double)m->experts_active / m->experts : 0;
     p->model.flops_per_token = catalog_flops_per_token(m);
     p->model.attn_flops_per_ctx = catalog_attn_flops_per_ctx(m);
     p->model.kv_per_token = catalog_kv_bytes_per_token(m, kv);

@@ -66,8 +66,12 @@ struct serve_perf {
 };
 
 struct serve_model {
-    double weight_read;     /* bytes of weights read per step (all GPUs) */
-    double flops_per_token; /* 2 * params */
+    double weight_read;     /* bytes of weights a step reads when it
+                               touches every expert (all GPUs) */
+    double expert_read;     /* MoE: of which the routed experts' bytes;
+                               0 for a dense model */
+    double expert_share;    /* MoE: experts per token / experts, k / E */
+    double flops_per_token; /* 2 * active params */
     double attn_flops_per_ctx; /* per token per context token */
     double kv_per_token;    /* bytes of KV cache per token (all GPUs) */
     int layers, hidden;     /* for the all-reduce sizes */
@@ -108,7 +112,10 @@ struct serve_step {
 /* The parts of a step's base time, seconds (a per-operator roofline: the
  * kernels of a step run one after another, so the linear layers' and
  * attention's rooflines add; docs/internals/serve.md):
- *   linear_mem = weight_read / (tp bw)
+ *   linear_mem = (weight_read - expert_read (1 - touched)) / (tp bw),
+ *     touched = 1 - (1 - expert_share)^tokens, the expected share of a
+ *     layer's experts that a step's tokens route to (each token picks k
+ *     of E; 1 for a dense model)
  *   linear_cmp = flops_per_token (decodes + prefill) / (tp F)
  *   attn = max(kv_per_token decode_ctx / (tp bw),
  *              attn_flops_per_ctx decode_ctx / (tp F))
@@ -125,6 +132,11 @@ struct serve_step_parts {
 void serve_step_split(const struct serve_params *p,
                       const struct serve_step *st,
                       struct serve_step_parts *out);
+
+/* MoE: the expected share of a layer's E experts that `tokens` tokens,
+ * each routed to k of them (share = k / E, independent and uniform),
+ * touch: 1 - (1 - k/E)^tokens; 0 for no tokens. */
+double serve_experts_touched(double share, double tokens);
 
 /* The linear layers' time from their two terms: hypot(linear_mem,
  * linear_cmp), a smooth roofline (docs/internals/serve.md). */

@@ -7,6 +7,8 @@
 
 #include "tests/serve_driver.h"
 
+#include "models/calib.h"
+
 /* Round numbers: weights read in 10 ms (1 GB at 100 GB/s), 1 us per
  * token of context read, 1 ms of compute per token, 1 ms overhead. */
 static struct serve_params toy(void)
@@ -74,6 +76,61 @@ static void test_gpu_step_time_is_the_per_operator_roofline(void **state)
     /* far from the ridge the smooth roofline is the larger term */
     struct serve_step_parts far = {1.0, 0.1, 0, 0};
     assert_close(serve_linear_time(&far), 1.0, 0.006);
+}
+
+/* MoE: a step reads the shared weights and the experts its tokens route
+ * to, 1 - (1 - k/E)^b of them per layer; FLOPs on the active ones. */
+static void test_gpu_moe_step_reads_only_the_experts_touched(void **state)
+{
+    (void)state;
+    assert_close(serve_experts_touched(0.25, 0), 0, 0);
+    assert_close(serve_experts_touched(0.25, 1), 0.25, 1e-15);
+    assert_close(serve_experts_touched(0.25, 2), 1 - 0.75 * 0.75, 1e-15);
+    assert_close(serve_experts_touched(0.25, 3), 1 - 0.421875, 1e-15);
+    struct serve_params p = toy();
+    p.model.expert_read = 8e8; /* of the 1 GB, 0.8 GB are experts */
+    p.model.expert_share = 0.25;
+    struct serve_step one = {1, 0, 0, 0, 0}, two = {2, 0, 0, 0, 0};
+    struct serve_step_parts t;
+    /* 0.2 GB shared + a quarter of 0.8 GB = 0.4 GB at 100 GB/s */
+    serve_step_split(&p, &one, &t);
+    assert_close(t.linear_mem, 0.004, 1e-12);
+    assert_close(t.linear_cmp, 0.001, 1e-12);
+    /* 0.2 GB + 0.4375 x 0.8 GB = 0.55 GB */
+    serve_step_split(&p, &two, &t);
+    assert_close(t.linear_mem, 0.0055, 1e-12);
+    /* a prefill of 100 tokens touches all but 0.75^100 of them */
+    struct serve_step pf = {0, 0, 100, 100, 5050};
+    serve_step_split(&p, &pf, &t);
+    assert_close(t.linear_mem, (1e9 - 8e8 * pow(0.75, 100)) / 1e11, 1e-12);
+    /* Mixtral-8x7B: 8 x 32 x 3 x 4096 x 14336 expert parameters, top-2
+     * of 8; FLOPs on the 12.9 B active */
+    const struct model_spec *m = catalog_model_find("mixtral-8x7b");
+    struct serve_memory mem = {80e9, 0.9, 0, 1e9};
+    struct serve_params q;
+    memset(&q, 0, sizeof q);
+    assert_true(serve_derive(&q, m, CATALOG_QUANT_FP16, CATALOG_KV_FP16, 2,
+                             &mem, 16) > 0);
+    assert_close(q.model.expert_read, 8.0 * 32 * 3 * 4096 * 14336 * 2,
+                 1e-12);
+    assert_close(q.model.expert_share, 0.25, 0);
+    assert_close(q.model.flops_per_token, 2 * 12.9e9, 1e-12);
+}
+
+/* A calibration file's figures are found by format name: its bf16 row
+ * (index 4) is never handed to fp4 (catalog index 4). */
+static void test_gpu_calibration_has_no_fp4_figures_even_with_bf16(void **s)
+{
+    (void)s;
+    struct calib *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    c->dt[CALIB_DT_BF16].present = 1;
+    c->dt[CALIB_DT_INT4].present = 1;
+    assert_null(calib_dtype(c, CATALOG_QUANT_FP4));
+    assert_null(calib_dtype(c, CATALOG_QUANT_FP16));
+    assert_ptr_equal(calib_dtype(c, CATALOG_QUANT_INT4),
+                     &c->dt[CALIB_DT_INT4]);
+    free(c);
 }
 
 static void test_gpu_step_time_l40s_llama3_8b_int4_by_hand(void **state)
@@ -465,6 +522,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gpu_step_time_is_the_per_operator_roofline),
+        cmocka_unit_test(test_gpu_moe_step_reads_only_the_experts_touched),
+        cmocka_unit_test(test_gpu_calibration_has_no_fp4_figures_even_with_bf16),
         cmocka_unit_test(test_gpu_step_time_l40s_llama3_8b_int4_by_hand),
         cmocka_unit_test(test_gpu_tensor_parallel_adds_two_allreduces_per_layer),
         cmocka_unit_test(test_gpu_one_request_alone_ttft_is_its_prefill_step),
