@@ -1016,6 +1016,11 @@ static double gpu_max_tokens_per_s(const struct gpu *g, double in,
     out = out > 1 ? out : 1;
     double ctx = in + out / 2;
     double held = p->no_evict ? in + out : ctx;
+    /* A full sliding window caps what a sequence holds (the prompt is
+     * held whole while prefilled); its reads are capped either way. */
+    double win = p->model.window;
+    if (win > 0 && p->model.window_share >= 1 && held > win)
+        held = in > win ? in : win;
     double fit = (double)p->kv_blocks * p->block_tokens / held;
     double b = fit < p->max_batch ? fit : (double)p->max_batch;
     if (b < 1)
@@ -1023,10 +1028,10 @@ static double gpu_max_tokens_per_s(const struct gpu *g, double in,
     struct serve_step st;
     memset(&st, 0, sizeof st);
     st.decodes = b;
-    st.decode_ctx = b * ctx;
+    st.decode_ctx = b * serve_ctx_read(&p->model, ctx);
     st.prefill = b * in / out;
     st.prefill_read = st.prefill;
-    st.prefill_attn = st.prefill * in / 2;
+    st.prefill_attn = st.prefill / in * serve_prefill_attn(&p->model, 0, in);
     return b / serve_step_time(p, &st);
 }
 

@@ -36,6 +36,8 @@ struct seq {
     long commit;        /* no_evict: blocks reserved for all its tokens */
     int64_t base;       /* decode: context L(K) = base + K */
     int64_t kfin;       /* decode: K once its last token is out */
+    int capped;         /* decode: its context has passed the sliding
+                           window (serve_window_cap) */
     size_t hi;          /* index in the finish heap */
     struct seq *prev, *next;   /* running, in admission order */
     struct seq *pprev, *pnext; /* prefill FIFO */
@@ -59,6 +61,8 @@ struct serve {
     size_t nrun;               /* running sequences */
     size_t nd;                 /* of which decoding */
     int64_t sum_base;          /* sum of the decoders' base */
+    size_t ncap;               /* decoders past the sliding window */
+    int64_t cap_base;          /* sum of their base */
     int64_t K;                 /* decode steps run since the replica
                                   started: a decoder's context is
                                   base + K */
@@ -93,6 +97,75 @@ static int64_t imod(int64_t a, int64_t m)
 static long blocks_for(int64_t tokens, int bs)
 {
     return tokens <= 0 ? 0 : (long)((tokens + bs - 1) / bs);
+}
+
+/* Whether a sequence's cache stops growing at the window (every layer
+ * windowed). */
+static int serve_cache_capped(const struct serve_params *p)
+{
+    return p->model.window > 0 && p->model.window_share >= 1;
+}
+
+/* Decoders whose cache grows a token a step (cnt[] counts these). */
+static size_t serve_growing(const struct serve *sv)
+{
+    return serve_cache_capped(&sv->p) ? sv->nd - sv->ncap : sv->nd;
+}
+
+/* Context tokens the decoders' attention reads at decode step K: the
+ * full context for the layers without a window, and for the windowed
+ * share the growing decoders' context plus `window` for each capped
+ * one. */
+static double serve_decode_read(const struct serve *sv, int64_t K)
+{
+    const struct serve_model *m = &sv->p.model;
+    double all = (double)(sv->sum_base + (int64_t)sv->nd * K);
+    if (m->window <= 0)
+        return all;
+    double grow = (double)(sv->sum_base - sv->cap_base +
+                           (int64_t)(sv->nd - sv->ncap) * K);
+    double win = grow + (double)sv->ncap * m->window;
+    return (1 - m->window_share) * all + m->window_share * win;
+}
+
+/* How much serve_decode_read grows per decode step. */
+static double serve_decode_read_slope(const struct serve *sv)
+{
+    const struct serve_model *m = &sv->p.model;
+    double nd = (double)sv->nd;
+    if (m->window <= 0)
+        return nd;
+    return (1 - m->window_share) * nd +
+           m->window_share * (nd - (double)sv->ncap);
+}
+
+double serve_ctx_read(const struct serve_model *m, double ctx)
+{
+    if (m->window <= 0 || ctx <= m->window)
+        return ctx;
+    return (1 - m->window_share) * ctx + m->window_share * m->window;
+}
+
+double serve_prefill_attn(const struct serve_model *m, double p0, double c)
+{
+    double full = c * p0 + c * (c + 1) / 2;
+    if (m->window <= 0 || p0 + c <= m->window)
+        return full;
+    /* tokens i = 1..k still inside the window (p0 + i <= W), the rest
+     * read exactly W */
+    double W = m->window, k = W - p0;
+    k = k < 0 ? 0 : k > c ? c : k;
+    double capped = k * p0 + k * (k + 1) / 2 + (c - k) * W;
+    return (1 - m->window_share) * full + m->window_share * capped;
+}
+
+long serve_peak_blocks(const struct serve_params *p, uint32_t in,
+                       uint32_t out)
+{
+    int64_t prompt = in ? in : 1, tokens = prompt + out;
+    if (serve_cache_capped(p) && tokens > p->model.window)
+        tokens = prompt > p->model.window ? prompt : p->model.window;
+    return blocks_for(tokens, p->block_tokens);
 }
 
 /* ---- the roofline ---- */
@@ -183,6 +256,9 @@ long serve_derive(struct serve_params *p, const struct model_spec *m,
     p->model.kv_per_token = catalog_kv_bytes_per_token(m, kv);
     p->model.layers = m->layers;
     p->model.hidden = m->hidden;
+    p->model.window = m->sliding_window > 0 && m->sliding_window < m->context
+                          ? m->sliding_window : 0;
+    p->model.window_share = p->model.window > 0 ? m->sliding_share : 0;
     double weights = catalog_weight_bytes(m, q) / tp;
     double per_gpu;
     if (mem->of_free) /* TensorRT-LLM: a share of what is left */
@@ -213,7 +289,7 @@ static struct lin run_lin(const struct serve *sv)
     const struct serve_model *m = &sv->p.model;
     const struct serve_perf *f = &sv->p.perf;
     double nd = (double)sv->nd;
-    double S = (double)(sv->sum_base + (int64_t)sv->nd * sv->K);
+    double S = serve_decode_read(sv, sv->K);
     double bw = f->tp * f->bandwidth, fl = f->tp * f->flops;
     struct serve_step st = {nd, 0, 0, 0, 0};
     struct serve_step_parts t;
@@ -224,7 +300,7 @@ static struct lin run_lin(const struct serve *sv)
     struct lin l;
     l.a0 = serve_linear_time(&t) +
            per_ctx * S;
-    l.a1 = per_ctx * nd;
+    l.a1 = per_ctx * serve_decode_read_slope(sv);
     l.b0 = l.a0;
     l.b1 = l.a1;
     l.c = t.fixed;
@@ -312,7 +388,7 @@ static long kv_demand(const struct serve *sv, int64_t K, int64_t m)
 {
     int bs = sv->p.block_tokens;
     int64_t q = m / bs, r = m % bs;
-    long d = (long)(q * (int64_t)sv->nd);
+    long d = (long)(q * (int64_t)serve_growing(sv));
     for (int64_t j = 0; j < r; j++)
         d += sv->cnt[imod(-(K + j), bs)];
     return d;
@@ -323,11 +399,13 @@ static int64_t kv_steps(const struct serve *sv)
 {
     long free_blocks = sv->p.kv_blocks - sv->blocks_used;
     int bs = sv->p.block_tokens;
-    if (sv->nd == 0)
+    long ng = (long)serve_growing(sv);
+    if (ng == 0)
         return INT64_MAX;
-    /* Every decoder takes one block per bs steps: whole periods first. */
-    int64_t q = free_blocks / (long)sv->nd;
-    long rem = free_blocks - (long)(q * (int64_t)sv->nd);
+    /* Every growing decoder takes one block per bs steps: whole periods
+     * first. */
+    int64_t q = free_blocks / ng;
+    long rem = free_blocks - (long)(q * (int64_t)ng);
     int64_t j = 0;
     long acc = 0;
     while (j < bs) {
@@ -392,6 +470,7 @@ static void heap_remove(struct serve *sv, struct seq *s)
 static void decoder_add(struct serve *sv, struct seq *s)
 {
     s->phase = PH_DECODE;
+    s->capped = 0;
     sv->cnt[imod(s->base - 1, sv->p.block_tokens)]++;
     sv->sum_base += s->base;
     sv->nd++;
@@ -404,10 +483,67 @@ static void decoder_add(struct serve *sv, struct seq *s)
 static long decoder_remove(struct serve *sv, struct seq *s)
 {
     heap_remove(sv, s);
-    sv->cnt[imod(s->base - 1, sv->p.block_tokens)]--;
+    int capped = s->capped, cache_capped = serve_cache_capped(&sv->p);
+    if (!capped || !cache_capped)
+        sv->cnt[imod(s->base - 1, sv->p.block_tokens)]--;
+    if (capped) {
+        sv->ncap--;
+        sv->cap_base -= s->base;
+        s->capped = 0;
+    }
     sv->sum_base -= s->base;
     sv->nd--;
+    if (capped && cache_capped) {
+        long keep = blocks_for(sv->p.model.window, sv->p.block_tokens);
+        return keep > s->shared ? keep - s->shared : 0;
+    }
     return blocks_for(s->base + sv->K - 1, sv->p.block_tokens) - s->shared;
+}
+
+/* Steps before the first growing decoder's context passes the window
+ * (its position base + K - 1 reaches it); INT64_MAX without a window.
+ * A scan of the decoders, O(batch), made only for windowed models. */
+static int64_t serve_window_steps(const struct serve *sv)
+{
+    int64_t W = sv->p.model.window, best = INT64_MAX;
+    if (W <= 0 || sv->ncap == sv->nd)
+        return best;
+    for (size_t i = 0; i < sv->nheap; i++) {
+        const struct seq *s = sv->heap[i];
+        int64_t left = W + 1 - s->base - sv->K;
+        if (!s->capped && left < best)
+            best = left;
+    }
+    return best < 1 ? 1 : best;
+}
+
+/* Moves the decoders whose context has passed the window to the capped
+ * set: their windowed reads stay at the window and, when every layer is
+ * windowed, their cache stops growing and the blocks that fell out of
+ * the window go back to the pool. */
+static void serve_window_cap(struct serve *sv)
+{
+    int64_t W = sv->p.model.window;
+    int bs = sv->p.block_tokens, cache_capped = serve_cache_capped(&sv->p);
+    if (W <= 0 || sv->ncap == sv->nd)
+        return;
+    for (size_t i = 0; i < sv->nheap; i++) {
+        struct seq *s = sv->heap[i];
+        int64_t pos = s->base + sv->K - 1; /* tokens in its cache */
+        if (s->capped || pos < W)
+            continue;
+        s->capped = 1;
+        sv->ncap++;
+        sv->cap_base += s->base;
+        if (!cache_capped)
+            continue;
+        sv->cnt[imod(s->base - 1, bs)]--;
+        long held = blocks_for(pos, bs) - s->shared;
+        long keep = blocks_for(W, bs) - s->shared;
+        keep = keep > 0 ? keep : 0;
+        if (held > keep)
+            sv->blocks_used -= held - keep;
+    }
 }
 
 static void pf_unlink(struct serve *sv, struct seq *s)
@@ -589,7 +725,7 @@ static int head_fits(const struct serve *sv, int64_t m)
     long shared = prefix_hit_blocks(sv, r);
     int bs = sv->p.block_tokens;
     if (sv->p.no_evict &&
-        sv->committed + blocks_for((int64_t)in + r->output_tokens, bs) -
+        sv->committed + serve_peak_blocks(&sv->p, in, r->output_tokens) -
                 shared > sv->p.kv_blocks)
         return 0;
     long need = blocks_for((int64_t)in + (int64_t)RQ_GENERATED(r), bs) - shared;
@@ -622,8 +758,8 @@ static void admit(struct serve *sv, double now)
         s->chunk = 0;
         s->blocks = blocks_for(s->prompt, sv->p.block_tokens);
         s->commit = sv->p.no_evict
-                        ? blocks_for((int64_t)s->in + s->out,
-                                     sv->p.block_tokens) - s->shared
+                        ? serve_peak_blocks(&sv->p, s->in, s->out) -
+                              s->shared
                         : 0;
         s->phase = PH_PREFILL;
         sv->blocks_used += s->blocks - s->shared;
@@ -694,8 +830,8 @@ static int start_prefill_step(struct serve *sv, double now)
         sv->npf++;
         double p0 = s->done_pf, cc = (double)c;
         st.prefill += cc;
-        st.prefill_read += p0 + cc;
-        st.prefill_attn += cc * p0 + cc * (cc + 1) / 2;
+        st.prefill_read += serve_ctx_read(&sv->p.model, p0 + cc);
+        st.prefill_attn += serve_prefill_attn(&sv->p.model, p0, cc);
     }
     if (sv->npf == 0)
         return 0;
@@ -703,7 +839,7 @@ static int start_prefill_step(struct serve *sv, double now)
     sv->demand = 0;
     if (sv->decode_in) {
         st.decodes = (double)sv->nd;
-        st.decode_ctx = (double)(sv->sum_base + (int64_t)sv->nd * sv->K);
+        st.decode_ctx = serve_decode_read(sv, sv->K);
         sv->demand = kv_demand(sv, sv->K, 1);
     }
     sv->batch = sv->npf + (sv->decode_in ? sv->nd : 0);
@@ -747,9 +883,11 @@ static void plan(struct serve *sv, double now)
     }
     /* A decode run: to the first completion or the cache's end. */
     int64_t n = sv->heap[0]->kfin - sv->K;
-    int64_t kvn = kv_steps(sv);
+    int64_t kvn = kv_steps(sv), wn = serve_window_steps(sv);
     if (kvn < n)
         n = kvn;
+    if (wn < n)
+        n = wn;
     if (sv->p.exact_steps)
         n = 1;
     assert(n >= 1);
@@ -813,8 +951,7 @@ void serve_free(struct serve *sv)
 
 int serve_fits(const struct serve *sv, uint32_t in, uint32_t out)
 {
-    int64_t tokens = (int64_t)(in ? in : 1) + out;
-    return blocks_for(tokens, sv->p.block_tokens) <= sv->p.kv_blocks;
+    return serve_peak_blocks(&sv->p, in, out) <= sv->p.kv_blocks;
 }
 
 /* Cuts the decode run in flight at the first boundary after now at which
@@ -902,6 +1039,7 @@ static void prefill_done(struct serve *sv, struct seq *s, double now)
     s->base = (int64_t)s->prompt + 1 - sv->K;
     s->kfin = sv->K + (int64_t)(s->out - gen);
     decoder_add(sv, s);
+    serve_window_cap(sv); /* a prompt longer than the window */
 }
 
 void serve_boundary(struct serve *sv, double now)
@@ -927,6 +1065,7 @@ void serve_boundary(struct serve *sv, double now)
             sv->blocks_used -= decoder_remove(sv, s);
             finish(sv, s, now);
         }
+        serve_window_cap(sv);
     }
     struct seq *s = sv->phead;
     for (size_t i = 0; i < sv->npf && s; i++) {
@@ -973,6 +1112,8 @@ void serve_evict(struct serve *sv, double now,
     }
     sv->qtail = NULL;
     sv->K = 0;
+    sv->ncap = 0;
+    sv->cap_base = 0;
     sv->blocks_used = 0;
     sv->committed = 0;
     for (size_t t = 0; sv->cached && t < sv->p.ntasks; t++)

@@ -75,6 +75,16 @@ struct serve_model {
     double attn_flops_per_ctx; /* per token per context token */
     double kv_per_token;    /* bytes of KV cache per token (all GPUs) */
     int layers, hidden;     /* for the all-reduce sizes */
+    /* Sliding-window attention: window_share of the layers (and of
+     * kv_per_token) attend to the last `window` tokens only, so their
+     * attention reads stop growing there; when every layer does
+     * (window_share 1, Mistral-7B) the cache a sequence holds stops
+     * growing too (blocks falling out of the window are freed, as vLLM's
+     * sliding-window manager does).  With a share below 1 (Gemma-2's
+     * alternate layers) the cache keeps the full context, as an engine
+     * without a hybrid allocator does.  window 0: full attention. */
+    int window;             /* tokens, 0 = none */
+    double window_share;    /* 0..1 */
 };
 
 struct serve_params {
@@ -132,6 +142,21 @@ struct serve_step_parts {
 void serve_step_split(const struct serve_params *p,
                       const struct serve_step *st,
                       struct serve_step_parts *out);
+
+/* Context tokens a sequence of `ctx` tokens reads per token of KV
+ * (the windowed share capped at the window):
+ *   (1 - window_share) ctx + window_share min(ctx, window). */
+double serve_ctx_read(const struct serve_model *m, double ctx);
+/* Summed over the c prompt tokens of a chunk that starts after p0
+ * (token i attends to p0 + i tokens, i = 1..c): the prefill's attention
+ * context, with the same cap. */
+double serve_prefill_attn(const struct serve_model *m, double p0, double c);
+/* Blocks a sequence of `in` prompt and `out` answer tokens holds at its
+ * peak: its whole context, or with a full sliding window
+ * max(in, min(in + out, window)) tokens (the prompt is held whole while
+ * it is prefilled). */
+long serve_peak_blocks(const struct serve_params *p, uint32_t in,
+                       uint32_t out);
 
 /* MoE: the expected share of a layer's E experts that `tokens` tokens,
  * each routed to k of them (share = k / E, independent and uniform),

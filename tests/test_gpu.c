@@ -117,6 +117,80 @@ static void test_gpu_moe_step_reads_only_the_experts_touched(void **state)
     assert_close(q.model.flops_per_token, 2 * 12.9e9, 1e-12);
 }
 
+/* Sliding window: the windowed share of the reads is capped at the
+ * window, the prefill's attention too; with every layer windowed the
+ * cache a sequence holds stops at the window. */
+static void test_gpu_sliding_window_caps_reads_and_cache(void **state)
+{
+    (void)state;
+    struct serve_params p = toy();
+    p.model.window = 100;
+    p.model.window_share = 1;
+    assert_close(serve_ctx_read(&p.model, 90), 90, 0);
+    assert_close(serve_ctx_read(&p.model, 150), 100, 0);
+    /* a chunk of 20 after 90: tokens 91..100 read 91..100, the other ten
+     * read 100 each: 10 x 90 + 55 + 10 x 100 */
+    assert_close(serve_prefill_attn(&p.model, 90, 20), 1955, 1e-15);
+    assert_close(serve_prefill_attn(&p.model, 0, 50), 1275, 1e-15);
+    p.model.window_share = 0.5; /* half the layers: halfway */
+    assert_close(serve_ctx_read(&p.model, 150), 125, 1e-15);
+    assert_close(serve_prefill_attn(&p.model, 90, 20),
+                 0.5 * 1955 + 0.5 * (20 * 90 + 210), 1e-15);
+    /* peak blocks of 16: 50 + 100 tokens held as 100 (7 blocks); a
+     * 150-token prompt is held whole while it is prefilled (10) */
+    p.model.window_share = 1;
+    assert_int_equal(serve_peak_blocks(&p, 50, 100), 7);
+    assert_int_equal(serve_peak_blocks(&p, 150, 10), 10);
+    p.model.window_share = 0.5; /* the cache keeps everything */
+    assert_int_equal(serve_peak_blocks(&p, 50, 100), 10);
+}
+
+static void test_gpu_sliding_window_decode_by_hand(void **state)
+{
+    (void)state;
+    struct serve_params p = toy();
+    p.model.window = 100;
+    p.model.window_share = 1;
+    double t[] = {0};
+    uint32_t in[] = {90}, out[] = {30};
+    /* 29 decode steps at contexts 91..119 without a window; with it the
+     * reads stop at 100 from the 11th on (its cache holds 100 tokens) */
+    double dec = 0;
+    for (int j = 0; j < 29; j++)
+        dec += toy_decode(1, 91 + j < 100 ? 91 + j : 100);
+    for (int exact = 0; exact < 2; exact++) {
+        p.exact_steps = exact;
+        struct drv d;
+        run_fixed(&d, &p, t, in, out, 1);
+        assert_close(d.e2e[0], toy_prefill(0, 90) + dec, 1e-12);
+        const struct serve_stats *st = serve_stats(d.sv);
+        /* runs: to the window, then to the end */
+        assert_int_equal(st->events, exact ? 30 : 3);
+        assert_int_equal(serve_blocks_used(d.sv), 0);
+        drv_fini(&d);
+    }
+    /* a cache of 2 blocks (32 tokens) holds a 20 + 100 request whose
+     * window is 32, never preempting it; without the window it cannot */
+    struct serve_params q = toy();
+    q.kv_blocks = 2;
+    q.model.window = 32;
+    q.model.window_share = 1;
+    struct serve_hooks h = {drv_done, NULL};
+    struct serve *sv = serve_new(&q, NULL, &h, NULL);
+    assert_true(serve_fits(sv, 20, 100));
+    serve_free(sv);
+    uint32_t in2[] = {20}, out2[] = {100};
+    struct drv d;
+    run_fixed(&d, &q, t, in2, out2, 1);
+    assert_int_equal(serve_stats(d.sv)->preemptions, 0);
+    assert_int_equal(serve_blocks_used(d.sv), 0);
+    drv_fini(&d);
+    q.model.window = 0;
+    sv = serve_new(&q, NULL, &h, NULL);
+    assert_false(serve_fits(sv, 20, 100));
+    serve_free(sv);
+}
+
 /* A calibration file's figures are found by format name: its bf16 row
  * (index 4) is never handed to fp4 (catalog index 4). */
 static void test_gpu_calibration_has_no_fp4_figures_even_with_bf16(void **s)
@@ -401,6 +475,19 @@ static void test_gpu_runs_equal_steps_without_jitter(void **s)
      * prompt spans up to five of them), which no run can cover */
     p.chunk = 64;
     compare_modes(p, 3, 2000, 14, 0.75);
+    /* a sliding window shorter than most contexts (20..519 tokens):
+     * runs stop where a decoder passes it, and the cache shrinks there;
+     * with preemption, then no-evict admission */
+    p.chunk = 0;
+    p.model.window = 160;
+    p.model.window_share = 1;
+    compare_modes(p, 3, 2000, 15, 0.75);
+    p.no_evict = 1;
+    compare_modes(p, 3, 2000, 16, 0.75);
+    p.model.window_share = 0.5;
+    p.no_evict = 0;
+    p.chunk = 128;
+    compare_modes(p, 3, 2000, 17, 0.75);
 }
 
 /* Per replication: p50 and p99 of e2e, p99 of TTFT, tokens per second. */
@@ -524,6 +611,8 @@ int main(void)
         cmocka_unit_test(test_gpu_step_time_is_the_per_operator_roofline),
         cmocka_unit_test(test_gpu_moe_step_reads_only_the_experts_touched),
         cmocka_unit_test(test_gpu_calibration_has_no_fp4_figures_even_with_bf16),
+        cmocka_unit_test(test_gpu_sliding_window_caps_reads_and_cache),
+        cmocka_unit_test(test_gpu_sliding_window_decode_by_hand),
         cmocka_unit_test(test_gpu_step_time_l40s_llama3_8b_int4_by_hand),
         cmocka_unit_test(test_gpu_tensor_parallel_adds_two_allreduces_per_layer),
         cmocka_unit_test(test_gpu_one_request_alone_ttft_is_its_prefill_step),
