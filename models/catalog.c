@@ -252,7 +252,9 @@ static const struct gpu_spec gpus[] = {
  * parameter counts their cards print.  Llama-2-7B and Llama-3-8B also
  * match microsoft/vidur vidur/config/model_config.py; 6.74 B is
  * llama.cpp's count (PR #6017).  Configs recalled from the Hugging Face
- * cards, not re-read here, say so in `source` (unverified).
+ * cards, not re-read here, say so in `source` (unverified); "cross-checked"
+ * means the figures match a copy of the config.json found in a public
+ * repository (the primary page could not be read here).
  */
 #define M(n_, p_, l_, h_, q_, kv_, hd_, mlp_, v_, tie_, ctx_, src_)          \
     {.name = n_, .params = p_, .layers = l_, .hidden = h_, .heads = q_,     \
@@ -274,11 +276,17 @@ static const struct model_spec models[] = {
     M("qwen2.5-7b", 7.61e9, 28, 3584, 28, 4, 128, 18944, 152064, 0, 32768,
       "Qwen/Qwen2.5-7B-Instruct config.json"),
     M("qwen2.5-14b", 14.7e9, 48, 5120, 40, 8, 128, 13824, 152064, 0, 32768,
-      "Qwen/Qwen2.5-14B-Instruct config.json (unverified)"),
+      "Qwen/Qwen2.5-14B-Instruct config.json: 48 layers, 5120, 40/8 heads, "
+      "13824, 152064; cross-checked (a model table citing it), not "
+      "re-read from Hugging Face"),
     M("qwen2.5-32b", 32.5e9, 64, 5120, 40, 8, 128, 27648, 152064, 0, 32768,
-      "Qwen/Qwen2.5-32B-Instruct config.json (unverified)"),
+      "Qwen/Qwen2.5-32B-Instruct config.json: 64 layers, 5120, 40/8 heads, "
+      "27648, 152064; cross-checked (a model table), not re-read from "
+      "Hugging Face"),
     M("qwen2.5-72b", 72.7e9, 80, 8192, 64, 8, 128, 29568, 152064, 0, 32768,
-      "Qwen/Qwen2.5-72B-Instruct config.json (unverified)"),
+      "Qwen/Qwen2.5-72B-Instruct config.json: 80 layers, 8192, 64/8 heads, "
+      "29568, 152064, 32768; cross-checked (a verbatim copy in a model "
+      "report), not re-read from Hugging Face"),
     M("llama-3.2-1b", 1.24e9, 16, 2048, 32, 8, 64, 8192, 128256, 1, 131072,
       "meta-llama/Llama-3.2-1B config.json"),
     M("llama-3.2-3b", 3.21e9, 28, 3072, 24, 8, 128, 8192, 128256, 1, 131072,
@@ -286,15 +294,21 @@ static const struct model_spec models[] = {
     M("phi-3.5-mini", 3.82e9, 32, 3072, 32, 32, 96, 8192, 32064, 0, 131072,
       "microsoft/Phi-3.5-mini-instruct config.json (unverified)"),
     M("phi-4", 14.7e9, 40, 5120, 40, 10, 128, 17920, 100352, 0, 16384,
-      "microsoft/phi-4 config.json (unverified)"),
+      "microsoft/phi-4 config.json: 40 layers, 5120, 40/10 heads, 17920, "
+      "100352, 16384; cross-checked (a test fixture copying it), not "
+      "re-read from Hugging Face"),
     /* Local attention (window 4,096) on every other layer. */
     {.name = "gemma-2-9b", .params = 9.24e9, .layers = 42, .hidden = 3584,
      .heads = 16, .kv_heads = 8, .head_dim = 256, .mlp = 14336,
      .vocab = 256000, .tied_embeddings = 1, .context = 8192,
      .sliding_window = 4096, .sliding_share = 0.5,
-     .source = "google/gemma-2-9b config.json (unverified)"},
+     .source = "google/gemma-2-9b config.json: 42 layers, 3584, 16/8 heads "
+               "of 256, 14336; cross-checked (transformers' PaliGemma-2 9B "
+               "conversion table), not re-read from Hugging Face"},
     M("llama-2-70b", 68.98e9, 80, 8192, 64, 8, 128, 28672, 32000, 0, 4096,
-      "meta-llama/Llama-2-70b-hf config.json (unverified)"),
+      "meta-llama/Llama-2-70b-hf config.json: 80 layers, 8192, 64/8 heads, "
+      "28672, 32000; cross-checked (a model table), not re-read from "
+      "Hugging Face"),
     M("llama-3.1-70b", 70.6e9, 80, 8192, 64, 8, 128, 28672, 128256, 0,
       131072, "meta-llama/Llama-3.1-70B config.json (unverified)"),
     M("llama-3.3-70b", 70.6e9, 80, 8192, 64, 8, 128, 28672, 128256, 0,
@@ -304,8 +318,10 @@ static const struct model_spec models[] = {
      .heads = 32, .kv_heads = 8, .head_dim = 128, .mlp = 14336,
      .vocab = 32000, .tied_embeddings = 0, .context = 32768,
      .active_params = 12.9e9, .experts = 8, .experts_active = 2,
-     .source = "mistralai/Mixtral-8x7B-v0.1 config.json and model card "
-               "(unverified)"},
+     .source = "mistralai/Mixtral-8x7B-v0.1 config.json: 32 layers, 4096, "
+               "32/8 heads, 14336, 32000, 32768, 8 experts, top 2; "
+               "cross-checked (a verbatim copy in a test), not re-read from "
+               "Hugging Face; 12.9 B active from the model card"},
 };
 #undef M
 
