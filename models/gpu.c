@@ -295,7 +295,9 @@ static int parse_shared_prefix(const struct cfg_node *n, const char *where,
  *           and activations; CapacitySchedulerPolicy GUARANTEED_NO_EVICT
  *           (a request is admitted only when the cache can hold all its
  *           tokens, so nothing is ever preempted); in-flight batching mixes
- *           context and generation within max_num_tokens.
+ *           context and generation within max_num_tokens, whole contexts
+ *           only: enable_chunked_prefill defaults to False (llm_args.py;
+ *           the C++ ExecutorConfig's enable_chunked_context too).
  *   sglang  sglang/srt/server_args.py: chunked_prefill_size 8192,
  *           mem_fraction_static 0.88 (weights and cache together; an
  *           ASSUMED middle of its per-GPU table), retraction (recompute)
@@ -313,6 +315,7 @@ static void engine_defaults(struct gpu_cfg *c)
     p->block_tokens = 16;
     c->mem.of_free = 0;
     p->no_evict = 0;
+    p->whole_prompts = 0;
     switch (c->engine) {
     case ENGINE_TRTLLM:
         p->max_batch = 2048;
@@ -321,6 +324,7 @@ static void engine_defaults(struct gpu_cfg *c)
         c->mem.of_free = 1;
         p->no_evict = 1;
         p->block_tokens = 32; /* tokens_per_block default */
+        p->whole_prompts = 1; /* enable_chunked_prefill False */
         break;
     case ENGINE_SGLANG:
         p->max_batch = 1024;
@@ -356,9 +360,10 @@ static int parse_serving(const struct cfg_node *map, const char *where,
     static const char *const keys[] = {
         "max_batch", "chunked_prefill", "block_tokens", "max_batched_tokens",
         "gpu_memory_utilization", "activation_reserve", "exact_steps",
-        "context_policy", "engine", "preemption", "shared_prefix"};
+        "context_policy", "engine", "preemption", "shared_prefix",
+        "whole_prompts"};
     static const char *const preempt_names[] = {"recompute", "never"};
-    int bad = cfg_check_keys(n, sub, keys, 11, d) > 0;
+    int bad = cfg_check_keys(n, sub, keys, 12, d) > 0;
     int preempt = p->no_evict;
     bad |= get_int(n, "max_batch", sub, 0, 1, 65536, &p->max_batch, d) < 0;
     bad |= get_int(n, "chunked_prefill", sub, 0, 0, 1 << 20, &p->chunk,
@@ -375,6 +380,8 @@ static int parse_serving(const struct cfg_node *map, const char *where,
     bad |= cfg_get_bytes(n, "activation_reserve", sub, CFG_NONNEG, reserve,
                          d) < 0;
     bad |= cfg_get_bool(n, "exact_steps", sub, 0, &p->exact_steps, d) < 0;
+    bad |= cfg_get_bool(n, "whole_prompts", sub, 0, &p->whole_prompts,
+                        d) < 0;
     bad |= cfg_get_enum(n, "context_policy", sub, 0, ctx_names, 2,
                         &c->context_policy, d) < 0;
     bad |= cfg_get_enum(n, "preemption", sub, 0, preempt_names, 2, &preempt,

@@ -823,8 +823,17 @@ static int start_prefill_step(struct serve *sv, double now)
     sv->npf = 0;
     for (struct seq *s = sv->phead; s && budget > 0; s = s->pnext) {
         long c = (long)(s->prompt - s->done_pf);
-        if (c > budget)
+        if (c > budget && mixed && sv->p.whole_prompts) {
+            /* TensorRT-LLM's micro-batch scheduler without chunked
+             * context: a context that does not fit waits (first come,
+             * first served: so do the ones behind it); one longer than
+             * the whole budget, which that engine would refuse, runs
+             * alone rather than never. */
+            if (sv->npf > 0 || c <= (long)sv->p.chunk)
+                break;
+        } else if (c > budget) {
             c = budget;
+        }
         s->chunk = (uint32_t)c;
         budget -= c;
         sv->npf++;

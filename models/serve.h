@@ -92,6 +92,12 @@ struct serve_params {
     struct serve_perf perf;
     int max_batch;       /* sequences, >= 1 */
     int chunk;           /* chunked-prefill tokens per step; 0 = off */
+    int whole_prompts;   /* with chunk > 0: 1 never splits a prompt
+                            across steps (TensorRT-LLM without chunked
+                            context): it joins a mixed step only when all
+                            of it fits in the budget the decodes leave, and
+                            one longer than the whole budget runs alone;
+                            0 fills the budget with chunks (vLLM V1) */
     int max_batched;     /* prefill tokens per step without chunking */
     int block_tokens;    /* tokens per KV block, 1..SERVE_MAX_BLOCK */
     long kv_blocks;      /* blocks in the cache, >= 1 */

@@ -419,6 +419,42 @@ static void test_gpu_chunked_prefill_splits_the_prompt(void **s)
     drv_fini(&d);
 }
 
+/* TensorRT-LLM without chunked context: a prompt that does not fit in
+ * the budget left waits for a later step whole instead of being split. */
+static void test_gpu_whole_prompts_wait_instead_of_splitting(void **s)
+{
+    (void)s;
+    struct serve_params p = toy();
+    p.chunk = 100;
+    /* the first prompt (80) starts alone; the other two (60 each) wait
+     * for its boundary, when one decode leaves 99 tokens of budget */
+    double t[] = {0, 0, 0};
+    uint32_t in[] = {80, 60, 60}, out[] = {3, 3, 3};
+    struct drv d;
+    double s1 = toy_prefill(0, 80);
+    /* split: 60 and 39 of the third, then two decodes and its other 21 */
+    run_fixed(&d, &p, t, in, out, 3);
+    double s2 = hypot(0.010, 0.100) + (81 + 60 + 39) * 1e-6 + 0.001;
+    double s3 = hypot(0.010, 0.023) + (82 + 61 + 60) * 1e-6 + 0.001;
+    assert_close(d.rq[1].t_first_token, s1 + s2, 1e-12);
+    assert_close(d.rq[2].t_first_token, s1 + s2 + s3, 1e-12);
+    drv_fini(&d);
+    /* whole: the third waits a step, then all 60 go with two decodes */
+    p.whole_prompts = 1;
+    run_fixed(&d, &p, t, in, out, 3);
+    double w2 = hypot(0.010, 0.061) + (81 + 60) * 1e-6 + 0.001;
+    double w3 = hypot(0.010, 0.062) + (82 + 61 + 60) * 1e-6 + 0.001;
+    assert_close(d.rq[1].t_first_token, s1 + w2, 1e-12);
+    assert_close(d.rq[2].t_first_token, s1 + w2 + w3, 1e-12);
+    drv_fini(&d);
+    /* a prompt longer than the whole budget runs alone, in one step */
+    uint32_t big[] = {250}, one[] = {1};
+    run_fixed(&d, &p, t, big, one, 1);
+    assert_close(d.ttft[0], toy_prefill(0, 250), 1e-12);
+    assert_int_equal(serve_stats(d.sv)->steps, 1);
+    drv_fini(&d);
+}
+
 /* Random arrivals and lengths through both modes. */
 static void compare_modes(struct serve_params p, double rate, size_t n,
                           unsigned long seed, double max_event_share)
@@ -475,6 +511,10 @@ static void test_gpu_runs_equal_steps_without_jitter(void **s)
      * prompt spans up to five of them), which no run can cover */
     p.chunk = 64;
     compare_modes(p, 3, 2000, 14, 0.75);
+    p.chunk = 256; /* whole prompts of up to 319 tokens in 256 */
+    p.whole_prompts = 1;
+    compare_modes(p, 3, 2000, 18, 0.75);
+    p.whole_prompts = 0;
     /* a sliding window shorter than most contexts (20..519 tokens):
      * runs stop where a decoder passes it, and the cache shrinks there;
      * with preemption, then no-evict admission */
@@ -620,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_gpu_full_cache_makes_the_next_request_wait),
         cmocka_unit_test(test_gpu_cache_exhaustion_preempts_the_newest),
         cmocka_unit_test(test_gpu_chunked_prefill_splits_the_prompt),
+        cmocka_unit_test(test_gpu_whole_prompts_wait_instead_of_splitting),
         cmocka_unit_test(test_gpu_no_evict_admits_only_what_can_finish),
         cmocka_unit_test(test_gpu_shared_prefix_is_computed_once),
         cmocka_unit_test(test_gpu_runs_equal_steps_without_jitter),
