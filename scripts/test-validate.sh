@@ -39,4 +39,21 @@ VALIDATE_OUT=$OUT/runs scripts/validate.sh --bin "$BIN" --nope \
     >/dev/null 2>&1
 [ $? = 2 ] && ok "validate.sh refuses an unknown option (exit 2)" ||
     bad "validate.sh refuses an unknown option"
+# A closed-loop case: three runs, the last from a trace whose first C
+# requests are spread over the cycle, and a throughput row by Little's law.
+cl=validation/nim18-h100x2-llama33-70b-fp8-200-200-c1.yaml
+if VALIDATE_OUT=$OUT/closed scripts/validate.sh --bin "$BIN" "$cl" \
+    >"$OUT/closed.log" 2>&1 &&
+    [ "$(grep -c '^| nim18' "$OUT/closed.log")" = 3 ]; then
+    ok "validate.sh runs a closed-loop case"
+else
+    bad "validate.sh runs a closed-loop case"; cat "$OUT/closed.log"
+fi
+tr=$OUT/closed/nim18-h100x2-llama33-70b-fp8-200-200-c1.trace.csv
+if [ -f "$tr" ] && awk -F, 'NR == 2 && $1 != 0 { bad = 1 }
+    NR == 3 && !($1 > 0) { bad = 1 } END { exit bad }' "$tr"; then
+    ok "validate.sh spreads a closed loop's first requests over its cycle"
+else
+    bad "validate.sh spreads a closed loop's first requests over its cycle"
+fi
 exit $((fails > 0))

@@ -15,6 +15,19 @@
 # loop reproduced as an offline run with max_batch = concurrency), or
 # req_throughput (completions per second).
 #
+# A case with a line "# closed-loop: C" reproduces C clients that each
+# send the next request when the last one returns, desynchronised as real
+# clients drift apart: the trace's first C requests arrive spread evenly
+# over one cycle E (the model's own mean service time, e2e less the queue
+# wait, found by running the case three times: queued at t = 0, then
+# spread over the E of the run before), the rest at E, queued behind
+# max_batch = C until a client's slot frees, statistics from E on (the
+# warm-up).  Queued at once with equal
+# lengths, the C clients would stay in lock step forever, every wave's
+# prompts prefilled together.  For such a case throughput is the closed
+# loop's steady state by Little's law, C x output tokens / E, and
+# ttft_closed is TTFT less the wait for a client's slot.
+#
 # With --doc the table replaces what lies between the markers
 # "<!-- validate:begin -->" and "<!-- validate:end -->" in that file
 # (written beside it, then renamed); without it the table goes to stdout.
@@ -28,7 +41,7 @@ while [ $# -gt 0 ]; do
     --bin) BIN=$2; shift 2 ;;
     --doc) DOC=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     -*) echo "validate.sh: error: unknown option '$1'" >&2; exit 2 ;;
     *) break ;;
     esac
@@ -52,23 +65,66 @@ jget() { # file path
     }' "$1"
 }
 
+# The mean service cycle of a run: e2e less the queue wait (s).
+cycle() { # results.json
+    e=$(jget "$1" backends.local.latency.e2e.mean)
+    w=$(jget "$1" backends.local.latency.wait.mean)
+    awk -v e="$e" -v w="$w" 'BEGIN { printf "%.9g", e - w }'
+}
+
+# Writes the desynchronised closed-loop trace of a case (see the top):
+# rows of the case's trace, the first C spread over [0, E), the rest at E.
+spread_trace() { # case.yaml C E out.csv
+    tr=$(sed -n 's/^ *path: *//p' "$1" | head -1)
+    awk -F, -v c="$2" -v e="$3" '
+    NR == 1 { print; next }
+    { i = NR - 2; t = i < c ? i * e / c : e
+      printf "%.9g,%s,%s\n", t, $2, $3 }' "$(dirname "$1")/$tr" >"$4"
+}
+
+# Runs case $1 into $2 (a closed loop: three passes, the last spread by
+# the cycle of the one before); the status of the last run.
+run_case() { # case.yaml dir log
+    "$BIN" run "$1" --out "$2" >"$3" 2>&1 || return 1
+    cl=$(sed -n 's/^# closed-loop: *\([0-9]*\).*/\1/p' "$1")
+    [ -n "$cl" ] || return 0
+    case $2 in /*) at=$2.trace.csv ;; *) at=$(pwd)/$2.trace.csv ;; esac
+    for _ in 2 3; do
+        e=$(cycle "$2/results.json")
+        spread_trace "$1" "$cl" "$e" "$2.trace.csv" || return 1
+        # statistics from the cycle on: the clients' first requests, sent
+        # into a loop still filling, are left out
+        sed -e "s|^\( *path: *\).*|\1$at|" \
+            -e "s|^warmup: .*|warmup: ${e}s|" "$1" >"$2.yaml" || return 1
+        "$BIN" run "$2.yaml" --out "$2" >"$3" 2>&1 || return 1
+    done
+}
+
 rows=$OUT/rows.tsv
 : >"$rows"
 fail=0
 for c in "$@"; do
     name=$(basename "$c" .yaml)
     dir=$OUT/$name
-    if ! "$BIN" run "$c" --out "$dir" >"$OUT/$name.log" 2>&1; then
+    if ! run_case "$c" "$dir" "$OUT/$name.log"; then
         echo "validate.sh: error: case '$c' failed (see $OUT/$name.log)" >&2
         fail=1
         continue
     fi
     j=$dir/results.json
+    cl=$(sed -n 's/^# closed-loop: *\([0-9]*\).*/\1/p' "$c")
     hz=$(jget "$j" scenario.horizon)
     wu=$(jget "$j" scenario.warmup)
     grep '^# measured: ' "$c" | while read -r _ _ metric value _; do
         case $metric in
         throughput)
+            if [ -n "$cl" ]; then
+                osl=$(awk -F, 'NR == 2 { print $3; exit }' "$dir.trace.csv")
+                sim=$(awk -v c="$cl" -v o="$osl" -v e="$(cycle "$j")" \
+                    'BEGIN { printf "%.6g", (e > 0 ? c * o / e : 0) }')
+                printf '%s\t%s\t%s\t%s\n' "$name" "$metric" "$value" "$sim"
+                continue
+            fi
             tps=$(jget "$j" backends.local.tokens_per_s)
             mk=$(jget "$j" backends.local.makespan)
             sim=$(awk -v t="$tps" -v h="$hz" -v w="$wu" -v m="$mk" \
