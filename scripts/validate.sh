@@ -9,11 +9,11 @@
 #   # measured: METRIC VALUE [...]      (one line per metric)
 # METRIC is throughput (output tokens/s of an offline run: every request
 # queued at t = 0, so the figure is output tokens over the time of the
-# last completion), or ttft_mean, ttft_p50, ttft_p99, tpot_mean,
+# last completion), throughput_closed (a closed loop's, below), or
+# ttft_mean, ttft_p50, ttft_p99, tpot_mean,
 # tpot_p50, e2e_mean, e2e_p50 (seconds, from the gpu backend named
-# "local"), ttft_closed (mean TTFT less the mean queue wait: a closed
-# loop reproduced as an offline run with max_batch = concurrency), or
-# req_throughput (completions per second).
+# "local"), ttft_closed (a closed loop's mean TTFT less the mean wait for
+# a client's slot), or req_throughput (completions per second).
 #
 # A case with a line "# closed-loop: C" reproduces C clients that each
 # send the next request when the last one returns, desynchronised as real
@@ -22,11 +22,11 @@
 # wait, found by running the case three times: queued at t = 0, then
 # spread over the E of the run before), the rest at E, queued behind
 # max_batch = C until a client's slot frees, statistics from E on (the
-# warm-up).  Queued at once with equal
-# lengths, the C clients would stay in lock step forever, every wave's
-# prompts prefilled together.  For such a case throughput is the closed
-# loop's steady state by Little's law, C x output tokens / E, and
-# ttft_closed is TTFT less the wait for a client's slot.
+# warm-up).  Queued at once with equal lengths, the C clients would stay
+# in lock step for ever, every wave's prompts prefilled together.  For such a case throughput_closed is the
+# closed loop's steady state by Little's law, C x output tokens / E, and
+# ttft_closed is TTFT less the wait for a client's slot.  The summary
+# keeps the *_closed metrics apart from the offline ones.
 #
 # With --doc the table replaces what lies between the markers
 # "<!-- validate:begin -->" and "<!-- validate:end -->" in that file
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
     --bin) BIN=$2; shift 2 ;;
     --doc) DOC=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     -*) echo "validate.sh: error: unknown option '$1'" >&2; exit 2 ;;
     *) break ;;
     esac
@@ -117,14 +117,13 @@ for c in "$@"; do
     wu=$(jget "$j" scenario.warmup)
     grep '^# measured: ' "$c" | while read -r _ _ metric value _; do
         case $metric in
+        throughput_closed)
+            [ -n "$cl" ] || { echo "validate.sh: error: $c: throughput_closed" \
+                "without a '# closed-loop:' line" >&2; exit 2; }
+            osl=$(awk -F, 'NR == 2 { print $3; exit }' "$dir.trace.csv")
+            sim=$(awk -v c="$cl" -v o="$osl" -v e="$(cycle "$j")" \
+                'BEGIN { printf "%.6g", (e > 0 ? c * o / e : 0) }') ;;
         throughput)
-            if [ -n "$cl" ]; then
-                osl=$(awk -F, 'NR == 2 { print $3; exit }' "$dir.trace.csv")
-                sim=$(awk -v c="$cl" -v o="$osl" -v e="$(cycle "$j")" \
-                    'BEGIN { printf "%.6g", (e > 0 ? c * o / e : 0) }')
-                printf '%s\t%s\t%s\t%s\n' "$name" "$metric" "$value" "$sim"
-                continue
-            fi
             tps=$(jget "$j" backends.local.tokens_per_s)
             mk=$(jget "$j" backends.local.makespan)
             sim=$(awk -v t="$tps" -v h="$hz" -v w="$wu" -v m="$mk" \
@@ -147,7 +146,7 @@ done
 table=$OUT/table.md
 awk -F '\t' '
 function abs(x) { return x < 0 ? -x : x }
-function group(m) { sub(/_.*/, "", m); return m }
+function group(m) { if (m !~ /_closed$/) sub(/_.*/, "", m); return m }
 {
     err = $3 != 0 ? ($4 - $3) / $3 * 100 : 0
     printf "| %s | %s | %s | %.4g | %+.1f%% |\n", $1, $2, $3, $4, err
