@@ -461,6 +461,10 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
         f->bandwidth = t->bandwidth.value;
         f->flops = t->flops.value;
         f->overhead = cal->overhead.value;
+        /* a fitted difference may come out below 0 within its error
+         * (docs/calibration.md): no gap is then charged */
+        f->layer_overhead = cal->layer_launch.value > 0
+                                ? cal->layer_launch.value : 0;
         f->jitter = cal->jitter.dist == CALIB_JITTER_GAMMA
                         ? SERVE_JITTER_GAMMA
                     : cal->jitter.dist == CALIB_JITTER_LOGNORMAL
@@ -500,6 +504,7 @@ static int parse_efficiency(const struct cfg_node *map, const char *where,
     struct catalog_link_perf lp = catalog_link_perf(c->gpu.link);
     double bw = e.bandwidth, fl = e.compute;
     f->overhead = DEF_OVERHEAD;
+    f->layer_overhead = 0; /* no default: only measured (calibration) */
     f->jitter = SERVE_JITTER_GAMMA;
     f->jitter_cv = DEF_JITTER_CV;
     f->tp_latency = lp.latency;
@@ -512,8 +517,9 @@ static int parse_efficiency(const struct cfg_node *map, const char *where,
             return -1;
         snprintf(sub, sizeof sub, "%s.efficiency", where);
         static const char *const keys[] = {"bandwidth", "compute", "overhead",
-                                           "jitter", "allreduce"};
-        bad |= cfg_check_keys(n, sub, keys, 5, d) > 0;
+                                           "jitter", "allreduce",
+                                           "layer_overhead"};
+        bad |= cfg_check_keys(n, sub, keys, 6, d) > 0;
         bad |= cfg_get_number(n, "bandwidth", sub, CFG_UNIT | CFG_POSITIVE,
                               &bw, d) < 0;
         bad |= cfg_get_number(n, "compute", sub, CFG_UNIT | CFG_POSITIVE, &fl,
@@ -522,6 +528,8 @@ static int parse_efficiency(const struct cfg_node *map, const char *where,
                                 d) < 0;
         bad |= cfg_get_duration(n, "allreduce", sub, CFG_NONNEG,
                                 &f->tp_latency, d) < 0;
+        bad |= cfg_get_duration(n, "layer_overhead", sub, CFG_NONNEG,
+                                &f->layer_overhead, d) < 0;
         bad |= parse_jitter(n, sub, f, d) < 0;
     }
     f->bandwidth = bw * c->gpu.bandwidth;

@@ -231,7 +231,10 @@ void serve_step_split(const struct serve_params *p,
     double pf_cmp = m->attn_flops_per_ctx * st->prefill_attn / fl;
     out->attn = (dec_mem > dec_cmp ? dec_mem : dec_cmp) +
                 (pf_mem > pf_cmp ? pf_mem : pf_cmp);
-    out->fixed = f->overhead + comm_time(p, st->decodes + st->prefill);
+    /* Every GPU of the group runs every layer's kernels: the per-layer
+     * cost does not shrink with tp. */
+    out->fixed = f->overhead + f->layer_overhead * m->layers +
+                 comm_time(p, st->decodes + st->prefill);
 }
 
 double serve_step_time(const struct serve_params *p,

@@ -58,6 +58,10 @@ struct serve_perf {
     double bandwidth;      /* B/s, effective, per GPU */
     double flops;          /* FLOP/s, effective, per GPU, weight format */
     double overhead;       /* s added to every step */
+    double layer_overhead; /* s added to every step per layer: kernel
+                              launches and gaps beyond the kernels'
+                              rooflines (a calibration file's
+                              layer_launch; 0 without one) */
     int tp;                /* tensor-parallel degree, >= 1 */
     double tp_link;        /* B/s one way between GPUs of the group */
     double tp_latency;     /* s per ring hop of an all-reduce */
@@ -137,7 +141,8 @@ struct serve_step {
  *              attn_flops_per_ctx decode_ctx / (tp F))
  *        + max(kv_per_token prefill_read / (tp bw),
  *              attn_flops_per_ctx prefill_attn / (tp F))
- *   fixed = overhead + [tp > 1] 2 layers 2 (tp-1) (tp_latency
+ *   fixed = overhead + layers layer_overhead
+ *         + [tp > 1] 2 layers 2 (tp-1) (tp_latency
  *                     + tokens * hidden * 2 / tp / tp_link) */
 struct serve_step_parts {
     double linear_mem; /* s, the weights over the bandwidth */

@@ -73,6 +73,11 @@ static void test_gpu_step_time_is_the_per_operator_roofline(void **state)
     p.model.attn_flops_per_ctx = 1e7;
     assert_close(serve_step_time(&p, &pf),
                  hypot(0.010, 0.100) + 0.00505 + 0.001, 1e-12);
+    /* a per-layer cost (2 layers of 0.1 ms) joins the fixed part */
+    p.perf.layer_overhead = 1e-4;
+    serve_step_split(&p, &st, &parts);
+    assert_close(parts.fixed, 0.001 + 2e-4, 1e-12);
+    p.perf.layer_overhead = 0;
     /* far from the ridge the smooth roofline is the larger term */
     struct serve_step_parts far = {1.0, 0.1, 0, 0};
     assert_close(serve_linear_time(&far), 1.0, 0.006);
