@@ -88,13 +88,13 @@ struct serve {
     struct serve_stats st;     /* over [warmup, now) */
 };
 
-static int64_t imod(int64_t a, int64_t m)
+static int64_t serve_imod(int64_t a, int64_t m)
 {
     int64_t r = a % m;
     return r < 0 ? r + m : r;
 }
 
-static long blocks_for(int64_t tokens, int bs)
+static long serve_blocks_for(int64_t tokens, int bs)
 {
     return tokens <= 0 ? 0 : (long)((tokens + bs - 1) / bs);
 }
@@ -165,12 +165,12 @@ long serve_peak_blocks(const struct serve_params *p, uint32_t in,
     int64_t prompt = in ? in : 1, tokens = prompt + out;
     if (serve_cache_capped(p) && tokens > p->model.window)
         tokens = prompt > p->model.window ? prompt : p->model.window;
-    return blocks_for(tokens, p->block_tokens);
+    return serve_blocks_for(tokens, p->block_tokens);
 }
 
 /* ---- the roofline ---- */
 
-static double comm_time(const struct serve_params *p, double tokens)
+static double serve_comm_time(const struct serve_params *p, double tokens)
 {
     const struct serve_perf *f = &p->perf;
     if (f->tp <= 1)
@@ -234,7 +234,7 @@ void serve_step_split(const struct serve_params *p,
     /* Every GPU of the group runs every layer's kernels: the per-layer
      * cost does not shrink with tp. */
     out->fixed = f->overhead + f->layer_overhead * m->layers +
-                 comm_time(p, st->decodes + st->prefill);
+                 serve_comm_time(p, st->decodes + st->prefill);
 }
 
 double serve_step_time(const struct serve_params *p,
@@ -280,14 +280,14 @@ long serve_derive(struct serve_params *p, const struct model_spec *m,
  * per-operator roofline of serve_step_split the linear layers cost the
  * same at every step of the run, and decode attention is the larger of
  * its bytes and FLOPs, both proportional to the context S + nd j: a
- * single line, so both pieces are set to it (lin_sums then takes one
+ * single line, so both pieces are set to it (serve_lin_sums then takes one
  * segment).
  */
 struct lin {
     double a0, a1, b0, b1, c;
 };
 
-static struct lin run_lin(const struct serve *sv)
+static struct lin serve_run_lin(const struct serve *sv)
 {
     const struct serve_model *m = &sv->p.model;
     const struct serve_perf *f = &sv->p.perf;
@@ -311,7 +311,7 @@ static struct lin run_lin(const struct serve *sv)
 }
 
 /* Whether a decode run's linear layers are compute-bound. */
-static int run_compute_bound(const struct serve *sv)
+static int serve_run_compute_bound(const struct serve *sv)
 {
     struct serve_step st = {(double)sv->nd, 0, 0, 0, 0};
     struct serve_step_parts t;
@@ -320,7 +320,7 @@ static int run_compute_bound(const struct serve *sv)
 }
 
 /* Sums of g(j) = u + v j and of g(j)^2 over j in [j0, j1). */
-static void seg_sums(double u, double v, double j0, double j1, double *s1,
+static void serve_seg_sums(double u, double v, double j0, double j1, double *s1,
                      double *s2)
 {
     if (j1 <= j0)
@@ -334,7 +334,8 @@ static void seg_sums(double u, double v, double j0, double j1, double *s1,
 }
 
 /* Sum and sum of squares of the first m base step times of a run. */
-static void lin_sums(const struct lin *l, double m, double *s1, double *s2)
+static void serve_lin_sums(const struct lin *l, double m, double *s1,
+                           double *s2)
 {
     *s1 = 0;
     *s2 = 0;
@@ -359,14 +360,14 @@ static void lin_sums(const struct lin *l, double m, double *s1, double *s2)
     double v1 = a_first ? l->a1 : l->b1;
     double u2 = (a_first ? l->b0 : l->a0) + l->c;
     double v2 = a_first ? l->b1 : l->a1;
-    seg_sums(u1, v1, 0, js, s1, s2);
-    seg_sums(u2, v2, js, m, s1, s2);
+    serve_seg_sums(u1, v1, 0, js, s1, s2);
+    serve_seg_sums(u2, v2, js, m, s1, s2);
 }
 
 /* A draw of the total time of steps whose base times sum to mean and
  * whose squares sum to sq: the jitter factor has mean 1 and cv, so the
  * total has that mean and variance cv^2 sq. */
-static double draw_total(struct serve *sv, double mean, double sq)
+static double serve_draw_total(struct serve *sv, double mean, double sq)
 {
     const struct serve_perf *f = &sv->p.perf;
     double var = f->jitter_cv * f->jitter_cv * sq;
@@ -387,18 +388,18 @@ static double draw_total(struct serve *sv, double mean, double sq)
 
 /* Blocks the decoders allocate over steps [K, K + m): one for each at
  * every step where its context has just filled a block. */
-static long kv_demand(const struct serve *sv, int64_t K, int64_t m)
+static long serve_kv_demand(const struct serve *sv, int64_t K, int64_t m)
 {
     int bs = sv->p.block_tokens;
     int64_t q = m / bs, r = m % bs;
     long d = (long)(q * (int64_t)serve_growing(sv));
     for (int64_t j = 0; j < r; j++)
-        d += sv->cnt[imod(-(K + j), bs)];
+        d += sv->cnt[serve_imod(-(K + j), bs)];
     return d;
 }
 
 /* Steps the decoders can run before the cache is exhausted. */
-static int64_t kv_steps(const struct serve *sv)
+static int64_t serve_kv_steps(const struct serve *sv)
 {
     long free_blocks = sv->p.kv_blocks - sv->blocks_used;
     int bs = sv->p.block_tokens;
@@ -412,7 +413,7 @@ static int64_t kv_steps(const struct serve *sv)
     int64_t j = 0;
     long acc = 0;
     while (j < bs) {
-        long d = sv->cnt[imod(-(sv->K + j), bs)];
+        long d = sv->cnt[serve_imod(-(sv->K + j), bs)];
         if (acc + d > rem)
             break;
         acc += d;
@@ -423,7 +424,7 @@ static int64_t kv_steps(const struct serve *sv)
 
 /* ---- lists ---- */
 
-static void heap_swap(struct seq **h, size_t i, size_t j)
+static void serve_heap_swap(struct seq **h, size_t i, size_t j)
 {
     struct seq *t = h[i];
     h[i] = h[j];
@@ -432,18 +433,18 @@ static void heap_swap(struct seq **h, size_t i, size_t j)
     h[j]->hi = j;
 }
 
-static void heap_up(struct serve *sv, size_t i)
+static void serve_heap_up(struct serve *sv, size_t i)
 {
     while (i > 0) {
         size_t up = (i - 1) / 2;
         if (sv->heap[up]->kfin <= sv->heap[i]->kfin)
             break;
-        heap_swap(sv->heap, i, up);
+        serve_heap_swap(sv->heap, i, up);
         i = up;
     }
 }
 
-static void heap_down(struct serve *sv, size_t i)
+static void serve_heap_down(struct serve *sv, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, m = i;
@@ -453,12 +454,12 @@ static void heap_down(struct serve *sv, size_t i)
             m = l + 1;
         if (m == i)
             return;
-        heap_swap(sv->heap, i, m);
+        serve_heap_swap(sv->heap, i, m);
         i = m;
     }
 }
 
-static void heap_remove(struct serve *sv, struct seq *s)
+static void serve_heap_remove(struct serve *sv, struct seq *s)
 {
     size_t i = s->hi;
     sv->nheap--;
@@ -466,29 +467,29 @@ static void heap_remove(struct serve *sv, struct seq *s)
         return;
     sv->heap[i] = sv->heap[sv->nheap];
     sv->heap[i]->hi = i;
-    heap_down(sv, i);
-    heap_up(sv, i);
+    serve_heap_down(sv, i);
+    serve_heap_up(sv, i);
 }
 
-static void decoder_add(struct serve *sv, struct seq *s)
+static void serve_decoder_add(struct serve *sv, struct seq *s)
 {
     s->phase = PH_DECODE;
     s->capped = 0;
-    sv->cnt[imod(s->base - 1, sv->p.block_tokens)]++;
+    sv->cnt[serve_imod(s->base - 1, sv->p.block_tokens)]++;
     sv->sum_base += s->base;
     sv->nd++;
     s->hi = sv->nheap;
     sv->heap[sv->nheap++] = s;
-    heap_up(sv, s->hi);
+    serve_heap_up(sv, s->hi);
 }
 
 /* Takes s out of the decode set; returns the blocks it held. */
-static long decoder_remove(struct serve *sv, struct seq *s)
+static long serve_decoder_remove(struct serve *sv, struct seq *s)
 {
-    heap_remove(sv, s);
+    serve_heap_remove(sv, s);
     int capped = s->capped, cache_capped = serve_cache_capped(&sv->p);
     if (!capped || !cache_capped)
-        sv->cnt[imod(s->base - 1, sv->p.block_tokens)]--;
+        sv->cnt[serve_imod(s->base - 1, sv->p.block_tokens)]--;
     if (capped) {
         sv->ncap--;
         sv->cap_base -= s->base;
@@ -497,10 +498,11 @@ static long decoder_remove(struct serve *sv, struct seq *s)
     sv->sum_base -= s->base;
     sv->nd--;
     if (capped && cache_capped) {
-        long keep = blocks_for(sv->p.model.window, sv->p.block_tokens);
+        long keep = serve_blocks_for(sv->p.model.window, sv->p.block_tokens);
         return keep > s->shared ? keep - s->shared : 0;
     }
-    return blocks_for(s->base + sv->K - 1, sv->p.block_tokens) - s->shared;
+    return serve_blocks_for(s->base + sv->K - 1, sv->p.block_tokens) -
+           s->shared;
 }
 
 /* Steps before the first growing decoder's context passes the window
@@ -540,16 +542,16 @@ static void serve_window_cap(struct serve *sv)
         sv->cap_base += s->base;
         if (!cache_capped)
             continue;
-        sv->cnt[imod(s->base - 1, bs)]--;
-        long held = blocks_for(pos, bs) - s->shared;
-        long keep = blocks_for(W, bs) - s->shared;
+        sv->cnt[serve_imod(s->base - 1, bs)]--;
+        long held = serve_blocks_for(pos, bs) - s->shared;
+        long keep = serve_blocks_for(W, bs) - s->shared;
         keep = keep > 0 ? keep : 0;
         if (held > keep)
             sv->blocks_used -= held - keep;
     }
 }
 
-static void pf_unlink(struct serve *sv, struct seq *s)
+static void serve_pf_unlink(struct serve *sv, struct seq *s)
 {
     if (s->pprev)
         s->pprev->pnext = s->pnext;
@@ -562,7 +564,7 @@ static void pf_unlink(struct serve *sv, struct seq *s)
     sv->pf_pending -= (long)(s->prompt - s->done_pf);
 }
 
-static void run_unlink(struct serve *sv, struct seq *s)
+static void serve_run_unlink(struct serve *sv, struct seq *s)
 {
     if (s->prev)
         s->prev->next = s->next;
@@ -580,7 +582,7 @@ static void run_unlink(struct serve *sv, struct seq *s)
 
 /* ---- statistics ---- */
 
-static void queue_mark(struct serve *sv, double now)
+static void serve_queue_mark(struct serve *sv, double now)
 {
     if (sv->ser.ts && now > sv->t_qmark)
         tseries_level(sv->ser.ts, sv->ser.queue, sv->t_qmark, now,
@@ -589,7 +591,7 @@ static void queue_mark(struct serve *sv, double now)
 }
 
 /* Spreads dt seconds spent going linearly from occupancy o0 to o1. */
-static void kv_hist_add(struct serve *sv, double o0, double o1, double dt)
+static void serve_kv_hist_add(struct serve *sv, double o0, double o1, double dt)
 {
     if (o0 > o1) {
         double t = o0;
@@ -615,7 +617,7 @@ static void kv_hist_add(struct serve *sv, double o0, double o1, double dt)
 }
 
 /* Integrates the step in flight over [t_acc, now]. */
-static void account(struct serve *sv, double now)
+static void serve_account(struct serve *sv, double now)
 {
     if (!sv->busy || !(now > sv->t_acc))
         return;
@@ -640,17 +642,17 @@ static void account(struct serve *sv, double now)
         sv->st.busy += dt;
         sv->st.batch_time += dt * (double)sv->batch;
         sv->st.kv_time += dt * 0.5 * (o_a + o_b);
-        kv_hist_add(sv, o_a, o_b, dt);
+        serve_kv_hist_add(sv, o_a, o_b, dt);
     }
     sv->t_acc = now;
 }
 
 /* ---- scheduling ---- */
 
-static void set_step(struct serve *sv, double now, double base_sum,
+static void serve_set_step(struct serve *sv, double now, double base_sum,
                      double base_sq, long n)
 {
-    double T = draw_total(sv, base_sum, base_sq);
+    double T = serve_draw_total(sv, base_sum, base_sq);
     if (!(T > 0))
         T = base_sum > 0 ? base_sum : 1e-9;
     sv->busy = 1;
@@ -663,12 +665,13 @@ static void set_step(struct serve *sv, double now, double base_sum,
         sv->st.max_batch = (int)sv->batch;
 }
 
-static long prefix_hit_blocks(const struct serve *sv,
-                              const struct request *r);
+static long serve_prefix_hit_blocks(const struct serve *sv,
+                                    const struct request *r);
 
 /* Counts a prefix-cache lookup (a request of a task with a shared
  * prefix) and whether it hit. */
-static void prefix_count(struct serve *sv, const struct request *r, int hit,
+static void serve_prefix_count(struct serve *sv, const struct request *r,
+                               int hit,
                          double now)
 {
     if (now < sv->p.warmup || r->task < 0 ||
@@ -679,13 +682,14 @@ static void prefix_count(struct serve *sv, const struct request *r, int hit,
     if (hit) {
         sv->st.prefix_hits++;
         sv->st.prefix_tokens_saved +=
-            (uint64_t)prefix_hit_blocks(sv, r) * (uint64_t)sv->p.block_tokens;
+            (uint64_t)serve_prefix_hit_blocks(sv, r) *
+            (uint64_t)sv->p.block_tokens;
     }
 }
 
 /* After a miss's prompt is in, its task's prefix blocks become the
  * cache's: pinned (charged once, never freed while the replica is up). */
-static void prefix_pin(struct serve *sv, struct seq *s)
+static void serve_prefix_pin(struct serve *sv, struct seq *s)
 {
     const struct request *r = s->r;
     if (!sv->cached || s->shared > 0 || r->task < 0 ||
@@ -702,7 +706,8 @@ static void prefix_pin(struct serve *sv, struct seq *s)
 /* Blocks of r's prompt a cached prefix covers (0 on a miss): the task's
  * shared prefix in whole blocks, leaving at least one prompt token to
  * compute. */
-static long prefix_hit_blocks(const struct serve *sv, const struct request *r)
+static long serve_prefix_hit_blocks(const struct serve *sv,
+                                    const struct request *r)
 {
     if (!sv->cached || r->task < 0 || (size_t)r->task >= sv->p.ntasks ||
         !sv->cached[r->task])
@@ -712,7 +717,7 @@ static long prefix_hit_blocks(const struct serve *sv, const struct request *r)
 
 /* Whether the queue head fits after m more decode steps (batch, step
  * budget and cache; with no_evict, all its tokens). */
-static int head_fits(const struct serve *sv, int64_t m)
+static int serve_head_fits(const struct serve *sv, int64_t m)
 {
     const struct request *r = sv->qhead;
     if (!r || sv->nrun >= (size_t)sv->p.max_batch)
@@ -725,23 +730,24 @@ static int head_fits(const struct serve *sv, int64_t m)
             sv->p.max_batched)
         return 0;
     uint32_t in = r->input_tokens ? r->input_tokens : 1;
-    long shared = prefix_hit_blocks(sv, r);
+    long shared = serve_prefix_hit_blocks(sv, r);
     int bs = sv->p.block_tokens;
     if (sv->p.no_evict &&
         sv->committed + serve_peak_blocks(&sv->p, in, r->output_tokens) -
                 shared > sv->p.kv_blocks)
         return 0;
-    long need = blocks_for((int64_t)in + (int64_t)RQ_GENERATED(r), bs) - shared;
+    long need = serve_blocks_for((int64_t)in + (int64_t)RQ_GENERATED(r), bs) -
+                shared;
     long free_blocks = sv->p.kv_blocks - sv->blocks_used -
-                       kv_demand(sv, sv->K, m);
-    return need + kv_demand(sv, sv->K + m, 1) <= free_blocks;
+                       serve_kv_demand(sv, sv->K, m);
+    return need + serve_kv_demand(sv, sv->K + m, 1) <= free_blocks;
 }
 
-static void admit(struct serve *sv, double now)
+static void serve_admit(struct serve *sv, double now)
 {
-    while (head_fits(sv, 0)) {
+    while (serve_head_fits(sv, 0)) {
         struct request *r = sv->qhead;
-        queue_mark(sv, now);
+        serve_queue_mark(sv, now);
         sv->qhead = r->next;
         if (!sv->qhead)
             sv->qtail = NULL;
@@ -754,12 +760,12 @@ static void admit(struct serve *sv, double now)
         s->in = r->input_tokens ? r->input_tokens : 1;
         s->out = r->output_tokens;
         s->prompt = s->in + (uint32_t)RQ_GENERATED(r);
-        s->shared = prefix_hit_blocks(sv, r);
+        s->shared = serve_prefix_hit_blocks(sv, r);
         /* A cached prefix is not computed again: its prefill starts
          * after it (its attention still reads it). */
         s->done_pf = (uint32_t)(s->shared * sv->p.block_tokens);
         s->chunk = 0;
-        s->blocks = blocks_for(s->prompt, sv->p.block_tokens);
+        s->blocks = serve_blocks_for(s->prompt, sv->p.block_tokens);
         s->commit = sv->p.no_evict
                         ? serve_peak_blocks(&sv->p, s->in, s->out) -
                               s->shared
@@ -767,7 +773,7 @@ static void admit(struct serve *sv, double now)
         s->phase = PH_PREFILL;
         sv->blocks_used += s->blocks - s->shared;
         sv->committed += s->commit;
-        prefix_count(sv, r, s->shared > 0, now);
+        serve_prefix_count(sv, r, s->shared > 0, now);
         s->prev = sv->rtail;
         s->next = NULL;
         if (sv->rtail)
@@ -793,21 +799,21 @@ static void admit(struct serve *sv, double now)
 }
 
 /* Recompute preemption of the most recently admitted sequence. */
-static void preempt(struct serve *sv, double now)
+static void serve_preempt(struct serve *sv, double now)
 {
     struct seq *s = sv->rtail;
     assert(s);
     struct request *r = s->r;
     sv->committed -= s->commit;
     if (s->phase == PH_PREFILL) {
-        pf_unlink(sv, s);
+        serve_pf_unlink(sv, s);
         sv->blocks_used -= s->blocks - s->shared;
     } else {
-        sv->blocks_used -= decoder_remove(sv, s);
+        sv->blocks_used -= serve_decoder_remove(sv, s);
         RQ_GENERATED(r) = (uint64_t)(s->base + sv->K - (int64_t)s->in);
     }
-    run_unlink(sv, s);
-    queue_mark(sv, now);
+    serve_run_unlink(sv, s);
+    serve_queue_mark(sv, now);
     r->next = sv->qhead;
     sv->qhead = r;
     if (!sv->qtail)
@@ -818,7 +824,7 @@ static void preempt(struct serve *sv, double now)
 }
 
 /* Plans a step with prompt work; 0 when there is none to do. */
-static int start_prefill_step(struct serve *sv, double now)
+static int serve_start_prefill_step(struct serve *sv, double now)
 {
     int mixed = sv->p.chunk > 0;
     long budget = mixed ? (long)sv->p.chunk - (long)sv->nd : LONG_MAX;
@@ -852,39 +858,39 @@ static int start_prefill_step(struct serve *sv, double now)
     if (sv->decode_in) {
         st.decodes = (double)sv->nd;
         st.decode_ctx = serve_decode_read(sv, sv->K);
-        sv->demand = kv_demand(sv, sv->K, 1);
+        sv->demand = serve_kv_demand(sv, sv->K, 1);
     }
     sv->batch = sv->npf + (sv->decode_in ? sv->nd : 0);
     struct serve_step_parts parts;
     serve_step_split(&sv->p, &st, &parts);
     double b = serve_step_time(&sv->p, &st);
     sv->cmp_bound = parts.linear_cmp > parts.linear_mem;
-    set_step(sv, now, b, b * b, 1);
+    serve_set_step(sv, now, b, b * b, 1);
     return 1;
 }
 
-static void plan(struct serve *sv, double now)
+static void serve_plan(struct serve *sv, double now)
 {
     int preempted = 0;
     if (sv->p.chunk > 0 || !sv->qhead) {
         /* Decodes run this step: make room for their blocks first. */
-        while (sv->nd > 0 && kv_steps(sv) == 0) {
-            preempt(sv, now);
+        while (sv->nd > 0 && serve_kv_steps(sv) == 0) {
+            serve_preempt(sv, now);
             preempted = 1;
         }
     }
     if (!preempted)
-        admit(sv, now);
+        serve_admit(sv, now);
     if (sv->phead && sv->p.chunk == 0) {
-        if (start_prefill_step(sv, now))
+        if (serve_start_prefill_step(sv, now))
             return;
     }
-    if (sv->p.chunk == 0 && sv->nd > 0 && kv_steps(sv) == 0) {
+    if (sv->p.chunk == 0 && sv->nd > 0 && serve_kv_steps(sv) == 0) {
         /* Non-chunked: the queue head did not fit after all. */
-        while (sv->nd > 0 && kv_steps(sv) == 0)
-            preempt(sv, now);
+        while (sv->nd > 0 && serve_kv_steps(sv) == 0)
+            serve_preempt(sv, now);
     }
-    if (sv->phead && sv->p.chunk > 0 && start_prefill_step(sv, now))
+    if (sv->phead && sv->p.chunk > 0 && serve_start_prefill_step(sv, now))
         return;
     if (sv->nd == 0) {
         sv->busy = 0;
@@ -895,7 +901,7 @@ static void plan(struct serve *sv, double now)
     }
     /* A decode run: to the first completion or the cache's end. */
     int64_t n = sv->heap[0]->kfin - sv->K;
-    int64_t kvn = kv_steps(sv), wn = serve_window_steps(sv);
+    int64_t kvn = serve_kv_steps(sv), wn = serve_window_steps(sv);
     if (kvn < n)
         n = kvn;
     if (wn < n)
@@ -906,12 +912,12 @@ static void plan(struct serve *sv, double now)
     sv->decode_in = 1;
     sv->npf = 0;
     sv->batch = sv->nd;
-    sv->demand = kv_demand(sv, sv->K, n);
-    struct lin l = run_lin(sv);
+    sv->demand = serve_kv_demand(sv, sv->K, n);
+    struct lin l = serve_run_lin(sv);
     double s1, s2;
-    lin_sums(&l, (double)n, &s1, &s2);
-    sv->cmp_bound = run_compute_bound(sv);
-    set_step(sv, now, s1, s2, (long)n);
+    serve_lin_sums(&l, (double)n, &s1, &s2);
+    sv->cmp_bound = serve_run_compute_bound(sv);
+    serve_set_step(sv, now, s1, s2, (long)n);
 }
 
 /* ---- the public face ---- */
@@ -968,35 +974,35 @@ int serve_fits(const struct serve *sv, uint32_t in, uint32_t out)
 
 /* Cuts the decode run in flight at the first boundary after now at which
  * the queue head can join. */
-static void maybe_cut(struct serve *sv, double now)
+static void serve_maybe_cut(struct serve *sv, double now)
 {
     if (!sv->busy || !sv->decode_in || sv->npf > 0 || sv->n <= 1)
         return;
-    struct lin l = run_lin(sv);
+    struct lin l = serve_run_lin(sv);
     double el = (now - sv->t0) / sv->factor, s1, s2;
     /* smallest m in [1, n] whose base prefix sum reaches el */
     int64_t lo = 1, hi = sv->n;
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        lin_sums(&l, (double)mid, &s1, &s2);
+        serve_lin_sums(&l, (double)mid, &s1, &s2);
         if (s1 >= el)
             hi = mid;
         else
             lo = mid + 1;
     }
-    if (lo >= sv->n || !head_fits(sv, lo))
+    if (lo >= sv->n || !serve_head_fits(sv, lo))
         return;
-    lin_sums(&l, (double)lo, &s1, &s2);
+    serve_lin_sums(&l, (double)lo, &s1, &s2);
     double t1 = sv->t0 + sv->factor * s1;
     sv->t1 = t1 < now ? now : t1;
     sv->n = (long)lo;
-    sv->demand = kv_demand(sv, sv->K, lo);
+    sv->demand = serve_kv_demand(sv, sv->K, lo);
     sv->epoch++;
 }
 
 void serve_submit(struct serve *sv, struct request *r, double now)
 {
-    queue_mark(sv, now);
+    serve_queue_mark(sv, now);
     r->next = NULL;
     RQ_SEQ(r) = NULL;
     if (sv->qtail)
@@ -1008,9 +1014,9 @@ void serve_submit(struct serve *sv, struct request *r, double now)
     if (sv->in_boundary)
         return;
     if (!sv->busy)
-        plan(sv, now);
+        serve_plan(sv, now);
     else if (sv->qhead == r)
-        maybe_cut(sv, now);
+        serve_maybe_cut(sv, now);
 }
 
 double serve_next_time(const struct serve *sv)
@@ -1020,44 +1026,44 @@ double serve_next_time(const struct serve *sv)
 
 uint64_t serve_epoch(const struct serve *sv) { return sv->epoch; }
 
-static void finish(struct serve *sv, struct seq *s, double now)
+static void serve_finish(struct serve *sv, struct seq *s, double now)
 {
     struct request *r = s->r;
     sv->committed -= s->commit;
-    run_unlink(sv, s);
+    serve_run_unlink(sv, s);
     RQ_GENERATED(r) = 0;
     if (now >= sv->p.warmup)
         sv->st.completed++;
     sv->hooks.done(sv->hooks.ctx, r, now);
 }
 
-static void prefill_done(struct serve *sv, struct seq *s, double now)
+static void serve_prefill_done(struct serve *sv, struct seq *s, double now)
 {
     struct request *r = s->r;
     uint32_t gen = s->prompt - s->in + 1;
-    pf_unlink(sv, s);
+    serve_pf_unlink(sv, s);
     if (!(RQ_FLAGS(r) & RQ_FIRST)) {
         r->t_first_token = now;
         RQ_FLAGS(r) |= RQ_FIRST;
     }
     if (now >= sv->p.warmup)
         sv->st.tokens_out++;
-    prefix_pin(sv, s);
+    serve_prefix_pin(sv, s);
     if (gen >= s->out) {
         sv->blocks_used -= s->blocks - s->shared;
-        finish(sv, s, now);
+        serve_finish(sv, s, now);
         return;
     }
     s->base = (int64_t)s->prompt + 1 - sv->K;
     s->kfin = sv->K + (int64_t)(s->out - gen);
-    decoder_add(sv, s);
+    serve_decoder_add(sv, s);
     serve_window_cap(sv); /* a prompt longer than the window */
 }
 
 void serve_boundary(struct serve *sv, double now)
 {
     assert(sv->busy && now == sv->t1);
-    account(sv, now);
+    serve_account(sv, now);
     sv->in_boundary = 1;
     int counted = now >= sv->p.warmup;
     if (counted) {
@@ -1074,8 +1080,8 @@ void serve_boundary(struct serve *sv, double now)
         while (sv->nheap > 0 && sv->heap[0]->kfin <= sv->K) {
             struct seq *s = sv->heap[0];
             assert(s->kfin == sv->K);
-            sv->blocks_used -= decoder_remove(sv, s);
-            finish(sv, s, now);
+            sv->blocks_used -= serve_decoder_remove(sv, s);
+            serve_finish(sv, s, now);
         }
         serve_window_cap(sv);
     }
@@ -1088,29 +1094,29 @@ void serve_boundary(struct serve *sv, double now)
             sv->st.tokens_in += s->chunk;
         s->chunk = 0;
         if (s->done_pf == s->prompt)
-            prefill_done(sv, s, now);
+            serve_prefill_done(sv, s, now);
         s = nx;
     }
     sv->busy = 0;
     sv->npf = 0;
     sv->demand = 0;
     sv->in_boundary = 0;
-    plan(sv, now);
+    serve_plan(sv, now);
 }
 
 void serve_evict(struct serve *sv, double now,
                  void (*take)(void *ctx, struct request *r), void *ctx)
 {
-    account(sv, now);
-    queue_mark(sv, now);
+    serve_account(sv, now);
+    serve_queue_mark(sv, now);
     while (sv->rhead) {
         struct seq *s = sv->rhead;
         struct request *r = s->r;
         if (s->phase == PH_PREFILL)
-            pf_unlink(sv, s);
+            serve_pf_unlink(sv, s);
         else
-            decoder_remove(sv, s);
-        run_unlink(sv, s);
+            serve_decoder_remove(sv, s);
+        serve_run_unlink(sv, s);
         RQ_GENERATED(r) = 0;
         take(ctx, r);
     }
@@ -1141,8 +1147,8 @@ void serve_evict(struct serve *sv, double now,
 
 void serve_flush(struct serve *sv, double now)
 {
-    account(sv, now);
-    queue_mark(sv, now);
+    serve_account(sv, now);
+    serve_queue_mark(sv, now);
     sv->st.span = now > sv->p.warmup ? now - sv->p.warmup : 0;
 }
 
