@@ -320,8 +320,8 @@ static int serve_run_compute_bound(const struct serve *sv)
 }
 
 /* Sums of g(j) = u + v j and of g(j)^2 over j in [j0, j1). */
-static void serve_seg_sums(double u, double v, double j0, double j1, double *s1,
-                     double *s2)
+static void serve_seg_sums(double u, double v, double j0, double j1,
+                           double *s1, double *s2)
 {
     if (j1 <= j0)
         return;
@@ -650,7 +650,7 @@ static void serve_account(struct serve *sv, double now)
 /* ---- scheduling ---- */
 
 static void serve_set_step(struct serve *sv, double now, double base_sum,
-                     double base_sq, long n)
+                           double base_sq, long n)
 {
     double T = serve_draw_total(sv, base_sum, base_sq);
     if (!(T > 0))
