@@ -81,6 +81,16 @@ $(B)/libslmcal.a: $(CAL_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# The bucket-index table of the quantile sketch (sim/stats.c), computed at
+# build time with this machine's libm: see sim/gen/qhist_table_gen.c.
+CPPFLAGS  += -I$(B)/gen
+$(B)/gen/qhist_table.h: sim/gen/qhist_table_gen.c sim/stats.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $(B)/gen/qhist_table_gen \
+	    $< -lm
+	$(B)/gen/qhist_table_gen > $@.tmp && mv $@.tmp $@
+$(B)/sim/stats.o: $(B)/gen/qhist_table.h
+
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<

@@ -8,6 +8,7 @@
  */
 #include "sim/stats.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -74,10 +75,11 @@ double welford_variance(const struct welford *w)
 /* ---- qhist ------------------------------------------------------------ */
 
 /* Bucket i (absolute) holds (g^(i-1), g^i], g = (1+a)/(1-a); its answer
- * 2 g^i/(g+1) is within (g-1)/(g+1) = a of every value in it.  a is taken
- * a hair below QHIST_REL_ERR so that a value on a bucket edge, which
- * rounding in log() may put one bucket off, still meets the bound. */
-#define QHIST_ALPHA (QHIST_REL_ERR * (1.0 - 1e-9))
+ * 2 g^i/(g+1) is within (g-1)/(g+1) = a of every value in it.  a
+ * (QHIST_ALPHA) is taken a hair below QHIST_REL_ERR so that a value on a
+ * bucket edge, which rounding in log() may put one bucket off, still
+ * meets the bound. */
+#include "qhist_table.h" /* generated: qhist_cells[] */
 
 struct qhist {
     uint64_t count;    /* all samples, zero bucket included */
@@ -106,6 +108,8 @@ struct qhist *qhist_new(void)
 
     if (!h)
         return NULL;
+    /* The generated table was built with the same expressions. */
+    assert(nb == QHIST_TABLE_BUCKETS);
     h->g = g;
     h->inv_log_g = inv;
     h->first = first;
@@ -127,19 +131,25 @@ void qhist_reset(struct qhist *h)
 }
 
 /* Index into bucket[] of a value >= QHIST_MIN, clamped to the range (the
- * top bucket also takes everything above QHIST_MAX). */
+ * top bucket also takes everything above QHIST_MAX).  A log() per sample
+ * was a tenth of a station run; the table gives the same index: the
+ * cell's first bucket, one more above the cell's edge. */
+size_t qhist_bucket_index(double x)
+{
+    uint64_t bits;
+    const struct qhist_cell *c;
+
+    if (!(x < QHIST_MAX))
+        return QHIST_TABLE_BUCKETS - 1;
+    memcpy(&bits, &x, sizeof bits);
+    c = &qhist_cells[(bits >> QHIST_CELL_SHIFT) - QHIST_CELL_FIRST];
+    return c->base + (x > c->edge);
+}
+
 static size_t qhist_index(const struct qhist *h, double x)
 {
-    long i;
-
-    if (x >= QHIST_MAX)
-        return h->nbuckets - 1;
-    i = (long)ceil(log(x) * h->inv_log_g) - h->first;
-    if (i < 0)
-        return 0;
-    if ((size_t)i >= h->nbuckets)
-        return h->nbuckets - 1;
-    return (size_t)i;
+    (void)h;
+    return qhist_bucket_index(x);
 }
 
 void qhist_add(struct qhist *h, double x)
