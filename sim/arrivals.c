@@ -1284,7 +1284,7 @@ int arrivals_next(struct arrivals *a, struct arrival *out)
     out->line = 0;
     switch (a->spec->process) {
     case ARRIVALS_POISSON:
-        gap = gsl_ran_exponential(a->r, 1.0 / a->spec->rate);
+        gap = rng_exponential(a->r, 1.0 / a->spec->rate);
         break;
     case ARRIVALS_GAMMA:
         gap = gsl_ran_gamma(a->r, a->gamma_shape, a->gamma_scale);
