@@ -186,6 +186,7 @@ long serve_derive(struct serve_params *p, const struct model_spec *m,
  */
 struct lin {
     double a0, a1, b0, b1, c;
+    int cmp_bound; /* its linear layers are compute-bound */
 };
 
 static struct lin run_lin(const struct serve *sv)
@@ -208,16 +209,8 @@ static struct lin run_lin(const struct serve *sv)
     l.b0 = l.a0;
     l.b1 = l.a1;
     l.c = t.fixed;
+    l.cmp_bound = t.linear_cmp > t.linear_mem;
     return l;
-}
-
-/* Whether a decode run's linear layers are compute-bound. */
-static int run_compute_bound(const struct serve *sv)
-{
-    struct serve_step st = {(double)sv->nd, 0, 0, 0, 0};
-    struct serve_step_parts t;
-    serve_step_split(&sv->p, &st, &t);
-    return t.linear_cmp > t.linear_mem;
 }
 
 /* Sums of g(j) = u + v j and of g(j)^2 over j in [j0, j1). */
@@ -293,8 +286,13 @@ static long kv_demand(const struct serve *sv, int64_t K, int64_t m)
     int bs = sv->p.block_tokens;
     int64_t q = m / bs, r = m % bs;
     long d = (long)(q * (int64_t)sv->nd);
-    for (int64_t j = 0; j < r; j++)
-        d += sv->cnt[imod(-(K + j), bs)];
+    /* imod(-(K + j), bs) for j = 0, 1, ...: one division, then a step
+     * down (a division per step was most of a decode run's planning). */
+    int64_t i = imod(-K, bs);
+    for (int64_t j = 0; j < r; j++) {
+        d += sv->cnt[i];
+        i = i > 0 ? i - 1 : bs - 1;
+    }
     return d;
 }
 
@@ -308,14 +306,15 @@ static int64_t kv_steps(const struct serve *sv)
     /* Every decoder takes one block per bs steps: whole periods first. */
     int64_t q = free_blocks / (long)sv->nd;
     long rem = free_blocks - (long)(q * (int64_t)sv->nd);
-    int64_t j = 0;
+    int64_t j = 0, i = imod(-sv->K, bs); /* i: imod(-(K + j), bs) */
     long acc = 0;
     while (j < bs) {
-        long d = sv->cnt[imod(-(sv->K + j), bs)];
+        long d = sv->cnt[i];
         if (acc + d > rem)
             break;
         acc += d;
         j++;
+        i = i > 0 ? i - 1 : bs - 1;
     }
     return q * bs + j;
 }
@@ -727,9 +726,15 @@ static void plan(struct serve *sv, double now)
     }
     /* A decode run: to the first completion or the cache's end. */
     int64_t n = sv->heap[0]->kfin - sv->K;
-    int64_t kvn = kv_steps(sv);
-    if (kvn < n)
-        n = kvn;
+    /* The cache bounds the run only when the decoders' n steps may need
+     * more blocks than are free: at most one per decoder per block. */
+    int64_t bs = sv->p.block_tokens;
+    if ((int64_t)sv->nd * ((n + bs - 1) / bs) >
+        sv->p.kv_blocks - sv->blocks_used) {
+        int64_t kvn = kv_steps(sv);
+        if (kvn < n)
+            n = kvn;
+    }
     if (sv->p.exact_steps)
         n = 1;
     assert(n >= 1);
@@ -740,7 +745,7 @@ static void plan(struct serve *sv, double now)
     struct lin l = run_lin(sv);
     double s1, s2;
     lin_sums(&l, (double)n, &s1, &s2);
-    sv->cmp_bound = run_compute_bound(sv);
+    sv->cmp_bound = l.cmp_bound; /* the same split as run_lin's */
     set_step(sv, now, s1, s2, (long)n);
 }
 
