@@ -319,6 +319,17 @@ static int64_t kv_steps(const struct serve *sv)
     return q * bs + j;
 }
 
+/* kv_steps(sv) == 0, without its walk: no whole period fits (C's
+ * division truncates, so |free| < nd) and neither does the next step's
+ * allocation.  The check at every plan, where the walk cost the most. */
+static int kv_none(const struct serve *sv)
+{
+    long free_blocks = sv->p.kv_blocks - sv->blocks_used;
+    long nd = (long)sv->nd;
+    return nd > 0 && free_blocks < nd && free_blocks > -nd &&
+           sv->cnt[imod(-sv->K, sv->p.block_tokens)] > free_blocks;
+}
+
 /* ---- lists ---- */
 
 static void heap_swap(struct seq **h, size_t i, size_t j)
@@ -699,7 +710,7 @@ static void plan(struct serve *sv, double now)
     int preempted = 0;
     if (sv->p.chunk > 0 || !sv->qhead) {
         /* Decodes run this step: make room for their blocks first. */
-        while (sv->nd > 0 && kv_steps(sv) == 0) {
+        while (kv_none(sv)) {
             preempt(sv, now);
             preempted = 1;
         }
@@ -710,9 +721,9 @@ static void plan(struct serve *sv, double now)
         if (start_prefill_step(sv, now))
             return;
     }
-    if (sv->p.chunk == 0 && sv->nd > 0 && kv_steps(sv) == 0) {
+    if (sv->p.chunk == 0 && kv_none(sv)) {
         /* Non-chunked: the queue head did not fit after all. */
-        while (sv->nd > 0 && kv_steps(sv) == 0)
+        while (kv_none(sv))
             preempt(sv, now);
     }
     if (sv->phead && sv->p.chunk > 0 && start_prefill_step(sv, now))
@@ -802,6 +813,26 @@ int serve_fits(const struct serve *sv, uint32_t in, uint32_t out)
     return blocks_for(tokens, sv->p.block_tokens) <= sv->p.kv_blocks;
 }
 
+/* For a run of one line (run_lin's: b = a), the m in [1, n] where the
+ * prefix sum m u + v m (m - 1) / 2, u = a0 + c, v = a1, reaches el, from
+ * the quadratic's root; 0 when the run is not of that form.  A guess:
+ * maybe_cut steps from it to the exact answer. */
+static int64_t cut_guess(const struct lin *l, double el, int64_t n)
+{
+    double u = l->a0 + l->c, v = l->a1, m;
+    if (l->b0 != l->a0 || l->b1 != l->a1 || !(u > 0) || !(v >= 0))
+        return 0;
+    if (v > 0) {
+        double p = u - v / 2;
+        m = (-p + sqrt(p * p + 2 * v * el)) / v;
+    } else {
+        m = el / u;
+    }
+    if (!(m >= 1))
+        return 1;
+    return m >= (double)n ? n : (int64_t)ceil(m);
+}
+
 /* Cuts the decode run in flight at the first boundary after now at which
  * the queue head can join. */
 static void maybe_cut(struct serve *sv, double now)
@@ -811,7 +842,19 @@ static void maybe_cut(struct serve *sv, double now)
     struct lin l = run_lin(sv);
     double el = (now - sv->t0) / sv->factor, s1, s2;
     /* smallest m in [1, n] whose base prefix sum reaches el */
-    int64_t lo = 1, hi = sv->n;
+    int64_t lo = cut_guess(&l, el, sv->n), hi = sv->n;
+    if (lo > 0) {
+        /* From the closed-form guess, step to the exact answer of the
+         * search below: the same m, in two or three lin_sums. */
+        while (lo > 1 && (lin_sums(&l, (double)(lo - 1), &s1, &s2),
+                          s1 >= el))
+            lo--;
+        while (lo < hi && (lin_sums(&l, (double)lo, &s1, &s2), s1 < el))
+            lo++;
+        hi = lo; /* found: the search below has nothing left to do */
+    } else {
+        lo = 1;
+    }
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
         lin_sums(&l, (double)mid, &s1, &s2);
