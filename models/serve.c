@@ -82,6 +82,10 @@ struct serve {
     double t_qmark;  /* s, queue length integrated up to here */
     uint64_t epoch;  /* changes with every change of t1 */
     struct serve_stats st;     /* over [warmup, now) */
+    /* run_lin's parts that depend on the decoder count alone (the linear
+     * roofline's hypot, the fixed time), memoised by nd: a decode run is
+     * planned at every boundary, and nd takes few values */
+    struct { size_t nd1; double linear, fixed; int cmp; } lin_memo[64];
 };
 
 static int64_t imod(int64_t a, int64_t m)
@@ -189,27 +193,35 @@ struct lin {
     int cmp_bound; /* its linear layers are compute-bound */
 };
 
-static struct lin run_lin(const struct serve *sv)
+static struct lin run_lin(struct serve *sv)
 {
     const struct serve_model *m = &sv->p.model;
     const struct serve_perf *f = &sv->p.perf;
     double nd = (double)sv->nd;
     double S = (double)(sv->sum_base + (int64_t)sv->nd * sv->K);
     double bw = f->tp * f->bandwidth, fl = f->tp * f->flops;
-    struct serve_step st = {nd, 0, 0, 0, 0};
-    struct serve_step_parts t;
-    serve_step_split(&sv->p, &st, &t);
+    struct serve *w = sv; /* lin_memo: a cache, the same values */
+    size_t slot = sv->nd % (sizeof w->lin_memo / sizeof w->lin_memo[0]);
+    if (w->lin_memo[slot].nd1 != sv->nd + 1) {
+        struct serve_step st = {nd, 0, 0, 0, 0};
+        struct serve_step_parts t;
+        serve_step_split(&sv->p, &st, &t);
+        w->lin_memo[slot].nd1 = sv->nd + 1;
+        w->lin_memo[slot].linear = serve_linear_time(&t);
+        w->lin_memo[slot].fixed = t.fixed;
+        w->lin_memo[slot].cmp = t.linear_cmp > t.linear_mem;
+    }
     double per_ctx_mem = m->kv_per_token / bw;
     double per_ctx_cmp = m->attn_flops_per_ctx / fl;
     double per_ctx = per_ctx_mem > per_ctx_cmp ? per_ctx_mem : per_ctx_cmp;
     struct lin l;
-    l.a0 = serve_linear_time(&t) +
+    l.a0 = w->lin_memo[slot].linear +
            per_ctx * S;
     l.a1 = per_ctx * nd;
     l.b0 = l.a0;
     l.b1 = l.a1;
-    l.c = t.fixed;
-    l.cmp_bound = t.linear_cmp > t.linear_mem;
+    l.c = w->lin_memo[slot].fixed;
+    l.cmp_bound = w->lin_memo[slot].cmp;
     return l;
 }
 
