@@ -296,7 +296,8 @@ static double draw_total(struct serve *sv, double mean, double sq)
 static long kv_demand(const struct serve *sv, int64_t K, int64_t m)
 {
     int bs = sv->p.block_tokens;
-    int64_t q = m / bs, r = m % bs;
+    /* m < bs (one step, mostly) needs neither division */
+    int64_t q = m < bs ? 0 : m / bs, r = m < bs ? m : m % bs;
     long d = (long)(q * (int64_t)sv->nd);
     /* imod(-(K + j), bs) for j = 0, 1, ...: one division, then a step
      * down (a division per step was most of a decode run's planning). */
