@@ -333,7 +333,7 @@ static void run_schedule_next(struct run *run)
         sim_fail(run->s, st);
         return;
     }
-    sim_schedule_at(run->s, run->next.t, run_arrival, run, NULL);
+    sim_schedule_slot(run->s, run->next.t, run_arrival, run, NULL);
 }
 
 static void run_arrival(struct sim *s, void *ctx, void *arg)

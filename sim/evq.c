@@ -197,6 +197,23 @@ double evq_peek_time(const struct evq *q)
     return q->size ? evq_time(q->heap[0].tb) : HUGE_VAL;
 }
 
+uint64_t evq_reserve_seq(struct evq *q)
+{
+    return q->next_seq++;
+}
+
+int evq_before_top(const struct evq *q, double t, uint64_t seq)
+{
+    struct evq_node n;
+    double t0 = t + 0.0;
+
+    if (q->size == 0)
+        return 1;
+    memcpy(&n.tb, &t0, sizeof n.tb);
+    n.seq = seq;
+    return evq_before(&n, &q->heap[0]);
+}
+
 size_t evq_size(const struct evq *q)
 {
     return q->size;
