@@ -239,14 +239,27 @@ struct request *sim_request_new(struct sim *s)
     }
     r = s->free_list;
     s->free_list = r->next;
-    memset(r, 0, sizeof *r);
+    /* Field by field rather than memset: the compiler stores these as a
+     * few vector moves, where a memset of the whole request became a
+     * rep-prefixed store (tens of cycles to start) on every arrival.
+     * Every field of struct request is set here. */
     r->id = s->next_id++;
     r->t_arrival = s->now;
     r->t_enqueue = s->now;
-    r->backend = -1;
+    r->t_start = 0.0;
+    r->t_first_token = 0.0;
     r->task = 0;
-    if (s->now >= s->warmup)
-        r->flags |= REQUEST_MEASURED;
+    r->backend = -1;
+    r->input_tokens = 0;
+    r->output_tokens = 0;
+    r->attempts = 0;
+    r->flags = s->now >= s->warmup ? REQUEST_MEASURED : 0u;
+    r->rework = 0;
+    r->t_wait = 0.0;
+    r->next = NULL;
+    r->x[0] = r->x[1] = r->x[2] = r->x[3] = 0.0;
+    r->u[0] = r->u[1] = 0;
+    r->p = NULL;
     if (++s->in_flight > s->peak_in_flight)
         s->peak_in_flight = s->in_flight;
     return r;

@@ -26,7 +26,8 @@
 
 /* A request as it travels through the system.  Requests come from the
  * sim's pool: memory follows requests in flight, not requests simulated.
- * Fields after 'next' are scratch space for whichever model holds it. */
+ * Fields after 'next' are scratch space for whichever model holds it.
+ * sim_request_new sets every field one by one: a new field goes there. */
 struct request {
     uint64_t id;          /* arrival order, from 0 */
     double t_arrival;     /* entered the system, s */

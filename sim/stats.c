@@ -161,12 +161,13 @@ void qhist_add(struct qhist *h, double x)
     if (h->count == 0 || x > h->max)
         h->max = isnan(x) ? h->max : x;
     h->count++;
-    /* !(x >= MIN) also sends NaN to the zero bucket. */
-    if (!(x >= QHIST_MIN)) {
-        h->zero++;
-        return;
-    }
-    h->bucket[qhist_index(h, x)]++;
+    /* !(x >= MIN) also sends NaN to the zero bucket.  Chosen by a select,
+     * not a branch: zero waits come and go at random (41% of customers
+     * in an M/M/16 at rho = 0.9), a mispredicted branch each time. */
+    int zero = !(x >= QHIST_MIN);
+    size_t k = qhist_index(h, zero ? QHIST_MIN : x);
+    uint64_t *slot = zero ? &h->zero : &h->bucket[k];
+    ++*slot;
 }
 
 void qhist_merge(struct qhist *a, const struct qhist *b)
