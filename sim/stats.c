@@ -8,7 +8,6 @@
  */
 #include "sim/stats.h"
 
-#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -100,16 +99,15 @@ static double qhist_gamma(void)
 struct qhist *qhist_new(void)
 {
     double g = qhist_gamma(), inv = 1.0 / log(g);
-    long first = (long)ceil(log(QHIST_MIN) * inv);
-    long last = (long)ceil(log(QHIST_MAX) * inv);
-    size_t nb = (size_t)(last - first + 1);
+    /* The range, ceil(ln MIN / ln g) to ceil(ln MAX / ln g), as the
+     * build computed it with the table, so that both always agree. */
+    long first = QHIST_TABLE_FIRST;
+    size_t nb = QHIST_TABLE_BUCKETS;
     struct qhist *h =
         mem_calloc(1, sizeof *h + nb * sizeof h->bucket[0]);
 
     if (!h)
         return NULL;
-    /* The generated table was built with the same expressions. */
-    assert(nb == QHIST_TABLE_BUCKETS);
     h->g = g;
     h->inv_log_g = inv;
     h->first = first;
