@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli/args.h"
 #include "models/cost.h"
 #include "models/run.h"
 #include "models/scenario.h"
@@ -37,24 +38,6 @@ struct cli_scenario_opts {
     int quiet;             /* --quiet: no text report */
 };
 
-/* Tries to take argv[*i] (and its value) as one of the shared options;
- * returns 1 when taken (advancing *i past a value), 0 when not one of
- * them, -1 after printing an error (missing value, too many --set). */
-int cli_take_scenario_opt(struct cli_scenario_opts *o, int argc, char **argv,
-                          int *i);
-
-/* Takes argv[*i] when it is the option name ("--name VALUE" or
- * "--name=VALUE"): stores VALUE (borrowed from argv), advances *i past it
- * and returns 1; 0 when it is another argument; -1 after printing an
- * error (no value). */
-int cli_take_value(const char *name, int argc, char **argv, int *i,
-                   const char **out);
-
-/* A command's own options: like cli_take_scenario_opt, returns 1 when it
- * took argv[*i] (and its value), 0 when not its option, -1 after printing
- * an error. */
-typedef int cli_own_opt_fn(void *ctx, int argc, char **argv, int *i);
-
 /* What an argument parser returns besides 0 and an exit status: the help
  * was printed, so the command exits 0 without running. */
 enum { CLI_HELP_SHOWN = -2 };
@@ -66,14 +49,6 @@ enum cli_capacity_pick {
     CLI_CAPACITY_NO_SUCH = -3,  /* no backend has that name */
     CLI_CAPACITY_AMBIGUOUS = -4 /* several gpu backends and no name */
 };
-
-/* Parses the arguments of a scenario-reading command cmd: -h/--help
- * (prints help), own options (own may be NULL), the shared ones into so,
- * and one scenario path.  Returns 0, CLI_HELP_SHOWN after printing the help (exit 0)
- * or -1 after printing an error (exit 2). */
-int cli_parse_args(const char *cmd, const char *help, int argc, char **argv,
-                   struct cli_scenario_opts *so, cli_own_opt_fn *own,
-                   void *ctx);
 
 /* Writes PATH (or DIR/NAME) atomically (sim/out.h) with write(f, ctx),
  * which returns 0 or -1 when a write failed.  Returns the exit status
@@ -91,15 +66,6 @@ int cli_load_scenario(const struct cli_scenario_opts *o,
 /* Maps an SLM_* status to an exit status, printing "slmsim: error: what
  * 'path': strerror" for system errors (path may be NULL). */
 int cli_status_exit(int status, const char *what, const char *path);
-
-/* Help text shared by scenario-reading subcommands. */
-#define CLI_SCENARIO_OPTS_HELP                                               \
-    "  --set KEY.PATH=VALUE   override a scenario field (repeatable)\n"      \
-    "  --out DIR              write outputs to DIR (overrides outputs.dir)\n"\
-    "  --seed N               override the scenario's seed\n"                \
-    "  --replications N       override the number of replications\n"       \
-    "  -q, --quiet            no text report on stdout\n"                    \
-    "  -h, --help             this help\n"
 
 /* A progress line on stderr, only when stderr is a terminal and the run
  * has gone on for more than a second.  Owned by the command. */
@@ -171,19 +137,11 @@ struct cli_plots {
     struct figure *fig[CLI_MAX_FIGURES]; /* owned */
 };
 
-#define CLI_PLOTS_OPTS_HELP                                                  \
-    "  --plots                draw every figure this command can (default:\n"\
-    "                         those in outputs.plots)\n"                     \
-    "  --no-plots             draw none\n"                                   \
-    "  --format LIST          picture formats: png,pdf (default), svg\n"
-
 void cli_plots_init(struct cli_plots *p);
 /* --format LIST into *dest (an unsigned DRAW_* mask), for cli/args.h's
  * table: 0, or -1 after printing the allowed formats. */
-int cli_plots_parse_formats(const char *opt, const char *value, void *dest);
-/* Takes --plots, --no-plots or --format LIST at argv[*i]: 1 when taken,
- * 0 when not one of them, -1 after printing an error. */
-int cli_take_plots_opt(struct cli_plots *p, int argc, char **argv, int *i);
+int cli_plots_parse_formats(const char *cmd, const char *opt,
+                            const char *value, void *dest);
 /* 1 when figure name is to be drawn for scenario sc (NULL: none listed). */
 int cli_plots_wanted(const struct cli_plots *p, const struct scenario *sc,
                      const char *name);
@@ -228,14 +186,31 @@ struct cost_spec;
 
 struct cli_cost_opts {
     struct cli_scenario_opts so;
-    const char *csv;  /* --csv FILE ("-": stdout), or NULL */
-    const char *json; /* --json FILE ("-": stdout), or NULL */
+    int csv;          /* --csv: the CSV on stdout instead of the text */
+    int json;         /* --json: the JSON on stdout instead of the text */
     int simulate;     /* tco: run the replications for the simulated column */
-    const char *extra; /* the command's own option taking a value, or NULL */
-    const char *extra_value;
+    const char *extra_value; /* the command's own option's value, or NULL
+                                (crossover --max-volume, sensitivity
+                                --metric) */
     struct cli_plots plots; /* --plots, --no-plots, --format */
     double capacity_horizon; /* --capacity-horizon, s; 0: the default */
 };
+
+/* The options the cost commands share, as cli/args.h table rows of a
+ * struct cli_cost_opts; file is the stem of the command's files. */
+#define CLI_COST_OPTS(file)                                                   \
+    CLI_ARGS_SCENARIO_OPTS(struct cli_cost_opts, so),                         \
+    CLI_ARGS_CSV_OPT(struct cli_cost_opts, csv, file ".csv"),                 \
+    CLI_ARGS_JSON_OPT(struct cli_cost_opts, json, file ".json"),              \
+    {.name = "--capacity-horizon", .kind = CLI_OPT_DURATION,                  \
+     .metavar = "DURATION",                                                   \
+     .help = "simulated time per capacity probe (default\n"                   \
+             "2h), when the capacity per GPU is simulated:\n"                 \
+             "costs.queries_per_month_per_gpu absent or\n"                    \
+             "'simulate', one gpu backend and an slo",                        \
+     .dest = offsetof(struct cli_cost_opts, capacity_horizon),                \
+     .parse = cli_args_parse_duration},                                       \
+    CLI_ARGS_PLOTS_OPTS(struct cli_cost_opts, plots)
 
 /* Where the cost model's GPUs-per-volume figure came from. */
 enum cli_capacity_source {
@@ -243,14 +218,6 @@ enum cli_capacity_source {
     CLI_CAPACITY_DECLARED,  /* costs.queries_per_month_per_gpu */
     CLI_CAPACITY_SIMULATED  /* one replica of the gpu backend at the SLO */
 };
-
-/* The capacity option and how the capacity per GPU is found. */
-#define CLI_COST_CAPACITY_HELP                                               \
-    "  --capacity-horizon DURATION\n"                                       \
-    "                         simulated time per capacity probe (default\n" \
-    "                         2h), when the capacity per GPU is simulated:\n"\
-    "                         costs.queries_per_month_per_gpu absent or\n"  \
-    "                         'simulate', one gpu backend and an slo\n"
 
 /* The scenario and what the cost model needs from it. */
 struct cli_cost {
@@ -272,11 +239,11 @@ struct cli_cost {
     char capacity_note[320]; /* the assumptions line, without "capacity" */
 };
 
-/* Parses argv for cmd (name for messages, help text printed on --help;
- * extra names the command's one option with a value, or NULL).  Returns 0,
- * or the exit status to return (CLI_HELP_SHOWN: --help was printed, exit 0). */
-int cli_cost_args(const char *cmd, const char *help, const char *extra,
-                  int argc, char **argv, struct cli_cost_opts *o);
+/* Parses argv by spec (a table of CLI_COST_OPTS rows and the command's
+ * own) into o, after setting o's figure defaults.  Returns how parsing
+ * ended (cli/args.h). */
+enum cli_args_status cli_cost_args(const struct cli_args_spec *spec, int argc,
+                                   char **argv, struct cli_cost_opts *o);
 /* Loads the scenario, checks it has costs, finds the capacity per GPU
  * (declared; else, with one gpu backend and an slo, the capacity of one
  * replica by cli_capacity_search, an error when no volume meets the SLO
@@ -317,9 +284,10 @@ int cli_cost_vs_volume_figure(const struct cli_cost *c,
 int cli_sensitivity_figure(const struct cli_cost *c,
                            const struct cost_inputs *in, const char *metric,
                            struct cli_plots *p);
-/* Writes path with write(f, ctx), which returns 0 or -1 when a write
- * failed: "-" is stdout (flushed), anything else a file written atomically
- * (sim/out.h).  Prints any error; returns the exit status. */
-int cli_cost_emit(const char *path, cli_write_fn *write, const void *ctx);
+/* Writes DIR/NAME atomically with write(f, ctx) (returns 0 or -1 when a
+ * write failed) and, when to_stdout (--json, --csv), the same bytes to
+ * stdout.  Prints any error; returns the exit status. */
+int cli_cost_emit(const char *dir, const char *name, int to_stdout, cli_write_fn *write,
+                  const void *ctx);
 
 #endif

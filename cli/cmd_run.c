@@ -35,9 +35,7 @@ struct cmd_run_opts {
 
 static const struct cli_opt cmd_run_opts_table[] = {
     CLI_ARGS_SCENARIO_OPTS(struct cmd_run_opts, so),
-    {.name = "--json", .kind = CLI_OPT_FLAG,
-     .help = "print results.json to stdout instead of the text",
-     .dest = offsetof(struct cmd_run_opts, json)},
+    CLI_ARGS_JSON_OPT(struct cmd_run_opts, json, "results.json"),
     {.name = "--fail-on-slo", .kind = CLI_OPT_FLAG,
      .help = "exit 3 when the SLO is missed (the verdict the\n"
              "report prints: a P99 over its target, failures\n"

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cmd.h"
 #include "models/report.h"
 #include "sim/interrupt.h"
@@ -39,77 +40,86 @@
 #define SWEEP_MAX_VARY GRID_MAX_DIMS
 #define SWEEP_MAX_JOBS 256
 
-static const char sweep_help[] =
-    "usage: slmsim sweep [OPTIONS] FILE --vary KEY.PATH=SPEC [--vary ...]\n"
-    "\n"
-    "Runs the scenario at every point of a grid of values, each point's\n"
-    "replications with the same seeds (common random numbers), and writes\n"
-    "DIR/sweep.csv and DIR/sweep.json: one row per point with the varied\n"
-    "values, P99 TTFT and e2e and P50 e2e with 95% intervals, GPU\n"
-    "utilisation, the failed share, stability, the SLO verdict, and the\n"
-    "monthly cost, $ per 1K queries and TCO from the one pricing path.\n"
-    "An interrupted sweep resumes from DIR/sweep.journal.  Without --vary\n"
-    "the scenario's own block is used:\n"
-    "  sweep:\n"
-    "    vary: {backends.local.count: 1..4:lin:4, backends.local.gpu: [L40S, L4]}\n"
-    "\n"
-    "options:\n"
-    "  --vary KEY.PATH=SPEC   a dimension (repeatable, at most 8); SPEC is\n"
-    "                         a,b,c  or  lo..hi:lin:N  or  lo..hi:log:N\n"
-    "                         (range ends may carry a unit: 1e6/month)\n"
-    "  --jobs N               worker processes (default: online CPUs)\n"
-    "  --fresh                ignore the journal: run every point again\n"
-    "  --max-points N         refuse a larger grid (limits.max_points,\n"
-    "                         default 10000)\n" CLI_SCENARIO_OPTS_HELP;
+/* The --vary options in order; argno[i] is the i-th one's place among
+ * them (from 1) for messages.  One more than the limit is kept, so that
+ * the grid says "too many dimensions". */
+struct sweep_vary {
+    const char *spec[SWEEP_MAX_VARY + 1];
+    int argno[SWEEP_MAX_VARY + 1];
+    size_t n;
+    int nth;
+};
 
 struct sweep_opts {
-    const char *vary[SWEEP_MAX_VARY + 1];
-    int vary_argno[SWEEP_MAX_VARY + 1];
-    size_t nvary;
-    int nth_vary;
+    struct cli_scenario_opts so;
+    struct sweep_vary vary;
     const char *jobs, *max_points;
     int fresh;
 };
 
-static int sweep_own_opt(void *ctx, int argc, char **argv, int *i)
+static int sweep_parse_vary(const char *cmd, const char *opt,
+                            const char *value, void *dest)
 {
-    struct sweep_opts *o = ctx;
-    const char *v;
-    int t;
+    struct sweep_vary *v = dest;
 
-    if (!strcmp(argv[*i], "--fresh")) {
-        o->fresh = 1;
-        return 1;
+    (void)cmd, (void)opt;
+    v->nth++;
+    if (v->n < SWEEP_MAX_VARY + 1) {
+        v->argno[v->n] = v->nth;
+        v->spec[v->n++] = value;
     }
-    if ((t = cli_take_value("--vary", argc, argv, i, &v)) != 0) {
-        if (t < 0)
-            return -1;
-        o->nth_vary++;
-        if (o->nvary == SWEEP_MAX_VARY + 1)
-            return 1; /* reported by the grid: too many dimensions */
-        o->vary_argno[o->nvary] = o->nth_vary;
-        o->vary[o->nvary++] = v;
-        return 1;
-    }
-    if ((t = cli_take_value("--jobs", argc, argv, i, &o->jobs)) != 0)
-        return t;
-    return cli_take_value("--max-points", argc, argv, i, &o->max_points);
+    return 0;
 }
 
-/* A positive integer option, or -1 after an error. */
-static long sweep_count(const char *name, const char *text, long max)
-{
-    char *end;
-    long v;
+static const struct cli_opt sweep_opts_table[] = {
+    {.name = "--vary", .kind = CLI_OPT_REPEAT, .metavar = "KEY.PATH=SPEC",
+     .help = "a dimension (repeatable, at most 8); SPEC is\n"
+             "a,b,c  or  lo..hi:lin:N  or  lo..hi:log:N\n"
+             "(range ends may carry a unit: 1e6/month)",
+     .dest = offsetof(struct sweep_opts, vary), .parse = sweep_parse_vary},
+    {.name = "--jobs", .short_name = "-j", .kind = CLI_OPT_INT,
+     .metavar = "N", .help = "worker processes (default: online CPUs)",
+     .dest = offsetof(struct sweep_opts, jobs), .lo = 1,
+     .hi = SWEEP_MAX_JOBS},
+    {.name = "--fresh", .kind = CLI_OPT_FLAG,
+     .help = "ignore the journal: run every point again",
+     .dest = offsetof(struct sweep_opts, fresh)},
+    {.name = "--max-points", .kind = CLI_OPT_INT, .metavar = "N",
+     .help = "refuse a larger grid (overrides limits.max_points,\n"
+             "default 10000)",
+     .dest = offsetof(struct sweep_opts, max_points), .lo = 1,
+     .hi = 100000000},
+    CLI_ARGS_SCENARIO_OPTS(struct sweep_opts, so),
+};
 
-    errno = 0;
-    v = strtol(text, &end, 10);
-    if (end == text || *end || errno || v < 1 || v > max) {
-        fprintf(stderr, "slmsim sweep: error: %s needs an integer from 1 "
-                        "to %ld, got '%s'\n", name, max, text);
-        return -1;
-    }
-    return v;
+static const struct cli_args_spec sweep_args = {
+    .cmd = "sweep",
+    .help =
+        "usage: slmsim sweep [OPTIONS] FILE --vary KEY.PATH=SPEC [--vary ...]\n"
+        "\n"
+        "Runs the scenario at every point of a grid of values, each point's\n"
+        "replications with the same seeds (common random numbers), and writes\n"
+        "DIR/sweep.csv and DIR/sweep.json: one row per point with the varied\n"
+        "values, P99 TTFT and e2e and P50 e2e with 95% intervals, GPU\n"
+        "utilisation, the failed share, stability, the SLO verdict, and the\n"
+        "monthly cost, $ per 1K queries and TCO from the one pricing path.\n"
+        "An interrupted sweep resumes from DIR/sweep.journal.  Without --vary\n"
+        "the scenario's own block is used:\n"
+        "  sweep:\n"
+        "    vary: {backends.local.count: 1..4:lin:4, backends.local.gpu: [L40S, L4]}\n"
+        "\n",
+    .help_tail = "\n"
+                 "exit status: 0 success, 1 points missing or the run failed,\n"
+                 "2 bad input, 128+N stopped by signal N (rerun to resume)\n",
+    .opts = sweep_opts_table,
+    .nopts = sizeof sweep_opts_table / sizeof sweep_opts_table[0],
+    .path = offsetof(struct sweep_opts, so.path),
+};
+
+/* A count option the table has checked: its value. */
+static long sweep_count(const char *text)
+{
+    return strtol(text, NULL, 10);
 }
 
 /* ---- the sweep's identity, and the journal ---- */
@@ -813,12 +823,12 @@ static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
     }
     diag_init(&d, stderr);
     /* --vary replaces the file's sweep: block as a whole. */
-    for (size_t i = 0; i < o->nvary; i++) {
-        int st = grid_add(&s->g, o->vary[i], o->vary_argno[i], &d);
+    for (size_t i = 0; i < o->vary.n; i++) {
+        int st = grid_add(&s->g, o->vary.spec[i], o->vary.argno[i], &d);
         if (st)
             return cli_status_exit(st, NULL, NULL);
     }
-    if (o->nvary == 0) {
+    if (o->vary.n == 0) {
         int st = sweep_file_grid(s, &d);
         if (st)
             return cli_status_exit(st, "cannot read", s->path);
@@ -871,8 +881,8 @@ static int sweep_mute_stderr(void)
 
 static int sweep_main(int argc, char **argv, int ranks)
 {
-    struct cli_scenario_opts so = {0};
     struct sweep_opts o = {0};
+    const struct cli_scenario_opts *so = &o.so;
     struct sweep_state s;
     struct sweep_progress p;
     long jobs, max_points = GRID_DEFAULT_MAX_POINTS, cpus;
@@ -882,23 +892,20 @@ static int sweep_main(int argc, char **argv, int ranks)
     memset(&s, 0, sizeof s);
     memset(&p, 0, sizeof p);
     s.jfd = -1;
-    rc = cli_parse_args("sweep", sweep_help, argc, argv, &so, sweep_own_opt,
-                        &o);
-    if (rc)
-        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    rc = cli_args_parse(&sweep_args, argc, argv, &o);
+    if (rc != CLI_ARGS_OK)
+        return rc == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    jobs = o.jobs ? sweep_count("--jobs", o.jobs, SWEEP_MAX_JOBS)
+    jobs = o.jobs ? sweep_count(o.jobs)
                   : (cpus < 1 ? 1 : cpus > SWEEP_MAX_JOBS ? SWEEP_MAX_JOBS
                                                          : cpus);
     if (o.max_points)
-        max_points = sweep_count("--max-points", o.max_points, 100000000L);
-    if (jobs < 0 || max_points < 0)
-        return CLI_EXIT_INPUT;
-    s.path = so.path;
+        max_points = sweep_count(o.max_points);
+    s.path = so->path;
     /* Every rank checks the same inputs and fails the same way; rank 0
      * alone says so. */
     quiet_fd = ranks > 1 && rank > 0 ? sweep_mute_stderr() : -1;
-    rc = sweep_setup(&s, &o, &so, max_points);
+    rc = sweep_setup(&s, &o, so, max_points);
     if (quiet_fd >= 0) {
         dup2(quiet_fd, STDERR_FILENO);
         close(quiet_fd);
@@ -942,7 +949,7 @@ static int sweep_main(int argc, char **argv, int ranks)
     rc = cli_write_file(s.out_dir, "sweep.csv", sweep_write_csv, &s);
     if (!rc)
         rc = cli_write_file(s.out_dir, "sweep.json", sweep_write_json, &s);
-    if (!rc && !so.quiet)
+    if (!rc && !so->quiet)
         printf("sweep: %zu points x %u replications: %zu run now, %zu from "
                "the journal%s; wrote %s/sweep.csv and sweep.json\n",
                s.npoints, s.reps, s.ndone - resumed, resumed,
