@@ -19,6 +19,7 @@
 #include "models/scenario.h"
 #include "sim/out.h"
 #include "sim/diag.h"
+#include "study/jobs.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1
@@ -79,6 +80,20 @@ void cli_progress_init(struct cli_progress *p, const char *label);
 /* sim_progress_fn-compatible: ctx is a struct cli_progress. */
 void cli_progress_update(void *ctx, double now, double horizon);
 void cli_progress_done(struct cli_progress *p);
+/* jobs_progress_fn-compatible (study/jobs.h): "LABEL: 3/18 done, 2
+ * running, ETA 12 s"; ctx is a struct cli_progress. */
+void cli_progress_jobs(void *ctx, size_t done, size_t total, size_t running);
+
+/* The --jobs row of a command struct T whose member M is the text (NULL:
+ * the default, the online CPUs). */
+#define CLI_ARGS_JOBS_OPT(T, M)                                               \
+    {.name = "--jobs", .short_name = "-j", .kind = CLI_OPT_INT,               \
+     .metavar = "N",                                                          \
+     .help = "worker processes (default: the online CPUs);\n"                 \
+             "results are the same bytes with any N",                         \
+     .dest = offsetof(T, M), .lo = 1, .hi = JOBS_MAX}
+/* --jobs as given (checked by the table), else jobs_default(). */
+unsigned cli_jobs(const char *text);
 
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);

@@ -148,3 +148,28 @@ void cli_progress_done(struct cli_progress *p)
         fprintf(stderr, "\r\033[K");
     p->shown = 0;
 }
+
+void cli_progress_jobs(void *ctx, size_t done, size_t total, size_t running)
+{
+    struct cli_progress *p = ctx;
+    double elapsed, eta;
+
+    if (!p->tty)
+        return;
+    elapsed = cli_wall() - p->started;
+    if (elapsed < 1.0)
+        return;
+    /* ETA from the items finished so far: they differ in cost, so it is
+     * rough until a few are in. */
+    eta = done ? elapsed / (double)done * (double)(total - done) : -1;
+    fprintf(stderr, "\r\033[K%s: %zu/%zu done, %zu running", p->label, done,
+            total, running);
+    if (eta >= 0)
+        fprintf(stderr, ", ETA %.0f s", eta);
+    p->shown = 1;
+}
+
+unsigned cli_jobs(const char *text)
+{
+    return text ? (unsigned)strtoul(text, NULL, 10) : jobs_default();
+}
