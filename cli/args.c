@@ -11,6 +11,8 @@
 
 #define CLI_ARGS_HELP_COLUMN 25 /* where the help text starts */
 
+static void cli_args_print_help(const struct cli_args_spec *spec, FILE *f);
+
 /* 1 when arg is the option spelled name, alone or as "name=VALUE". */
 static int args_is(const char *arg, const char *name)
 {
@@ -58,8 +60,10 @@ static int args_value(const struct cli_opt *o, int argc, char **argv,
     return 0;
 }
 
-int cli_args_check_whole(const char *opt, const char *v, double lo,
-                         double hi)
+/* The value v of option opt (its name, maybe "--name=VALUE") must be a
+ * whole number in [lo, hi]: 0 when it is, -1 after saying why. */
+static int cli_args_check_whole(const char *opt, const char *v, double lo,
+                                double hi)
 {
     const char *eq = strchr(opt, '=');
     int len = eq ? (int)(eq - opt) : (int)strlen(opt);
@@ -237,7 +241,7 @@ static void args_help_line(FILE *f, const char *left, const char *help)
     fputc('\n', f);
 }
 
-void cli_args_print_help(const struct cli_args_spec *spec, FILE *f)
+static void cli_args_print_help(const struct cli_args_spec *spec, FILE *f)
 {
     size_t i;
 

@@ -64,12 +64,6 @@ struct cli_opt {
     const char *was_file;
 };
 
-/* The value v of option opt (its name, maybe "--name=VALUE") must be a
- * whole number in [lo, hi]: 0 when it is, -1 after saying why (naming the
- * flag without "=VALUE", not the --set it becomes). */
-int cli_args_check_whole(const char *opt, const char *v, double lo,
-                         double hi);
-
 /* The checks the shared options use: --seed a whole number of at most 19
  * digits, --out a folder (not a file). */
 int cli_args_check_seed(const char *opt, const char *value);
@@ -170,9 +164,5 @@ struct cli_args_spec {
  * name the command: "slmsim CMD: error: ..." with its --help hint. */
 enum cli_args_status cli_args_parse(const struct cli_args_spec *spec,
                                     int argc, char **argv, void *base);
-
-/* Prints the help: spec->help, "options:", one line per option from the
- * table (and -h, --help), then spec->help_tail. */
-void cli_args_print_help(const struct cli_args_spec *spec, FILE *f);
 
 #endif

@@ -51,11 +51,10 @@ enum cli_capacity_pick {
     CLI_CAPACITY_AMBIGUOUS = -4 /* several gpu backends and no name */
 };
 
-/* Writes PATH (or DIR/NAME) atomically (sim/out.h) with write(f, ctx),
+/* Writes DIR/NAME atomically (sim/out.h) with write(f, ctx),
  * which returns 0 or -1 when a write failed.  Returns the exit status
  * after printing any error. */
 typedef int cli_write_fn(FILE *f, const void *ctx);
-int cli_write_path(const char *path, cli_write_fn *write, const void *ctx);
 int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
                    const void *ctx);
 

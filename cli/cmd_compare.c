@@ -20,6 +20,7 @@ struct cmd_compare_opts {
     const char *paths[CMD_COMPARE_MAX_FILES];
     size_t npaths;
     int csv, json;
+    const char *jobs; /* --jobs N, or NULL: the online CPUs */
     double capacity_horizon;
     int no_capacity, fail_on_slo;
     struct cli_plots plots;
@@ -29,6 +30,7 @@ static const struct cli_opt cmd_compare_opts_table[] = {
     CLI_ARGS_SCENARIO_OPTS(struct cmd_compare_opts, so),
     CLI_ARGS_CSV_OPT(struct cmd_compare_opts, csv, "compare.csv"),
     CLI_ARGS_JSON_OPT(struct cmd_compare_opts, json, "compare.json"),
+    CLI_ARGS_JOBS_OPT(struct cmd_compare_opts, jobs),
     {.name = "--capacity-horizon", .kind = CLI_OPT_DURATION,
      .metavar = "DURATION",
      .help = "simulated time per capacity probe (default 2h)",
@@ -453,14 +455,21 @@ static int cmd_compare_figure(const struct compare_study *st,
 
 /* ---- the command ---- */
 
+/* The progress line and the label it shows (kept here: the line borrows
+ * it). */
+struct cmd_compare_progress {
+    struct cli_progress p;
+    char label[128];
+};
+
 static void cmd_compare_progress(void *ctx, const char *option,
                                  const char *what)
 {
-    char label[128];
+    struct cmd_compare_progress *c = ctx;
 
-    snprintf(label, sizeof label, "%s: %s", option, what);
-    cli_progress_done(ctx);
-    cli_progress_init(ctx, label);
+    snprintf(c->label, sizeof c->label, "compare, %s: %s", option, what);
+    cli_progress_done(&c->p);
+    cli_progress_init(&c->p, c->label);
 }
 
 int cmd_compare(int argc, char **argv)
@@ -468,7 +477,7 @@ int cmd_compare(int argc, char **argv)
     struct cmd_compare_opts o;
     struct compare_opts co;
     struct compare_study *st;
-    struct cli_progress prog;
+    struct cmd_compare_progress prog;
     struct diag d;
     int rc;
 
@@ -490,10 +499,13 @@ int cmd_compare(int argc, char **argv)
     co.no_capacity = o.no_capacity;
     co.progress = cmd_compare_progress;
     co.progress_ctx = &prog;
-    cli_progress_init(&prog, "compare");
+    co.jobs = cli_jobs(o.jobs);
+    co.jobs_progress = cli_progress_jobs;
+    co.jobs_progress_ctx = &prog.p;
+    cli_progress_init(&prog.p, "compare");
     diag_init(&d, stderr);
     rc = compare_run(&co, &d, st);
-    cli_progress_done(&prog);
+    cli_progress_done(&prog.p);
     rc = rc == SLM_ESYS ? cli_status_exit(rc, "cannot read", o.paths[0])
                         : cli_status_exit(rc, NULL, NULL);
     if (!rc && !o.so.quiet && !o.json && !o.csv)

@@ -3,9 +3,10 @@
  * grid.h), every point's replications with common random numbers, into
  * DIR/sweep.csv and DIR/sweep.json.
  *
- * Points run in worker processes (--jobs N, default the online CPUs): one
- * fork per point, its row sent back whole through a pipe, so a slow point
- * never holds up the others and the rows are the same bytes whatever N.
+ * Points run in worker processes (--jobs N, default the online CPUs;
+ * study/jobs.h): one fork per point, its row sent back whole through a
+ * pipe, so a slow point never holds up the others and the rows are the
+ * same bytes whatever N.
  * Each finished point is appended to DIR/sweep.journal as one line with a
  * checksum, written by one write(): a sweep killed at any moment leaves a
  * journal whose complete lines are finished points, and rerunning it runs
@@ -16,14 +17,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,10 +34,10 @@
 #include "sim/cfg.h"
 #include "sim/mem.h"
 #include "study/grid.h"
+#include "study/jobs.h"
 #include "study/pool.h"
 
 #define SWEEP_MAX_VARY GRID_MAX_DIMS
-#define SWEEP_MAX_JOBS 256
 
 /* The --vary options in order; argno[i] is the i-th one's place among
  * them (from 1) for messages.  One more than the limit is kept, so that
@@ -80,7 +79,7 @@ static const struct cli_opt sweep_opts_table[] = {
     {.name = "--jobs", .short_name = "-j", .kind = CLI_OPT_INT,
      .metavar = "N", .help = "worker processes (default: online CPUs)",
      .dest = offsetof(struct sweep_opts, jobs), .lo = 1,
-     .hi = SWEEP_MAX_JOBS},
+     .hi = JOBS_MAX},
     {.name = "--fresh", .kind = CLI_OPT_FLAG,
      .help = "ignore the journal: run every point again",
      .dest = offsetof(struct sweep_opts, fresh)},
@@ -371,6 +370,19 @@ static int sweep_compute(const struct sweep_state *s, size_t k,
     return row->status;
 }
 
+/* Point k finished in some process: kept by index and journalled (the
+ * pool's done hook, in this process). */
+struct sweep_local {
+    struct sweep_state *s;
+    struct sweep_progress *p;
+};
+
+static int sweep_job(void *ctx, size_t k, void *row)
+{
+    const struct sweep_local *l = ctx;
+    return sweep_compute(l->s, k, row);
+}
+
 static void sweep_finish_point(struct sweep_state *s, size_t k,
                                const struct grid_row *row,
                                struct sweep_progress *p, size_t *failed)
@@ -388,147 +400,45 @@ static void sweep_finish_point(struct sweep_state *s, size_t k,
                 s->journal, strerror(errno));
 }
 
-static void sweep_run_serial(struct sweep_state *s, struct sweep_progress *p,
-                             size_t *failed)
+/* The pool hands over only points whose status is 0. */
+static void sweep_job_done(void *ctx, size_t k, const void *row)
 {
-    for (size_t k = 0; k < s->npoints && !interrupt_pending(); k++) {
-        struct grid_row row;
-        if (s->done[k])
-            continue;
-        sweep_progress_show(p, 1);
-        sweep_compute(s, k, &row);
-        if (!interrupt_pending())
-            sweep_finish_point(s, k, &row, p, failed);
-    }
+    const struct sweep_local *l = ctx;
+    struct grid_row r;
+    size_t unused = 0;
+
+    memcpy(&r, row, sizeof r);
+    sweep_finish_point(l->s, k, &r, l->p, &unused);
 }
 
-struct sweep_worker {
-    pid_t pid;
-    int fd;
-    size_t k, got;
-    struct grid_row row;
-};
-
-/* Forks a worker for point k; -1 when the system refuses. */
-static int sweep_spawn(const struct sweep_state *s, size_t k,
-                       struct sweep_worker *w)
+static void sweep_job_progress(void *ctx, size_t done, size_t total,
+                               size_t running)
 {
-    int fds[2];
-
-    if (pipe(fds))
-        return -1;
-    fflush(stdout);
-    fflush(stderr);
-    w->pid = fork();
-    if (w->pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (w->pid == 0) {
-        struct grid_row row;
-        const char *p = (const char *)&row;
-        size_t left = sizeof row;
-        close(fds[0]);
-        sweep_compute(s, k, &row);
-        while (left > 0) {
-            ssize_t n = write(fds[1], p, left);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                _exit(1);
-            p += n;
-            left -= (size_t)n;
-        }
-        _exit(0);
-    }
-    close(fds[1]);
-    w->fd = fds[0];
-    w->k = k;
-    w->got = 0;
-    return 0;
+    (void)done, (void)total;
+    sweep_progress_show(ctx, running);
 }
 
-/* Reads what worker w sent; 1 when it is finished (EOF), else 0. */
-static int sweep_drain(struct sweep_worker *w)
+/* On this machine: study/jobs.h's pool, the points not yet journalled. */
+static void sweep_run_local(struct sweep_state *s, struct sweep_progress *p,
+                            long jobs, size_t *failed)
 {
-    char *p = (char *)&w->row;
-    ssize_t n;
+    struct sweep_local l = {s, p};
+    unsigned char *skip = mem_alloc(s->npoints);
+    struct jobs_spec js = {.n = s->npoints, .rowsize = sizeof(struct grid_row),
+                           .jobs = (unsigned)jobs, .compute = sweep_job,
+                           .done = sweep_job_done, .ctx = &l,
+                           .progress = sweep_job_progress,
+                           .progress_ctx = p};
 
-    if (w->got == sizeof w->row) {
-        char c;
-        n = read(w->fd, &c, 1);
-    } else {
-        n = read(w->fd, p + w->got, sizeof w->row - w->got);
+    if (!skip) {
+        *failed = s->npoints - s->ndone;
+        return;
     }
-    if (n < 0)
-        return errno == EINTR || errno == EAGAIN ? 0 : 1;
-    if (n == 0)
-        return 1;
-    if (w->got < sizeof w->row)
-        w->got += (size_t)n;
-    return 0;
-}
-
-static void sweep_reap(struct sweep_worker *w)
-{
-    int ws;
-
-    close(w->fd);
-    while (waitpid(w->pid, &ws, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-        w->got = 0; /* died: its point is missing */
-}
-
-static void sweep_run_pool(struct sweep_state *s, struct sweep_progress *p,
-                           long jobs, size_t *failed)
-{
-    struct sweep_worker w[SWEEP_MAX_JOBS];
-    struct pollfd pf[SWEEP_MAX_JOBS];
-    size_t next = 0, active = 0;
-
-    for (;;) {
-        while (!interrupt_pending() && active < (size_t)jobs) {
-            while (next < s->npoints && s->done[next])
-                next++;
-            if (next == s->npoints)
-                break;
-            if (sweep_spawn(s, next, &w[active])) {
-                fprintf(stderr, "slmsim sweep: error: cannot start a "
-                                "worker: %s\n", strerror(errno));
-                (*failed)++;
-            } else {
-                active++;
-            }
-            next++;
-        }
-        if (active == 0)
-            break;
-        if (interrupt_pending())
-            for (size_t i = 0; i < active; i++)
-                kill(w[i].pid, SIGTERM);
-        sweep_progress_show(p, active);
-        for (size_t i = 0; i < active; i++) {
-            pf[i].fd = w[i].fd;
-            pf[i].events = POLLIN;
-            pf[i].revents = 0;
-        }
-        if (poll(pf, (nfds_t)active, 1000) < 0 && errno != EINTR)
-            break;
-        for (size_t i = active; i-- > 0;) {
-            if (!pf[i].revents || !sweep_drain(&w[i]))
-                continue;
-            sweep_reap(&w[i]);
-            if (interrupt_pending())
-                ;
-            else if (w[i].got == sizeof w[i].row)
-                sweep_finish_point(s, w[i].k, &w[i].row, p, failed);
-            else
-                (*failed)++;
-            w[i] = w[--active];
-        }
-    }
+    /* a copy: done[] changes as points finish */
+    memcpy(skip, s->done, s->npoints);
+    js.skip = skip;
+    jobs_run(&js, NULL, NULL, failed);
+    mem_free(skip);
 }
 
 /* Across MPI ranks (study/pool.h): each rank computes in its own process,
@@ -885,7 +795,7 @@ static int sweep_main(int argc, char **argv, int ranks)
     const struct cli_scenario_opts *so = &o.so;
     struct sweep_state s;
     struct sweep_progress p;
-    long jobs, max_points = GRID_DEFAULT_MAX_POINTS, cpus;
+    long jobs, max_points = GRID_DEFAULT_MAX_POINTS;
     size_t failed = 0, resumed;
     int rc, sig = 0, rank = pool_mpi_rank(), quiet_fd;
 
@@ -895,10 +805,7 @@ static int sweep_main(int argc, char **argv, int ranks)
     rc = cli_args_parse(&sweep_args, argc, argv, &o);
     if (rc != CLI_ARGS_OK)
         return rc == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
-    cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    jobs = o.jobs ? sweep_count(o.jobs)
-                  : (cpus < 1 ? 1 : cpus > SWEEP_MAX_JOBS ? SWEEP_MAX_JOBS
-                                                         : cpus);
+    jobs = (long)cli_jobs(o.jobs);
     if (o.max_points)
         max_points = sweep_count(o.max_points);
     s.path = so->path;
@@ -933,10 +840,8 @@ static int sweep_main(int argc, char **argv, int ranks)
     p.done0 = p.done = s.ndone;
     if (ranks > 1)
         sig = sweep_run_mpi(&s, &p, &failed);
-    else if (jobs == 1)
-        sweep_run_serial(&s, &p, &failed);
     else
-        sweep_run_pool(&s, &p, jobs, &failed);
+        sweep_run_local(&s, &p, jobs, &failed);
     if (p.tty)
         fputs("\r\033[K", stderr);
     if (sig || interrupt_pending()) {

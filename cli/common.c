@@ -15,6 +15,9 @@
 
 #include "sim/out.h"
 
+static int cli_write_path(const char *path, cli_write_fn *write,
+                          const void *ctx);
+
 int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
                    const void *ctx)
 {
@@ -24,7 +27,8 @@ int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
     return cli_write_path(path, write, ctx);
 }
 
-int cli_write_path(const char *path, cli_write_fn *write, const void *ctx)
+static int cli_write_path(const char *path, cli_write_fn *write,
+                          const void *ctx)
 {
     struct out_file of;
     int st;

@@ -11,6 +11,7 @@
 #include "sim/stats.h"
 #include "sim/units.h"
 #include "study/economics.h"
+#include "study/jobs.h"
 #include "study/pricing.h"
 
 /* ---- variants: YAML nodes back to --set text ---- */
@@ -207,8 +208,10 @@ static int compare_replications(struct compare_option *op, struct diag *d)
     int st = SLM_OK;
 
     op->res = mem_calloc(sc->replications, sizeof *op->res);
-    op->rep_monthly = mem_calloc(sc->replications, sizeof(double));
-    op->rep_p99_e2e = mem_calloc(sc->replications, sizeof(double));
+    if (!op->rep_monthly)
+        op->rep_monthly = mem_calloc(sc->replications, sizeof(double));
+    if (!op->rep_p99_e2e)
+        op->rep_p99_e2e = mem_calloc(sc->replications, sizeof(double));
     if (!op->res || !op->rep_monthly || !op->rep_p99_e2e)
         return SLM_ENOMEM;
     for (unsigned r = 0; r < sc->replications && !st; r++) {
@@ -418,6 +421,183 @@ static void compare_rank(struct compare_study *st)
     }
 }
 
+/* ---- options in worker processes (study/jobs.h) ---- */
+
+/* What one option's runs come to, plain bytes: the figures compare_score
+ * leaves in the option (its replications' results stay in the worker). */
+struct compare_row {
+    struct study_verdict verdict; /* why: a static string, valid in every
+                                     process of this program */
+    double accuracy, monthly, tco, tco_lo, tco_hi, per_1k, volume, gpus;
+    int payback_month, months;
+    enum cost_option deployment;
+    char hardware[96];
+    size_t nres;
+    double rep_monthly[SCENARIO_MAX_REPLICATIONS];
+    double rep_p99_e2e[SCENARIO_MAX_REPLICATIONS];
+};
+
+/* What one option's capacity search comes to. */
+struct compare_cap_row {
+    int searched;
+    enum capacity_status status;
+    double capacity;
+};
+
+struct compare_work {
+    const struct compare_opts *o;
+    struct compare_study *st;
+    const size_t *which; /* capacity: the options to search */
+    double horizon;
+    struct diag *d;
+};
+
+static void compare_row_take(struct compare_option *op,
+                             const struct compare_row *r)
+{
+    op->verdict = r->verdict;
+    op->accuracy = r->accuracy;
+    op->monthly = r->monthly;
+    op->tco = r->tco;
+    op->tco_lo = r->tco_lo;
+    op->tco_hi = r->tco_hi;
+    op->per_1k = r->per_1k;
+    op->volume = r->volume;
+    op->gpus = r->gpus;
+    op->payback_month = r->payback_month;
+    op->months = r->months;
+    op->deployment = r->deployment;
+    memcpy(op->hardware, r->hardware, sizeof op->hardware);
+    op->nres = r->nres;
+    memcpy(op->rep_monthly, r->rep_monthly, r->nres * sizeof(double));
+    memcpy(op->rep_p99_e2e, r->rep_p99_e2e, r->nres * sizeof(double));
+}
+
+/* Option k's replications and figures, on a copy of the option that owns
+ * its own results (freed here). */
+static int compare_option_job(void *ctx, size_t k, void *out)
+{
+    const struct compare_work *w = ctx;
+    struct compare_option op = w->st->opt[k];
+    struct compare_row *r = out;
+    int status;
+
+    op.res = NULL;
+    op.nres = 0;
+    op.rep_monthly = op.rep_p99_e2e = NULL;
+    status = compare_replications(&op, w->d);
+    if (!status)
+        status = compare_score(&op);
+    if (!status) {
+        r->verdict = op.verdict;
+        r->accuracy = op.accuracy;
+        r->monthly = op.monthly;
+        r->tco = op.tco;
+        r->tco_lo = op.tco_lo;
+        r->tco_hi = op.tco_hi;
+        r->per_1k = op.per_1k;
+        r->volume = op.volume;
+        r->gpus = op.gpus;
+        r->payback_month = op.payback_month;
+        r->months = op.months;
+        r->deployment = op.deployment;
+        memcpy(r->hardware, op.hardware, sizeof r->hardware);
+        r->nres = op.nres;
+        memcpy(r->rep_monthly, op.rep_monthly, op.nres * sizeof(double));
+        memcpy(r->rep_p99_e2e, op.rep_p99_e2e, op.nres * sizeof(double));
+    }
+    for (size_t i = 0; i < op.nres; i++)
+        run_result_fini(&op.res[i]);
+    mem_free(op.res);
+    mem_free(op.rep_monthly);
+    mem_free(op.rep_p99_e2e);
+    return status;
+}
+
+static int compare_capacity_job(void *ctx, size_t k, void *out)
+{
+    const struct compare_work *w = ctx;
+    struct compare_option op = w->st->opt[w->which[k]];
+    struct compare_cap_row *r = out;
+    int status = compare_capacity(w->o, &op, op.path,
+                                  (const char *const *)op.sets, op.nsets,
+                                  w->horizon, w->d);
+
+    r->searched = op.capacity_searched;
+    r->status = op.capacity_status;
+    r->capacity = op.capacity;
+    return status;
+}
+
+static int compare_spread(const struct compare_opts *o, size_t n,
+                          size_t rowsize, jobs_compute_fn *fn,
+                          struct compare_work *w, void *rows, int *status)
+{
+    struct jobs_spec js = {.n = n, .rowsize = rowsize, .jobs = o->jobs,
+                           .compute = fn, .ctx = w,
+                           .progress = o->jobs_progress,
+                           .progress_ctx = o->jobs_progress_ctx};
+    int st = jobs_run(&js, rows, status, NULL);
+
+    for (size_t i = 0; i < n && !st; i++)
+        st = status[i];
+    return st;
+}
+
+/* Every option's replications, then every capacity search, each set
+ * spread over the jobs; rows kept by option, so the study is the same
+ * with any number of jobs. */
+static int compare_run_options(const struct compare_opts *o,
+                               struct compare_study *st, double horizon,
+                               struct diag *d)
+{
+    struct compare_work w = {o, st, NULL, horizon, d};
+    struct compare_row *rows = mem_calloc(st->n, sizeof *rows);
+    struct compare_cap_row cap[COMPARE_MAX_OPTIONS];
+    size_t which[COMPARE_MAX_OPTIONS], nc = 0;
+    int status[COMPARE_MAX_OPTIONS], rc;
+
+    if (!rows)
+        return SLM_ENOMEM;
+    for (size_t i = 0; i < st->n; i++) {
+        struct compare_option *op = &st->opt[i];
+        op->rep_monthly = mem_calloc(op->sc->replications, sizeof(double));
+        op->rep_p99_e2e = mem_calloc(op->sc->replications, sizeof(double));
+        if (!op->rep_monthly || !op->rep_p99_e2e) {
+            mem_free(rows);
+            return SLM_ENOMEM;
+        }
+    }
+    if (o->progress)
+        o->progress(o->progress_ctx, "every option", "runs");
+    rc = compare_spread(o, st->n, sizeof *rows, compare_option_job, &w,
+                        rows, status);
+    for (size_t i = 0; i < st->n && !rc; i++)
+        compare_row_take(&st->opt[i], &rows[i]);
+    mem_free(rows);
+    /* Capacity: each option reloaded with the probe settings (variants
+     * re-read from the file).  An option that sends nothing local has no
+     * GPU capacity to find (the API's limits are simulated in its runs). */
+    for (size_t i = 0; i < st->n && !o->no_capacity; i++)
+        if (compare_gpu_backend(st->opt[i].sc) >= 0 &&
+            st->opt[i].deployment != COST_API)
+            which[nc++] = i;
+    if (rc || nc == 0)
+        return rc;
+    w.which = which;
+    if (o->progress)
+        o->progress(o->progress_ctx, "every option", "capacity");
+    rc = compare_spread(o, nc, sizeof cap[0], compare_capacity_job, &w, cap,
+                        status);
+    for (size_t i = 0; i < nc && !rc; i++) {
+        struct compare_option *op = &st->opt[which[i]];
+        op->capacity_searched = cap[i].searched;
+        op->capacity_status = cap[i].status;
+        op->capacity = cap[i].capacity;
+    }
+    return rc;
+}
+
 int compare_run(const struct compare_opts *o, struct diag *d,
                 struct compare_study *st)
 {
@@ -443,28 +623,7 @@ int compare_run(const struct compare_opts *o, struct diag *d,
         }
     }
     st->replications = st->n ? st->opt[0].sc->replications : 0;
-    for (size_t i = 0; i < st->n && !status; i++) {
-        struct compare_option *op = &st->opt[i];
-        if (o->progress)
-            o->progress(o->progress_ctx, op->name, "runs");
-        status = compare_replications(op, d);
-        if (!status)
-            status = compare_score(op);
-    }
-    /* Capacity: reload each option with the probe settings (variants
-     * re-read from the file). */
-    for (size_t i = 0; i < st->n && !status && !o->no_capacity; i++) {
-        struct compare_option *op = &st->opt[i];
-        /* An option that sends nothing local has no GPU capacity to find
-         * (the API's limits are simulated in its runs). */
-        if (compare_gpu_backend(op->sc) < 0 || op->deployment == COST_API)
-            continue;
-        if (o->progress)
-            o->progress(o->progress_ctx, op->name, "capacity");
-        status = compare_capacity(o, op, op->path,
-                                  (const char *const *)op->sets, op->nsets,
-                                  horizon, d);
-    }
+    status = compare_run_options(o, st, horizon, d);
     for (size_t i = 0; i < st->n; i++) {
         struct compare_option *op = &st->opt[i];
         op->headroom = op->capacity > 0 && op->volume > 0
@@ -480,7 +639,7 @@ void compare_fini(struct compare_study *st)
 {
     for (size_t i = 0; i < st->n; i++) {
         struct compare_option *op = &st->opt[i];
-        for (size_t r = 0; r < op->nres; r++)
+        for (size_t r = 0; op->res && r < op->nres; r++)
             run_result_fini(&op->res[r]);
         mem_free(op->res);
         mem_free(op->rep_monthly);

@@ -36,6 +36,7 @@
 #include "models/run.h"
 #include "models/scenario.h"
 #include "sim/diag.h"
+#include "study/jobs.h"
 #include "study/verdict.h"
 
 #define COMPARE_MAX_OPTIONS 16
@@ -48,8 +49,9 @@ struct compare_option {
                                      after the user's */
     char *sets[COMPARE_MAX_SETS]; /* owned */
     struct scenario *sc;          /* owned */
-    size_t nres;
-    struct run_result *res;       /* owned, nres */
+    size_t nres;                  /* replications run */
+    struct run_result *res;       /* owned, nres; NULL after compare_run
+                                     (the results stay where they ran) */
     /* hardware */
     char hardware[96];            /* "2 x L40S bought", "API only" */
     double gpus;
@@ -86,7 +88,8 @@ struct compare_study {
     double capacity_horizon; /* s per capacity probe */
 };
 
-/* Progress: called before each option's runs and capacity search. */
+/* Progress: called before the options' runs and their capacity searches
+ * (option "every option"). */
 typedef void compare_progress_fn(void *ctx, const char *option,
                                  const char *what);
 
@@ -100,6 +103,11 @@ struct compare_opts {
     int no_capacity;           /* skip the capacity searches */
     compare_progress_fn *progress;
     void *progress_ctx;
+    unsigned jobs;             /* worker processes (study/jobs.h); 0, 1:
+                                  this one.  The study is the same bytes
+                                  with any number */
+    jobs_progress_fn *jobs_progress; /* NULL: none */
+    void *jobs_progress_ctx;
 };
 
 /* Loads the options, runs them and fills *st.  Returns 0, SLM_EINPUT
