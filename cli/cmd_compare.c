@@ -11,6 +11,7 @@
 #include "sim/mem.h"
 #include "sim/units.h"
 #include "study/compare.h"
+#include "study/pool.h"
 
 #define CMD_COMPARE_MAX_FILES 16
 #define PLOT_OPTIONS "options"
@@ -472,7 +473,7 @@ static void cmd_compare_progress(void *ctx, const char *option,
     cli_progress_init(&c->p, c->label);
 }
 
-int cmd_compare(int argc, char **argv)
+static int cmd_compare_main(int argc, char **argv, int ranks)
 {
     struct cmd_compare_opts o;
     struct compare_opts co;
@@ -502,10 +503,18 @@ int cmd_compare(int argc, char **argv)
     co.jobs = cli_jobs(o.jobs);
     co.jobs_progress = cli_progress_jobs;
     co.jobs_progress_ctx = &prog.p;
+    co.ranks = ranks;
     cli_progress_init(&prog.p, "compare");
     diag_init(&d, stderr);
     rc = compare_run(&co, &d, st);
     cli_progress_done(&prog.p);
+    if (ranks > 1 && pool_mpi_rank() > 0) {
+        /* a worker rank: rank 0 gathered what it computed */
+        cli_plots_fini(&o.plots);
+        compare_fini(st);
+        mem_free(st);
+        return rc ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    }
     rc = rc == SLM_ESYS ? cli_status_exit(rc, "cannot read", o.paths[0])
                         : cli_status_exit(rc, NULL, NULL);
     if (!rc && !o.so.quiet && !o.json && !o.csv)
@@ -531,5 +540,17 @@ int cmd_compare(int argc, char **argv)
     cli_plots_fini(&o.plots);
     compare_fini(st);
     mem_free(st);
+    return rc;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    int ranks = pool_mpi_init(), rc;
+
+    rc = cmd_compare_main(argc, argv, ranks);
+    fflush(stdout);
+    /* An interrupted rank 0 takes the job down: the others may be deep in
+     * an option. */
+    pool_mpi_fini(ranks > 1 && rc > 128 ? rc : 0);
     return rc;
 }

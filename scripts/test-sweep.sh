@@ -184,6 +184,17 @@ if [ -n "$MPIBIN" ]; then
     check "mpirun -np 2 (exit 0)" '[ $? -eq 0 ]'
     check "mpirun -np 2 gives the same sweep.csv byte for byte" \
         'cmp -s "$OUT/j1/sweep.csv" "$OUT/mpi/sweep.csv"'
+    # compare over the ranks: rank 0 writes what one process writes.
+    CMP="--set horizon=2h --set warmup=20m --set replications=3 \
+        --capacity-horizon 30m --no-plots -q scenarios/purchase-5m-chat.yaml"
+    # shellcheck disable=SC2086
+    "$BIN" compare --jobs 1 --out "$OUT/cmp1" $CMP >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    $MPIRUN -np 2 "$MPIBIN" compare --out "$OUT/cmpmpi" $CMP >/dev/null 2>&1
+    check "mpirun -np 2 compare (exit 0)" '[ $? -eq 0 ]'
+    check "mpirun -np 2 compare gives the same compare.csv and .json" \
+        'cmp -s "$OUT/cmp1/compare.csv" "$OUT/cmpmpi/compare.csv" &&
+         cmp -s "$OUT/cmp1/compare.json" "$OUT/cmpmpi/compare.json"'
     # shellcheck disable=SC2086
     $MPIRUN -np 3 "$MPIBIN" sweep $P $LONG $KGRID --out "$OUT/mpikill" \
         >/dev/null 2>&1 &

@@ -1,6 +1,7 @@
 #include "study/compare.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "sim/units.h"
 #include "study/economics.h"
 #include "study/jobs.h"
+#include "study/pool.h"
 #include "study/pricing.h"
 
 /* ---- variants: YAML nodes back to --set text ---- */
@@ -426,8 +428,8 @@ static void compare_rank(struct compare_study *st)
 /* What one option's runs come to, plain bytes: the figures compare_score
  * leaves in the option (its replications' results stay in the worker). */
 struct compare_row {
-    struct study_verdict verdict; /* why: a static string, valid in every
-                                     process of this program */
+    struct study_verdict verdict; /* why: NULL here, in why_text */
+    char why_text[32];
     double accuracy, monthly, tco, tco_lo, tco_hi, per_1k, volume, gpus;
     int payback_month, months;
     enum cost_option deployment;
@@ -447,15 +449,29 @@ struct compare_cap_row {
 struct compare_work {
     const struct compare_opts *o;
     struct compare_study *st;
-    const size_t *which; /* capacity: the options to search */
     double horizon;
     struct diag *d;
 };
+
+/* The verdict's reason as a static string of this process: a pointer
+ * from another (an MPI rank) means nothing here. */
+static const char *compare_why(const char *text)
+{
+    static const char *const whys[] = {"unstable", "failures", "deadline",
+                                       "ttft_p99", "e2e_p99", "tpot_p99",
+                                       "latency"};
+
+    for (size_t i = 0; *text && i < sizeof whys / sizeof whys[0]; i++)
+        if (!strcmp(text, whys[i]))
+            return whys[i];
+    return *text ? "unknown" : NULL;
+}
 
 static void compare_row_take(struct compare_option *op,
                              const struct compare_row *r)
 {
     op->verdict = r->verdict;
+    op->verdict.why = compare_why(r->why_text);
     op->accuracy = r->accuracy;
     op->monthly = r->monthly;
     op->tco = r->tco;
@@ -490,6 +506,9 @@ static int compare_option_job(void *ctx, size_t k, void *out)
         status = compare_score(&op);
     if (!status) {
         r->verdict = op.verdict;
+        r->verdict.why = NULL;
+        snprintf(r->why_text, sizeof r->why_text, "%s",
+                 op.verdict.why ? op.verdict.why : "");
         r->accuracy = op.accuracy;
         r->monthly = op.monthly;
         r->tco = op.tco;
@@ -517,7 +536,7 @@ static int compare_option_job(void *ctx, size_t k, void *out)
 static int compare_capacity_job(void *ctx, size_t k, void *out)
 {
     const struct compare_work *w = ctx;
-    struct compare_option op = w->st->opt[w->which[k]];
+    struct compare_option op = w->st->opt[k];
     struct compare_cap_row *r = out;
     int status = compare_capacity(w->o, &op, op.path,
                                   (const char *const *)op.sets, op.nsets,
@@ -529,16 +548,67 @@ static int compare_capacity_job(void *ctx, size_t k, void *out)
     return status;
 }
 
-static int compare_spread(const struct compare_opts *o, size_t n,
-                          size_t rowsize, jobs_compute_fn *fn,
-                          struct compare_work *w, void *rows, int *status)
-{
-    struct jobs_spec js = {.n = n, .rowsize = rowsize, .jobs = o->jobs,
-                           .compute = fn, .ctx = w,
-                           .progress = o->jobs_progress,
-                           .progress_ctx = o->jobs_progress_ctx};
-    int st = jobs_run(&js, rows, status, NULL);
+/* Across MPI ranks (study/pool.h): the row travels behind its status;
+ * rank 0 keeps each by index as it arrives. */
+struct compare_mpi {
+    jobs_compute_fn *fn;
+    struct compare_work *w;
+    size_t rowsize;
+    unsigned char *rows;
+    int *status;
+};
 
+static void compare_mpi_compute(void *ctx, size_t k, void *buf)
+{
+    const struct compare_mpi *m = ctx;
+    int32_t st;
+
+    memset(buf, 0, sizeof st + m->rowsize);
+    st = (int32_t)m->fn(m->w, k, (unsigned char *)buf + sizeof st);
+    memcpy(buf, &st, sizeof st);
+}
+
+static void compare_mpi_done(void *ctx, size_t k, const void *buf)
+{
+    const struct compare_mpi *m = ctx;
+    int32_t st;
+
+    memcpy(&st, buf, sizeof st);
+    m->status[k] = st;
+    memcpy(m->rows + k * m->rowsize, (const unsigned char *)buf + sizeof st,
+           m->rowsize);
+}
+
+/* Items k < n with !skip[k] (skip NULL: all) by fn, on the MPI ranks when
+ * there are several, else on o->jobs worker processes.  Every rank calls
+ * it; on ranks other than 0 it only computes and returns 0. */
+static int compare_spread(const struct compare_opts *o, size_t n,
+                          const unsigned char *skip, size_t rowsize,
+                          jobs_compute_fn *fn, struct compare_work *w,
+                          void *rows, int *status)
+{
+    int st = SLM_OK;
+
+    for (size_t i = 0; i < n; i++)
+        status[i] = skip && skip[i] ? SLM_OK : SLM_ESYS;
+    if (o->ranks > 1) {
+        struct compare_mpi m = {fn, w, rowsize, rows, status};
+        int sig = pool_mpi_run(n, skip, sizeof(int32_t) + rowsize,
+                               compare_mpi_compute, compare_mpi_done, &m);
+        if (pool_mpi_rank() > 0)
+            return SLM_OK;
+        if (sig)
+            return SLM_EINTR;
+    } else {
+        struct jobs_spec js = {.n = n, .rowsize = rowsize, .jobs = o->jobs,
+                               .skip = skip, .compute = fn, .ctx = w,
+                               .progress = o->jobs_progress,
+                               .progress_ctx = o->jobs_progress_ctx};
+        st = jobs_run(&js, rows, status, NULL);
+        for (size_t i = 0; skip && i < n; i++)
+            if (skip[i])
+                status[i] = SLM_OK;
+    }
     for (size_t i = 0; i < n && !st; i++)
         st = status[i];
     return st;
@@ -551,10 +621,11 @@ static int compare_run_options(const struct compare_opts *o,
                                struct compare_study *st, double horizon,
                                struct diag *d)
 {
-    struct compare_work w = {o, st, NULL, horizon, d};
+    struct compare_work w = {o, st, horizon, d};
     struct compare_row *rows = mem_calloc(st->n, sizeof *rows);
     struct compare_cap_row cap[COMPARE_MAX_OPTIONS];
-    size_t which[COMPARE_MAX_OPTIONS], nc = 0;
+    unsigned char skip[COMPARE_MAX_OPTIONS];
+    size_t nc = 0;
     int status[COMPARE_MAX_OPTIONS], rc;
 
     if (!rows)
@@ -570,27 +641,45 @@ static int compare_run_options(const struct compare_opts *o,
     }
     if (o->progress)
         o->progress(o->progress_ctx, "every option", "runs");
-    rc = compare_spread(o, st->n, sizeof *rows, compare_option_job, &w,
-                        rows, status);
+    rc = compare_spread(o, st->n, NULL, sizeof *rows, compare_option_job,
+                        &w, rows, status);
     for (size_t i = 0; i < st->n && !rc; i++)
         compare_row_take(&st->opt[i], &rows[i]);
     mem_free(rows);
     /* Capacity: each option reloaded with the probe settings (variants
      * re-read from the file).  An option that sends nothing local has no
-     * GPU capacity to find (the API's limits are simulated in its runs). */
+     * GPU capacity to find (the API's limits are simulated in its runs).
+     * Rank 0 alone knows the deployments: the other ranks compute what it
+     * hands out. */
+    memset(skip, 1, sizeof skip);
     for (size_t i = 0; i < st->n && !o->no_capacity; i++)
         if (compare_gpu_backend(st->opt[i].sc) >= 0 &&
-            st->opt[i].deployment != COST_API)
-            which[nc++] = i;
-    if (rc || nc == 0)
+            st->opt[i].deployment != COST_API) {
+            skip[i] = 0;
+            nc++;
+        }
+    if (o->no_capacity)
         return rc;
-    w.which = which;
+    if (o->ranks > 1) {
+        /* every rank takes part in both spreads, so that none waits for
+         * work forever: after a failure, one with nothing to hand out */
+        if (rc)
+            memset(skip, 1, sizeof skip);
+    } else if (rc || nc == 0) {
+        return rc;
+    }
     if (o->progress)
         o->progress(o->progress_ctx, "every option", "capacity");
-    rc = compare_spread(o, nc, sizeof cap[0], compare_capacity_job, &w, cap,
-                        status);
-    for (size_t i = 0; i < nc && !rc; i++) {
-        struct compare_option *op = &st->opt[which[i]];
+    {
+        int cr = compare_spread(o, st->n, skip, sizeof cap[0],
+                                compare_capacity_job, &w, cap, status);
+        if (!rc)
+            rc = cr;
+    }
+    for (size_t i = 0; i < st->n && !rc; i++) {
+        struct compare_option *op = &st->opt[i];
+        if (skip[i])
+            continue;
         op->capacity_searched = cap[i].searched;
         op->capacity_status = cap[i].status;
         op->capacity = cap[i].capacity;

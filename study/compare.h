@@ -108,6 +108,10 @@ struct compare_opts {
                                   with any number */
     jobs_progress_fn *jobs_progress; /* NULL: none */
     void *jobs_progress_ctx;
+    int ranks;                 /* MPI ranks (study/pool.h: every rank
+                                  calls compare_run; rank 0 gathers the
+                                  study, the others only compute); 0, 1:
+                                  none */
 };
 
 /* Loads the options, runs them and fills *st.  Returns 0, SLM_EINPUT
