@@ -548,8 +548,11 @@ static int compare_capacity_job(void *ctx, size_t k, void *out)
     return status;
 }
 
-/* Across MPI ranks (study/pool.h): the row travels behind its status;
- * rank 0 keeps each by index as it arrives. */
+/* Across MPI ranks (study/pool.h): the row travels behind its status,
+ * which takes a double's room so that the row stays aligned (the pool's
+ * message puts the payload 8 bytes into an allocation); rank 0 keeps
+ * each by index as it arrives. */
+#define COMPARE_MPI_HEAD sizeof(double)
 struct compare_mpi {
     jobs_compute_fn *fn;
     struct compare_work *w;
@@ -563,8 +566,8 @@ static void compare_mpi_compute(void *ctx, size_t k, void *buf)
     const struct compare_mpi *m = ctx;
     int32_t st;
 
-    memset(buf, 0, sizeof st + m->rowsize);
-    st = (int32_t)m->fn(m->w, k, (unsigned char *)buf + sizeof st);
+    memset(buf, 0, COMPARE_MPI_HEAD + m->rowsize);
+    st = (int32_t)m->fn(m->w, k, (unsigned char *)buf + COMPARE_MPI_HEAD);
     memcpy(buf, &st, sizeof st);
 }
 
@@ -575,8 +578,8 @@ static void compare_mpi_done(void *ctx, size_t k, const void *buf)
 
     memcpy(&st, buf, sizeof st);
     m->status[k] = st;
-    memcpy(m->rows + k * m->rowsize, (const unsigned char *)buf + sizeof st,
-           m->rowsize);
+    memcpy(m->rows + k * m->rowsize,
+           (const unsigned char *)buf + COMPARE_MPI_HEAD, m->rowsize);
 }
 
 /* Items k < n with !skip[k] (skip NULL: all) by fn, on the MPI ranks when
@@ -593,7 +596,7 @@ static int compare_spread(const struct compare_opts *o, size_t n,
         status[i] = skip && skip[i] ? SLM_OK : SLM_ESYS;
     if (o->ranks > 1) {
         struct compare_mpi m = {fn, w, rowsize, rows, status};
-        int sig = pool_mpi_run(n, skip, sizeof(int32_t) + rowsize,
+        int sig = pool_mpi_run(n, skip, COMPARE_MPI_HEAD + rowsize,
                                compare_mpi_compute, compare_mpi_done, &m);
         if (pool_mpi_rank() > 0)
             return SLM_OK;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,12 +16,15 @@
 #include "sim/status.h"
 
 /* A child's row travels behind its status, so that a failed item is told
- * apart from a dead child (no bytes) and from a short write. */
+ * apart from a dead child (no bytes) and from a short write.  The status
+ * takes a whole JOBS_HEAD so that the row behind it is aligned for any
+ * type (a row of doubles at offset 4 would not be). */
+#define JOBS_HEAD _Alignof(max_align_t)
 struct jobs_worker {
     pid_t pid;
     int fd;
     size_t k, got;
-    unsigned char *buf; /* sizeof(int32_t) + rowsize */
+    unsigned char *buf; /* JOBS_HEAD + rowsize */
 };
 
 unsigned jobs_default(void)
@@ -43,8 +47,8 @@ static void jobs_compute(const struct jobs_spec *s, size_t k,
 {
     int32_t st;
 
-    memset(buf, 0, sizeof st + s->rowsize);
-    st = (int32_t)s->compute(s->ctx, k, buf + sizeof st);
+    memset(buf, 0, JOBS_HEAD + s->rowsize);
+    st = (int32_t)s->compute(s->ctx, k, buf + JOBS_HEAD);
     memcpy(buf, &st, sizeof st);
 }
 
@@ -64,15 +68,17 @@ static void jobs_finish(const struct jobs_spec *s, size_t k,
         return;
     }
     if (rows)
-        memcpy((unsigned char *)rows + k * s->rowsize, buf + sizeof st,
+        memcpy((unsigned char *)rows + k * s->rowsize, buf + JOBS_HEAD,
                s->rowsize);
     if (s->done)
-        s->done(s->ctx, k, buf + sizeof st);
+        s->done(s->ctx, k, buf + JOBS_HEAD);
 }
 
-/* Item k is missing: its worker died or never started. */
+/* Item k is missing: its worker died or never started (errno ECHILD for
+ * the message the caller prints). */
 static void jobs_lost(size_t k, int *status, size_t *failed)
 {
+    errno = ECHILD;
     if (status)
         status[k] = SLM_ESYS;
     if (failed)
@@ -92,7 +98,7 @@ static int jobs_serial(const struct jobs_spec *s, void *rows,
                        int *status, size_t *failed)
 {
     size_t total = jobs_total(s), done = 0;
-    unsigned char *buf = mem_alloc(sizeof(int32_t) + s->rowsize);
+    unsigned char *buf = mem_alloc(JOBS_HEAD + s->rowsize);
 
     if (!buf)
         return SLM_ENOMEM;
@@ -145,7 +151,7 @@ static int jobs_spawn(const struct jobs_spec *s, size_t k,
         close(fds[0]);
         jobs_compute(s, k, w->buf);
         /* _exit: the parent's stdio buffers and atexit work are its own */
-        _exit(jobs_write_all(fds[1], w->buf, sizeof(int32_t) + s->rowsize)
+        _exit(jobs_write_all(fds[1], w->buf, JOBS_HEAD + s->rowsize)
                   ? 1 : 0);
     }
     close(fds[1]);
@@ -158,7 +164,7 @@ static int jobs_spawn(const struct jobs_spec *s, size_t k,
 /* Reads what worker w sent; 1 when it is finished (EOF or an error). */
 static int jobs_drain(const struct jobs_spec *s, struct jobs_worker *w)
 {
-    size_t size = sizeof(int32_t) + s->rowsize;
+    size_t size = JOBS_HEAD + s->rowsize;
     unsigned char extra;
     ssize_t n;
 
@@ -184,7 +190,7 @@ static int jobs_reap(const struct jobs_spec *s, struct jobs_worker *w)
     while (waitpid(w->pid, &ws, 0) < 0 && errno == EINTR)
         ;
     return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 &&
-           w->got == sizeof(int32_t) + s->rowsize;
+           w->got == JOBS_HEAD + s->rowsize;
 }
 
 static void jobs_poll(const struct jobs_spec *s, struct jobs_worker *w,
@@ -215,7 +221,9 @@ static int jobs_pool(const struct jobs_spec *s, void *rows,
                      int *status, size_t *failed)
 {
     size_t jobs = s->jobs > JOBS_MAX ? JOBS_MAX : s->jobs;
-    size_t size = sizeof(int32_t) + s->rowsize;
+    /* each slot's buffer starts aligned too */
+    size_t size = JOBS_HEAD + (s->rowsize + JOBS_HEAD - 1) / JOBS_HEAD *
+                                  JOBS_HEAD;
     size_t total = jobs_total(s), next = 0, active = 0, done = 0;
     struct jobs_worker w[JOBS_MAX];
     unsigned char *bufs = mem_alloc(jobs * size);
