@@ -125,7 +125,7 @@ struct cli_args_spec {
      .help = "no text report on stdout", .dest = offsetof(T, M.quiet)}
 
 /* The figure options (expanded where plots/draw.h is included), for a
- * command struct T whose member M is a struct cli_plots (cli/plots.h). */
+ * command struct T whose member M is a struct cli_plots (cli/cmd_plot.h). */
 #define CLI_ARGS_PLOTS_OPTS(T, M)                                             \
     {.name = "--plots", .kind = CLI_OPT_FLAG,                                 \
      .help = "draw every figure this command can (default:\n"                 \

@@ -9,15 +9,16 @@
  * same way: count 1 first, then the scenario's count when it is larger,
  * starting from count times the one replica's answer.  It prints the
  * answer and writes capacity.json.  The cost commands use the same
- * loading and search for the capacity of one GPU (cli/cmd.h).
+ * loading and search for the capacity of one GPU (cli/cmd_capacity.h).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_capacity.h"
+#include "cli/cmd_plot.h"
+#include "cli/common.h"
 #include "models/capacity.h"
 #include "models/gpu.h"
 #include "models/report.h"

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_catalog.h"
+#include "cli/common.h"
 #include "models/catalog.h"
 
 static const char cmd_catalog_help[] =

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_compare.h"
+#include "cli/cmd_plot.h"
+#include "cli/cmd_tco.h"
+#include "cli/common.h"
 #include "plots/draw.h"
 #include "plots/figure.h"
 #include "plots/plot.h"

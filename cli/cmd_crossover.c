@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_crossover.h"
+#include "cli/common.h"
 #include "plots/draw.h"
 #include "plots/plot.h"
 #include "sim/mem.h"

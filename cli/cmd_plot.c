@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_plot.h"
+#include "cli/common.h"
 #include "models/cost.h"
 #include "plots/draw.h"
 #include "plots/gnuplot.h"

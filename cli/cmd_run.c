@@ -5,8 +5,12 @@
 
 #include <math.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_run.h"
+#include "cli/cmd_crossover.h"
+#include "cli/cmd_plot.h"
+#include "cli/cmd_sensitivity.h"
+#include "cli/cmd_tco.h"
+#include "cli/common.h"
 #include "study/sweep.h"
 #include "study/whatif.h"
 #include "models/accuracy.h"

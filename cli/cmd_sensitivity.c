@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_sensitivity.h"
+#include "cli/common.h"
 #include "plots/draw.h"
 #include "sim/units.h"
 #include "plots/plot.h"

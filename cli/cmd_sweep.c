@@ -26,8 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_sweep.h"
+#include "cli/common.h"
 #include "models/report.h"
 #include "sim/interrupt.h"
 #include "sim/json.h"

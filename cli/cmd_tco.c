@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_tco.h"
+#include "cli/cmd_capacity.h"
+#include "cli/common.h"
 #include "plots/draw.h"
 #include "models/capacity.h"
 #include "study/economics.h"

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_trace_stats.h"
+#include "cli/common.h"
 #include "sim/out.h"
 #include "sim/trace_stats.h"
 #include "sim/units.h"

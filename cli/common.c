@@ -1,7 +1,6 @@
 /* What the scenario-reading subcommands share: options, loading, exit
  * statuses and the progress line. */
-#include "cli/cmd.h"
-#include "cli/args.h"
+#include "cli/common.h"
 #include "sim/interrupt.h"
 #include "study/pricing.h"
 
