@@ -698,9 +698,84 @@ static int sweep_file_grid(struct sweep_state *s, struct diag *d)
     return st;
 }
 
+/* The point limit and where it was said: --max-points, else the last
+ * --set limits.max_points=N, else the file's limits.max_points (at its
+ * place), else GRID_DEFAULT_MAX_POINTS.  The scenario load has checked
+ * the value (a whole number from 1 to 1e8). */
+struct sweep_limit {
+    long max;
+    struct diag_pos at; /* file: where; else file NULL */
+    char file[512];
+    const char *how;    /* how it was set, for the message */
+};
+
+static void sweep_max_points(const struct sweep_opts *o,
+                             const struct cli_scenario_opts *so,
+                             long max_points, struct sweep_limit *lim)
+{
+    static const char key[] = "limits.max_points=";
+    struct cfg_doc *doc = NULL;
+    struct diag d;
+    FILE *nul = fopen("/dev/null", "w");
+
+    memset(lim, 0, sizeof *lim);
+    lim->max = GRID_DEFAULT_MAX_POINTS;
+    lim->how = "the default";
+    if (o->max_points) {
+        lim->max = max_points;
+        lim->how = "set by --max-points";
+        return;
+    }
+    for (size_t i = so->nsets; i-- > 0;)
+        if (!strncmp(so->sets[i], key, sizeof key - 1)) {
+            lim->max = strtol(so->sets[i] + sizeof key - 1, NULL, 10);
+            lim->how = "set by --set";
+            return;
+        }
+    /* the file again, quietly: loading it reported any error already */
+    diag_init(&d, nul ? nul : stderr);
+    if (cfg_load_file(so->path, &d, &doc) == 0) {
+        const struct cfg_node *l = cfg_get(cfg_doc_root(doc), "limits");
+        const struct cfg_node *m = l ? cfg_get(l, "max_points") : NULL;
+        if (m && m->kind == CFG_SCALAR) {
+            lim->max = strtol(m->scalar, NULL, 10);
+            snprintf(lim->file, sizeof lim->file, "%s", so->path);
+            lim->at = m->pos;
+            lim->at.file = lim->file;
+        }
+    }
+    cfg_doc_free(doc);
+    if (nul)
+        fclose(nul);
+}
+
+/* A grid larger than the limit: refused before anything runs, at the
+ * limit's place when the file set it. */
+static int sweep_too_big(const struct sweep_state *s,
+                         const struct sweep_limit *lim)
+{
+    if (s->npoints <= (size_t)lim->max)
+        return 0;
+    if (lim->at.file) {
+        struct diag d;
+        diag_init(&d, stderr);
+        diag_error(&d, &lim->at, "the grid has %zu points, more than "
+                   "limits.max_points = %ld (raise it, or --max-points N; "
+                   "docs/limits.md)", s->npoints, lim->max);
+    } else {
+        fprintf(stderr, "slmsim sweep: error: the grid has %zu points, more "
+                        "than limits.max_points = %ld (%s; raise it with "
+                        "--max-points N or limits.max_points in the "
+                        "scenario; docs/limits.md)\n", s->npoints, lim->max,
+                lim->how);
+    }
+    return 1;
+}
+
 static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
                        const struct cli_scenario_opts *so, long max_points)
 {
+    struct sweep_limit lim;
     static char seed[64], reps[64];
     struct scenario *sc = NULL;
     struct diag d;
@@ -750,12 +825,9 @@ static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
         return CLI_EXIT_INPUT;
     }
     s->npoints = grid_npoints(&s->g);
-    if (s->npoints > (size_t)max_points) {
-        fprintf(stderr, "slmsim sweep: error: the grid has %zu points, more "
-                        "than limits.max_points = %ld (--max-points; "
-                        "docs/limits.md)\n", s->npoints, max_points);
+    sweep_max_points(o, so, max_points, &lim);
+    if (sweep_too_big(s, &lim))
         return CLI_EXIT_INPUT;
-    }
     rc = sweep_check(s);
     if (rc)
         return rc;

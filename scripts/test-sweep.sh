@@ -153,7 +153,7 @@ golden twice "--vary:2:1: error: key 'seed' is varied twice" \
 golden unknown-key "--set:1:16: error: unknown key 'cuont' in backends.local (did you mean 'count' or 'quant'?)
 slmsim sweep: in --vary backends.local.cuont=1" \
     $P --out "$OUT/e" --vary backends.local.cuont=1,2
-golden too-many "slmsim sweep: error: the grid has 12 points, more than limits.max_points = 10 (--max-points; docs/limits.md)" \
+golden too-many "slmsim sweep: error: the grid has 12 points, more than limits.max_points = 10 (set by --max-points; raise it with --max-points N or limits.max_points in the scenario; docs/limits.md)" \
     $P --out "$OUT/e" --max-points 10 --vary seed=1,2,3 --vary backends.local.count=1..4:lin:4
 golden nothing "slmsim sweep: error: nothing to vary (--vary KEY.PATH=SPEC or a sweep: block; see slmsim sweep --help)" \
     $P --out "$OUT/e"
@@ -175,6 +175,16 @@ block "$OUT/bad-block.yaml" "backends.local.count: 1..2:cub:2"
 golden block-scale "$OUT/bad-block.yaml:$((lines + 3)):32: error: range scale must be 'lin' or 'log', got 'cub'" \
     "$OUT/bad-block.yaml" --out "$OUT/e"
 check "errors ran nothing" '[ ! -e "$OUT/e/sweep.journal" ]'
+# limits.max_points in the scenario: the grid is refused at its place; a
+# --set of it and --max-points override it.
+{ cat "$OUT/block.yaml"; echo "limits: {max_points: 3}"; } >"$OUT/lim.yaml"
+llines=$(wc -l <"$OUT/block.yaml")
+golden file-limit "$OUT/lim.yaml:$((llines + 1)):22: error: the grid has 4 points, more than limits.max_points = 3 (raise it, or --max-points N; docs/limits.md)" \
+    "$OUT/lim.yaml" --out "$OUT/e"
+golden set-limit "slmsim sweep: error: the grid has 4 points, more than limits.max_points = 2 (set by --set; raise it with --max-points N or limits.max_points in the scenario; docs/limits.md)" \
+    "$OUT/lim.yaml" --set limits.max_points=2 --out "$OUT/e"
+golden bad-limit "--set:1:19: error: 'max_points' must be an integer in [1, 100000000], got '0'" \
+    "$OUT/lim.yaml" --set limits.max_points=0 --out "$OUT/e"
 
 if [ -n "$MPIBIN" ]; then
     MPIRUN="timeout 120 mpirun --allow-run-as-root --oversubscribe"
