@@ -215,8 +215,9 @@ int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
                      int quiet)
 {
     const char *suffix = !strcmp(cmd, "capacity") ? "-probes"
-                         : !strcmp(cmd, "compare") ? ""
-                                                   : "-nominal";
+                         : !strcmp(cmd, "compare") || !strcmp(cmd, "sweep")
+                             ? ""
+                             : "-nominal";
     char name[64];
     int st;
 
@@ -238,7 +239,8 @@ int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
              i < sizeof cli_cmd_figures / sizeof cli_cmd_figures[0]; i++) {
             const char *nm = cli_cmd_figures[i];
             size_t ls = strlen(nm), lx = strlen(suffix);
-            int owns = !strcmp(cmd, "compare")
+            int owns = !strcmp(cmd, "sweep") ? 0 /* named by the grid */
+                       : !strcmp(cmd, "compare")
                            ? !strcmp(nm, "options")
                        : !strcmp(cmd, "tco") ? !strcmp(nm, "tco-nominal")
                        : !strcmp(cmd, "crossover")

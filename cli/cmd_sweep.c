@@ -27,12 +27,16 @@
 #include <unistd.h>
 
 #include "cli/cmd_sweep.h"
+#include "cli/cmd_plot.h"
 #include "cli/common.h"
 #include "models/report.h"
 #include "sim/interrupt.h"
 #include "sim/json.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
+#include "sim/units.h"
+#include "plots/draw.h"
+#include "plots/figure.h"
 #include "study/grid.h"
 #include "study/jobs.h"
 #include "study/pool.h"
@@ -54,6 +58,7 @@ struct sweep_opts {
     struct sweep_vary vary;
     const char *jobs, *max_points;
     int fresh;
+    struct cli_plots plots; /* want -1 (the default) draws them too */
 };
 
 static int sweep_parse_vary(const char *cmd, const char *opt,
@@ -89,6 +94,7 @@ static const struct cli_opt sweep_opts_table[] = {
      .dest = offsetof(struct sweep_opts, max_points), .lo = 1,
      .hi = 100000000},
     CLI_ARGS_SCENARIO_OPTS(struct sweep_opts, so),
+    CLI_ARGS_PLOTS_OPTS(struct sweep_opts, plots),
 };
 
 static const struct cli_args_spec sweep_args = {
@@ -108,6 +114,14 @@ static const struct cli_args_spec sweep_args = {
         "    vary: {backends.local.count: 1..4:lin:4, backends.local.gpu: [L40S, L4]}\n"
         "\n",
     .help_tail = "\n"
+                 "Figures: one per swept key with two values or more,\n"
+                 "sweep-N-KEY (N its place among the keys): P99 end-to-end\n"
+                 "against the key's value with its 95% interval (dashed),\n"
+                 "a curve per combination of the other keys (at most 6);\n"
+                 "a key whose values are not numbers (a GPU type) gets\n"
+                 "its values as labelled points.  Into DIR, listed under\n"
+                 "figures in sweep.json, with DIR/figures-sweep.json.\n"
+                 "\n"
                  "exit status: 0 success, 1 points missing or the run failed,\n"
                  "2 bad input, 128+N stopped by signal N (rerun to resume)\n",
     .opts = sweep_opts_table,
@@ -217,6 +231,8 @@ struct sweep_state {
     uint64_t id;
     const char *out_dir;
     unsigned reps;
+    size_t nfigs;                          /* figures drawn, for sweep.json */
+    char figs[GRID_MAX_DIMS][FIGURE_MAX_NAME];
 };
 
 static uint32_t sweep_sum(const char *s)
@@ -475,6 +491,190 @@ static int sweep_run_mpi(struct sweep_state *s, struct sweep_progress *p,
                         sweep_mpi_compute, sweep_mpi_done, &c);
 }
 
+/* ---- figures: the metric against each swept key ---- */
+
+#define SWEEP_FIG_SERIES 6
+
+static const char *const sweep_colors[SWEEP_FIG_SERIES] = {
+    "#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6"};
+
+/* Value text as a number on the x axis: a plain number, a rate (per
+ * month), a duration (s); NaN when it is none (a category). */
+static double sweep_x(const char *text, const char **unit)
+{
+    double x;
+
+    if (!units_parse_number(text, &x)) {
+        *unit = "";
+        return x;
+    }
+    if (!units_parse_rate(text, &x)) {
+        *unit = " (per month)";
+        return x * UNITS_MONTH;
+    }
+    if (!units_parse_duration(text, &x)) {
+        *unit = " (s)";
+        return x;
+    }
+    return (double)NAN;
+}
+
+/* The point with dimension i at value v and the others at combination c
+ * (the others' indexes in mixed radix, dimension order). */
+static size_t sweep_point_at(const struct grid *g, size_t i, size_t v,
+                             size_t c)
+{
+    size_t k = 0;
+
+    /* grid_point's order: the last dimension varies fastest */
+    for (size_t d = 0; d < g->ndims; d++) {
+        size_t idx;
+        if (d == i) {
+            idx = v;
+        } else {
+            size_t below = 1;
+            for (size_t e = d + 1; e < g->ndims; e++)
+                if (e != i)
+                    below *= g->dim[e].n;
+            idx = c / below % g->dim[d].n;
+        }
+        k = k * g->dim[d].n + idx;
+    }
+    return k;
+}
+
+/* "count=2, gpu=L40S": the other dimensions at point k. */
+static void sweep_combo_title(const struct grid *g, size_t i, size_t k,
+                              char *buf, size_t size)
+{
+    size_t idx[GRID_MAX_DIMS], len = 0;
+
+    grid_point(g, k, idx);
+    buf[0] = '\0';
+    for (size_t d = 0; d < g->ndims && len < size; d++) {
+        const char *dot;
+        if (d == i)
+            continue;
+        dot = strrchr(g->dim[d].key, '.');
+        len += (size_t)snprintf(buf + len, size - len, "%s%s=%s",
+                                len ? ", " : "", dot ? dot + 1 : g->dim[d].key,
+                                g->dim[d].value[idx[d]]);
+    }
+}
+
+static int sweep_figure(struct sweep_state *s, size_t i, struct cli_plots *p)
+{
+    const struct grid_dim *dim = &s->g.dim[i];
+    size_t ncombo = dim->n ? s->npoints / dim->n : 0, nser, v, c;
+    const char *unit = "", *u;
+    const char *dot = strrchr(dim->key, '.');
+    char name[FIGURE_MAX_NAME + 32], text[FIGURE_MAX_TEXT];
+    double row[FIGURE_MAX_COLUMNS];
+    int numeric = 1;
+    double top = 0;
+    struct figure *f;
+    int st = SLM_OK;
+
+    for (v = 0; v < dim->n; v++)
+        numeric &= isfinite(sweep_x(dim->value[v], v ? &u : &unit));
+    nser = ncombo < SWEEP_FIG_SERIES ? ncombo : SWEEP_FIG_SERIES;
+    snprintf(name, sizeof name, "sweep-%zu-%s", i + 1, dot ? dot + 1 : dim->key);
+    f = figure_new(name, FIGURE_XY);
+    if (!f)
+        return SLM_ENOMEM;
+    snprintf(text, sizeof text, "%s: P99 end-to-end against %s",
+             s->path, dim->key);
+    figure_text(f->title, sizeof f->title, text);
+    {
+        char cap[FIGURE_MAX_CAPTION];
+        snprintf(cap, sizeof cap, "%u replications per point, common random "
+                 "numbers; %s: 95%% interval%s%s", s->reps,
+                 numeric ? "dashed" : "the points above and below",
+                 ncombo > nser ? "; the first combinations of the other keys "
+                                 "only" : "",
+                 numeric ? "" : "; the points of a value side by side");
+        figure_text(f->caption, sizeof f->caption, cap);
+    }
+    snprintf(text, sizeof text, "%s%s", dim->key, numeric ? unit : "");
+    figure_text(f->x.label, sizeof f->x.label, text);
+    figure_text(f->panel[0].y.label, sizeof f->panel[0].y.label,
+                "P99 end-to-end latency");
+    f->panel[0].y.fmt = FIGURE_FMT_SECONDS;
+    if (!numeric) {
+        f->x.fmt = FIGURE_FMT_CATEGORY;
+        f->x.min = 0.5;
+        f->x.max = (double)dim->n + 0.5;
+    }
+    /* per combination: its x (a category's points side by side), the P99
+     * and the interval's ends */
+    for (c = 0; c < nser; c++) {
+        char col[FIGURE_MAX_NAME];
+        snprintf(col, sizeof col, "x_%zu", c);
+        figure_add_column(f, col);
+        snprintf(col, sizeof col, "p99_%zu", c);
+        figure_add_column(f, col);
+        snprintf(col, sizeof col, "lo_%zu", c);
+        figure_add_column(f, col);
+        snprintf(col, sizeof col, "hi_%zu", c);
+        figure_add_column(f, col);
+    }
+    for (c = 0; c < nser; c++) {
+        struct figure_series *se;
+        sweep_combo_title(&s->g, i, sweep_point_at(&s->g, i, 0, c), text,
+                          sizeof text);
+        figure_add_series(f, text, 4 * c, 4 * c + 1,
+                          numeric ? FIGURE_LINESPOINTS : FIGURE_POINTS,
+                          sweep_colors[c]);
+        for (size_t e = 2; e <= 3; e++) {
+            se = figure_add_series(f, "", 4 * c, 4 * c + e,
+                                   numeric ? FIGURE_LINES : FIGURE_POINTS,
+                                   sweep_colors[c]);
+            if (se)
+                se->dash = 2;
+        }
+    }
+    for (v = 0; v < dim->n && !st; v++) {
+        double x = numeric ? sweep_x(dim->value[v], &u) : (double)(v + 1);
+        for (c = 0; c < nser; c++) {
+            size_t k = sweep_point_at(&s->g, i, v, c);
+            const struct grid_row *r = &s->row[k];
+            int have = !r->status && s->done[k];
+            row[4 * c] = numeric ? x
+                                 : x + 0.3 * ((double)c -
+                                              (double)(nser - 1) / 2) /
+                                           (double)(nser > 1 ? nser - 1 : 1);
+            row[4 * c + 1] = have ? r->e2e_p99 : (double)NAN;
+            row[4 * c + 2] = have ? r->e2e_p99 - r->e2e_p99_hw : (double)NAN;
+            row[4 * c + 3] = have ? r->e2e_p99 + r->e2e_p99_hw : (double)NAN;
+        }
+        for (c = 0; c < nser; c++)
+            if (isfinite(row[4 * c + 3]))
+                top = fmax(top, row[4 * c + 3]);
+        st = figure_add_row(f, row, numeric ? NULL : dim->value[v]);
+    }
+    /* room above the data for the legend, which sits at the top */
+    if (top > 0) {
+        f->panel[0].y.min = 0;
+        f->panel[0].y.max = top * (1.15 + 0.12 * (double)nser);
+    }
+    if (!st && s->nfigs < GRID_MAX_DIMS)
+        figure_text(s->figs[s->nfigs++], sizeof s->figs[0], f->name);
+    return cli_plots_add(p, st, f);
+}
+
+/* A figure per dimension with two values or more, into p. */
+static int sweep_figures(struct sweep_state *s, struct cli_plots *p)
+{
+    int st = SLM_OK;
+
+    if (p->want == 0)
+        return SLM_OK;
+    for (size_t i = 0; i < s->g.ndims && !st; i++)
+        if (s->g.dim[i].n >= 2)
+            st = sweep_figure(s, i, p);
+    return st;
+}
+
 /* ---- outputs ---- */
 
 static void sweep_csv_text(FILE *f, const char *v)
@@ -583,6 +783,10 @@ static int sweep_write_json(FILE *f, const void *ctx)
         jw_array_end(&w);
         jw_object_end(&w);
     }
+    jw_array_end(&w);
+    jw_array_begin(&w, "figures");
+    for (size_t i = 0; i < s->nfigs; i++)
+        jw_string(&w, NULL, s->figs[i]);
     jw_array_end(&w);
     jw_array_begin(&w, "rows");
     for (size_t k = 0; k < s->npoints; k++) {
@@ -864,6 +1068,7 @@ static int sweep_mute_stderr(void)
 static int sweep_main(int argc, char **argv, int ranks)
 {
     struct sweep_opts o = {0};
+    int drawn = 0;
     const struct cli_scenario_opts *so = &o.so;
     struct sweep_state s;
     struct sweep_progress p;
@@ -874,6 +1079,7 @@ static int sweep_main(int argc, char **argv, int ranks)
     memset(&s, 0, sizeof s);
     memset(&p, 0, sizeof p);
     s.jfd = -1;
+    cli_plots_init(&o.plots);
     rc = cli_args_parse(&sweep_args, argc, argv, &o);
     if (rc != CLI_ARGS_OK)
         return rc == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
@@ -923,9 +1129,14 @@ static int sweep_main(int argc, char **argv, int ranks)
         sweep_fini(&s);
         return 128 + (sig ? sig : interrupt_pending());
     }
-    rc = cli_write_file(s.out_dir, "sweep.csv", sweep_write_csv, &s);
+    rc = cli_status_exit(sweep_figures(&s, &o.plots), NULL, NULL);
+    if (!rc)
+        rc = cli_write_file(s.out_dir, "sweep.csv", sweep_write_csv, &s);
     if (!rc)
         rc = cli_write_file(s.out_dir, "sweep.json", sweep_write_json, &s);
+    if (!rc)
+        rc = cli_plots_finish(&o.plots, s.out_dir, "sweep", so->quiet);
+    drawn = 1;
     if (!rc && !so->quiet)
         printf("sweep: %zu points x %u replications: %zu run now, %zu from "
                "the journal%s; wrote %s/sweep.csv and sweep.json\n",
@@ -937,6 +1148,8 @@ static int sweep_main(int argc, char **argv, int ranks)
                         "them\n", s.npoints - s.ndone, s.npoints);
         rc = CLI_EXIT_FAIL;
     }
+    if (drawn)
+        cli_plots_fini(&o.plots);
     sweep_fini(&s);
     return rc;
 }

@@ -837,6 +837,21 @@ static void gp_heading(FILE *out, struct panel_ctx *c)
     placed_add(&c->pl, 0, text_width(label) + 0.01, y - c->pl.ch / 2, 1);
 }
 
+/* A category axis: the row labels as ticks at 1, 2, ... */
+static void gp_category_axis(FILE *out, const struct figure *f,
+                             const struct draw_axis *d, int show_label)
+{
+    fprintf(out, "set xrange [%.12g:%.12g]\nset xtics (", d->lo, d->hi);
+    for (size_t r = 0; f->labels && r < f->nrows; r++) {
+        fputs(r ? ", " : "", out);
+        gp_string(out, f->labels[r], 1);
+        fprintf(out, " %zu", r + 1);
+    }
+    fputs(")\nset xlabel ", out);
+    gp_string(out, show_label ? f->x.label : "", 0);
+    fputc('\n', out);
+}
+
 /* One panel: axes, key, marks, plot. */
 static void gp_panel(FILE *out, struct panel_ctx *c, int last)
 {
@@ -845,7 +860,10 @@ static void gp_panel(FILE *out, struct panel_ctx *c, int last)
     int stacked = f->npanels > 1;
     size_t i, k = 0;
 
-    gp_axis(out, "x", &f->x, &c->L->x, last, last);
+    if (f->x.fmt == FIGURE_FMT_CATEGORY)
+        gp_category_axis(out, f, &c->L->x, last);
+    else
+        gp_axis(out, "x", &f->x, &c->L->x, last, last);
     if (f->kind == FIGURE_TORNADO)
         gp_row_ticks(out, f);
     else

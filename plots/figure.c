@@ -16,7 +16,7 @@ static const char *const style_names[FIGURE_STYLE_COUNT] = {
 static const char *const mark_names[FIGURE_MARK_KIND_COUNT] = {
     "vline", "hline", "point"};
 static const char *const fmt_names[FIGURE_FMT_COUNT] = {
-    "number", "money", "seconds", "percent"};
+    "number", "money", "seconds", "percent", "category"};
 
 
 void figure_text(char *dst, size_t size, const char *src)

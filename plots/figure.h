@@ -42,6 +42,8 @@ enum figure_fmt {
     FIGURE_FMT_MONEY,   /* $400, $12K, $1.2M */
     FIGURE_FMT_SECONDS, /* 500 us, 20 ms, 1.5 s, 2 min */
     FIGURE_FMT_PERCENT, /* a fraction shown as 0%..100% */
+    FIGURE_FMT_CATEGORY, /* x only: row r's label at x = r + 1 (a GPU
+                            type); set min and max to 0.5, nrows + 0.5 */
     FIGURE_FMT_COUNT
 };
 

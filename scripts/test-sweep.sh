@@ -35,6 +35,13 @@ check "rows name the varied values" \
     'grep -q "^7,4000000/month,H100-SXM,2,ok" "$OUT/j1/sweep.csv"'
 check "sweep.json lists the points" \
     'grep -q "\"points\": 8" "$OUT/j1/sweep.json"'
+# A figure per swept key: the metric against the value with its interval,
+# listed in sweep.json; the GPU type, a category, as labelled ticks.
+check "a figure per swept key, listed in sweep.json" \
+    'tr -d " \n" <"$OUT/j1/sweep.json" | grep -q "\"figures\":\[\"sweep-1-volume\",\"sweep-2-gpu\",\"sweep-3-count\"\]" &&
+     [ -s "$OUT/j1/sweep-1-volume.dat" ] && [ -s "$OUT/j1/sweep-3-count.dat" ]'
+check "a categorical key's values are the x ticks" \
+    'grep -q "set xtics (\"L40S\" 1, \"H100-SXM\" 2)" "$OUT/j1/sweep-2-gpu.gp"'
 # Common random numbers: two L40S carry less load than one, at the same
 # arrivals, so the P99 e2e falls.
 check "CRN: 2 x L40S below 1 x L40S at 4M/month" \
