@@ -125,10 +125,14 @@ static const char *cmd_compare_capacity(const struct compare_option *op,
 {
     char v[32];
 
-    if (!op->capacity_searched)
+    if (op->capacity_unbounded)
+        snprintf(buf, size, "%s", op->verdict.met ? "unbounded" : "none");
+    else if (!op->capacity_searched)
         snprintf(buf, size, "-");
     else if (op->capacity_status == CAPACITY_INFEASIBLE)
         snprintf(buf, size, "none");
+    else if (op->capacity_status == CAPACITY_INCONCLUSIVE)
+        snprintf(buf, size, "no pass");
     else
         snprintf(buf, size, "%s%s", op->capacity_status == CAPACITY_ABOVE_MAX
                                         ? ">"
@@ -195,6 +199,18 @@ static void cmd_compare_print(FILE *f, const struct compare_study *st)
                                 sizeof d),
                 100 * op->verdict.failed_share, cmd_compare_verdict(op));
     }
+    for (i = 0; i < st->n; i++)
+        if (st->opt[i].capacity_unbounded)
+            fprintf(f, "capacity of '%s': %s: everything goes to an API "
+                       "backend without rpm, tpm or concurrency limits%s\n",
+                    st->opt[i].name,
+                    st->opt[i].verdict.met ? "unbounded (no rate limit "
+                                             "declared)"
+                                           : "none",
+                    st->opt[i].verdict.met
+                        ? ""
+                        : ", so its latency does not fall with less load, "
+                          "and it misses the SLO");
     fprintf(f, "\n%-22s %10s %-36s %9s %9s %8s\n", "option", "monthly",
             st->n ? "TCO (range over the ranged inputs)" : "TCO", "per 1K",
             "accuracy", "payback");
@@ -314,6 +330,9 @@ static int cmd_compare_json(FILE *f, const void *ctx)
         jw_bool(&w, "searched", op->capacity_searched);
         if (op->capacity_searched)
             jw_string(&w, "status", capacity_status_names[op->capacity_status]);
+        else if (op->capacity_unbounded)
+            jw_string(&w, "status",
+                      op->verdict.met ? "unbounded" : "infeasible");
         jw_number(&w, "queries_per_month", op->capacity);
         jw_number(&w, "headroom", op->headroom);
         jw_object_end(&w);

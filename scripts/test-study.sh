@@ -135,6 +135,24 @@ else
 fi
 grep -q 'e+' "$OUT/cmp.txt" && bad "compare's text has no scientific notation" ||
     ok "compare's text has no scientific notation"
+# An API-only option's capacity: searched against its rate limits (the
+# gpt-4o preset's), or said unbounded in words when it declares none.
+CMPQ="--set horizon=2h --set warmup=20m --set replications=3 --capacity-horizon 30m --no-plots"
+# shellcheck disable=SC2086
+"$BIN" compare $CMPQ --out "$OUT/cap-api" "$P" >"$OUT/cap-api.txt" 2>&1
+tr -d ' \n' <"$OUT/cap-api/compare.json" |
+        grep -q '"name":"GPT-4oonly".*"capacity":{"searched":true' &&
+    ok "an API-only option's capacity is searched against its rate limits" ||
+    bad "an API-only option's capacity is searched against its rate limits"
+# shellcheck disable=SC2086
+"$BIN" compare $CMPQ --set 'backends.api.limits={rpm: 0, tpm: 0, concurrency: 0}' \
+    --set slo.ttft_p99=5s --out "$OUT/cap-unb" "$P" >"$OUT/cap-unb.txt" 2>&1
+grep '^GPT-4o only' "$OUT/cap-unb.txt" | grep -q ' unbounded ' &&
+    grep -q "^capacity of 'GPT-4o only': unbounded (no rate limit declared)" \
+        "$OUT/cap-unb.txt" &&
+    grep -q '^recommended: 1x L40S bought' "$OUT/cap-unb.txt" &&
+    ok "an API without rate limits is unbounded, in words; the pick stands" ||
+    bad "an API without rate limits is unbounded, in words; the pick stands"
 # Swapping a variant's GPU changes its capex by the catalog's figures.
 grep '^"2x L4 bought"' "$OUT/cmp.csv" | grep -q ',2,' &&
     grep -q '^"1x H100-SXM bought","1 x H100-SXM bought"' "$OUT/cmp.csv" &&

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/api.h"
 #include "models/gpu.h"
+#include "models/router.h"
 #include "models/report.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
@@ -240,8 +242,54 @@ static int compare_gpu_backend(const struct scenario *sc)
     return b;
 }
 
-/* Capacity at the SLO of the option's gpu backend as declared (all its
- * replicas), probes of horizon seconds. */
+/* The only backend of kind api on the API side, or -1. */
+static int compare_api_backend(const struct scenario *sc)
+{
+    int b = -1;
+
+    for (size_t i = 0; i < sc->nbackends; i++)
+        if (sc->backends[i].kind == &api_kind &&
+            economics_side(sc, i) == ECONOMICS_API) {
+            if (b >= 0)
+                return -1;
+            b = (int)i;
+        }
+    return b;
+}
+
+/* What bounds an option's capacity: its gpu backend unless everything
+ * goes to the API; else its api backend, whose rate limits (rpm, tpm,
+ * concurrency) do when it declares any, and nothing when it declares
+ * none.  Decided from the scenario alone, so that every MPI rank agrees. */
+enum compare_target { COMPARE_NONE, COMPARE_GPU, COMPARE_API,
+                      COMPARE_UNBOUNDED };
+
+static enum compare_target compare_target(const struct scenario *sc,
+                                          int *b)
+{
+    int gpu = compare_gpu_backend(sc), api = compare_api_backend(sc);
+
+    *b = -1;
+    if (!(sc->slo.ttft_p99 > 0 || sc->slo.e2e_p99 > 0))
+        return COMPARE_NONE;
+    if (gpu >= 0 && sc->routing.policy != ROUTER_ALL_API) {
+        *b = gpu;
+        return COMPARE_GPU;
+    }
+    if (api < 0)
+        return COMPARE_NONE;
+    {
+        const struct api_cfg *c = sc->backends[api].cfg;
+        *b = api;
+        return c->rpm > 0 || c->tpm > 0 || c->concurrency > 0
+                   ? COMPARE_API
+                   : COMPARE_UNBOUNDED;
+    }
+}
+
+/* Capacity at the SLO of what bounds the option (compare_target): its
+ * gpu backend as declared (all its replicas), or its rate-limited api
+ * backend; probes of horizon seconds. */
 static int compare_capacity(const struct compare_opts *o,
                             struct compare_option *op, const char *path,
                             const char *const *extra, size_t nextra,
@@ -253,9 +301,12 @@ static int compare_capacity(const struct compare_opts *o,
     struct capacity_opts co;
     struct scenario *sc = NULL;
     size_t n = 0;
-    int b = compare_gpu_backend(op->sc), st;
+    int b, st;
+    enum compare_target t = compare_target(op->sc, &b);
 
-    if (b < 0 || !(op->sc->slo.ttft_p99 > 0 || op->sc->slo.e2e_p99 > 0))
+    if (t == COMPARE_UNBOUNDED)
+        op->capacity_unbounded = 1;
+    if (t != COMPARE_GPU && t != COMPARE_API)
         return SLM_OK;
     for (size_t i = 0; i < nextra && n < COMPARE_MAX_SETS; i++)
         sets[n++] = extra[i];
@@ -441,7 +492,7 @@ struct compare_row {
 
 /* What one option's capacity search comes to. */
 struct compare_cap_row {
-    int searched;
+    int searched, unbounded;
     enum capacity_status status;
     double capacity;
 };
@@ -543,6 +594,7 @@ static int compare_capacity_job(void *ctx, size_t k, void *out)
                                   w->horizon, w->d);
 
     r->searched = op.capacity_searched;
+    r->unbounded = op.capacity_unbounded;
     r->status = op.capacity_status;
     r->capacity = op.capacity;
     return status;
@@ -650,17 +702,19 @@ static int compare_run_options(const struct compare_opts *o,
         compare_row_take(&st->opt[i], &rows[i]);
     mem_free(rows);
     /* Capacity: each option reloaded with the probe settings (variants
-     * re-read from the file).  An option that sends nothing local has no
-     * GPU capacity to find (the API's limits are simulated in its runs).
-     * Rank 0 alone knows the deployments: the other ranks compute what it
-     * hands out. */
+     * re-read from the file), searched on what bounds it: its GPUs, or
+     * the API's rate limits when everything goes there (an API without
+     * limits is unbounded, said without a search). */
     memset(skip, 1, sizeof skip);
-    for (size_t i = 0; i < st->n && !o->no_capacity; i++)
-        if (compare_gpu_backend(st->opt[i].sc) >= 0 &&
-            st->opt[i].deployment != COST_API) {
+    for (size_t i = 0; i < st->n && !o->no_capacity; i++) {
+        int b;
+        enum compare_target t = compare_target(st->opt[i].sc, &b);
+        st->opt[i].capacity_unbounded = t == COMPARE_UNBOUNDED;
+        if (t == COMPARE_GPU || t == COMPARE_API) {
             skip[i] = 0;
             nc++;
         }
+    }
     if (o->no_capacity)
         return rc;
     if (o->ranks > 1) {
@@ -684,6 +738,7 @@ static int compare_run_options(const struct compare_opts *o,
         if (skip[i])
             continue;
         op->capacity_searched = cap[i].searched;
+        op->capacity_unbounded = cap[i].unbounded;
         op->capacity_status = cap[i].status;
         op->capacity = cap[i].capacity;
     }

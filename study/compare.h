@@ -11,8 +11,10 @@
  *
  * Per option: the hardware (GPUs and type, bought or rented), the
  * capacity at the SLO (a capacity search on its gpu backend, models/
- * capacity.h, as declared: all its replicas) and the headroom over the
- * volume, the overall P99 TTFT and e2e with 95% intervals, the failed
+ * capacity.h, as declared: all its replicas; for an option that sends
+ * everything to the API, the same search on the api backend, bounded by
+ * its rate limits and latency, or "unbounded" when it declares no limit)
+ * and the headroom over the volume, the overall P99 TTFT and e2e with 95% intervals, the failed
  * share, the SLO verdict (study/verdict.h), and from the one pricing path
  * (study/pricing.h, measured inputs) the monthly cost of the deployment,
  * its TCO over costs.months with the range over every ranged input, $ per
@@ -60,6 +62,8 @@ struct compare_option {
     double capacity;
     enum capacity_status capacity_status;
     int capacity_searched;
+    int capacity_unbounded;       /* all to an API that declares no rate
+                                     limit: nothing bounds it */
     double headroom;              /* capacity / volume - 1 */
     struct study_verdict verdict;
     /* money, measured inputs, ranged inputs at their middle */
