@@ -611,7 +611,10 @@ void run_stability(const struct run_result *res, size_t n,
 int run_parse_limits(const struct cfg_node *node, struct sim_limits *out,
                      struct diag *d)
 {
-    static const char *const keys[] = {"max_in_flight", "max_events"};
+    /* max_points is slmsim sweep's (cli/cmd_sweep.c): checked here with
+     * the others, read there */
+    static const char *const keys[] = {"max_in_flight", "max_events",
+                                       "max_points"};
     long v = 0;
     int bad = 0;
 
@@ -620,7 +623,10 @@ int run_parse_limits(const struct cfg_node *node, struct sim_limits *out,
         return 0;
     if (cfg_expect(node, CFG_MAP, "limits", d) != 0)
         return -1;
-    bad |= cfg_check_keys(node, "limits", keys, 2, d) != 0;
+    bad |= cfg_check_keys(node, "limits", keys, 3, d) != 0;
+    if (cfg_get_int(node, "max_points", "limits", 0, 1, 100000000L, &v, d) <
+        0)
+        bad = 1;
     if (cfg_get_int(node, "max_in_flight", "limits", 0, 1, RUN_LIMIT_CEILING,
                     &v, d) < 0)
         bad = 1;
