@@ -1,7 +1,7 @@
 /*
  * bench_mmc: engine speed and memory on an M/M/16 station at rho = 0.9.
  *
- * Runs 10^6 and 10^7 customers, each in a child process so that its peak
+ * Runs 10^6, 10^7 and 10^8 customers, each in a child process so that its peak
  * resident set (getrusage of the child) is its own, and prints simulated
  * events per second of wall time and peak RSS.  Memory must not grow with
  * the number of customers: statistics are streaming and requests come
@@ -73,10 +73,10 @@ static int bench_child(double customers)
 
 int main(void)
 {
-    const double sizes[] = {1e6, 1e7};
+    const double sizes[] = {1e6, 1e7, 1e8};
     size_t i;
 
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         struct rusage ru;
         int status;
         pid_t pid;

@@ -4,9 +4,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
+#include "sim/units.h"
+
 #define CLI_ARGS_HELP_COLUMN 25 /* where the help text starts */
+
+static void cli_args_print_help(const struct cli_args_spec *spec, FILE *f);
 
 /* 1 when arg is the option spelled name, alone or as "name=VALUE". */
 static int args_is(const char *arg, const char *name)
@@ -55,8 +60,10 @@ static int args_value(const struct cli_opt *o, int argc, char **argv,
     return 0;
 }
 
-int cli_args_check_whole(const char *opt, const char *v, double lo,
-                         double hi)
+/* The value v of option opt (its name, maybe "--name=VALUE") must be a
+ * whole number in [lo, hi]: 0 when it is, -1 after saying why. */
+static int cli_args_check_whole(const char *opt, const char *v, double lo,
+                                double hi)
 {
     const char *eq = strchr(opt, '=');
     int len = eq ? (int)(eq - opt) : (int)strlen(opt);
@@ -74,13 +81,42 @@ int cli_args_check_whole(const char *opt, const char *v, double lo,
     return 0;
 }
 
-static int args_take(const struct cli_opt *o, int argc, char **argv, int *i,
+/* 1 when s ends in suffix, ignoring case. */
+static int args_ends(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+
+    return n > k && !strcasecmp(s + n - k, suffix);
+}
+
+/* A flag that once took a file, given one: the new usage. */
+static int args_was_file(const struct cli_args_spec *spec,
+                         const struct cli_opt *o, int argc, char **argv,
+                         int i)
+{
+    const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+
+    if (!o->was_file)
+        return 0;
+    if (!strchr(argv[i], '=') &&
+        !(next && (!strcmp(next, "-") || args_ends(next, ".json") ||
+                   args_ends(next, ".csv"))))
+        return 0;
+    fprintf(stderr, "slmsim %s: error: %s %s\n", spec->cmd, o->name,
+            o->was_file);
+    return 1;
+}
+
+static int args_take(const struct cli_args_spec *spec,
+                     const struct cli_opt *o, int argc, char **argv, int *i,
                      char *base)
 {
     const char *opt = argv[*i];
     const char *v;
 
     if (o->kind == CLI_OPT_FLAG) {
+        if (args_was_file(spec, o, argc, argv, *i))
+            return -1;
         *(int *)(base + o->dest) = !o->off;
         return 0;
     }
@@ -91,7 +127,7 @@ static int args_take(const struct cli_opt *o, int argc, char **argv, int *i,
     if (o->check && o->check(opt, v))
         return -1;
     if (o->parse)
-        return o->parse(opt, v, base + o->dest);
+        return o->parse(spec->cmd, opt, v, base + o->dest);
     if (o->kind == CLI_OPT_REPEAT) {
         size_t *n = (size_t *)(base + o->count);
         if (*n == o->max) {
@@ -103,6 +139,39 @@ static int args_take(const struct cli_opt *o, int argc, char **argv, int *i,
         return 0;
     }
     *(const char **)(base + o->dest) = v;
+    return 0;
+}
+
+/* Takes positional argument a: the one path, or the next of the array. */
+static int args_positional(const struct cli_args_spec *spec, void *base,
+                           const char *a)
+{
+    const char *what = spec->what ? spec->what : "scenario file";
+    const char **path = (const char **)((char *)base + spec->path);
+    size_t *n;
+
+    if (spec->no_path) {
+        fprintf(stderr, "slmsim %s: error: unknown argument '%s' (see "
+                        "slmsim %s --help)\n", spec->cmd, a, spec->cmd);
+        return -1;
+    }
+    if (spec->max_paths <= 1) {
+        if (*path) {
+            fprintf(stderr, "slmsim %s: error: one %s at a time, got '%s' "
+                            "and '%s'\n", spec->cmd,
+                    spec->what ? what : "scenario", *path, a);
+            return -1;
+        }
+        *path = a;
+        return 0;
+    }
+    n = (size_t *)((char *)base + spec->npaths);
+    if (*n == spec->max_paths) {
+        fprintf(stderr, "slmsim %s: error: at most %zu files\n", spec->cmd,
+                spec->max_paths);
+        return -1;
+    }
+    path[(*n)++] = a;
     return 0;
 }
 
@@ -121,8 +190,17 @@ enum cli_args_status cli_args_parse(const struct cli_args_spec *spec,
             return CLI_ARGS_HELP;
         }
         o = args_find(spec, a);
+        if (!o && !strncmp(a, "--", 2) && strchr(a, '=')) {
+            /* "--json=F": a flag given a value the old way */
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(strchr(a, '=') - a),
+                     a);
+            o = args_find(spec, name);
+            if (o && !o->was_file)
+                o = NULL;
+        }
         if (o) {
-            if (args_take(o, argc, argv, &i, base))
+            if (args_take(spec, o, argc, argv, &i, base))
                 return CLI_ARGS_ERROR;
             continue;
         }
@@ -131,16 +209,15 @@ enum cli_args_status cli_args_parse(const struct cli_args_spec *spec,
                             "slmsim %s --help)\n", spec->cmd, a, spec->cmd);
             return CLI_ARGS_ERROR;
         }
-        if (*path) {
-            fprintf(stderr, "slmsim %s: error: one scenario at a time, got "
-                            "'%s' and '%s'\n", spec->cmd, *path, a);
+        if (args_positional(spec, base, a))
             return CLI_ARGS_ERROR;
-        }
-        *path = a;
     }
-    if (!*path) {
-        fprintf(stderr, "slmsim %s: error: no scenario file (see slmsim %s "
-                        "--help)\n", spec->cmd, spec->cmd);
+    if (!spec->optional && !spec->no_path &&
+        (spec->max_paths > 1 ? !*(size_t *)((char *)base + spec->npaths)
+                             : !*path)) {
+        fprintf(stderr, "slmsim %s: error: no %s (see slmsim %s --help)\n",
+                spec->cmd, spec->what ? spec->what : "scenario file",
+                spec->cmd);
         return CLI_ARGS_ERROR;
     }
     return CLI_ARGS_OK;
@@ -164,7 +241,7 @@ static void args_help_line(FILE *f, const char *left, const char *help)
     fputc('\n', f);
 }
 
-void cli_args_print_help(const struct cli_args_spec *spec, FILE *f)
+static void cli_args_print_help(const struct cli_args_spec *spec, FILE *f)
 {
     size_t i;
 
@@ -211,5 +288,48 @@ int cli_args_check_out_dir(const char *opt, const char *value)
                         "folder\n", value);
         return -1;
     }
+    return 0;
+}
+
+/* The flag as typed, without "=VALUE". */
+static int args_bad(const char *cmd, const char *opt, const char *value,
+                    const char *want)
+{
+    const char *eq = strchr(opt, '=');
+    int len = eq ? (int)(eq - opt) : (int)strlen(opt);
+
+    fprintf(stderr, "slmsim %s: error: bad %.*s '%s' (%s)\n", cmd, len, opt,
+            value, want);
+    return -1;
+}
+
+int cli_args_parse_duration(const char *cmd, const char *opt,
+                            const char *value, void *dest)
+{
+    double *x = dest;
+
+    if (units_parse_duration(value, x) || !(*x > 0))
+        return args_bad(cmd, opt, value,
+                        "a duration > 0: " UNITS_DURATION_HELP);
+    return 0;
+}
+
+int cli_args_parse_rate(const char *cmd, const char *opt, const char *value,
+                        void *dest)
+{
+    double *x = dest;
+
+    if (units_parse_rate(value, x) || !(*x > 0))
+        return args_bad(cmd, opt, value, "a rate > 0: " UNITS_RATE_HELP);
+    return 0;
+}
+
+int cli_args_parse_fraction(const char *cmd, const char *opt,
+                            const char *value, void *dest)
+{
+    double *x = dest;
+
+    if (units_parse_number(value, x) || !(*x > 0) || !(*x < 1))
+        return args_bad(cmd, opt, value, "a number in (0, 1)");
     return 0;
 }

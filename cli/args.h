@@ -38,9 +38,11 @@ enum cli_opt_kind {
  * (--seed's digits, --out a folder): returns 0, or -1 after printing why. */
 typedef int cli_opt_check_fn(const char *opt, const char *value);
 
-/* A value the option stores itself (--format's set of formats): writes
- * *dest from value, returns 0, or -1 after printing why. */
-typedef int cli_opt_parse_fn(const char *opt, const char *value, void *dest);
+/* A value the option stores itself (--format's set of formats, a
+ * duration as seconds): writes *dest from value, returns 0, or -1 after
+ * printing why (cmd names the command in the message). */
+typedef int cli_opt_parse_fn(const char *cmd, const char *opt,
+                             const char *value, void *dest);
 
 struct cli_opt {
     const char *name;       /* "--set" */
@@ -56,18 +58,28 @@ struct cli_opt {
     cli_opt_parse_fn *parse; /* NULL (store the text), or its own store */
     int off;                /* CLI_OPT_FLAG: store 0, not 1 (--no-plots) */
     const char *missing;    /* the message for a missing value, or NULL */
+    /* CLI_OPT_FLAG that once took a file (--json FILE, --csv FILE): the
+     * new usage, said when it is given a value ("--json=F", or a next
+     * argument "-" or ending in .json/.csv), never read as a scenario. */
+    const char *was_file;
 };
-
-/* The value v of option opt (its name, maybe "--name=VALUE") must be a
- * whole number in [lo, hi]: 0 when it is, -1 after saying why (naming the
- * flag without "=VALUE", not the --set it becomes). */
-int cli_args_check_whole(const char *opt, const char *v, double lo,
-                         double hi);
 
 /* The checks the shared options use: --seed a whole number of at most 19
  * digits, --out a folder (not a file). */
 int cli_args_check_seed(const char *opt, const char *value);
 int cli_args_check_out_dir(const char *opt, const char *value);
+
+/* Stores for the table's .parse, each into a double at dest, refusing
+ * with "slmsim CMD: error: bad --opt 'v' (what is allowed)":
+ *   duration  a duration with its unit, > 0, in seconds ("2h")
+ *   rate      a rate with its unit, > 0, per second ("1e9/month")
+ *   fraction  a plain number in (0, 1) */
+int cli_args_parse_duration(const char *cmd, const char *opt,
+                            const char *value, void *dest);
+int cli_args_parse_rate(const char *cmd, const char *opt, const char *value,
+                        void *dest);
+int cli_args_parse_fraction(const char *cmd, const char *opt,
+                            const char *value, void *dest);
 
 /* What a command accepts besides its options. */
 struct cli_args_spec {
@@ -76,11 +88,20 @@ struct cli_args_spec {
     const char *help_tail;     /* the help's text after the options, or "" */
     const struct cli_opt *opts;
     size_t nopts;
-    size_t path;               /* offsetof the scenario path (const char *) */
+    size_t path;               /* offsetof the scenario path (const char *),
+                                  or of the array when max_paths > 1 */
+    /* What the positional arguments are, for messages: "scenario file"
+     * when NULL ("no scenario file", "one scenario at a time"). */
+    const char *what;
+    size_t max_paths;          /* 0 or 1: one; more: an array of as many */
+    size_t npaths;             /* max_paths > 1: offsetof the size_t count */
+    int optional;              /* no positional argument is fine */
+    int no_path;               /* takes no positional argument at all */
 };
 
 /* The options every scenario-reading command shares, as table rows for a
- * command struct T whose member M is a struct cli_scenario_opts (cli/cmd.h).
+ * command struct T whose member M is a struct cli_scenario_opts
+ * (cli/common.h).
  * --out DIR and --set mean the same on every command: DIR is the folder
  * the command writes into (overriding outputs.dir), --set one override. */
 #define CLI_ARGS_SCENARIO_OPTS(T, M)                                          \
@@ -104,8 +125,7 @@ struct cli_args_spec {
      .help = "no text report on stdout", .dest = offsetof(T, M.quiet)}
 
 /* The figure options (expanded where plots/draw.h is included), for a
- * command struct T whose member M is a struct
- * cli_plots (cli/cmd.h). */
+ * command struct T whose member M is a struct cli_plots (cli/cmd_plot.h). */
 #define CLI_ARGS_PLOTS_OPTS(T, M)                                             \
     {.name = "--plots", .kind = CLI_OPT_FLAG,                                 \
      .help = "draw every figure this command can (default:\n"                 \
@@ -118,14 +138,31 @@ struct cli_args_spec {
      .dest = offsetof(T, M.formats), .parse = cli_plots_parse_formats,      \
      .missing = "'--format' needs a value (" DRAW_FORMATS_HELP ")"}
 
+/* The --json and --csv rows: one meaning on every command, the machine
+ * readable form on stdout instead of the text (the same bytes as the file
+ * the command writes under --out DIR, named in file: "tco.json").  The old
+ * "--json FILE" is refused with the new usage. */
+#define CLI_ARGS_JSON_OPT(T, M, file)                                         \
+    {.name = "--json", .kind = CLI_OPT_FLAG,                                  \
+     .help = "print the JSON on stdout instead of the text\n"                 \
+             "(the same as OUTDIR/" file ")",                                 \
+     .dest = offsetof(T, M),                                                  \
+     .was_file = "prints the JSON on stdout instead of the text and takes "   \
+                 "no file (redirect it: --json > FILE); files go under "      \
+                 "--out DIR (" file ")"}
+#define CLI_ARGS_CSV_OPT(T, M, file)                                          \
+    {.name = "--csv", .kind = CLI_OPT_FLAG,                                   \
+     .help = "print the CSV on stdout instead of the text\n"                  \
+             "(the same as OUTDIR/" file ")",                                 \
+     .dest = offsetof(T, M),                                                  \
+     .was_file = "prints the CSV on stdout instead of the text and takes "    \
+                 "no file (redirect it: --csv > FILE); files go under "       \
+                 "--out DIR (" file ")"}
+
 /* Parses argv[1..argc-1] into base (the command's options struct) by the
- * table; the one positional argument is the scenario path.  Errors name
- * the command: "slmsim CMD: error: ..." with the command's --help hint. */
+ * table; the positional arguments are the paths (spec->path).  Errors
+ * name the command: "slmsim CMD: error: ..." with its --help hint. */
 enum cli_args_status cli_args_parse(const struct cli_args_spec *spec,
                                     int argc, char **argv, void *base);
-
-/* Prints the help: spec->help, "options:", one line per option from the
- * table (and -h, --help), then spec->help_tail. */
-void cli_args_print_help(const struct cli_args_spec *spec, FILE *f);
 
 #endif

@@ -13,7 +13,8 @@
 #include "calibrate/cpu.h"
 #include "calibrate/fit.h"
 #include "calibrate/kernels.h"
-#include "cli/cmd.h"
+#include "cli/cmd_calibrate.h"
+#include "cli/common.h"
 #include "models/calib.h"
 #include "models/catalog.h"
 #include "sim/diag.h"
@@ -40,30 +41,9 @@ static const char cmd_calibrate_help[] =
     "lognormal by likelihood, with its KS statistic); each figure has its\n"
     "standard error and its efficiency against the catalog's datasheet.\n"
     "The raw samples are written beside FILE (.csv).\n"
-    "\n"
-    "  --device cpu          the CPU twin: the same kernels in C, on this\n"
-    "                        CPU (its figures are the CPU's: a gpu backend\n"
-    "                        uses them only with allow_cpu_calibration: true)\n"
-    "  --device cuda         the CUDA benchmark (make calibrate-cuda builds\n"
-    "                        slmsim-bench-cuda; looked for beside slmsim,\n"
-    "                        then on PATH, or --bench PATH)\n"
-    "  --model NAME          a catalog model (llama-3-8b, llama-3.2-1b, ...)\n"
-    "  --quant LIST          formats to time: fp16,bf16,fp8,int8,int4\n"
-    "                        (default all; cuda skips fp8 where unsupported)\n"
-    "  --quick               fewer sizes and repetitions (CPU: under a\n"
-    "                        minute)\n"
-    "  --catalog GPU         the catalog GPU the device is (default: found in\n"
-    "                        the device's name); its peaks give efficiencies\n"
-    "  --fit SAMPLES.csv     refit saved raw samples instead of measuring\n"
-    "  --derive FILE         transfer FILE to --gpu NAME: rates are FILE's\n"
-    "                        efficiencies times NAME's datasheet peaks\n"
-    "  --gpu NAME            the catalog GPU to derive for\n"
-    "  --out FILE            the calibration file to write (required)\n"
-    "  --samples FILE        where the raw samples go (default: FILE with\n"
-    "                        .csv for .yaml)\n"
-    "  --bench PATH          the CUDA benchmark binary\n"
-    "  -q, --quiet           no summary on stdout\n"
-    "  -h, --help            this help\n"
+    "\n";
+
+static const char cmd_calibrate_help_tail[] =
     "\n"
     "exit status: 0 success, 1 the benchmark or a file failed, 2 bad input\n"
     "(flags, samples, calibration file)\n";
@@ -87,57 +67,62 @@ static int cal_fail(const char *fmt, ...)
     return CLI_EXIT_INPUT;
 }
 
-/* "--name VALUE" or "--name=VALUE": 1 taken, 0 not this option, -1 no
- * value. */
-static int cal_value(const char *name, int argc, char **argv, int *i,
-                     const char **out)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return 0;
-    if (argv[*i][n] == '=') {
-        *out = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n])
-        return 0;
-    if (*i + 1 >= argc) {
-        cal_fail("option '%s' needs a value", name);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 1;
-}
+#define CAL_OPT(n, mv, h, m)                                                  \
+    {.name = n, .kind = CLI_OPT_STRING, .metavar = mv, .help = h,             \
+     .dest = offsetof(struct cal_opts, m)}
+
+static const struct cli_opt cal_opts_table[] = {
+    CAL_OPT("--device", "cpu|cuda",
+            "cpu: the CPU twin, the same kernels in C on this\n"
+            "CPU (its figures are the CPU's: a gpu backend\n"
+            "uses them only with allow_cpu_calibration: true);\n"
+            "cuda: the CUDA benchmark (make calibrate-cuda\n"
+            "builds slmsim-bench-cuda; looked for beside\n"
+            "slmsim, then on PATH, or --bench PATH)", device),
+    CAL_OPT("--model", "NAME",
+            "a catalog model (llama-3-8b, llama-3.2-1b, ...)", model),
+    CAL_OPT("--quant", "LIST",
+            "formats to time: fp16,bf16,fp8,int8,int4\n"
+            "(default all; cuda skips fp8 where unsupported)", quant),
+    {.name = "--quick", .kind = CLI_OPT_FLAG,
+     .help = "fewer sizes and repetitions (CPU: under a\nminute)",
+     .dest = offsetof(struct cal_opts, quick)},
+    CAL_OPT("--catalog", "GPU",
+            "the catalog GPU the device is (default: found in\n"
+            "the device's name); its peaks give efficiencies", catalog),
+    CAL_OPT("--fit", "SAMPLES.csv",
+            "refit saved raw samples instead of measuring", fit),
+    CAL_OPT("--derive", "FILE",
+            "transfer FILE to --gpu NAME: rates are FILE's\n"
+            "efficiencies times NAME's datasheet peaks", derive),
+    CAL_OPT("--gpu", "NAME", "the catalog GPU to derive for", gpu),
+    CAL_OPT("--out", "FILE", "the calibration file to write (required)",
+            out),
+    CAL_OPT("--samples", "FILE",
+            "where the raw samples go (default: FILE with\n"
+            ".csv for .yaml)", samples),
+    CAL_OPT("--bench", "PATH", "the CUDA benchmark binary", bench),
+    {.name = "--quiet", .short_name = "-q", .kind = CLI_OPT_FLAG,
+     .help = "no summary on stdout", .dest = offsetof(struct cal_opts, quiet)},
+};
+
+static const struct cli_args_spec cal_args_spec = {
+    .cmd = "calibrate",
+    .help = cmd_calibrate_help,
+    .help_tail = cmd_calibrate_help_tail,
+    .opts = cal_opts_table,
+    .nopts = sizeof cal_opts_table / sizeof cal_opts_table[0],
+    .no_path = 1,
+};
 
 static int cal_args(int argc, char **argv, struct cal_opts *o)
 {
-    static const char *const names[] = {
-        "--device", "--model", "--quant", "--out", "--fit", "--derive",
-        "--gpu", "--samples", "--bench", "--catalog"};
-    const char **slots[] = {&o->device, &o->model, &o->quant, &o->out,
-                            &o->fit, &o->derive, &o->gpu, &o->samples,
-                            &o->bench, &o->catalog};
+    enum cli_args_status st;
+
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) {
-        int took = 0;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(cmd_calibrate_help, stdout);
-            return CLI_HELP_SHOWN;
-        }
-        if (!strcmp(argv[i], "--quick")) {
-            o->quick = 1;
-            continue;
-        }
-        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-            o->quiet = 1;
-            continue;
-        }
-        for (size_t k = 0; k < sizeof names / sizeof names[0] && !took; k++)
-            if ((took = cal_value(names[k], argc, argv, &i, slots[k])) < 0)
-                return CLI_EXIT_INPUT;
-        if (!took)
-            return cal_fail("unknown argument '%s'", argv[i]);
-    }
+    st = cli_args_parse(&cal_args_spec, argc, argv, o);
+    if (st != CLI_ARGS_OK)
+        return st == CLI_ARGS_HELP ? CLI_HELP_SHOWN : CLI_EXIT_INPUT;
     int modes = !!o->device + !!o->fit + !!o->derive;
     if (modes != 1)
         return cal_fail("give exactly one of --device, --fit, --derive");

@@ -9,63 +9,27 @@
  * same way: count 1 first, then the scenario's count when it is larger,
  * starting from count times the one replica's answer.  It prints the
  * answer and writes capacity.json.  The cost commands use the same
- * loading and search for the capacity of one GPU (cli/cmd.h).
+ * loading and search for the capacity of one GPU (cli/cmd_capacity.h).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_capacity.h"
+#include "cli/cmd_plot.h"
+#include "cli/common.h"
 #include "models/capacity.h"
 #include "models/gpu.h"
 #include "models/report.h"
 #include "models/run.h"
+#include "plots/draw.h"
 #include "plots/plot.h"
 #include "sim/mem.h"
 #include "sim/units.h"
 
 #define CAP_DEFAULT_MAX_VOLUME \
     (CAPACITY_DEFAULT_MAX_PER_MONTH / UNITS_MONTH)
-
-static const char cmd_capacity_help[] =
-    "usage: slmsim capacity [OPTIONS] SCENARIO.yaml\n"
-    "\n"
-    "Finds the largest volume one replica of the scenario's GPU backend\n"
-    "(and its `count` replicas, when more than one) sustains within the\n"
-    "scenario's SLO (slo.ttft_p99, slo.e2e_p99; at least one is needed), by\n"
-    "bisection over the arrival rate with the simulation itself.  Each probe\n"
-    "runs N replications of a short horizon with the scenario's seed, so\n"
-    "probes share random numbers; it passes when every P99 in the SLO (the\n"
-    "mean over replications of each one's P99, at the backend) is within\n"
-    "it and fewer than 2% of its arrivals are still queued at the end.\n"
-    "The answer is statistical: it is the highest passing volume, and the\n"
-    "bracket [last pass, first fail] is as narrow as the tolerance, not\n"
-    "narrower than the noise.  Reports the volume per second, minute, month\n"
-    "and per GPU, the P99s with 95% intervals there, and the constraint\n"
-    "that binds the GPU (bandwidth, compute, kv-cache, batch-limit).\n"
-    "Writes OUTDIR/capacity.json, with every probe in probes[].  The volume\n"
-    "is the scenario's whole arrival stream: with routing, only the routed\n"
-    "share reaches the backend.\n"
-    "\n"
-    "options:\n" CLI_SCENARIO_OPTS_HELP
-    "                         (--replications: per probe here, default 3;\n"
-    "                         --set: applied to every probe)\n"
-    "  --backend NAME         the gpu backend (default: the only one)\n"
-    "  --horizon DURATION     simulated time per probe, default 2h; the\n"
-    "                         first sixth is warm-up\n"
-    "  --tolerance X          stop when (fail - pass) / pass <= X, default "
-    "0.02\n"
-    "  --max-volume RATE      search no higher, default 1e9/month\n"
-    "  --json                 print capacity.json to stdout instead of the "
-    "text\n" CLI_PLOTS_OPTS_HELP
-    "\n"
-    "Figure: latency-vs-load (P50 and P99 at the backend against volume from\n"
-    "the probes, the SLO and the capacity found marked), into OUTDIR with\n"
-    "OUTDIR/figures-capacity.json.\n"
-    "\n"
-    "exit status: 0 success (also when no volume meets the SLO), 1 the run\n"
-    "failed, 2 bad input (flags, scenario, no SLO, no gpu backend)\n";
 
 struct cap_opts {
     struct cli_scenario_opts so;
@@ -76,6 +40,65 @@ struct cap_opts {
     double max_volume; /* arrivals per second */
     struct cli_plots plots;
 };
+
+static const struct cli_opt cap_opts_table[] = {
+    CLI_ARGS_SCENARIO_OPTS(struct cap_opts, so),
+    {.name = "--backend", .kind = CLI_OPT_STRING, .metavar = "NAME",
+     .help = "the gpu backend (default: the only one)",
+     .dest = offsetof(struct cap_opts, backend)},
+    {.name = "--horizon", .kind = CLI_OPT_DURATION, .metavar = "DURATION",
+     .help = "simulated time per probe, default 2h; the\n"
+             "first sixth is warm-up",
+     .dest = offsetof(struct cap_opts, horizon),
+     .parse = cli_args_parse_duration},
+    {.name = "--tolerance", .kind = CLI_OPT_STRING, .metavar = "X",
+     .help = "stop when (fail - pass) / pass <= X, default 0.02",
+     .dest = offsetof(struct cap_opts, tolerance),
+     .parse = cli_args_parse_fraction},
+    {.name = "--max-volume", .kind = CLI_OPT_RATE, .metavar = "RATE",
+     .help = "search no higher, default 1e9/month",
+     .dest = offsetof(struct cap_opts, max_volume),
+     .parse = cli_args_parse_rate},
+    CLI_ARGS_JSON_OPT(struct cap_opts, json, "capacity.json"),
+    CLI_ARGS_PLOTS_OPTS(struct cap_opts, plots),
+};
+
+static const struct cli_args_spec cap_args = {
+    .cmd = "capacity",
+    .help =
+        "usage: slmsim capacity [OPTIONS] SCENARIO.yaml\n"
+        "\n"
+        "Finds the largest volume one replica of the scenario's GPU backend\n"
+        "(and its `count` replicas, when more than one) sustains within the\n"
+        "scenario's SLO (slo.ttft_p99, slo.e2e_p99; at least one is needed), by\n"
+        "bisection over the arrival rate with the simulation itself.  Each probe\n"
+        "runs N replications of a short horizon with the scenario's seed, so\n"
+        "probes share random numbers; it passes when every P99 in the SLO (the\n"
+        "mean over replications of each one's P99, at the backend) is within\n"
+        "it and fewer than 2% of its arrivals are still queued at the end.\n"
+        "The answer is statistical: it is the highest passing volume, and the\n"
+        "bracket [last pass, first fail] is as narrow as the tolerance, not\n"
+        "narrower than the noise.  Reports the volume per second, minute, month\n"
+        "and per GPU, the P99s with 95% intervals there, and the constraint\n"
+        "that binds the GPU (bandwidth, compute, kv-cache, batch-limit).\n"
+        "Writes OUTDIR/capacity.json, with every probe in probes[].  The volume\n"
+        "is the scenario's whole arrival stream: with routing, only the routed\n"
+        "share reaches the backend.  --replications is per probe here (default\n"
+        "3) and --set applies to every probe.\n"
+        "\n",
+    .help_tail =
+        "\n"
+        "Figure: latency-vs-load (P50 and P99 at the backend against volume from\n"
+        "the probes, the SLO and the capacity found marked), into OUTDIR with\n"
+        "OUTDIR/figures-capacity.json.\n"
+        "\n"
+        "exit status: 0 success (also when no volume meets the SLO), 1 the run\n"
+        "failed, 2 bad input (flags, scenario, no SLO, no gpu backend)\n",
+    .opts = cap_opts_table,
+    .nopts = sizeof cap_opts_table / sizeof cap_opts_table[0],
+    .path = offsetof(struct cap_opts, so.path),
+};
+
 
 /* One search: the replica count it ran with, and its probes. */
 struct cap_search {
@@ -92,48 +115,6 @@ struct cap {
     size_t nsearch;
     struct cap_search search[2];
 };
-
-/* ---- arguments ---- */
-
-static int cap_bad_value(const char *opt, const char *v, const char *want)
-{
-    fprintf(stderr, "slmsim capacity: error: bad %s '%s' (%s)\n", opt, v,
-            want);
-    return -1;
-}
-
-static int cap_opt(void *ctx, int argc, char **argv, int *i)
-{
-    struct cap_opts *o = ctx;
-    const char *v = NULL;
-    int t;
-
-    if (!strcmp(argv[*i], "--json")) {
-        o->json = 1;
-        return 1;
-    }
-    if ((t = cli_take_plots_opt(&o->plots, argc, argv, i)))
-        return t;
-    if ((t = cli_take_value("--backend", argc, argv, i, &o->backend)))
-        return t;
-    if ((t = cli_take_value("--horizon", argc, argv, i, &v)) > 0 &&
-        (units_parse_duration(v, &o->horizon) || !(o->horizon > 0)))
-        return cap_bad_value("--horizon", v, "a duration > 0: "
-                             UNITS_DURATION_HELP);
-    if (t)
-        return t;
-    if ((t = cli_take_value("--tolerance", argc, argv, i, &v)) > 0 &&
-        (units_parse_number(v, &o->tolerance) || !(o->tolerance > 0) ||
-         !(o->tolerance < 1)))
-        return cap_bad_value("--tolerance", v, "a number in (0, 1)");
-    if (t)
-        return t;
-    if ((t = cli_take_value("--max-volume", argc, argv, i, &v)) > 0 &&
-        (units_parse_rate(v, &o->max_volume) || !(o->max_volume > 0)))
-        return cap_bad_value("--max-volume", v, "a rate > 0: "
-                             UNITS_RATE_HELP);
-    return t;
-}
 
 /* The overrides after the user's: the same path and the same checks as
  * the file. */
@@ -662,9 +643,8 @@ int cmd_capacity(int argc, char **argv)
     o.horizon = CAPACITY_DEFAULT_HORIZON;
     o.tolerance = CAPACITY_DEFAULT_TOLERANCE;
     o.max_volume = CAP_DEFAULT_MAX_VOLUME;
-    st = cli_parse_args("capacity", cmd_capacity_help, argc, argv, &o.so,
-                        cap_opt, &o);
-    if (st)
-        return st == CLI_HELP_SHOWN ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    st = cli_args_parse(&cap_args, argc, argv, &o);
+    if (st != CLI_ARGS_OK)
+        return st == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     return cap_main(&o);
 }

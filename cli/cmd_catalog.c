@@ -1,10 +1,12 @@
 /* slmsim catalog: the GPUs and models a scenario can name, with the
  * figures the simulator and the cost commands take from them and where
  * each comes from. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_catalog.h"
+#include "cli/common.h"
 #include "models/catalog.h"
 
 static const char cmd_catalog_help[] =
@@ -17,8 +19,21 @@ static const char cmd_catalog_help[] =
     "fields no primary source confirmed; for each model its shape, context\n"
     "window and source.  Names match without regard to case in scenarios\n"
     "(backends.NAME.gpu, backends.NAME.model).\n"
-    "\n"
-    "exit status: 0 success, 2 bad arguments\n";
+    "\n";
+
+struct catalog_opts {
+    const char *part; /* "gpus", "models" or NULL: both */
+};
+
+/* No options but -h: the table is empty, the help comes from it alike. */
+static const struct cli_args_spec catalog_args = {
+    .cmd = "catalog",
+    .help = cmd_catalog_help,
+    .help_tail = "\nexit status: 0 success, 2 bad arguments\n",
+    .path = offsetof(struct catalog_opts, part),
+    .what = "part",
+    .optional = 1,
+};
 
 #define TF(x) ((x) / 1e12)
 
@@ -62,24 +77,20 @@ static void catalog_print_model(const struct model_spec *m)
 
 int cmd_catalog(int argc, char **argv)
 {
+    struct catalog_opts o = {0};
+    enum cli_args_status st = cli_args_parse(&catalog_args, argc, argv, &o);
     int gpus = 1, models = 1;
-    if (argc > 2) {
-        fprintf(stderr, "slmsim catalog: error: too many arguments\n%s",
-                cmd_catalog_help);
-        return CLI_EXIT_INPUT;
-    }
-    if (argc == 2) {
-        if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-            fputs(cmd_catalog_help, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(argv[1], "gpus")) {
+
+    if (st != CLI_ARGS_OK)
+        return st == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    if (o.part) {
+        if (!strcmp(o.part, "gpus")) {
             models = 0;
-        } else if (!strcmp(argv[1], "models")) {
+        } else if (!strcmp(o.part, "models")) {
             gpus = 0;
         } else {
             fprintf(stderr, "slmsim catalog: error: unknown part '%s' "
-                            "(allowed: gpus, models)\n", argv[1]);
+                            "(allowed: gpus, models)\n", o.part);
             return CLI_EXIT_INPUT;
         }
     }

@@ -3,48 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_compare.h"
+#include "cli/cmd_plot.h"
+#include "cli/cmd_tco.h"
+#include "cli/common.h"
+#include "plots/draw.h"
 #include "plots/figure.h"
 #include "plots/plot.h"
 #include "sim/mem.h"
 #include "sim/units.h"
 #include "study/compare.h"
-
-static const char cmd_compare_help[] =
-    "usage: slmsim compare [OPTIONS] STUDY.yaml | SCENARIO.yaml...\n"
-    "\n"
-    "Runs purchasing options side by side and prints the purchasing table.\n"
-    "The options are the `variants:` of one file (named sets of overrides\n"
-    "of the file as a base scenario: NAME: {KEY.PATH: VALUE, ...}) or\n"
-    "several scenario files, one option each.  Every option runs the same\n"
-    "replications with the same seeds (common random numbers), and every\n"
-    "gpu option's capacity at the SLO is searched (all its replicas, as\n"
-    "declared).  Per option: hardware, capacity at the SLO and headroom over\n"
-    "the volume, P99 TTFT and end-to-end (95% intervals), failed share, SLO\n"
-    "verdict (P99s, failures over 0.1%, a growing queue), monthly cost,\n"
-    "TCO over costs.months with its range over every ranged input, $ per\n"
-    "1K queries, blended accuracy and the payback month against all API.\n"
-    "The cheapest option meeting the SLO is marked, and its lead over the\n"
-    "next cheapest that meets it tested on paired differences across\n"
-    "replications (significant: the 95% interval excludes 0).\n"
-    "\n"
-    "options:\n" CLI_SCENARIO_OPTS_HELP
-    "                         (--set applies to every option, before its\n"
-    "                         own overrides)\n"
-    "  --csv FILE             write the table as CSV ('-': stdout)\n"
-    "  --json FILE            write the study as JSON ('-': stdout)\n"
-    "  --capacity-horizon DURATION\n"
-    "                         simulated time per capacity probe (default 2h)\n"
-    "  --no-capacity          skip the capacity searches\n"
-    "  --fail-on-slo          exit 3 when no option meets the SLO\n"
-    CLI_PLOTS_OPTS_HELP
-    "\n"
-    "Figure: options (TCO against P99 end-to-end, one labelled point per\n"
-    "option with its 95% interval, the SLO as a line), into OUTDIR with\n"
-    "OUTDIR/figures-compare.json.\n"
-    "\n"
-    "exit status: 0 success, 1 the run failed, 2 bad input, 3 no option\n"
-    "meets the SLO (with --fail-on-slo)\n";
+#include "study/pool.h"
 
 #define CMD_COMPARE_MAX_FILES 16
 #define PLOT_OPTIONS "options"
@@ -53,71 +22,79 @@ struct cmd_compare_opts {
     struct cli_scenario_opts so;
     const char *paths[CMD_COMPARE_MAX_FILES];
     size_t npaths;
-    const char *csv, *json;
+    int csv, json;
+    const char *jobs; /* --jobs N, or NULL: the online CPUs */
     double capacity_horizon;
     int no_capacity, fail_on_slo;
     struct cli_plots plots;
 };
 
+static const struct cli_opt cmd_compare_opts_table[] = {
+    CLI_ARGS_SCENARIO_OPTS(struct cmd_compare_opts, so),
+    CLI_ARGS_CSV_OPT(struct cmd_compare_opts, csv, "compare.csv"),
+    CLI_ARGS_JSON_OPT(struct cmd_compare_opts, json, "compare.json"),
+    CLI_ARGS_JOBS_OPT(struct cmd_compare_opts, jobs),
+    {.name = "--capacity-horizon", .kind = CLI_OPT_DURATION,
+     .metavar = "DURATION",
+     .help = "simulated time per capacity probe (default 2h)",
+     .dest = offsetof(struct cmd_compare_opts, capacity_horizon),
+     .parse = cli_args_parse_duration},
+    {.name = "--no-capacity", .kind = CLI_OPT_FLAG,
+     .help = "skip the capacity searches",
+     .dest = offsetof(struct cmd_compare_opts, no_capacity)},
+    {.name = "--fail-on-slo", .kind = CLI_OPT_FLAG,
+     .help = "exit 3 when no option meets the SLO",
+     .dest = offsetof(struct cmd_compare_opts, fail_on_slo)},
+    CLI_ARGS_PLOTS_OPTS(struct cmd_compare_opts, plots),
+};
+
+static const struct cli_args_spec cmd_compare_args_spec = {
+    .cmd = "compare",
+    .help =
+        "usage: slmsim compare [OPTIONS] STUDY.yaml | SCENARIO.yaml...\n"
+        "\n"
+        "Runs purchasing options side by side and prints the purchasing table.\n"
+        "The options are the `variants:` of one file (named sets of overrides\n"
+        "of the file as a base scenario: NAME: {KEY.PATH: VALUE, ...}) or\n"
+        "several scenario files, one option each.  Every option runs the same\n"
+        "replications with the same seeds (common random numbers), and every\n"
+        "gpu option's capacity at the SLO is searched (all its replicas, as\n"
+        "declared).  Per option: hardware, capacity at the SLO and headroom over\n"
+        "the volume, P99 TTFT and end-to-end (95% intervals), failed share, SLO\n"
+        "verdict (P99s, failures over 0.1%, a growing queue), monthly cost,\n"
+        "TCO over costs.months with its range over every ranged input, $ per\n"
+        "1K queries, blended accuracy and the payback month against all API.\n"
+        "The cheapest option meeting the SLO is marked, and its lead over the\n"
+        "next cheapest that meets it tested on paired differences across\n"
+        "replications (significant: the 95% interval excludes 0).  Writes\n"
+        "OUTDIR/compare.csv (one row per option) and OUTDIR/compare.json (the\n"
+        "study).  --set applies to every option, before its own overrides;\n"
+        "give the seed and replications as --set seed=N, --set\n"
+        "replications=N (every option shares them).\n"
+        "\n",
+    .help_tail =
+        "\n"
+        "Figure: options (TCO against P99 end-to-end, one labelled point per\n"
+        "option with its 95% interval, the SLO as a line), into OUTDIR with\n"
+        "OUTDIR/figures-compare.json.\n"
+        "\n"
+        "exit status: 0 success, 1 the run failed, 2 bad input, 3 no option\n"
+        "meets the SLO (with --fail-on-slo)\n",
+    .opts = cmd_compare_opts_table,
+    .nopts = sizeof cmd_compare_opts_table / sizeof cmd_compare_opts_table[0],
+    .path = offsetof(struct cmd_compare_opts, paths),
+    .what = "study or scenario file",
+    .max_paths = CMD_COMPARE_MAX_FILES,
+    .npaths = offsetof(struct cmd_compare_opts, npaths),
+};
+
 static int cmd_compare_args(int argc, char **argv, struct cmd_compare_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        int t;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(cmd_compare_help, stdout);
-            return CLI_HELP_SHOWN;
-        }
-        if ((t = cli_take_value("--csv", argc, argv, &i, &o->csv)) ||
-            (t = cli_take_value("--json", argc, argv, &i, &o->json))) {
-            if (t < 0)
-                return CLI_EXIT_INPUT;
-            continue;
-        }
-        if ((t = cli_take_value("--capacity-horizon", argc, argv, &i, &v))) {
-            if (t < 0)
-                return CLI_EXIT_INPUT;
-            if (units_parse_duration(v, &o->capacity_horizon) ||
-                !(o->capacity_horizon > 0)) {
-                fprintf(stderr, "slmsim compare: error: bad "
-                                "--capacity-horizon '%s' (a duration > 0: "
-                                "%s)\n", v, UNITS_DURATION_HELP);
-                return CLI_EXIT_INPUT;
-            }
-            continue;
-        }
-        if (!strcmp(a, "--no-capacity")) {
-            o->no_capacity = 1;
-            continue;
-        }
-        if (!strcmp(a, "--fail-on-slo")) {
-            o->fail_on_slo = 1;
-            continue;
-        }
-        t = cli_take_scenario_opt(&o->so, argc, argv, &i);
-        if (t == 0)
-            t = cli_take_plots_opt(&o->plots, argc, argv, &i);
-        if (t < 0)
-            return CLI_EXIT_INPUT;
-        if (t > 0)
-            continue;
-        if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "slmsim compare: error: unknown option '%s' (see "
-                            "slmsim compare --help)\n", a);
-            return CLI_EXIT_INPUT;
-        }
-        if (o->npaths == CMD_COMPARE_MAX_FILES) {
-            fprintf(stderr, "slmsim compare: error: at most %d files\n",
-                    CMD_COMPARE_MAX_FILES);
-            return CLI_EXIT_INPUT;
-        }
-        o->paths[o->npaths++] = a;
-    }
-    if (!o->npaths) {
-        fprintf(stderr, "slmsim compare: error: no study or scenario file "
-                        "(see slmsim compare --help)\n");
-        return CLI_EXIT_INPUT;
-    }
+    enum cli_args_status st = cli_args_parse(&cmd_compare_args_spec, argc,
+                                             argv, o);
+
+    if (st != CLI_ARGS_OK)
+        return st == CLI_ARGS_HELP ? CLI_HELP_SHOWN : CLI_EXIT_INPUT;
     if (o->so.seed || o->so.replications) {
         fprintf(stderr, "slmsim compare: error: give --seed and "
                         "--replications as --set seed=N and --set "
@@ -148,10 +125,14 @@ static const char *cmd_compare_capacity(const struct compare_option *op,
 {
     char v[32];
 
-    if (!op->capacity_searched)
+    if (op->capacity_unbounded)
+        snprintf(buf, size, "%s", op->verdict.met ? "unbounded" : "none");
+    else if (!op->capacity_searched)
         snprintf(buf, size, "-");
     else if (op->capacity_status == CAPACITY_INFEASIBLE)
         snprintf(buf, size, "none");
+    else if (op->capacity_status == CAPACITY_INCONCLUSIVE)
+        snprintf(buf, size, "no pass");
     else
         snprintf(buf, size, "%s%s", op->capacity_status == CAPACITY_ABOVE_MAX
                                         ? ">"
@@ -218,6 +199,18 @@ static void cmd_compare_print(FILE *f, const struct compare_study *st)
                                 sizeof d),
                 100 * op->verdict.failed_share, cmd_compare_verdict(op));
     }
+    for (i = 0; i < st->n; i++)
+        if (st->opt[i].capacity_unbounded)
+            fprintf(f, "capacity of '%s': %s: everything goes to an API "
+                       "backend without rpm, tpm or concurrency limits%s\n",
+                    st->opt[i].name,
+                    st->opt[i].verdict.met ? "unbounded (no rate limit "
+                                             "declared)"
+                                           : "none",
+                    st->opt[i].verdict.met
+                        ? ""
+                        : ", so its latency does not fall with less load, "
+                          "and it misses the SLO");
     fprintf(f, "\n%-22s %10s %-36s %9s %9s %8s\n", "option", "monthly",
             st->n ? "TCO (range over the ranged inputs)" : "TCO", "per 1K",
             "accuracy", "payback");
@@ -337,6 +330,9 @@ static int cmd_compare_json(FILE *f, const void *ctx)
         jw_bool(&w, "searched", op->capacity_searched);
         if (op->capacity_searched)
             jw_string(&w, "status", capacity_status_names[op->capacity_status]);
+        else if (op->capacity_unbounded)
+            jw_string(&w, "status",
+                      op->verdict.met ? "unbounded" : "infeasible");
         jw_number(&w, "queries_per_month", op->capacity);
         jw_number(&w, "headroom", op->headroom);
         jw_object_end(&w);
@@ -481,22 +477,29 @@ static int cmd_compare_figure(const struct compare_study *st,
 
 /* ---- the command ---- */
 
+/* The progress line and the label it shows (kept here: the line borrows
+ * it). */
+struct cmd_compare_progress {
+    struct cli_progress p;
+    char label[128];
+};
+
 static void cmd_compare_progress(void *ctx, const char *option,
                                  const char *what)
 {
-    char label[128];
+    struct cmd_compare_progress *c = ctx;
 
-    snprintf(label, sizeof label, "%s: %s", option, what);
-    cli_progress_done(ctx);
-    cli_progress_init(ctx, label);
+    snprintf(c->label, sizeof c->label, "compare, %s: %s", option, what);
+    cli_progress_done(&c->p);
+    cli_progress_init(&c->p, c->label);
 }
 
-int cmd_compare(int argc, char **argv)
+static int cmd_compare_main(int argc, char **argv, int ranks)
 {
     struct cmd_compare_opts o;
     struct compare_opts co;
     struct compare_study *st;
-    struct cli_progress prog;
+    struct cmd_compare_progress prog;
     struct diag d;
     int rc;
 
@@ -518,24 +521,36 @@ int cmd_compare(int argc, char **argv)
     co.no_capacity = o.no_capacity;
     co.progress = cmd_compare_progress;
     co.progress_ctx = &prog;
-    cli_progress_init(&prog, "compare");
+    co.jobs = cli_jobs(o.jobs);
+    co.jobs_progress = cli_progress_jobs;
+    co.jobs_progress_ctx = &prog.p;
+    co.ranks = ranks;
+    cli_progress_init(&prog.p, "compare");
     diag_init(&d, stderr);
     rc = compare_run(&co, &d, st);
-    cli_progress_done(&prog);
+    cli_progress_done(&prog.p);
+    if (ranks > 1 && pool_mpi_rank() > 0) {
+        /* a worker rank: rank 0 gathered what it computed */
+        cli_plots_fini(&o.plots);
+        compare_fini(st);
+        mem_free(st);
+        return rc ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    }
     rc = rc == SLM_ESYS ? cli_status_exit(rc, "cannot read", o.paths[0])
                         : cli_status_exit(rc, NULL, NULL);
-    if (!rc && !o.so.quiet && !(o.json && !strcmp(o.json, "-")) &&
-        !(o.csv && !strcmp(o.csv, "-")))
+    if (!rc && !o.so.quiet && !o.json && !o.csv)
         cmd_compare_print(stdout, st);
-    if (!rc && o.csv)
-        rc = cli_cost_emit(o.csv, cmd_compare_csv, st);
-    if (!rc && o.json)
-        rc = cli_cost_emit(o.json, cmd_compare_json, st);
+    if (!rc && st->n)
+        rc = cli_cost_emit(st->opt[0].sc->out_dir, "compare.csv", o.csv,
+                           cmd_compare_csv, st);
+    if (!rc && st->n)
+        rc = cli_cost_emit(st->opt[0].sc->out_dir, "compare.json", o.json,
+                           cmd_compare_json, st);
     if (!rc)
         rc = cli_status_exit(cmd_compare_figure(st, &o.plots), NULL, NULL);
     if (!rc && st->n)
         rc = cli_plots_finish(&o.plots, st->opt[0].sc->out_dir, "compare",
-                              o.so.quiet || (o.json && !strcmp(o.json, "-")));
+                              o.so.quiet || o.json || o.csv);
     if (!rc && o.fail_on_slo) {
         int met = 0;
         for (size_t i = 0; i < st->n; i++)
@@ -546,5 +561,17 @@ int cmd_compare(int argc, char **argv)
     cli_plots_fini(&o.plots);
     compare_fini(st);
     mem_free(st);
+    return rc;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    int ranks = pool_mpi_init(), rc;
+
+    rc = cmd_compare_main(argc, argv, ranks);
+    fflush(stdout);
+    /* An interrupted rank 0 takes the job down: the others may be deep in
+     * an option. */
+    pool_mpi_fini(ranks > 1 && rc > 128 ? rc : 0);
     return rc;
 }

@@ -5,35 +5,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_crossover.h"
+#include "cli/common.h"
+#include "plots/draw.h"
 #include "plots/plot.h"
 #include "sim/mem.h"
 #include "sim/units.h"
 
-static const char cmd_crossover_help[] =
-    "usage: slmsim crossover [OPTIONS] SCENARIO.yaml\n"
-    "\n"
-    "Finds every monthly volume where the local GPUs (and, when a local\n"
-    "share is known, the hybrid) cost the same as the API, in a steady\n"
-    "month: capex as its amortisation charge, power, facility, ops, and\n"
-    "API tokens at the declared mean sizes.  The GPU count follows the\n"
-    "volume (the capacity per GPU: declared, or simulated at the SLO), so\n"
-    "local cost is a step function\n"
-    "and there may be several crossings.  Printed without and with the\n"
-    "one-time costs (spread over amortization_months), at the middle of\n"
-    "every range and as the range of the first crossing over them.\n"
-    "\n"
-    "options:\n" CLI_SCENARIO_OPTS_HELP
-    "  --max-volume N         search up to N queries/month (default 1e10)\n"
-    CLI_COST_CAPACITY_HELP
-    "  --csv FILE             write the crossings as CSV ('-': stdout)\n"
-    "  --json FILE            write them as JSON ('-': stdout)\n"
-    CLI_PLOTS_OPTS_HELP
-    "\n"
-    "Figure: cost-vs-volume (monthly cost of each option against volume,\n"
-    "log-log, crossings marked), into OUTDIR with OUTDIR/figures-crossover.json.\n"
-    "\n"
-    "exit status: 0 success, 1 the run failed, 2 bad input\n";
+static const struct cli_opt cmd_crossover_opts[] = {
+    CLI_COST_OPTS("crossover"),
+    {.name = "--max-volume", .kind = CLI_OPT_STRING, .metavar = "N",
+     .help = "search up to N queries/month (default 1e10)",
+     .dest = offsetof(struct cli_cost_opts, extra_value)},
+};
+
+static const struct cli_args_spec cmd_crossover_args = {
+    .cmd = "crossover",
+    .help =
+        "usage: slmsim crossover [OPTIONS] SCENARIO.yaml\n"
+        "\n"
+        "Finds every monthly volume where the local GPUs (and, when a local\n"
+        "share is known, the hybrid) cost the same as the API, in a steady\n"
+        "month: capex as its amortisation charge, power, facility, ops, and\n"
+        "API tokens at the declared mean sizes.  The GPU count follows the\n"
+        "volume (the capacity per GPU: declared, or simulated at the SLO), so\n"
+        "local cost is a step function and there may be several crossings.\n"
+        "Printed without and with the one-time costs (spread over\n"
+        "amortization_months), at the middle of every range and as the range\n"
+        "of the first crossing over them.  Writes OUTDIR/crossover.csv and\n"
+        "OUTDIR/crossover.json (the crossings).\n"
+        "\n",
+    .help_tail =
+        "\n"
+        "Figure: cost-vs-volume (monthly cost of each option against volume,\n"
+        "log-log, crossings marked), into OUTDIR with\n"
+        "OUTDIR/figures-crossover.json.\n"
+        "\n"
+        "exit status: 0 success, 1 the run failed, 2 bad input\n",
+    .opts = cmd_crossover_opts,
+    .nopts = sizeof cmd_crossover_opts / sizeof cmd_crossover_opts[0],
+    .path = offsetof(struct cli_cost_opts, so.path),
+};
 
 struct cross_case {
     enum cost_option option;
@@ -162,13 +174,17 @@ static int cross_outputs(const struct cli_cost_opts *o,
     struct cross_out x = {c, k, n};
     int st;
 
-    if (!o->so.quiet && !(o->csv && !strcmp(o->csv, "-")) &&
-        !(o->json && !strcmp(o->json, "-")))
+    if (!o->so.quiet && !o->csv && !o->json)
         cross_print(c, k, n);
-    if (o->csv && (st = cli_cost_emit(o->csv, cross_csv, &x)))
+    if ((st = cli_cost_emit(c->sc->out_dir, "crossover.csv", o->csv,
+                            cross_csv, &x)))
         return st;
-    if (o->json && (st = cli_cost_emit(o->json, cross_json, &x)))
+    if ((st = cli_cost_emit(c->sc->out_dir, "crossover.json", o->json,
+                            cross_json, &x)))
         return st;
+    if (!o->so.quiet && !o->csv && !o->json)
+        printf("\nwrote %s/crossover.csv and %s/crossover.json\n",
+               c->sc->out_dir, c->sc->out_dir);
     return CLI_EXIT_OK;
 }
 
@@ -268,10 +284,9 @@ int cmd_crossover(int argc, char **argv)
     size_t n = 0;
     int st;
 
-    st = cli_cost_args("crossover", cmd_crossover_help, "--max-volume", argc,
-                       argv, &o);
-    if (st)
-        return st == CLI_HELP_SHOWN ? CLI_EXIT_OK : st;
+    st = cli_cost_args(&cmd_crossover_args, argc, argv, &o);
+    if (st != CLI_ARGS_OK)
+        return st == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     if ((st = cross_max_volume(&o, &max_volume)))
         return st;
     if ((st = cli_cost_load("crossover", &o, &c))) {
@@ -297,7 +312,7 @@ int cmd_crossover(int argc, char **argv)
                                           &o.plots);
         st = e ? cli_status_exit(e, NULL, NULL)
                : cli_plots_finish(&o.plots, c.sc->out_dir, "crossover",
-                                  o.so.quiet);
+                                  o.so.quiet || o.json || o.csv);
     }
     cli_plots_fini(&o.plots);
     cli_cost_fini(&c);

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_plot.h"
+#include "cli/common.h"
 #include "models/cost.h"
 #include "plots/draw.h"
 #include "plots/gnuplot.h"
@@ -25,48 +26,19 @@ static const char cmd_plot_help[] =
     "gnuplot ($" GNUPLOT_ENV ", default 'gnuplot'); without it the data and\n"
     "scripts are written and a warning says how to install it.\n"
     "\n"
-    "options:\n"
-    "  --only NAME            only this figure (repeatable)\n"
-    "  --format LIST          picture formats, comma-separated: "
-    DRAW_FORMATS_HELP " (default png,pdf)\n"
-    "  --out DIR              write into DIR\n"
-    "  -h, --help             this help\n"
+    ;
+
+static const char cmd_plot_help_tail[] =
     "\n"
     "exit status: 0 success (also without gnuplot), 1 a file could not be\n"
     "written or gnuplot failed, 2 bad input\n";
 
 /* ---- shared ---- */
 
-int cli_take_plots_opt(struct cli_plots *p, int argc, char **argv, int *i)
+int cli_plots_parse_formats(const char *cmd, const char *opt,
+                            const char *value, void *dest)
 {
-    const char *a = argv[*i];
-
-    if (!strcmp(a, "--plots")) {
-        p->want = 1;
-        return 1;
-    }
-    if (!strcmp(a, "--no-plots")) {
-        p->want = 0;
-        return 1;
-    }
-    if (strcmp(a, "--format"))
-        return 0;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "slmsim: error: '--format' needs a value ("
-                        DRAW_FORMATS_HELP ")\n");
-        return -1;
-    }
-    if (draw_formats_parse(argv[++*i], &p->formats)) {
-        fprintf(stderr, "slmsim: error: unknown picture format in '%s' "
-                        "(allowed: " DRAW_FORMATS_HELP ")\n", argv[*i]);
-        return -1;
-    }
-    return 1;
-}
-
-int cli_plots_parse_formats(const char *opt, const char *value, void *dest)
-{
-    (void)opt;
+    (void)cmd, (void)opt;
     if (draw_formats_parse(value, dest)) {
         fprintf(stderr, "slmsim: error: unknown picture format in '%s' "
                         "(allowed: " DRAW_FORMATS_HELP ")\n", value);
@@ -243,8 +215,9 @@ int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
                      int quiet)
 {
     const char *suffix = !strcmp(cmd, "capacity") ? "-probes"
-                         : !strcmp(cmd, "compare") ? ""
-                                                   : "-nominal";
+                         : !strcmp(cmd, "compare") || !strcmp(cmd, "sweep")
+                             ? ""
+                             : "-nominal";
     char name[64];
     int st;
 
@@ -266,7 +239,8 @@ int cli_plots_finish(struct cli_plots *p, const char *dir, const char *cmd,
              i < sizeof cli_cmd_figures / sizeof cli_cmd_figures[0]; i++) {
             const char *nm = cli_cmd_figures[i];
             size_t ls = strlen(nm), lx = strlen(suffix);
-            int owns = !strcmp(cmd, "compare")
+            int owns = !strcmp(cmd, "sweep") ? 0 /* named by the grid */
+                       : !strcmp(cmd, "compare")
                            ? !strcmp(nm, "options")
                        : !strcmp(cmd, "tco") ? !strcmp(nm, "tco-nominal")
                        : !strcmp(cmd, "crossover")
@@ -402,59 +376,40 @@ struct cmd_plot_opts {
     unsigned formats;
 };
 
+static const struct cli_opt cmd_plot_opts_table[] = {
+    {.name = "--only", .kind = CLI_OPT_REPEAT, .metavar = "NAME",
+     .help = "only this figure (repeatable)",
+     .dest = offsetof(struct cmd_plot_opts, only),
+     .count = offsetof(struct cmd_plot_opts, nonly),
+     .max = CMD_PLOT_MAX_ONLY},
+    {.name = "--format", .kind = CLI_OPT_LIST, .metavar = "LIST",
+     .help = "picture formats, comma-separated: " DRAW_FORMATS_HELP "\n"
+             "(default png,pdf)",
+     .dest = offsetof(struct cmd_plot_opts, formats),
+     .parse = cli_plots_parse_formats,
+     .missing = "'--format' needs a value (" DRAW_FORMATS_HELP ")"},
+    {.name = "--out", .short_name = "-o", .kind = CLI_OPT_STRING,
+     .metavar = "DIR", .help = "write into DIR",
+     .dest = offsetof(struct cmd_plot_opts, out),
+     .check = cli_args_check_out_dir},
+};
+
+static const struct cli_args_spec cmd_plot_args_spec = {
+    .cmd = "plot",
+    .help = cmd_plot_help,
+    .help_tail = cmd_plot_help_tail,
+    .opts = cmd_plot_opts_table,
+    .nopts = sizeof cmd_plot_opts_table / sizeof cmd_plot_opts_table[0],
+    .path = offsetof(struct cmd_plot_opts, path),
+    .what = "results file",
+};
+
 static int cmd_plot_args(int argc, char **argv, struct cmd_plot_opts *o)
 {
-    int i;
+    enum cli_args_status st = cli_args_parse(&cmd_plot_args_spec, argc, argv,
+                                             o);
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(cmd_plot_help, stdout);
-            return CLI_HELP_SHOWN;
-        }
-        if (!strcmp(a, "--only") || !strcmp(a, "--format") ||
-            !strcmp(a, "--out")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "slmsim plot: error: '%s' needs a value\n",
-                        a);
-                return -1;
-            }
-            if (!strcmp(a, "--out")) {
-                o->out = argv[++i];
-            } else if (!strcmp(a, "--format")) {
-                if (draw_formats_parse(argv[++i], &o->formats)) {
-                    fprintf(stderr, "slmsim plot: error: unknown picture "
-                                    "format in '%s' (allowed: "
-                                    DRAW_FORMATS_HELP ")\n", argv[i]);
-                    return -1;
-                }
-            } else if (o->nonly < CMD_PLOT_MAX_ONLY) {
-                o->only[o->nonly++] = argv[++i];
-            } else {
-                fprintf(stderr, "slmsim plot: error: more than %d --only\n",
-                        CMD_PLOT_MAX_ONLY);
-                return -1;
-            }
-            continue;
-        }
-        if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "slmsim plot: error: unknown option '%s' (see "
-                            "slmsim plot --help)\n", a);
-            return -1;
-        }
-        if (o->path) {
-            fprintf(stderr, "slmsim plot: error: one results file at a time, "
-                            "got '%s' and '%s'\n", o->path, a);
-            return -1;
-        }
-        o->path = a;
-    }
-    if (!o->path) {
-        fprintf(stderr, "slmsim plot: error: no results file (see slmsim "
-                        "plot --help)\n");
-        return -1;
-    }
-    return 0;
+    return st == CLI_ARGS_OK ? 0 : st == CLI_ARGS_HELP ? CLI_HELP_SHOWN : -1;
 }
 
 static int cmd_plot_selected(const struct cmd_plot_opts *o, const char *name)

@@ -5,9 +5,14 @@
 
 #include <math.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_run.h"
+#include "cli/cmd_crossover.h"
+#include "cli/cmd_plot.h"
+#include "cli/cmd_sensitivity.h"
+#include "cli/cmd_tco.h"
+#include "cli/common.h"
 #include "study/sweep.h"
+#include "study/whatif.h"
 #include "models/accuracy.h"
 #include "study/economics.h"
 #include "models/gpu.h"
@@ -28,6 +33,7 @@
 
 struct cmd_run_opts {
     struct cli_scenario_opts so;
+    const char *jobs; /* --jobs N, or NULL: the online CPUs */
     int json;
     int fail_on_slo; /* exit 3 on a missed SLO (models/verdict.h) */
     struct cli_plots plots;
@@ -35,9 +41,8 @@ struct cmd_run_opts {
 
 static const struct cli_opt cmd_run_opts_table[] = {
     CLI_ARGS_SCENARIO_OPTS(struct cmd_run_opts, so),
-    {.name = "--json", .kind = CLI_OPT_FLAG,
-     .help = "print results.json to stdout instead of the text",
-     .dest = offsetof(struct cmd_run_opts, json)},
+    CLI_ARGS_JSON_OPT(struct cmd_run_opts, json, "results.json"),
+    CLI_ARGS_JOBS_OPT(struct cmd_run_opts, jobs),
     {.name = "--fail-on-slo", .kind = CLI_OPT_FLAG,
      .help = "exit 3 when the SLO is missed (the verdict the\n"
              "report prints: a P99 over its target, failures\n"
@@ -189,13 +194,20 @@ static int cmd_run_cdf(const struct scenario *sc, const struct run_result *res,
 
 /* ---- latency-vs-load and utilization: the scenario at other volumes ---- */
 
-/* The sweep itself is study/sweep.h's. */
-static int cmd_run_sweep(struct scenario *sc, struct study_sweep *sw)
+/* The sweep itself is study/sweep.h's, on `jobs` worker processes. */
+static int cmd_run_sweep(struct scenario *sc, unsigned jobs,
+                         struct study_sweep *sw)
 {
+    struct cli_progress prog;
+    struct study_jobs sj = {jobs, cli_progress_jobs, &prog};
     struct diag d;
+    int st;
 
     diag_init(&d, stderr);
-    return study_load_sweep(sc, &d, sw);
+    cli_progress_init(&prog, "figure latency-vs-load: points");
+    st = study_load_sweep(sc, &d, &sj, sw);
+    cli_progress_done(&prog);
+    return st;
 }
 
 /* 1 when v[0..n) holds a number. */
@@ -348,173 +360,45 @@ static int cmd_run_timeline_fig(const struct scenario *sc,
 
 /* ---- accuracy-cost: the scenario under each routing policy ---- */
 
-#define CMD_RUN_POLICY_REPS 3
-
-static const double cmd_run_fallback_rates[] = {0.05, 0.1, 0.2};
-
-/* Blended accuracy and monthly cost (as run) of res[0..n). */
-static int cmd_run_score(const struct scenario *sc,
-                         const struct run_result *res, size_t n,
-                         struct plot_policy_point *pt)
+static enum plot_role cmd_run_policy_role(const struct scenario *sc,
+                                          const struct whatif_point *w)
 {
-    struct report_routing rr;
-    struct economics_month m;
-    int st = economics_month(sc, res, n, &m);
-
-    report_routing(sc, res, n, &rr);
-    pt->accuracy = rr.accuracy;
-    pt->monthly_cost = m.as_run;
-    return st;
-}
-
-/* sc run with routing w instead of its own (a few replications). */
-static int cmd_run_whatif(struct scenario *sc, const struct router_spec *w,
-                          struct plot_policy_point *pt)
-{
-    struct run_result res[CMD_RUN_POLICY_REPS];
-    struct router_spec own = sc->routing;
-    unsigned reps = sc->replications;
-    size_t n = 0, r;
-    int st;
-
-    sc->routing = *w;
-    sc->replications = reps < CMD_RUN_POLICY_REPS ? reps
-                                                  : CMD_RUN_POLICY_REPS;
-    st = cmd_run_replications(sc, res, &n, 0);
-    if (!st)
-        st = cmd_run_score(sc, res, n, pt);
-    for (r = 0; r < n; r++)
-        run_result_fini(&res[r]);
-    sc->routing = own;
-    sc->replications = reps;
-    return st;
-}
-
-/* The tasks the fine-tuned model answers at least as well as the API:
- * the narrow ones a task-based router keeps local.  Returns how many. */
-static size_t cmd_run_narrow(const struct scenario *sc, int few_shot,
-                             unsigned char *local)
-{
-    size_t t, k = 0;
-
-    for (t = 0; t < sc->workload.ntasks; t++) {
-        double a = accuracy_task_local(&sc->workload.tasks[t]);
-        double b = accuracy_task_api(&sc->workload.tasks[t], few_shot);
-        local[t] = isfinite(a) && isfinite(b) && a >= b;
-        k += local[t];
-    }
-    return k;
-}
-
-/* 1 when the scenario's own routing is already variant (policy, flags,
- * rate): no need to run it again. */
-static int cmd_run_is_own(const struct router_spec *own,
-                          enum router_policy policy,
-                          const unsigned char *local, double rate)
-{
-    size_t t;
-
-    if (own->policy != policy)
-        return 0;
-    if (policy == ROUTER_TASK_BASED)
-        for (t = 0; t < own->ntasks; t++)
-            if (!own->task_local[t] != !local[t])
-                return 0;
-    return policy != ROUTER_CONFIDENCE_FALLBACK ||
-           (own->fallback_rate == rate && own->fallback &&
-            own->fallback[0] == rate);
-}
-
-static enum plot_role cmd_run_own_role(const struct scenario *sc)
-{
-    switch (sc->routing.policy) {
+    switch (w->policy) {
     case ROUTER_ALL_LOCAL: return PLOT_LOCAL;
     case ROUTER_ALL_API: return PLOT_API;
-    case ROUTER_SINGLE: return cmd_run_role(sc, (size_t)sc->routing.target);
+    case ROUTER_SINGLE:
+        return w->own ? cmd_run_role(sc, (size_t)sc->routing.target)
+                      : PLOT_HYBRID;
     default: return PLOT_HYBRID;
     }
 }
 
-struct cmd_run_policies {
-    size_t n;
-    struct plot_policy_point pt[PLOT_MAX_POLICIES];
-    char label[PLOT_MAX_POLICIES][48];
-};
-
-/* Runs variant (unless it is the scenario's own) and adds its point. */
-static int cmd_run_variant(struct scenario *sc, struct cmd_run_policies *ps,
-                           enum router_policy policy,
-                           const unsigned char *local, double rate)
-{
-    struct plot_policy_point *pt = &ps->pt[ps->n];
-    struct router_spec w;
-    int st;
-
-    if (cmd_run_is_own(&sc->routing, policy, local, rate) ||
-        ps->n >= PLOT_MAX_POLICIES)
-        return SLM_OK;
-    st = router_spec_whatif(&sc->routing, policy, local, rate, &w);
-    if (st)
-        return st;
-    st = cmd_run_whatif(sc, &w, pt);
-    router_spec_fini(&w);
-    if (policy == ROUTER_CONFIDENCE_FALLBACK)
-        snprintf(ps->label[ps->n], sizeof ps->label[0], "fallback %g%%",
-                 100 * rate);
-    else
-        snprintf(ps->label[ps->n], sizeof ps->label[0], "%s",
-                 router_policy_names[policy]);
-    pt->policy = ps->label[ps->n];
-    pt->role = policy == ROUTER_ALL_LOCAL ? PLOT_LOCAL
-               : policy == ROUTER_ALL_API ? PLOT_API
-                                          : PLOT_HYBRID;
-    ps->n += !st && isfinite(pt->accuracy);
-    return st;
-}
-
-/* The scenario's own point (its full run) and every variant: all-local,
- * all-api, task-based with the narrow tasks local (when the workload has
- * narrow and broad ones), confidence fallback at a few rates. */
+/* The points are study/whatif.h's, on `jobs` worker processes. */
 static int cmd_run_accuracy_fig(struct scenario *sc,
                                 const struct run_result *res, size_t n,
-                                const struct plot_meta *meta,
+                                unsigned jobs, const struct plot_meta *meta,
                                 struct cli_plots *p)
 {
-    unsigned char local[WORKLOAD_MAX_TASKS];
-    struct cmd_run_policies ps;
-    struct report_routing rr;
+    struct plot_policy_point pt[WHATIF_MAX];
+    struct study_whatifs w;
+    struct cli_progress prog;
+    struct study_jobs sj = {jobs, cli_progress_jobs, &prog};
     struct figure *f = NULL;
-    size_t i, narrow;
+    struct diag d;
     int st;
 
-    if (!sc->costs || sc->routing.local < 0 || sc->routing.api < 0 ||
-        sc->routing.local == sc->routing.api)
-        return SLM_OK;
-    memset(&ps, 0, sizeof ps);
-    st = cmd_run_score(sc, res, n, &ps.pt[0]);
-    if (st || !isfinite(ps.pt[0].accuracy))
+    diag_init(&d, stderr);
+    cli_progress_init(&prog, "figure accuracy-cost: routing what-ifs");
+    st = study_policy_whatifs(sc, res, n, &sj, &d, &w);
+    cli_progress_done(&prog);
+    if (st || w.n == 0)
         return st;
-    snprintf(ps.label[0], sizeof ps.label[0], "%s",
-             router_policy_names[sc->routing.policy]);
-    ps.pt[0] = (struct plot_policy_point){ps.label[0], cmd_run_own_role(sc),
-                                          ps.pt[0].monthly_cost,
-                                          ps.pt[0].accuracy, 1};
-    ps.n = 1;
-    report_routing(sc, res, n, &rr);
-    narrow = cmd_run_narrow(sc, rr.few_shot, local);
-    st = cmd_run_variant(sc, &ps, ROUTER_ALL_LOCAL, NULL, 0);
-    if (!st)
-        st = cmd_run_variant(sc, &ps, ROUTER_ALL_API, NULL, 0);
-    if (!st && narrow > 0 && narrow < sc->workload.ntasks)
-        st = cmd_run_variant(sc, &ps, ROUTER_TASK_BASED, local, 0);
-    for (i = 0; !st && i < sizeof cmd_run_fallback_rates /
-                                sizeof cmd_run_fallback_rates[0]; i++)
-        st = cmd_run_variant(sc, &ps, ROUTER_CONFIDENCE_FALLBACK, NULL,
-                             cmd_run_fallback_rates[i]);
-    if (st)
-        return st;
+    for (size_t i = 0; i < w.n; i++)
+        pt[i] = (struct plot_policy_point){
+            w.pt[i].label, cmd_run_policy_role(sc, &w.pt[i]),
+            w.pt[i].monthly_cost, w.pt[i].accuracy, w.pt[i].own};
     {
-        struct plot_accuracy_input in = {*meta, ps.n, ps.pt};
+        struct plot_accuracy_input in = {*meta, w.n, pt};
         st = plot_accuracy_cost(&in, &f);
         return cli_plots_add(p, st, f);
     }
@@ -548,7 +432,7 @@ static const char *const cmd_run_drawn[] = {
 
 /* Every figure wanted that run can draw, into p. */
 static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
-                           size_t n, struct cli_plots *p)
+                           size_t n, unsigned jobs, struct cli_plots *p)
 {
     char caption[FIGURE_MAX_CAPTION];
     struct plot_meta meta = {sc->name,
@@ -562,7 +446,7 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
         st = cmd_run_cdf(sc, res, n, &meta, p);
     if (!st && (cli_plots_wanted(p, sc, PLOT_LATENCY_VS_LOAD) ||
                 cli_plots_wanted(p, sc, PLOT_UTILIZATION)))
-        st = cmd_run_sweep(sc, &sw);
+        st = cmd_run_sweep(sc, jobs, &sw);
     if (!st && cli_plots_wanted(p, sc, PLOT_LATENCY_VS_LOAD))
         st = cmd_run_load_fig(sc, &sw, &meta, p);
     if (!st && cli_plots_wanted(p, sc, PLOT_UTILIZATION))
@@ -570,7 +454,7 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
     if (!st && cli_plots_wanted(p, sc, PLOT_TIMELINE))
         st = cmd_run_timeline_fig(sc, res, &meta, p);
     if (!st && cli_plots_wanted(p, sc, PLOT_ACCURACY_COST))
-        st = cmd_run_accuracy_fig(sc, res, n, &meta, p);
+        st = cmd_run_accuracy_fig(sc, res, n, jobs, &meta, p);
     if (!st)
         st = cmd_run_cost_figs(sc, res, n, p);
     return st;
@@ -667,7 +551,7 @@ int cmd_run(int argc, char **argv)
     }
     st = cmd_run_replications(sc, res, &n, 1);
     if (!st)
-        st = cmd_run_figures(sc, res, n, &o.plots);
+        st = cmd_run_figures(sc, res, n, cli_jobs(o.jobs), &o.plots);
     if (st == SLM_ELIMIT || st == SLM_EINTR)
         rc = cmd_run_stopped(sc, res, n, &o, st);
     else

@@ -4,33 +4,44 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_sensitivity.h"
+#include "cli/common.h"
+#include "plots/draw.h"
 #include "sim/units.h"
 #include "plots/plot.h"
 #include "sim/mem.h"
 
-static const char cmd_sensitivity_help[] =
-    "usage: slmsim sensitivity [OPTIONS] SCENARIO.yaml\n"
-    "\n"
-    "Ranks the cost inputs given as ranges ([low, high]) by how far the\n"
-    "3-year TCO moves when each goes from its low to its high end with\n"
-    "every other input at the middle of its range (a tornado table).\n"
-    "Nominal figures: the declared volume and mean token counts.\n"
-    "\n"
-    "options:\n" CLI_SCENARIO_OPTS_HELP
-    "  --metric M             local | api | hybrid | savings (API TCO minus\n"
-    "                         the deployment's); default hybrid when a local\n"
-    "                         share is known, local otherwise\n"
-    "  --csv FILE             write the table as CSV ('-': stdout)\n"
-    "  --json FILE            write it as JSON ('-': stdout)\n"
-    CLI_COST_CAPACITY_HELP
-    CLI_PLOTS_OPTS_HELP
-    "\n"
-    "Figure: sensitivity (a tornado: the TCO with each input at the low and\n"
-    "the high end of its range, largest swing on top), into OUTDIR with\n"
-    "OUTDIR/figures-sensitivity.json.\n"
-    "\n"
-    "exit status: 0 success, 1 the run failed, 2 bad input\n";
+static const struct cli_opt cmd_sensitivity_opts[] = {
+    CLI_COST_OPTS("sensitivity"),
+    {.name = "--metric", .kind = CLI_OPT_STRING, .metavar = "M",
+     .help = "local | api | hybrid | savings (API TCO minus\n"
+             "the deployment's); default hybrid when a local\n"
+             "share is known, local otherwise",
+     .dest = offsetof(struct cli_cost_opts, extra_value)},
+};
+
+static const struct cli_args_spec cmd_sensitivity_args = {
+    .cmd = "sensitivity",
+    .help =
+        "usage: slmsim sensitivity [OPTIONS] SCENARIO.yaml\n"
+        "\n"
+        "Ranks the cost inputs given as ranges ([low, high]) by how far the\n"
+        "3-year TCO moves when each goes from its low to its high end with\n"
+        "every other input at the middle of its range (a tornado table).\n"
+        "Nominal figures: the declared volume and mean token counts.  Writes\n"
+        "OUTDIR/sensitivity.csv and OUTDIR/sensitivity.json (the table).\n"
+        "\n",
+    .help_tail =
+        "\n"
+        "Figure: sensitivity (a tornado: the TCO with each input at the low and\n"
+        "the high end of its range, largest swing on top), into OUTDIR with\n"
+        "OUTDIR/figures-sensitivity.json.\n"
+        "\n"
+        "exit status: 0 success, 1 the run failed, 2 bad input\n",
+    .opts = cmd_sensitivity_opts,
+    .nopts = sizeof cmd_sensitivity_opts / sizeof cmd_sensitivity_opts[0],
+    .path = offsetof(struct cli_cost_opts, so.path),
+};
 
 enum sens_metric { SENS_LOCAL, SENS_API, SENS_HYBRID, SENS_SAVINGS };
 static const char *const sens_metric_names[] = {"local", "api", "hybrid",
@@ -150,13 +161,17 @@ static int sens_outputs(const struct cli_cost_opts *o,
     struct sens_out out = {c, ctx, base, s, n};
     int st;
 
-    if (!o->so.quiet && !(o->csv && !strcmp(o->csv, "-")) &&
-        !(o->json && !strcmp(o->json, "-")))
+    if (!o->so.quiet && !o->csv && !o->json)
         sens_print(c, ctx, base, s, n);
-    if (o->csv && (st = cli_cost_emit(o->csv, sens_csv, &out)))
+    if ((st = cli_cost_emit(c->sc->out_dir, "sensitivity.csv", o->csv,
+                            sens_csv, &out)))
         return st;
-    if (o->json && (st = cli_cost_emit(o->json, sens_json, &out)))
+    if ((st = cli_cost_emit(c->sc->out_dir, "sensitivity.json", o->json,
+                            sens_json, &out)))
         return st;
+    if (!o->so.quiet && !o->csv && !o->json)
+        printf("\nwrote %s/sensitivity.csv and %s/sensitivity.json\n",
+               c->sc->out_dir, c->sc->out_dir);
     return CLI_EXIT_OK;
 }
 
@@ -269,10 +284,9 @@ int cmd_sensitivity(int argc, char **argv)
     size_t n = 0;
     int st;
 
-    st = cli_cost_args("sensitivity", cmd_sensitivity_help, "--metric", argc,
-                       argv, &o);
-    if (st)
-        return st == CLI_HELP_SHOWN ? CLI_EXIT_OK : st;
+    st = cli_cost_args(&cmd_sensitivity_args, argc, argv, &o);
+    if (st != CLI_ARGS_OK)
+        return st == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     st = cli_cost_load("sensitivity", &o, &c);
     if (!st)
         st = sens_metric_arg(&o, &c, &ctx.metric);
@@ -288,7 +302,7 @@ int cmd_sensitivity(int argc, char **argv)
         int e = sens_figure(&c, ctx.metric, base, s, n, &o.plots);
         st = e ? cli_status_exit(e, NULL, NULL)
                : cli_plots_finish(&o.plots, c.sc->out_dir, "sensitivity",
-                                  o.so.quiet);
+                                  o.so.quiet || o.json || o.csv);
     }
     cli_plots_fini(&o.plots);
     mem_free(s);

@@ -3,9 +3,10 @@
  * grid.h), every point's replications with common random numbers, into
  * DIR/sweep.csv and DIR/sweep.json.
  *
- * Points run in worker processes (--jobs N, default the online CPUs): one
- * fork per point, its row sent back whole through a pipe, so a slow point
- * never holds up the others and the rows are the same bytes whatever N.
+ * Points run in worker processes (--jobs N, default the online CPUs;
+ * study/jobs.h): one fork per point, its row sent back whole through a
+ * pipe, so a slow point never holds up the others and the rows are the
+ * same bytes whatever N.
  * Each finished point is appended to DIR/sweep.journal as one line with a
  * checksum, written by one write(): a sweep killed at any moment leaves a
  * journal whose complete lines are finished points, and rerunning it runs
@@ -16,100 +17,122 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_sweep.h"
+#include "cli/cmd_plot.h"
+#include "cli/common.h"
 #include "models/report.h"
 #include "sim/interrupt.h"
 #include "sim/json.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
+#include "sim/units.h"
+#include "plots/draw.h"
+#include "plots/figure.h"
 #include "study/grid.h"
+#include "study/jobs.h"
 #include "study/pool.h"
 
 #define SWEEP_MAX_VARY GRID_MAX_DIMS
-#define SWEEP_MAX_JOBS 256
 
-static const char sweep_help[] =
-    "usage: slmsim sweep [OPTIONS] FILE --vary KEY.PATH=SPEC [--vary ...]\n"
-    "\n"
-    "Runs the scenario at every point of a grid of values, each point's\n"
-    "replications with the same seeds (common random numbers), and writes\n"
-    "DIR/sweep.csv and DIR/sweep.json: one row per point with the varied\n"
-    "values, P99 TTFT and e2e and P50 e2e with 95% intervals, GPU\n"
-    "utilisation, the failed share, stability, the SLO verdict, and the\n"
-    "monthly cost, $ per 1K queries and TCO from the one pricing path.\n"
-    "An interrupted sweep resumes from DIR/sweep.journal.  Without --vary\n"
-    "the scenario's own block is used:\n"
-    "  sweep:\n"
-    "    vary: {backends.local.count: 1..4:lin:4, backends.local.gpu: [L40S, L4]}\n"
-    "\n"
-    "options:\n"
-    "  --vary KEY.PATH=SPEC   a dimension (repeatable, at most 8); SPEC is\n"
-    "                         a,b,c  or  lo..hi:lin:N  or  lo..hi:log:N\n"
-    "                         (range ends may carry a unit: 1e6/month)\n"
-    "  --jobs N               worker processes (default: online CPUs)\n"
-    "  --fresh                ignore the journal: run every point again\n"
-    "  --max-points N         refuse a larger grid (limits.max_points,\n"
-    "                         default 10000)\n" CLI_SCENARIO_OPTS_HELP;
-
-struct sweep_opts {
-    const char *vary[SWEEP_MAX_VARY + 1];
-    int vary_argno[SWEEP_MAX_VARY + 1];
-    size_t nvary;
-    int nth_vary;
-    const char *jobs, *max_points;
-    int fresh;
+/* The --vary options in order; argno[i] is the i-th one's place among
+ * them (from 1) for messages.  One more than the limit is kept, so that
+ * the grid says "too many dimensions". */
+struct sweep_vary {
+    const char *spec[SWEEP_MAX_VARY + 1];
+    int argno[SWEEP_MAX_VARY + 1];
+    size_t n;
+    int nth;
 };
 
-static int sweep_own_opt(void *ctx, int argc, char **argv, int *i)
-{
-    struct sweep_opts *o = ctx;
-    const char *v;
-    int t;
+struct sweep_opts {
+    struct cli_scenario_opts so;
+    struct sweep_vary vary;
+    const char *jobs, *max_points;
+    int fresh;
+    struct cli_plots plots; /* want -1 (the default) draws them too */
+};
 
-    if (!strcmp(argv[*i], "--fresh")) {
-        o->fresh = 1;
-        return 1;
+static int sweep_parse_vary(const char *cmd, const char *opt,
+                            const char *value, void *dest)
+{
+    struct sweep_vary *v = dest;
+
+    (void)cmd, (void)opt;
+    v->nth++;
+    if (v->n < SWEEP_MAX_VARY + 1) {
+        v->argno[v->n] = v->nth;
+        v->spec[v->n++] = value;
     }
-    if ((t = cli_take_value("--vary", argc, argv, i, &v)) != 0) {
-        if (t < 0)
-            return -1;
-        o->nth_vary++;
-        if (o->nvary == SWEEP_MAX_VARY + 1)
-            return 1; /* reported by the grid: too many dimensions */
-        o->vary_argno[o->nvary] = o->nth_vary;
-        o->vary[o->nvary++] = v;
-        return 1;
-    }
-    if ((t = cli_take_value("--jobs", argc, argv, i, &o->jobs)) != 0)
-        return t;
-    return cli_take_value("--max-points", argc, argv, i, &o->max_points);
+    return 0;
 }
 
-/* A positive integer option, or -1 after an error. */
-static long sweep_count(const char *name, const char *text, long max)
-{
-    char *end;
-    long v;
+static const struct cli_opt sweep_opts_table[] = {
+    {.name = "--vary", .kind = CLI_OPT_REPEAT, .metavar = "KEY.PATH=SPEC",
+     .help = "a dimension (repeatable, at most 8); SPEC is\n"
+             "a,b,c  or  lo..hi:lin:N  or  lo..hi:log:N\n"
+             "(range ends may carry a unit: 1e6/month)",
+     .dest = offsetof(struct sweep_opts, vary), .parse = sweep_parse_vary},
+    {.name = "--jobs", .short_name = "-j", .kind = CLI_OPT_INT,
+     .metavar = "N", .help = "worker processes (default: online CPUs)",
+     .dest = offsetof(struct sweep_opts, jobs), .lo = 1,
+     .hi = JOBS_MAX},
+    {.name = "--fresh", .kind = CLI_OPT_FLAG,
+     .help = "ignore the journal: run every point again",
+     .dest = offsetof(struct sweep_opts, fresh)},
+    {.name = "--max-points", .kind = CLI_OPT_INT, .metavar = "N",
+     .help = "refuse a larger grid (overrides limits.max_points,\n"
+             "default 10000)",
+     .dest = offsetof(struct sweep_opts, max_points), .lo = 1,
+     .hi = 100000000},
+    CLI_ARGS_SCENARIO_OPTS(struct sweep_opts, so),
+    CLI_ARGS_PLOTS_OPTS(struct sweep_opts, plots),
+};
 
-    errno = 0;
-    v = strtol(text, &end, 10);
-    if (end == text || *end || errno || v < 1 || v > max) {
-        fprintf(stderr, "slmsim sweep: error: %s needs an integer from 1 "
-                        "to %ld, got '%s'\n", name, max, text);
-        return -1;
-    }
-    return v;
+static const struct cli_args_spec sweep_args = {
+    .cmd = "sweep",
+    .help =
+        "usage: slmsim sweep [OPTIONS] FILE --vary KEY.PATH=SPEC [--vary ...]\n"
+        "\n"
+        "Runs the scenario at every point of a grid of values, each point's\n"
+        "replications with the same seeds (common random numbers), and writes\n"
+        "DIR/sweep.csv and DIR/sweep.json: one row per point with the varied\n"
+        "values, P99 TTFT and e2e and P50 e2e with 95% intervals, GPU\n"
+        "utilisation, the failed share, stability, the SLO verdict, and the\n"
+        "monthly cost, $ per 1K queries and TCO from the one pricing path.\n"
+        "An interrupted sweep resumes from DIR/sweep.journal.  Without --vary\n"
+        "the scenario's own block is used:\n"
+        "  sweep:\n"
+        "    vary: {backends.local.count: 1..4:lin:4, backends.local.gpu: [L40S, L4]}\n"
+        "\n",
+    .help_tail = "\n"
+                 "Figures: one per swept key with two values or more,\n"
+                 "sweep-N-KEY (N its place among the keys): P99 end-to-end\n"
+                 "against the key's value with its 95% interval (dashed),\n"
+                 "a curve per combination of the other keys (at most 6);\n"
+                 "a key whose values are not numbers (a GPU type) gets\n"
+                 "its values as labelled points.  Into DIR, listed under\n"
+                 "figures in sweep.json, with DIR/figures-sweep.json.\n"
+                 "\n"
+                 "exit status: 0 success, 1 points missing or the run failed,\n"
+                 "2 bad input, 128+N stopped by signal N (rerun to resume)\n",
+    .opts = sweep_opts_table,
+    .nopts = sizeof sweep_opts_table / sizeof sweep_opts_table[0],
+    .path = offsetof(struct sweep_opts, so.path),
+};
+
+/* A count option the table has checked: its value. */
+static long sweep_count(const char *text)
+{
+    return strtol(text, NULL, 10);
 }
 
 /* ---- the sweep's identity, and the journal ---- */
@@ -208,6 +231,8 @@ struct sweep_state {
     uint64_t id;
     const char *out_dir;
     unsigned reps;
+    size_t nfigs;                          /* figures drawn, for sweep.json */
+    char figs[GRID_MAX_DIMS][FIGURE_MAX_NAME];
 };
 
 static uint32_t sweep_sum(const char *s)
@@ -361,6 +386,19 @@ static int sweep_compute(const struct sweep_state *s, size_t k,
     return row->status;
 }
 
+/* Point k finished in some process: kept by index and journalled (the
+ * pool's done hook, in this process). */
+struct sweep_local {
+    struct sweep_state *s;
+    struct sweep_progress *p;
+};
+
+static int sweep_job(void *ctx, size_t k, void *row)
+{
+    const struct sweep_local *l = ctx;
+    return sweep_compute(l->s, k, row);
+}
+
 static void sweep_finish_point(struct sweep_state *s, size_t k,
                                const struct grid_row *row,
                                struct sweep_progress *p, size_t *failed)
@@ -378,147 +416,45 @@ static void sweep_finish_point(struct sweep_state *s, size_t k,
                 s->journal, strerror(errno));
 }
 
-static void sweep_run_serial(struct sweep_state *s, struct sweep_progress *p,
-                             size_t *failed)
+/* The pool hands over only points whose status is 0. */
+static void sweep_job_done(void *ctx, size_t k, const void *row)
 {
-    for (size_t k = 0; k < s->npoints && !interrupt_pending(); k++) {
-        struct grid_row row;
-        if (s->done[k])
-            continue;
-        sweep_progress_show(p, 1);
-        sweep_compute(s, k, &row);
-        if (!interrupt_pending())
-            sweep_finish_point(s, k, &row, p, failed);
-    }
+    const struct sweep_local *l = ctx;
+    struct grid_row r;
+    size_t unused = 0;
+
+    memcpy(&r, row, sizeof r);
+    sweep_finish_point(l->s, k, &r, l->p, &unused);
 }
 
-struct sweep_worker {
-    pid_t pid;
-    int fd;
-    size_t k, got;
-    struct grid_row row;
-};
-
-/* Forks a worker for point k; -1 when the system refuses. */
-static int sweep_spawn(const struct sweep_state *s, size_t k,
-                       struct sweep_worker *w)
+static void sweep_job_progress(void *ctx, size_t done, size_t total,
+                               size_t running)
 {
-    int fds[2];
-
-    if (pipe(fds))
-        return -1;
-    fflush(stdout);
-    fflush(stderr);
-    w->pid = fork();
-    if (w->pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (w->pid == 0) {
-        struct grid_row row;
-        const char *p = (const char *)&row;
-        size_t left = sizeof row;
-        close(fds[0]);
-        sweep_compute(s, k, &row);
-        while (left > 0) {
-            ssize_t n = write(fds[1], p, left);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                _exit(1);
-            p += n;
-            left -= (size_t)n;
-        }
-        _exit(0);
-    }
-    close(fds[1]);
-    w->fd = fds[0];
-    w->k = k;
-    w->got = 0;
-    return 0;
+    (void)done, (void)total;
+    sweep_progress_show(ctx, running);
 }
 
-/* Reads what worker w sent; 1 when it is finished (EOF), else 0. */
-static int sweep_drain(struct sweep_worker *w)
+/* On this machine: study/jobs.h's pool, the points not yet journalled. */
+static void sweep_run_local(struct sweep_state *s, struct sweep_progress *p,
+                            long jobs, size_t *failed)
 {
-    char *p = (char *)&w->row;
-    ssize_t n;
+    struct sweep_local l = {s, p};
+    unsigned char *skip = mem_alloc(s->npoints);
+    struct jobs_spec js = {.n = s->npoints, .rowsize = sizeof(struct grid_row),
+                           .jobs = (unsigned)jobs, .compute = sweep_job,
+                           .done = sweep_job_done, .ctx = &l,
+                           .progress = sweep_job_progress,
+                           .progress_ctx = p};
 
-    if (w->got == sizeof w->row) {
-        char c;
-        n = read(w->fd, &c, 1);
-    } else {
-        n = read(w->fd, p + w->got, sizeof w->row - w->got);
+    if (!skip) {
+        *failed = s->npoints - s->ndone;
+        return;
     }
-    if (n < 0)
-        return errno == EINTR || errno == EAGAIN ? 0 : 1;
-    if (n == 0)
-        return 1;
-    if (w->got < sizeof w->row)
-        w->got += (size_t)n;
-    return 0;
-}
-
-static void sweep_reap(struct sweep_worker *w)
-{
-    int ws;
-
-    close(w->fd);
-    while (waitpid(w->pid, &ws, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-        w->got = 0; /* died: its point is missing */
-}
-
-static void sweep_run_pool(struct sweep_state *s, struct sweep_progress *p,
-                           long jobs, size_t *failed)
-{
-    struct sweep_worker w[SWEEP_MAX_JOBS];
-    struct pollfd pf[SWEEP_MAX_JOBS];
-    size_t next = 0, active = 0;
-
-    for (;;) {
-        while (!interrupt_pending() && active < (size_t)jobs) {
-            while (next < s->npoints && s->done[next])
-                next++;
-            if (next == s->npoints)
-                break;
-            if (sweep_spawn(s, next, &w[active])) {
-                fprintf(stderr, "slmsim sweep: error: cannot start a "
-                                "worker: %s\n", strerror(errno));
-                (*failed)++;
-            } else {
-                active++;
-            }
-            next++;
-        }
-        if (active == 0)
-            break;
-        if (interrupt_pending())
-            for (size_t i = 0; i < active; i++)
-                kill(w[i].pid, SIGTERM);
-        sweep_progress_show(p, active);
-        for (size_t i = 0; i < active; i++) {
-            pf[i].fd = w[i].fd;
-            pf[i].events = POLLIN;
-            pf[i].revents = 0;
-        }
-        if (poll(pf, (nfds_t)active, 1000) < 0 && errno != EINTR)
-            break;
-        for (size_t i = active; i-- > 0;) {
-            if (!pf[i].revents || !sweep_drain(&w[i]))
-                continue;
-            sweep_reap(&w[i]);
-            if (interrupt_pending())
-                ;
-            else if (w[i].got == sizeof w[i].row)
-                sweep_finish_point(s, w[i].k, &w[i].row, p, failed);
-            else
-                (*failed)++;
-            w[i] = w[--active];
-        }
-    }
+    /* a copy: done[] changes as points finish */
+    memcpy(skip, s->done, s->npoints);
+    js.skip = skip;
+    jobs_run(&js, NULL, NULL, failed);
+    mem_free(skip);
 }
 
 /* Across MPI ranks (study/pool.h): each rank computes in its own process,
@@ -553,6 +489,190 @@ static int sweep_run_mpi(struct sweep_state *s, struct sweep_progress *p,
 
     return pool_mpi_run(s->npoints, s->done, sizeof(struct grid_row),
                         sweep_mpi_compute, sweep_mpi_done, &c);
+}
+
+/* ---- figures: the metric against each swept key ---- */
+
+#define SWEEP_FIG_SERIES 6
+
+static const char *const sweep_colors[SWEEP_FIG_SERIES] = {
+    "#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6"};
+
+/* Value text as a number on the x axis: a plain number, a rate (per
+ * month), a duration (s); NaN when it is none (a category). */
+static double sweep_x(const char *text, const char **unit)
+{
+    double x;
+
+    if (!units_parse_number(text, &x)) {
+        *unit = "";
+        return x;
+    }
+    if (!units_parse_rate(text, &x)) {
+        *unit = " (per month)";
+        return x * UNITS_MONTH;
+    }
+    if (!units_parse_duration(text, &x)) {
+        *unit = " (s)";
+        return x;
+    }
+    return (double)NAN;
+}
+
+/* The point with dimension i at value v and the others at combination c
+ * (the others' indexes in mixed radix, dimension order). */
+static size_t sweep_point_at(const struct grid *g, size_t i, size_t v,
+                             size_t c)
+{
+    size_t k = 0;
+
+    /* grid_point's order: the last dimension varies fastest */
+    for (size_t d = 0; d < g->ndims; d++) {
+        size_t idx;
+        if (d == i) {
+            idx = v;
+        } else {
+            size_t below = 1;
+            for (size_t e = d + 1; e < g->ndims; e++)
+                if (e != i)
+                    below *= g->dim[e].n;
+            idx = c / below % g->dim[d].n;
+        }
+        k = k * g->dim[d].n + idx;
+    }
+    return k;
+}
+
+/* "count=2, gpu=L40S": the other dimensions at point k. */
+static void sweep_combo_title(const struct grid *g, size_t i, size_t k,
+                              char *buf, size_t size)
+{
+    size_t idx[GRID_MAX_DIMS], len = 0;
+
+    grid_point(g, k, idx);
+    buf[0] = '\0';
+    for (size_t d = 0; d < g->ndims && len < size; d++) {
+        const char *dot;
+        if (d == i)
+            continue;
+        dot = strrchr(g->dim[d].key, '.');
+        len += (size_t)snprintf(buf + len, size - len, "%s%s=%s",
+                                len ? ", " : "", dot ? dot + 1 : g->dim[d].key,
+                                g->dim[d].value[idx[d]]);
+    }
+}
+
+static int sweep_figure(struct sweep_state *s, size_t i, struct cli_plots *p)
+{
+    const struct grid_dim *dim = &s->g.dim[i];
+    size_t ncombo = dim->n ? s->npoints / dim->n : 0, nser, v, c;
+    const char *unit = "", *u;
+    const char *dot = strrchr(dim->key, '.');
+    char name[FIGURE_MAX_NAME + 32], text[FIGURE_MAX_TEXT];
+    double row[FIGURE_MAX_COLUMNS];
+    int numeric = 1;
+    double top = 0;
+    struct figure *f;
+    int st = SLM_OK;
+
+    for (v = 0; v < dim->n; v++)
+        numeric &= isfinite(sweep_x(dim->value[v], v ? &u : &unit));
+    nser = ncombo < SWEEP_FIG_SERIES ? ncombo : SWEEP_FIG_SERIES;
+    snprintf(name, sizeof name, "sweep-%zu-%s", i + 1, dot ? dot + 1 : dim->key);
+    f = figure_new(name, FIGURE_XY);
+    if (!f)
+        return SLM_ENOMEM;
+    snprintf(text, sizeof text, "%s: P99 end-to-end against %s",
+             s->path, dim->key);
+    figure_text(f->title, sizeof f->title, text);
+    {
+        char cap[FIGURE_MAX_CAPTION];
+        snprintf(cap, sizeof cap, "%u replications per point, common random "
+                 "numbers; %s: 95%% interval%s%s", s->reps,
+                 numeric ? "dashed" : "the points above and below",
+                 ncombo > nser ? "; the first combinations of the other keys "
+                                 "only" : "",
+                 numeric ? "" : "; the points of a value side by side");
+        figure_text(f->caption, sizeof f->caption, cap);
+    }
+    snprintf(text, sizeof text, "%s%s", dim->key, numeric ? unit : "");
+    figure_text(f->x.label, sizeof f->x.label, text);
+    figure_text(f->panel[0].y.label, sizeof f->panel[0].y.label,
+                "P99 end-to-end latency");
+    f->panel[0].y.fmt = FIGURE_FMT_SECONDS;
+    if (!numeric) {
+        f->x.fmt = FIGURE_FMT_CATEGORY;
+        f->x.min = 0.5;
+        f->x.max = (double)dim->n + 0.5;
+    }
+    /* per combination: its x (a category's points side by side), the P99
+     * and the interval's ends */
+    for (c = 0; c < nser; c++) {
+        char col[FIGURE_MAX_NAME];
+        snprintf(col, sizeof col, "x_%zu", c);
+        figure_add_column(f, col);
+        snprintf(col, sizeof col, "p99_%zu", c);
+        figure_add_column(f, col);
+        snprintf(col, sizeof col, "lo_%zu", c);
+        figure_add_column(f, col);
+        snprintf(col, sizeof col, "hi_%zu", c);
+        figure_add_column(f, col);
+    }
+    for (c = 0; c < nser; c++) {
+        struct figure_series *se;
+        sweep_combo_title(&s->g, i, sweep_point_at(&s->g, i, 0, c), text,
+                          sizeof text);
+        figure_add_series(f, text, 4 * c, 4 * c + 1,
+                          numeric ? FIGURE_LINESPOINTS : FIGURE_POINTS,
+                          sweep_colors[c]);
+        for (size_t e = 2; e <= 3; e++) {
+            se = figure_add_series(f, "", 4 * c, 4 * c + e,
+                                   numeric ? FIGURE_LINES : FIGURE_POINTS,
+                                   sweep_colors[c]);
+            if (se)
+                se->dash = 2;
+        }
+    }
+    for (v = 0; v < dim->n && !st; v++) {
+        double x = numeric ? sweep_x(dim->value[v], &u) : (double)(v + 1);
+        for (c = 0; c < nser; c++) {
+            size_t k = sweep_point_at(&s->g, i, v, c);
+            const struct grid_row *r = &s->row[k];
+            int have = !r->status && s->done[k];
+            row[4 * c] = numeric ? x
+                                 : x + 0.3 * ((double)c -
+                                              (double)(nser - 1) / 2) /
+                                           (double)(nser > 1 ? nser - 1 : 1);
+            row[4 * c + 1] = have ? r->e2e_p99 : (double)NAN;
+            row[4 * c + 2] = have ? r->e2e_p99 - r->e2e_p99_hw : (double)NAN;
+            row[4 * c + 3] = have ? r->e2e_p99 + r->e2e_p99_hw : (double)NAN;
+        }
+        for (c = 0; c < nser; c++)
+            if (isfinite(row[4 * c + 3]))
+                top = fmax(top, row[4 * c + 3]);
+        st = figure_add_row(f, row, numeric ? NULL : dim->value[v]);
+    }
+    /* room above the data for the legend, which sits at the top */
+    if (top > 0) {
+        f->panel[0].y.min = 0;
+        f->panel[0].y.max = top * (1.15 + 0.12 * (double)nser);
+    }
+    if (!st && s->nfigs < GRID_MAX_DIMS)
+        figure_text(s->figs[s->nfigs++], sizeof s->figs[0], f->name);
+    return cli_plots_add(p, st, f);
+}
+
+/* A figure per dimension with two values or more, into p. */
+static int sweep_figures(struct sweep_state *s, struct cli_plots *p)
+{
+    int st = SLM_OK;
+
+    if (p->want == 0)
+        return SLM_OK;
+    for (size_t i = 0; i < s->g.ndims && !st; i++)
+        if (s->g.dim[i].n >= 2)
+            st = sweep_figure(s, i, p);
+    return st;
 }
 
 /* ---- outputs ---- */
@@ -663,6 +783,10 @@ static int sweep_write_json(FILE *f, const void *ctx)
         jw_array_end(&w);
         jw_object_end(&w);
     }
+    jw_array_end(&w);
+    jw_array_begin(&w, "figures");
+    for (size_t i = 0; i < s->nfigs; i++)
+        jw_string(&w, NULL, s->figs[i]);
     jw_array_end(&w);
     jw_array_begin(&w, "rows");
     for (size_t k = 0; k < s->npoints; k++) {
@@ -778,9 +902,84 @@ static int sweep_file_grid(struct sweep_state *s, struct diag *d)
     return st;
 }
 
+/* The point limit and where it was said: --max-points, else the last
+ * --set limits.max_points=N, else the file's limits.max_points (at its
+ * place), else GRID_DEFAULT_MAX_POINTS.  The scenario load has checked
+ * the value (a whole number from 1 to 1e8). */
+struct sweep_limit {
+    long max;
+    struct diag_pos at; /* file: where; else file NULL */
+    char file[512];
+    const char *how;    /* how it was set, for the message */
+};
+
+static void sweep_max_points(const struct sweep_opts *o,
+                             const struct cli_scenario_opts *so,
+                             long max_points, struct sweep_limit *lim)
+{
+    static const char key[] = "limits.max_points=";
+    struct cfg_doc *doc = NULL;
+    struct diag d;
+    FILE *nul = fopen("/dev/null", "w");
+
+    memset(lim, 0, sizeof *lim);
+    lim->max = GRID_DEFAULT_MAX_POINTS;
+    lim->how = "the default";
+    if (o->max_points) {
+        lim->max = max_points;
+        lim->how = "set by --max-points";
+        return;
+    }
+    for (size_t i = so->nsets; i-- > 0;)
+        if (!strncmp(so->sets[i], key, sizeof key - 1)) {
+            lim->max = strtol(so->sets[i] + sizeof key - 1, NULL, 10);
+            lim->how = "set by --set";
+            return;
+        }
+    /* the file again, quietly: loading it reported any error already */
+    diag_init(&d, nul ? nul : stderr);
+    if (cfg_load_file(so->path, &d, &doc) == 0) {
+        const struct cfg_node *l = cfg_get(cfg_doc_root(doc), "limits");
+        const struct cfg_node *m = l ? cfg_get(l, "max_points") : NULL;
+        if (m && m->kind == CFG_SCALAR) {
+            lim->max = strtol(m->scalar, NULL, 10);
+            snprintf(lim->file, sizeof lim->file, "%s", so->path);
+            lim->at = m->pos;
+            lim->at.file = lim->file;
+        }
+    }
+    cfg_doc_free(doc);
+    if (nul)
+        fclose(nul);
+}
+
+/* A grid larger than the limit: refused before anything runs, at the
+ * limit's place when the file set it. */
+static int sweep_too_big(const struct sweep_state *s,
+                         const struct sweep_limit *lim)
+{
+    if (s->npoints <= (size_t)lim->max)
+        return 0;
+    if (lim->at.file) {
+        struct diag d;
+        diag_init(&d, stderr);
+        diag_error(&d, &lim->at, "the grid has %zu points, more than "
+                   "limits.max_points = %ld (raise it, or --max-points N; "
+                   "docs/limits.md)", s->npoints, lim->max);
+    } else {
+        fprintf(stderr, "slmsim sweep: error: the grid has %zu points, more "
+                        "than limits.max_points = %ld (%s; raise it with "
+                        "--max-points N or limits.max_points in the "
+                        "scenario; docs/limits.md)\n", s->npoints, lim->max,
+                lim->how);
+    }
+    return 1;
+}
+
 static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
                        const struct cli_scenario_opts *so, long max_points)
 {
+    struct sweep_limit lim;
     static char seed[64], reps[64];
     struct scenario *sc = NULL;
     struct diag d;
@@ -813,12 +1012,12 @@ static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
     }
     diag_init(&d, stderr);
     /* --vary replaces the file's sweep: block as a whole. */
-    for (size_t i = 0; i < o->nvary; i++) {
-        int st = grid_add(&s->g, o->vary[i], o->vary_argno[i], &d);
+    for (size_t i = 0; i < o->vary.n; i++) {
+        int st = grid_add(&s->g, o->vary.spec[i], o->vary.argno[i], &d);
         if (st)
             return cli_status_exit(st, NULL, NULL);
     }
-    if (o->nvary == 0) {
+    if (o->vary.n == 0) {
         int st = sweep_file_grid(s, &d);
         if (st)
             return cli_status_exit(st, "cannot read", s->path);
@@ -830,12 +1029,9 @@ static int sweep_setup(struct sweep_state *s, const struct sweep_opts *o,
         return CLI_EXIT_INPUT;
     }
     s->npoints = grid_npoints(&s->g);
-    if (s->npoints > (size_t)max_points) {
-        fprintf(stderr, "slmsim sweep: error: the grid has %zu points, more "
-                        "than limits.max_points = %ld (--max-points; "
-                        "docs/limits.md)\n", s->npoints, max_points);
+    sweep_max_points(o, so, max_points, &lim);
+    if (sweep_too_big(s, &lim))
         return CLI_EXIT_INPUT;
-    }
     rc = sweep_check(s);
     if (rc)
         return rc;
@@ -871,34 +1067,30 @@ static int sweep_mute_stderr(void)
 
 static int sweep_main(int argc, char **argv, int ranks)
 {
-    struct cli_scenario_opts so = {0};
     struct sweep_opts o = {0};
+    int drawn = 0;
+    const struct cli_scenario_opts *so = &o.so;
     struct sweep_state s;
     struct sweep_progress p;
-    long jobs, max_points = GRID_DEFAULT_MAX_POINTS, cpus;
+    long jobs, max_points = GRID_DEFAULT_MAX_POINTS;
     size_t failed = 0, resumed;
     int rc, sig = 0, rank = pool_mpi_rank(), quiet_fd;
 
     memset(&s, 0, sizeof s);
     memset(&p, 0, sizeof p);
     s.jfd = -1;
-    rc = cli_parse_args("sweep", sweep_help, argc, argv, &so, sweep_own_opt,
-                        &o);
-    if (rc)
-        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : CLI_EXIT_INPUT;
-    cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    jobs = o.jobs ? sweep_count("--jobs", o.jobs, SWEEP_MAX_JOBS)
-                  : (cpus < 1 ? 1 : cpus > SWEEP_MAX_JOBS ? SWEEP_MAX_JOBS
-                                                         : cpus);
+    cli_plots_init(&o.plots);
+    rc = cli_args_parse(&sweep_args, argc, argv, &o);
+    if (rc != CLI_ARGS_OK)
+        return rc == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+    jobs = (long)cli_jobs(o.jobs);
     if (o.max_points)
-        max_points = sweep_count("--max-points", o.max_points, 100000000L);
-    if (jobs < 0 || max_points < 0)
-        return CLI_EXIT_INPUT;
-    s.path = so.path;
+        max_points = sweep_count(o.max_points);
+    s.path = so->path;
     /* Every rank checks the same inputs and fails the same way; rank 0
      * alone says so. */
     quiet_fd = ranks > 1 && rank > 0 ? sweep_mute_stderr() : -1;
-    rc = sweep_setup(&s, &o, &so, max_points);
+    rc = sweep_setup(&s, &o, so, max_points);
     if (quiet_fd >= 0) {
         dup2(quiet_fd, STDERR_FILENO);
         close(quiet_fd);
@@ -926,10 +1118,8 @@ static int sweep_main(int argc, char **argv, int ranks)
     p.done0 = p.done = s.ndone;
     if (ranks > 1)
         sig = sweep_run_mpi(&s, &p, &failed);
-    else if (jobs == 1)
-        sweep_run_serial(&s, &p, &failed);
     else
-        sweep_run_pool(&s, &p, jobs, &failed);
+        sweep_run_local(&s, &p, jobs, &failed);
     if (p.tty)
         fputs("\r\033[K", stderr);
     if (sig || interrupt_pending()) {
@@ -939,10 +1129,15 @@ static int sweep_main(int argc, char **argv, int ranks)
         sweep_fini(&s);
         return 128 + (sig ? sig : interrupt_pending());
     }
-    rc = cli_write_file(s.out_dir, "sweep.csv", sweep_write_csv, &s);
+    rc = cli_status_exit(sweep_figures(&s, &o.plots), NULL, NULL);
+    if (!rc)
+        rc = cli_write_file(s.out_dir, "sweep.csv", sweep_write_csv, &s);
     if (!rc)
         rc = cli_write_file(s.out_dir, "sweep.json", sweep_write_json, &s);
-    if (!rc && !so.quiet)
+    if (!rc)
+        rc = cli_plots_finish(&o.plots, s.out_dir, "sweep", so->quiet);
+    drawn = 1;
+    if (!rc && !so->quiet)
         printf("sweep: %zu points x %u replications: %zu run now, %zu from "
                "the journal%s; wrote %s/sweep.csv and sweep.json\n",
                s.npoints, s.reps, s.ndone - resumed, resumed,
@@ -953,6 +1148,8 @@ static int sweep_main(int argc, char **argv, int ranks)
                         "them\n", s.npoints - s.ndone, s.npoints);
         rc = CLI_EXIT_FAIL;
     }
+    if (drawn)
+        cli_plots_fini(&o.plots);
     sweep_fini(&s);
     return rc;
 }

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_tco.h"
+#include "cli/cmd_capacity.h"
+#include "cli/common.h"
+#include "plots/draw.h"
 #include "models/capacity.h"
 #include "study/economics.h"
 #include "study/pricing.h"
@@ -19,104 +22,46 @@
 #include "sim/out.h"
 #include "sim/units.h"
 
-static const char cmd_tco_help[] =
-    "usage: slmsim tco [OPTIONS] SCENARIO.yaml\n"
-    "\n"
-    "Prints the month-by-month cost of running the scenario's workload on\n"
-    "local GPUs, on the API, and (when a local share is known) hybrid:\n"
-    "volume, GPUs in service, capex (amortisation charge), opex (power,\n"
-    "facility, ops), one-time costs, API spend, cumulative cost, savings;\n"
-    "then 3-year TCO, cost per 1K queries, the cash break-even month and the\n"
-    "crossover volumes.  The table uses the declared volume and mean token\n"
-    "counts (nominal, the spreadsheet's arithmetic) at the middle of every\n"
-    "range; the summary adds each figure's low and high bound over the\n"
-    "ranges and the simulated figure (billed tokens and utilisation from\n"
-    "the scenario's replications).\n"
-    "\n"
-    "options:\n" CLI_SCENARIO_OPTS_HELP
-    "  --csv FILE             write the table as CSV ('-': stdout)\n"
-    "  --json FILE            write the cost.* figures as JSON ('-': stdout)\n"
-    "  --nominal              skip the simulation (no simulated column)\n"
-    CLI_COST_CAPACITY_HELP
-    CLI_PLOTS_OPTS_HELP
-    "\n"
-    "Figure: tco (cumulative cost of each option month by month, the\n"
-    "break-even months marked), into OUTDIR with OUTDIR/figures-tco.json.\n"
-    "\n"
-    "exit status: 0 success, 1 the run failed, 2 bad input\n";
+static const struct cli_opt cmd_tco_opts[] = {
+    CLI_COST_OPTS("tco"),
+    {.name = "--nominal", .kind = CLI_OPT_FLAG,
+     .help = "skip the simulation (no simulated column)",
+     .dest = offsetof(struct cli_cost_opts, simulate), .off = 1},
+};
 
-/* ---- shared: arguments ---- */
+static const struct cli_args_spec cmd_tco_args = {
+    .cmd = "tco",
+    .help =
+        "usage: slmsim tco [OPTIONS] SCENARIO.yaml\n"
+        "\n"
+        "Prints the month-by-month cost of running the scenario's workload on\n"
+        "local GPUs, on the API, and (when a local share is known) hybrid:\n"
+        "volume, GPUs in service, capex (amortisation charge), opex (power,\n"
+        "facility, ops), one-time costs, API spend, cumulative cost, savings;\n"
+        "then 3-year TCO, cost per 1K queries, the cash break-even month and the\n"
+        "crossover volumes.  The table uses the declared volume and mean token\n"
+        "counts (nominal, the spreadsheet's arithmetic) at the middle of every\n"
+        "range; the summary adds each figure's low and high bound over the\n"
+        "ranges and the simulated figure (billed tokens and utilisation from\n"
+        "the scenario's replications).  Writes OUTDIR/tco.csv (the table) and\n"
+        "OUTDIR/tco.json (the cost.* figures).\n"
+        "\n",
+    .help_tail =
+        "\n"
+        "Figure: tco (cumulative cost of each option month by month, the\n"
+        "break-even months marked), into OUTDIR with OUTDIR/figures-tco.json.\n"
+        "\n"
+        "exit status: 0 success, 1 the run failed, 2 bad input\n",
+    .opts = cmd_tco_opts,
+    .nopts = sizeof cmd_tco_opts / sizeof cmd_tco_opts[0],
+    .path = offsetof(struct cli_cost_opts, so.path),
+};
 
-int cli_cost_args(const char *cmd, const char *help, const char *extra,
-                  int argc, char **argv, struct cli_cost_opts *o)
+enum cli_args_status cli_cost_args(const struct cli_args_spec *spec, int argc,
+                                   char **argv, struct cli_cost_opts *o)
 {
     cli_plots_init(&o->plots);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        int t;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(help, stdout);
-            return CLI_HELP_SHOWN;
-        }
-        if (!strcmp(a, "--csv") || !strcmp(a, "--json") ||
-            (extra && !strcmp(a, extra))) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "slmsim %s: error: '%s' needs a value\n", cmd,
-                        a);
-                return CLI_EXIT_INPUT;
-            }
-            if (!strcmp(a, "--csv"))
-                o->csv = argv[++i];
-            else if (!strcmp(a, "--json"))
-                o->json = argv[++i];
-            else {
-                o->extra = a;
-                o->extra_value = argv[++i];
-            }
-            continue;
-        }
-        if (!strcmp(a, "--nominal")) {
-            o->simulate = 0;
-            continue;
-        }
-        if ((t = cli_take_value("--capacity-horizon", argc, argv, &i,
-                                &v)) > 0 &&
-            (units_parse_duration(v, &o->capacity_horizon) ||
-             !(o->capacity_horizon > 0))) {
-            fprintf(stderr, "slmsim %s: error: bad --capacity-horizon '%s' "
-                            "(a duration > 0: %s)\n", cmd, v,
-                    UNITS_DURATION_HELP);
-            return CLI_EXIT_INPUT;
-        }
-        if (t < 0)
-            return CLI_EXIT_INPUT;
-        if (t > 0)
-            continue;
-        t = cli_take_scenario_opt(&o->so, argc, argv, &i);
-        if (t == 0)
-            t = cli_take_plots_opt(&o->plots, argc, argv, &i);
-        if (t < 0)
-            return CLI_EXIT_INPUT;
-        if (t > 0)
-            continue;
-        if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "slmsim %s: error: unknown option '%s' (see "
-                            "slmsim %s --help)\n", cmd, a, cmd);
-            return CLI_EXIT_INPUT;
-        }
-        if (o->so.path) {
-            fprintf(stderr, "slmsim %s: error: one scenario at a time, got "
-                            "'%s' and '%s'\n", cmd, o->so.path, a);
-            return CLI_EXIT_INPUT;
-        }
-        o->so.path = a;
-    }
-    if (!o->so.path) {
-        fprintf(stderr, "slmsim %s: error: no scenario file (see slmsim %s "
-                        "--help)\n", cmd, cmd);
-        return CLI_EXIT_INPUT;
-    }
-    return 0;
+    return cli_args_parse(spec, argc, argv, o);
 }
 
 /* ---- shared: scenario to cost inputs ---- */
@@ -408,25 +353,13 @@ void cli_cost_json_begin(struct jw *w, FILE *f, const struct cli_cost *c)
     cli_cost_json_capacity(w, c);
 }
 
-int cli_cost_emit(const char *path, cli_write_fn *write, const void *ctx)
+int cli_cost_emit(const char *dir, const char *name, int to_stdout, cli_write_fn *write,
+                  const void *ctx)
 {
-    if (strcmp(path, "-")) {
-        /* A file the user names goes into a folder that exists: a typo
-         * must not grow a tree of new folders. */
-        char dir[4096];
-        const char *slash = strrchr(path, '/');
-        struct stat sb;
-        if (slash && slash != path) {
-            snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-            if (stat(dir, &sb) != 0)
-                return cli_status_exit(SLM_ESYS, "cannot write", path);
-            if (!S_ISDIR(sb.st_mode)) {
-                errno = ENOTDIR;
-                return cli_status_exit(SLM_ESYS, "cannot write", path);
-            }
-        }
-        return cli_write_path(path, write, ctx);
-    }
+    int st = cli_write_file(dir, name, write, ctx);
+
+    if (st || !to_stdout)
+        return st;
     if (write(stdout, ctx) != 0 || fflush(stdout) != 0) {
         /* The reader stopped reading (`| head`): nothing to report. */
         if (errno == EPIPE)
@@ -807,20 +740,23 @@ static int tco_outputs(const struct cli_cost_opts *o, const struct cli_cost *c,
 {
     int st;
 
-    if (!o->so.quiet && !(o->csv && !strcmp(o->csv, "-")) &&
-        !(o->json && !strcmp(o->json, "-"))) {
+    struct tco_json j = {c, s, t};
+
+    if (!o->so.quiet && !o->csv && !o->json) {
         printf("slmsim tco: %s (%s)\n", c->sc->name, c->sc->path);
         tco_print_assumptions(stdout, c);
         tco_print_table(stdout, t);
         tco_print_summary(stdout, s, t->has_hybrid);
     }
-    if (o->csv && (st = cli_cost_emit(o->csv, tco_write_csv, t)))
+    if ((st = cli_cost_emit(c->sc->out_dir, "tco.csv", o->csv,
+                            tco_write_csv, t)))
         return st;
-    if (o->json) {
-        struct tco_json j = {c, s, t};
-        if ((st = cli_cost_emit(o->json, tco_json_fn, &j)))
-            return st;
-    }
+    if ((st = cli_cost_emit(c->sc->out_dir, "tco.json", o->json,
+                            tco_json_fn, &j)))
+        return st;
+    if (!o->so.quiet && !o->csv && !o->json)
+        printf("\nwrote %s/tco.csv and %s/tco.json\n", c->sc->out_dir,
+               c->sc->out_dir);
     return CLI_EXIT_OK;
 }
 
@@ -885,9 +821,9 @@ int cmd_tco(int argc, char **argv)
     int st;
 
     o.simulate = 1;
-    st = cli_cost_args("tco", cmd_tco_help, NULL, argc, argv, &o);
-    if (st)
-        return st == CLI_HELP_SHOWN ? CLI_EXIT_OK : st;
+    st = cli_cost_args(&cmd_tco_args, argc, argv, &o);
+    if (st != CLI_ARGS_OK)
+        return st == CLI_ARGS_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     st = cli_cost_load("tco", &o, &c);
     if (!st) {
         int e = tco_summarise(&c, &s);
@@ -900,7 +836,7 @@ int cmd_tco(int argc, char **argv)
                 e = cli_tco_figure(&c, &c.nominal, &o.plots);
                 st = e ? cli_status_exit(e, NULL, NULL)
                        : cli_plots_finish(&o.plots, c.sc->out_dir, "tco",
-                                          o.so.quiet);
+                                          o.so.quiet || o.json || o.csv);
             }
             cost_tco_fini(&t);
         }

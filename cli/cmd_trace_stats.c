@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_trace_stats.h"
+#include "cli/common.h"
 #include "sim/out.h"
 #include "sim/trace_stats.h"
 #include "sim/units.h"
@@ -22,23 +23,8 @@ static const char cmd_trace_stats_help[] =
     "and output token percentiles and an hourly profile (clock hours, else\n"
     "hours from the start).  Bad rows stop the read with FILE:LINE, unless\n"
     "--on-error skip.\n"
-    "\n"
-    "options:\n"
-    "  --format F             azure-llm, burstgpt, mooncake, csv, jsonl\n"
-    "  --columns T,I,O[,K]    csv/jsonl: the time, input-token, output-token\n"
-    "                         (and task) column names\n"
-    "  --time-unit U          csv/jsonl: s, ms, us, ns, m, h, d or datetime\n"
-    "                         (default s)\n"
-    "  --task-column C        count requests by the values of column C\n"
-    "  --on-error skip        skip bad rows (counted) instead of stopping\n"
-    "  --json                 print JSON instead of text\n"
-    "  --fit                  print a scenario 'workload:' block (diurnal\n"
-    "                         profile + token distributions) that\n"
-    "                         reproduces the trace; scale it with\n"
-    "                         --set workload.arrivals.volume=...\n"
-    "  -h, --help             this help\n"
-    "\n"
-    "exit status: 0 success, 1 the file could not be read, 2 bad input\n";
+    "\n";
+
 
 #define TS_MAX_NAME 256
 
@@ -66,17 +52,13 @@ static int ts_fail(const char *fmt, ...)
     return TS_ARGS_BAD;
 }
 
-static int ts_value(int argc, char **argv, int *i, const char **out)
-{
-    if (*i + 1 >= argc)
-        return ts_fail("option '%s' needs a value", argv[*i]);
-    *out = argv[++*i];
-    return 0;
-}
-
 /* --columns T,I,O[,K] split in o->cols (a copy). */
-static int ts_columns(struct ts_opts *o, const char *v)
+static int ts_columns(const char *cmd, const char *opt, const char *v,
+                      void *dest)
 {
+    struct ts_opts *o = dest;
+    (void)cmd, (void)opt;
+
     const char **slot[4] = {&o->to.col_time, &o->to.col_input,
                             &o->to.col_output, &o->to.col_task};
     char *p;
@@ -97,8 +79,12 @@ static int ts_columns(struct ts_opts *o, const char *v)
     return 0;
 }
 
-static int ts_time_unit(struct ts_opts *o, const char *v)
+static int ts_time_unit(const char *cmd, const char *opt, const char *v,
+                        void *dest)
 {
+    struct ts_opts *o = dest;
+    (void)cmd, (void)opt;
+
     char one[32];
 
     if (!strcmp(v, "datetime")) {
@@ -117,8 +103,12 @@ static int ts_time_unit(struct ts_opts *o, const char *v)
     return 0;
 }
 
-static int ts_format(struct ts_opts *o, const char *v)
+static int ts_format(const char *cmd, const char *opt, const char *v,
+                     void *dest)
 {
+    struct ts_opts *o = dest;
+    (void)cmd, (void)opt;
+
     int k;
 
     for (k = 0; k < TRACE_NFORMATS; k++) {
@@ -133,50 +123,70 @@ static int ts_format(struct ts_opts *o, const char *v)
                    v);
 }
 
-/* A flat dispatch over the options: an enum ts_args_result. */
+static int ts_on_error(const char *cmd, const char *opt, const char *v,
+                       void *dest)
+{
+    struct trace_opts *to = dest;
+
+    (void)cmd, (void)opt;
+    if (strcmp(v, "skip") && strcmp(v, "fail"))
+        return ts_fail("bad --on-error '%s' (allowed: fail, skip)", v);
+    to->on_error = !strcmp(v, "skip") ? TRACE_SKIP : TRACE_FAIL;
+    return 0;
+}
+
+static const struct cli_opt ts_opts_table[] = {
+    {.name = "--format", .kind = CLI_OPT_STRING, .metavar = "F",
+     .help = "azure-llm, burstgpt, mooncake, csv, jsonl", .dest = 0,
+     .parse = ts_format},
+    {.name = "--columns", .kind = CLI_OPT_LIST, .metavar = "T,I,O[,K]",
+     .help = "csv/jsonl: the time, input-token, output-token\n"
+             "(and task) column names",
+     .dest = 0, .parse = ts_columns},
+    {.name = "--time-unit", .kind = CLI_OPT_STRING, .metavar = "U",
+     .help = "csv/jsonl: s, ms, us, ns, m, h, d or datetime\n(default s)",
+     .dest = 0, .parse = ts_time_unit},
+    {.name = "--task-column", .kind = CLI_OPT_STRING, .metavar = "C",
+     .help = "count requests by the values of column C",
+     .dest = offsetof(struct ts_opts, to.col_task)},
+    {.name = "--on-error", .kind = CLI_OPT_STRING, .metavar = "skip",
+     .help = "skip bad rows (counted) instead of stopping",
+     .dest = offsetof(struct ts_opts, to), .parse = ts_on_error},
+    {.name = "--json", .kind = CLI_OPT_FLAG,
+     .help = "print JSON on stdout instead of the text",
+     .dest = offsetof(struct ts_opts, json),
+     .was_file = "prints the JSON on stdout instead of the text and takes "
+                 "no file (redirect it: --json > FILE)"},
+    {.name = "--fit", .kind = CLI_OPT_FLAG,
+     .help = "print a scenario 'workload:' block (diurnal\n"
+             "profile + token distributions) that\n"
+             "reproduces the trace; scale it with\n"
+             "--set workload.arrivals.volume=...",
+     .dest = offsetof(struct ts_opts, fit)},
+};
+
+static const struct cli_args_spec ts_args_spec = {
+    .cmd = "trace-stats",
+    .help = cmd_trace_stats_help,
+    .help_tail = "\n"
+                 "exit status: 0 success, 1 the file could not be read, 2 "
+                 "bad input\n",
+    .opts = ts_opts_table,
+    .nopts = sizeof ts_opts_table / sizeof ts_opts_table[0],
+    .path = offsetof(struct ts_opts, path),
+    .what = "trace file",
+};
+
+/* The options by the table, then what they must say together: an enum
+ * ts_args_result. */
 static int ts_args(int argc, char **argv, struct ts_opts *o)
 {
-    const char *v = NULL;
-    int i;
+    enum cli_args_status st;
 
     o->to.time_unit = 1.0;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(cmd_trace_stats_help, stdout);
-            return TS_ARGS_HELP;
-        } else if (!strcmp(a, "--json")) {
-            o->json = 1;
-        } else if (!strcmp(a, "--fit")) {
-            o->fit = 1;
-        } else if (!strcmp(a, "--format")) {
-            if (ts_value(argc, argv, &i, &v) || ts_format(o, v))
-                return TS_ARGS_BAD;
-        } else if (!strcmp(a, "--columns")) {
-            if (ts_value(argc, argv, &i, &v) || ts_columns(o, v))
-                return TS_ARGS_BAD;
-        } else if (!strcmp(a, "--time-unit")) {
-            if (ts_value(argc, argv, &i, &v) || ts_time_unit(o, v))
-                return TS_ARGS_BAD;
-        } else if (!strcmp(a, "--task-column")) {
-            if (ts_value(argc, argv, &i, &o->to.col_task))
-                return TS_ARGS_BAD;
-        } else if (!strcmp(a, "--on-error")) {
-            if (ts_value(argc, argv, &i, &v))
-                return TS_ARGS_BAD;
-            if (strcmp(v, "skip") && strcmp(v, "fail"))
-                return ts_fail("bad --on-error '%s' (allowed: fail, skip)", v);
-            o->to.on_error = !strcmp(v, "skip") ? TRACE_SKIP : TRACE_FAIL;
-        } else if (a[0] == '-' && a[1]) {
-            return ts_fail("unknown option '%s'", a);
-        } else if (o->path) {
-            return ts_fail("one trace at a time, got another: '%s'", a);
-        } else {
-            o->path = a;
-        }
-    }
-    if (!o->path)
-        return ts_fail("%s", "no trace file");
+    st = cli_args_parse(&ts_args_spec, argc, argv, o);
+    if (st != CLI_ARGS_OK)
+        return st == CLI_ARGS_HELP ? TS_ARGS_HELP : TS_ARGS_BAD;
     if (!o->have_format)
         return ts_fail("%s", "--format is required");
     if (o->to.format >= TRACE_CSV && !o->to.col_time)

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/args.h"
-#include "cli/cmd.h"
+#include "cli/cmd_validate.h"
+#include "cli/common.h"
 
 /* The shared options, with what each means to a check without a run:
  * --out, --seed and --replications are accepted (and checked) so that a

@@ -1,7 +1,6 @@
 /* What the scenario-reading subcommands share: options, loading, exit
  * statuses and the progress line. */
-#include "cli/cmd.h"
-#include "cli/args.h"
+#include "cli/common.h"
 #include "sim/interrupt.h"
 #include "study/pricing.h"
 
@@ -15,130 +14,8 @@
 
 #include "sim/out.h"
 
-static int cli_option_value(int argc, char **argv, int *i, const char **out)
-{
-    const char *opt = argv[*i];
-    const char *eq = strchr(opt, '=');
-
-    if (!strncmp(opt, "--", 2) && eq) {
-        *out = eq + 1;
-        return 0;
-    }
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "slmsim: error: option '%s' needs a value\n", opt);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 0;
-}
-
-static int cli_is_opt(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
-}
-
-int cli_take_scenario_opt(struct cli_scenario_opts *o, int argc, char **argv,
-                          int *i)
-{
-    const char *a = argv[*i];
-    const char *v;
-
-    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-        o->quiet = 1;
-        return 1;
-    }
-    if (cli_is_opt(a, "--set") || !strcmp(a, "-s")) {
-        if (cli_option_value(argc, argv, i, &v))
-            return -1;
-        if (o->nsets == CLI_MAX_SETS) {
-            fprintf(stderr, "slmsim: error: too many --set options (limit %d)\n",
-                    CLI_MAX_SETS);
-            return -1;
-        }
-        o->sets[o->nsets++] = v;
-        return 1;
-    }
-    if (cli_is_opt(a, "--out") || !strcmp(a, "-o")) {
-        struct stat sb;
-        if (cli_option_value(argc, argv, i, &o->out_dir))
-            return -1;
-        /* A file where the folder should go: said as such, not as the
-         * mkdir's "File exists" later. */
-        if (stat(o->out_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, "slmsim: error: --out '%s' is a file, not a "
-                            "folder\n", o->out_dir);
-            return -1;
-        }
-        return 1;
-    }
-    if (cli_is_opt(a, "--seed")) {
-        const char *c;
-        if (cli_option_value(argc, argv, i, &o->seed))
-            return -1;
-        for (c = o->seed; *c >= '0' && *c <= '9'; c++)
-            ;
-        if (!*o->seed || *c || c - o->seed > 19) {
-            fprintf(stderr, "slmsim: error: bad --seed '%s' (a whole number "
-                            "from 0, at most 19 digits)\n", o->seed);
-            return -1;
-        }
-        return 1;
-    }
-    if (cli_is_opt(a, "--replications")) {
-        if (cli_option_value(argc, argv, i, &o->replications))
-            return -1;
-        return cli_args_check_whole(a, o->replications, 1,
-                                    SCENARIO_MAX_REPLICATIONS) ? -1 : 1;
-    }
-    return 0;
-}
-
-int cli_take_value(const char *name, int argc, char **argv, int *i,
-                   const char **out)
-{
-    if (!cli_is_opt(argv[*i], name))
-        return 0;
-    return cli_option_value(argc, argv, i, out) ? -1 : 1;
-}
-
-int cli_parse_args(const char *cmd, const char *help, int argc, char **argv,
-                   struct cli_scenario_opts *so, cli_own_opt_fn *own,
-                   void *ctx)
-{
-    int i, t;
-
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(help, stdout);
-            return CLI_HELP_SHOWN;
-        }
-        t = own ? own(ctx, argc, argv, &i) : 0;
-        if (t == 0)
-            t = cli_take_scenario_opt(so, argc, argv, &i);
-        if (t < 0)
-            return -1;
-        if (t > 0)
-            continue;
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "slmsim %s: error: unknown option '%s' (see "
-                            "slmsim %s --help)\n", cmd, argv[i], cmd);
-            return -1;
-        }
-        if (so->path) {
-            fprintf(stderr, "slmsim %s: error: one scenario at a time, got "
-                            "'%s' and '%s'\n", cmd, so->path, argv[i]);
-            return -1;
-        }
-        so->path = argv[i];
-    }
-    if (!so->path) {
-        fprintf(stderr, "slmsim %s: error: no scenario file (see slmsim %s "
-                        "--help)\n", cmd, cmd);
-        return -1;
-    }
-    return 0;
-}
+static int cli_write_path(const char *path, cli_write_fn *write,
+                          const void *ctx);
 
 int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
                    const void *ctx)
@@ -149,7 +26,8 @@ int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
     return cli_write_path(path, write, ctx);
 }
 
-int cli_write_path(const char *path, cli_write_fn *write, const void *ctx)
+static int cli_write_path(const char *path, cli_write_fn *write,
+                          const void *ctx)
 {
     struct out_file of;
     int st;
@@ -272,4 +150,29 @@ void cli_progress_done(struct cli_progress *p)
     if (p->shown)
         fprintf(stderr, "\r\033[K");
     p->shown = 0;
+}
+
+void cli_progress_jobs(void *ctx, size_t done, size_t total, size_t running)
+{
+    struct cli_progress *p = ctx;
+    double elapsed, eta;
+
+    if (!p->tty)
+        return;
+    elapsed = cli_wall() - p->started;
+    if (elapsed < 1.0)
+        return;
+    /* ETA from the items finished so far: they differ in cost, so it is
+     * rough until a few are in. */
+    eta = done ? elapsed / (double)done * (double)(total - done) : -1;
+    fprintf(stderr, "\r\033[K%s: %zu/%zu done, %zu running", p->label, done,
+            total, running);
+    if (eta >= 0)
+        fprintf(stderr, ", ETA %.0f s", eta);
+    p->shown = 1;
+}
+
+unsigned cli_jobs(const char *text)
+{
+    return text ? (unsigned)strtoul(text, NULL, 10) : jobs_default();
 }

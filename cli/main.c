@@ -9,7 +9,19 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "cli/cmd.h"
+#include "cli/cmd_calibrate.h"
+#include "cli/cmd_capacity.h"
+#include "cli/cmd_catalog.h"
+#include "cli/cmd_compare.h"
+#include "cli/cmd_crossover.h"
+#include "cli/cmd_plot.h"
+#include "cli/cmd_run.h"
+#include "cli/cmd_sensitivity.h"
+#include "cli/cmd_sweep.h"
+#include "cli/cmd_tco.h"
+#include "cli/cmd_trace_stats.h"
+#include "cli/cmd_validate.h"
+#include "cli/common.h"
 #include "models/report.h"
 #include "sim/interrupt.h"
 

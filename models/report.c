@@ -108,7 +108,9 @@ const char *report_binding(const struct run_result *res, size_t n, int b)
 static void report_count(const struct run_result *res, size_t n,
                          size_t offset_b, int b, double *mean, double *hw)
 {
-    double v[REPORT_MAX_REPS];
+    /* Zeroed: under -O3 -flto GCC cannot see that stats_ci_t reads only
+     * the n values written, and -Werror=maybe-uninitialized stops it. */
+    double v[REPORT_MAX_REPS] = {0.0};
     size_t i;
 
     for (i = 0; i < n; i++) {

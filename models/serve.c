@@ -86,6 +86,10 @@ struct serve {
     double t_qmark;  /* s, queue length integrated up to here */
     uint64_t epoch;  /* changes with every change of t1 */
     struct serve_stats st;     /* over [warmup, now) */
+    /* serve_run_lin's parts that depend on the decoder count alone (the linear
+     * roofline's hypot, the fixed time), memoised by nd: a decode run is
+     * planned at every boundary, and nd takes few values */
+    struct { size_t nd1; double linear, fixed; int cmp; } lin_memo[64];
 };
 
 static int64_t serve_imod(int64_t a, int64_t m)
@@ -285,38 +289,39 @@ long serve_derive(struct serve_params *p, const struct model_spec *m,
  */
 struct lin {
     double a0, a1, b0, b1, c;
+    int cmp_bound; /* its linear layers are compute-bound */
 };
 
-static struct lin serve_run_lin(const struct serve *sv)
+static struct lin serve_run_lin(struct serve *sv)
 {
     const struct serve_model *m = &sv->p.model;
     const struct serve_perf *f = &sv->p.perf;
     double nd = (double)sv->nd;
     double S = serve_decode_read(sv, sv->K);
     double bw = f->tp * f->bandwidth, fl = f->tp * f->flops;
-    struct serve_step st = {nd, 0, 0, 0, 0};
-    struct serve_step_parts t;
-    serve_step_split(&sv->p, &st, &t);
+    struct serve *w = sv; /* lin_memo: a cache, the same values */
+    size_t slot = sv->nd % (sizeof w->lin_memo / sizeof w->lin_memo[0]);
+    if (w->lin_memo[slot].nd1 != sv->nd + 1) {
+        struct serve_step st = {nd, 0, 0, 0, 0};
+        struct serve_step_parts t;
+        serve_step_split(&sv->p, &st, &t);
+        w->lin_memo[slot].nd1 = sv->nd + 1;
+        w->lin_memo[slot].linear = serve_linear_time(&t);
+        w->lin_memo[slot].fixed = t.fixed;
+        w->lin_memo[slot].cmp = t.linear_cmp > t.linear_mem;
+    }
     double per_ctx_mem = m->kv_per_token / bw;
     double per_ctx_cmp = m->attn_flops_per_ctx / fl;
     double per_ctx = per_ctx_mem > per_ctx_cmp ? per_ctx_mem : per_ctx_cmp;
     struct lin l;
-    l.a0 = serve_linear_time(&t) +
+    l.a0 = w->lin_memo[slot].linear +
            per_ctx * S;
     l.a1 = per_ctx * serve_decode_read_slope(sv);
     l.b0 = l.a0;
     l.b1 = l.a1;
-    l.c = t.fixed;
+    l.c = w->lin_memo[slot].fixed;
+    l.cmp_bound = w->lin_memo[slot].cmp;
     return l;
-}
-
-/* Whether a decode run's linear layers are compute-bound. */
-static int serve_run_compute_bound(const struct serve *sv)
-{
-    struct serve_step st = {(double)sv->nd, 0, 0, 0, 0};
-    struct serve_step_parts t;
-    serve_step_split(&sv->p, &st, &t);
-    return t.linear_cmp > t.linear_mem;
 }
 
 /* Sums of g(j) = u + v j and of g(j)^2 over j in [j0, j1). */
@@ -391,10 +396,16 @@ static double serve_draw_total(struct serve *sv, double mean, double sq)
 static long serve_kv_demand(const struct serve *sv, int64_t K, int64_t m)
 {
     int bs = sv->p.block_tokens;
-    int64_t q = m / bs, r = m % bs;
+    /* m < bs (one step, mostly) needs neither division */
+    int64_t q = m < bs ? 0 : m / bs, r = m < bs ? m : m % bs;
     long d = (long)(q * (int64_t)serve_growing(sv));
-    for (int64_t j = 0; j < r; j++)
-        d += sv->cnt[serve_imod(-(K + j), bs)];
+    /* serve_imod(-(K + j), bs) for j = 0, 1, ...: one division, then a step
+     * down (a division per step was most of a decode run's planning). */
+    int64_t i = serve_imod(-K, bs);
+    for (int64_t j = 0; j < r; j++) {
+        d += sv->cnt[i];
+        i = i > 0 ? i - 1 : bs - 1;
+    }
     return d;
 }
 
@@ -410,16 +421,28 @@ static int64_t serve_kv_steps(const struct serve *sv)
      * first. */
     int64_t q = free_blocks / ng;
     long rem = free_blocks - (long)(q * (int64_t)ng);
-    int64_t j = 0;
+    int64_t j = 0, i = serve_imod(-sv->K, bs); /* i: serve_imod(-(K + j), bs) */
     long acc = 0;
     while (j < bs) {
-        long d = sv->cnt[serve_imod(-(sv->K + j), bs)];
+        long d = sv->cnt[i];
         if (acc + d > rem)
             break;
         acc += d;
         j++;
+        i = i > 0 ? i - 1 : bs - 1;
     }
     return q * bs + j;
+}
+
+/* serve_kv_steps(sv) == 0, without its walk: no whole period fits (C's
+ * division truncates, so |free| < nd) and neither does the next step's
+ * allocation.  The check at every plan, where the walk cost the most. */
+static int serve_kv_none(const struct serve *sv)
+{
+    long free_blocks = sv->p.kv_blocks - sv->blocks_used;
+    long ng = (long)serve_growing(sv); /* as serve_kv_steps counts */
+    return ng > 0 && free_blocks < ng && free_blocks > -ng &&
+           sv->cnt[serve_imod(-sv->K, sv->p.block_tokens)] > free_blocks;
 }
 
 /* ---- lists ---- */
@@ -874,7 +897,7 @@ static void serve_plan(struct serve *sv, double now)
     int preempted = 0;
     if (sv->p.chunk > 0 || !sv->qhead) {
         /* Decodes run this step: make room for their blocks first. */
-        while (sv->nd > 0 && serve_kv_steps(sv) == 0) {
+        while (serve_kv_none(sv)) {
             serve_preempt(sv, now);
             preempted = 1;
         }
@@ -885,9 +908,9 @@ static void serve_plan(struct serve *sv, double now)
         if (serve_start_prefill_step(sv, now))
             return;
     }
-    if (sv->p.chunk == 0 && sv->nd > 0 && serve_kv_steps(sv) == 0) {
+    if (sv->p.chunk == 0 && serve_kv_none(sv)) {
         /* Non-chunked: the queue head did not fit after all. */
-        while (sv->nd > 0 && serve_kv_steps(sv) == 0)
+        while (serve_kv_none(sv))
             serve_preempt(sv, now);
     }
     if (sv->phead && sv->p.chunk > 0 && serve_start_prefill_step(sv, now))
@@ -901,9 +924,17 @@ static void serve_plan(struct serve *sv, double now)
     }
     /* A decode run: to the first completion or the cache's end. */
     int64_t n = sv->heap[0]->kfin - sv->K;
-    int64_t kvn = serve_kv_steps(sv), wn = serve_window_steps(sv);
-    if (kvn < n)
-        n = kvn;
+    /* The cache bounds the run only when the growing decoders' n steps
+     * may need more blocks than are free: at most one per decoder per
+     * block. */
+    int64_t bs = sv->p.block_tokens;
+    if ((int64_t)serve_growing(sv) * ((n + bs - 1) / bs) >
+        sv->p.kv_blocks - sv->blocks_used) {
+        int64_t kvn = serve_kv_steps(sv);
+        if (kvn < n)
+            n = kvn;
+    }
+    int64_t wn = serve_window_steps(sv);
     if (wn < n)
         n = wn;
     if (sv->p.exact_steps)
@@ -916,7 +947,7 @@ static void serve_plan(struct serve *sv, double now)
     struct lin l = serve_run_lin(sv);
     double s1, s2;
     serve_lin_sums(&l, (double)n, &s1, &s2);
-    sv->cmp_bound = serve_run_compute_bound(sv);
+    sv->cmp_bound = l.cmp_bound; /* the same split as serve_run_lin's */
     serve_set_step(sv, now, s1, s2, (long)n);
 }
 
@@ -972,6 +1003,26 @@ int serve_fits(const struct serve *sv, uint32_t in, uint32_t out)
     return serve_peak_blocks(&sv->p, in, out) <= sv->p.kv_blocks;
 }
 
+/* For a run of one line (serve_run_lin's: b = a), the m in [1, n] where the
+ * prefix sum m u + v m (m - 1) / 2, u = a0 + c, v = a1, reaches el, from
+ * the quadratic's root; 0 when the run is not of that form.  A guess:
+ * serve_maybe_cut steps from it to the exact answer. */
+static int64_t serve_cut_guess(const struct lin *l, double el, int64_t n)
+{
+    double u = l->a0 + l->c, v = l->a1, m;
+    if (l->b0 != l->a0 || l->b1 != l->a1 || !(u > 0) || !(v >= 0))
+        return 0;
+    if (v > 0) {
+        double p = u - v / 2;
+        m = (-p + sqrt(p * p + 2 * v * el)) / v;
+    } else {
+        m = el / u;
+    }
+    if (!(m >= 1))
+        return 1;
+    return m >= (double)n ? n : (int64_t)ceil(m);
+}
+
 /* Cuts the decode run in flight at the first boundary after now at which
  * the queue head can join. */
 static void serve_maybe_cut(struct serve *sv, double now)
@@ -981,7 +1032,19 @@ static void serve_maybe_cut(struct serve *sv, double now)
     struct lin l = serve_run_lin(sv);
     double el = (now - sv->t0) / sv->factor, s1, s2;
     /* smallest m in [1, n] whose base prefix sum reaches el */
-    int64_t lo = 1, hi = sv->n;
+    int64_t lo = serve_cut_guess(&l, el, sv->n), hi = sv->n;
+    if (lo > 0) {
+        /* From the closed-form guess, step to the exact answer of the
+         * search below: the same m, in two or three serve_lin_sums. */
+        while (lo > 1 && (serve_lin_sums(&l, (double)(lo - 1), &s1, &s2),
+                          s1 >= el))
+            lo--;
+        while (lo < hi && (serve_lin_sums(&l, (double)lo, &s1, &s2), s1 < el))
+            lo++;
+        hi = lo; /* found: the search below has nothing left to do */
+    } else {
+        lo = 1;
+    }
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
         serve_lin_sums(&l, (double)mid, &s1, &s2);

@@ -500,36 +500,63 @@ static double text_width(const char *s)
     return (double)n * CHAR_W + 0.015;
 }
 
-/* A label beside the point at (fx, fy): right or left of it (the side
- * with more room first), a little above or below, then further away; the
- * first free place, or the least crowded.  Writes "left|right offset
- * DX,DY" for gnuplot. */
+/* A label next to the point at (fx, fy), in screen terms: level with it
+ * on the roomier side, then the other side, then centred just above or
+ * just below, then a line up or down on either side, then further; the
+ * first place that covers no label or point, or the least crowded.  The
+ * gap to the point is
+ * LABEL_GAP characters, just clear of the point's own reserved box, so
+ * the label reads as the point's.  Its box is reserved with a little
+ * padding (gnuplot's textbox margins) so that labels never touch.
+ * Writes "left|right|center offset DX,DY" (characters) for gnuplot. */
+#define LABEL_GAP 1.6
+#define LABEL_PAD 0.15 /* of a line, above and below */
+/* A place costing less overlaps no label or point (each 1000), only a
+ * few raster cells of lines: near the point beats clear of every line. */
+#define LABEL_OK 100
+
 static void place_label(FILE *out, struct placed *pl, double fx, double fy,
                         const char *text)
 {
-    static const double dys[] = {0.9, -1.3, 2.2, -2.6, 3.5, -3.9};
-    double w = text_width(text), x0, y0, cost, best = (double)INFINITY;
-    double bx0 = 0, by0 = 0, bdy = 0.9;
+    /* side: 0 beside on the preferred side, 1 the other, 2 centred */
+    static const struct { int side; double dy; } cand[] = {
+        {0, 0}, {1, 0}, {2, 1.3}, {2, -1.3}, {0, 1.0}, {0, -1.0},
+        {1, 1.0}, {1, -1.0}, {2, 2.4}, {2, -2.4}, {0, 2.0}, {0, -2.0},
+        {1, 2.0}, {1, -2.0}, {2, 3.5}, {2, -3.5}, {0, 3.0}, {0, -3.0},
+        {1, 3.0}, {1, -3.0}};
+    double w = text_width(text), gap = LABEL_GAP * CHAR_W, pad;
+    double x0, y0, cost, best = (double)INFINITY, bx0 = 0, by0 = 0, bdy = 0;
     int pref = fx > 0.55, side, bside = pref;
-    size_t i, k;
+    size_t i;
 
-    for (i = 0; i < sizeof dys / sizeof dys[0] && best > 0; i += 2)
-        for (k = 0; k < 4 && best > 0; k++) {
-            side = k < 2 ? pref : !pref;
-            x0 = side ? fx - 0.012 - w : fx + 0.012;
-            y0 = fy + dys[i + (k & 1)] * pl->ch - pl->ch / 2;
-            cost = placed_cost(pl, x0, x0 + w, y0, y0 + pl->ch);
-            if (cost < best) {
-                best = cost;
-                bx0 = x0;
-                by0 = y0;
-                bdy = dys[i + (k & 1)];
-                bside = side;
-            }
+    pad = LABEL_PAD * pl->ch;
+    for (i = 0; i < sizeof cand / sizeof cand[0] && best >= LABEL_OK; i++) {
+        side = cand[i].side == 2 ? 2 : cand[i].side ? !pref : pref;
+        x0 = side == 2 ? fx - w / 2 : side ? fx - gap - w : fx + gap;
+        /* centred near an edge: slid along to fit, still over the point */
+        if (side == 2)
+            x0 = fmax(0, fmin(x0, 1 - w));
+        y0 = fy + cand[i].dy * pl->ch - pl->ch / 2;
+        cost = placed_cost(pl, x0, x0 + w, y0 - pad, y0 + pl->ch + pad);
+        /* level with the point, the box must not hide a line through it
+         * (its own interval bar, a curve it sits on) */
+        if (cand[i].dy == 0 && placed_cost(pl, x0, x0 + w, fy, fy) > 0)
+            cost += 1000;
+        if (cost < best) {
+            best = cost;
+            bx0 = x0;
+            by0 = y0;
+            bdy = cand[i].dy;
+            bside = side;
         }
-    placed_add(pl, bx0, bx0 + w, by0, by0 + pl->ch);
-    fprintf(out, " %s offset %.1f,%.1f", bside ? "right" : "left",
-            bside ? -1.2 : 1.2, bdy);
+    }
+    placed_add(pl, bx0, bx0 + w, by0 - pad, by0 + pl->ch + pad);
+    if (bside == 2)
+        fprintf(out, " center offset %.1f,%.1f",
+                (bx0 + w / 2 - fx) / CHAR_W, bdy);
+    else
+        fprintf(out, " %s offset %.1f,%.1f", bside ? "right" : "left",
+                bside ? -LABEL_GAP : LABEL_GAP, bdy);
 }
 
 struct panel_ctx {
@@ -810,6 +837,21 @@ static void gp_heading(FILE *out, struct panel_ctx *c)
     placed_add(&c->pl, 0, text_width(label) + 0.01, y - c->pl.ch / 2, 1);
 }
 
+/* A category axis: the row labels as ticks at 1, 2, ... */
+static void gp_category_axis(FILE *out, const struct figure *f,
+                             const struct draw_axis *d, int show_label)
+{
+    fprintf(out, "set xrange [%.12g:%.12g]\nset xtics (", d->lo, d->hi);
+    for (size_t r = 0; f->labels && r < f->nrows; r++) {
+        fputs(r ? ", " : "", out);
+        gp_string(out, f->labels[r], 1);
+        fprintf(out, " %zu", r + 1);
+    }
+    fputs(")\nset xlabel ", out);
+    gp_string(out, show_label ? f->x.label : "", 0);
+    fputc('\n', out);
+}
+
 /* One panel: axes, key, marks, plot. */
 static void gp_panel(FILE *out, struct panel_ctx *c, int last)
 {
@@ -818,7 +860,10 @@ static void gp_panel(FILE *out, struct panel_ctx *c, int last)
     int stacked = f->npanels > 1;
     size_t i, k = 0;
 
-    gp_axis(out, "x", &f->x, &c->L->x, last, last);
+    if (f->x.fmt == FIGURE_FMT_CATEGORY)
+        gp_category_axis(out, f, &c->L->x, last);
+    else
+        gp_axis(out, "x", &f->x, &c->L->x, last, last);
     if (f->kind == FIGURE_TORNADO)
         gp_row_ticks(out, f);
     else

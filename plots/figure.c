@@ -16,15 +16,8 @@ static const char *const style_names[FIGURE_STYLE_COUNT] = {
 static const char *const mark_names[FIGURE_MARK_KIND_COUNT] = {
     "vline", "hline", "point"};
 static const char *const fmt_names[FIGURE_FMT_COUNT] = {
-    "number", "money", "seconds", "percent"};
+    "number", "money", "seconds", "percent", "category"};
 
-const char *figure_kind_name(enum figure_kind k) { return kind_names[k]; }
-const char *figure_style_name(enum figure_style s) { return style_names[s]; }
-const char *figure_mark_kind_name(enum figure_mark_kind k)
-{
-    return mark_names[k];
-}
-const char *figure_fmt_name(enum figure_fmt f) { return fmt_names[f]; }
 
 void figure_text(char *dst, size_t size, const char *src)
 {
@@ -813,30 +806,3 @@ int figure_from_json(const struct json *j, const char *file, struct diag *d,
     return SLM_OK;
 }
 
-int figure_remove_stale(const char *dir, const char *const *keep, size_t n)
-{
-    /* The names every command's figures may take (plots/plot.h); a list
-     * here rather than a scan of the folder, so that nothing else in it
-     * is ever touched. */
-    static const char *const names[] = {
-        "latency-cdf", "latency-vs-load", "cost-vs-volume", "tco",
-        "timeline",    "sensitivity",     "accuracy-cost",  "utilization"};
-    static const char *const exts[] = {"dat", "gp", "png", "pdf", "svg"};
-    char path[4096];
-    size_t i, j, k;
-    int st = SLM_OK;
-
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-        for (k = 0; k < n; k++)
-            if (!strcmp(keep[k], names[i]))
-                break;
-        if (k < n)
-            continue;
-        for (j = 0; j < sizeof exts / sizeof exts[0]; j++) {
-            snprintf(path, sizeof path, "%s/%s.%s", dir, names[i], exts[j]);
-            if (unlink(path) != 0 && errno != ENOENT && !st)
-                st = SLM_ESYS;
-        }
-    }
-    return st;
-}

@@ -42,6 +42,8 @@ enum figure_fmt {
     FIGURE_FMT_MONEY,   /* $400, $12K, $1.2M */
     FIGURE_FMT_SECONDS, /* 500 us, 20 ms, 1.5 s, 2 min */
     FIGURE_FMT_PERCENT, /* a fraction shown as 0%..100% */
+    FIGURE_FMT_CATEGORY, /* x only: row r's label at x = r + 1 (a GPU
+                            type); set min and max to 0.5, nrows + 0.5 */
     FIGURE_FMT_COUNT
 };
 
@@ -191,12 +193,6 @@ struct figure_mark *figure_add_mark(struct figure *f,
                                     double y, const char *label,
                                     const char *color);
 
-/* ---- names, for files and JSON ---- */
-
-const char *figure_kind_name(enum figure_kind k);
-const char *figure_style_name(enum figure_style s);
-const char *figure_mark_kind_name(enum figure_mark_kind k);
-const char *figure_fmt_name(enum figure_fmt f);
 
 /* ---- the table as a gnuplot data file ---- */
 
@@ -216,13 +212,5 @@ void figure_write_json(const struct figure *f, struct jw *w);
  * *out owned by the caller, SLM_EINPUT, or SLM_ENOMEM. */
 int figure_from_json(const struct json *j, const char *file, struct diag *d,
                      struct figure **out);
-
-/* Removes from dir the files a figure named like one of the standard
- * figures (plots/plot.h: latency-cdf ... utilization) leaves, NAME.dat,
- * .gp, .png, .pdf and .svg, for every such name not in keep[0..n): a run
- * into a folder an earlier run used leaves none of the earlier figures.
- * Missing files are fine; returns 0 or SLM_ESYS (errno set) when one
- * could not be removed. */
-int figure_remove_stale(const char *dir, const char *const *keep, size_t n);
 
 #endif

@@ -11,7 +11,7 @@
 
 #define GREY "#666666"
 
-const char *plot_role_color(enum plot_role role, size_t i)
+static const char *plot_role_color(enum plot_role role, size_t i)
 {
     static const char *const others[] = {FIGURE_ORANGE, FIGURE_SKY_BLUE,
                                          FIGURE_PURPLE, FIGURE_YELLOW};
@@ -25,7 +25,7 @@ const char *plot_role_color(enum plot_role role, size_t i)
     }
 }
 
-const char *plot_role_name(enum plot_role role)
+static const char *plot_role_name(enum plot_role role)
 {
     switch (role) {
     case PLOT_OVERALL: return "overall";

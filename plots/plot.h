@@ -61,10 +61,6 @@ enum plot_role {
     PLOT_OTHER    /* orange, then sky blue, yellow, purple by index */
 };
 
-/* "#rrggbb" for role (static); i picks among PLOT_OTHER's colours. */
-const char *plot_role_color(enum plot_role role, size_t i);
-/* "local", "API", "hybrid", "overall", or "" for PLOT_OTHER. */
-const char *plot_role_name(enum plot_role role);
 
 /* ---- latency-cdf ---- */
 

@@ -147,9 +147,9 @@ for s in scenarios/*.yaml; do
     for c in tco crossover sensitivity; do
         # shellcheck disable=SC2086
         if "$BIN" $c -q $short --capacity-horizon 30m \
-            --out "$OUT/$name-$c" --csv "$OUT/$name-$c.csv" \
-            --json "$OUT/$name-$c.json" "$s" >/dev/null &&
-            [ -s "$OUT/$name-$c.csv" ] && [ -s "$OUT/$name-$c.json" ]; then
+            --out "$OUT/$name-$c" "$s" >/dev/null &&
+            [ -s "$OUT/$name-$c/$c.csv" ] && [ -s "$OUT/$name-$c/$c.json" ]
+        then
             ok "$c $name"
         else
             bad "$c $name"
@@ -168,8 +168,9 @@ expect_exit 2 "bad sensitivity metric exits 2" "$BIN" sensitivity \
 # located refusal (exit 2) when no volume meets the SLO or nothing can be
 # simulated.
 SIM=scenarios/seed-short-1m-simulated.yaml
-if "$BIN" tco --nominal --capacity-horizon 30m --json "$OUT/sim-tco.json" \
+if "$BIN" tco --nominal --capacity-horizon 30m \
         --out "$OUT/sim-tco" "$SIM" >"$OUT/sim-tco.txt" &&
+    cp "$OUT/sim-tco/tco.json" "$OUT/sim-tco.json" &&
     grep -q '"source": "simulated"' "$OUT/sim-tco.json" &&
     grep -q 'capacity .* queries/month per GPU, simulated at the SLO e2e_p99 2 s' \
         "$OUT/sim-tco.txt" &&
@@ -199,8 +200,9 @@ cmp -s "$OUT/err.txt" "$OUT/want.txt" &&
     bad "simulate without a gpu backend exits 2"
 expect_exit 2 "bad --capacity-horizon exits 2" "$BIN" tco \
     --capacity-horizon 3x "$SIM"
-if "$BIN" tco -q --nominal --json "$OUT/declared.json" \
-        --out "$OUT/declared" scenarios/seed-short-1m.yaml &&
+if "$BIN" tco -q --nominal --json \
+        --out "$OUT/declared" scenarios/seed-short-1m.yaml \
+        >"$OUT/declared.json" &&
     grep -q '"source": "declared"' "$OUT/declared.json"; then
     ok "declared capacity is kept and said"
 else

@@ -44,17 +44,17 @@ for case in task-based confidence-fallback; do
     "$BIN" run -q --plots --format png $short "$@" --out "$d/run" "$Q" \
         >/dev/null 2>&1
     # shellcheck disable=SC2086
-    "$BIN" tco -q --no-plots $short "$@" --json "$d/tco.json" \
-        --out "$d/tco" "$Q" >/dev/null 2>&1
+    "$BIN" tco -q --no-plots $short "$@" --json \
+        --out "$d/tco" "$Q" >"$d/tco.json" 2>/dev/null
     # shellcheck disable=SC2086
     "$BIN" tco -q --no-plots --nominal $short "$@" \
-        --json "$d/tco-nominal.json" --out "$d/tco" "$Q" >/dev/null 2>&1
+        --json --out "$d/tco-nominal" "$Q" >"$d/tco-nominal.json" 2>/dev/null
     # shellcheck disable=SC2086
-    "$BIN" sensitivity -q --no-plots $short "$@" --json "$d/sens.json" \
-        --out "$d/sens" "$Q" >/dev/null 2>&1
+    "$BIN" sensitivity -q --no-plots $short "$@" --json \
+        --out "$d/sens" "$Q" >"$d/sens.json" 2>/dev/null
     # shellcheck disable=SC2086
     "$BIN" compare -q --no-plots --no-capacity $short "$@" \
-        --json "$d/compare.json" --out "$d/cmp" "$Q" >/dev/null 2>&1
+        --json --out "$d/cmp" "$Q" >"$d/compare.json" 2>/dev/null
     R="$d/run/results.json"
     total=$(num "$R" cost.monthly total)
     same "$case: run and tco price the deployment alike" \
@@ -83,12 +83,12 @@ done
 # 2 buys two of the listed L40S ($8,000 + $4,000 server each).  The base
 # of purchase-5m-chat has no calibration file, so any GPU runs.
 B=scenarios/purchase-5m-chat.yaml
-"$BIN" tco -q --nominal --no-plots --json "$OUT/h200.json" --out "$OUT/h200" \
-    --set backends.local.gpu=H200 "$B" >/dev/null 2>&1
-"$BIN" tco -q --nominal --no-plots --json "$OUT/l40s.json" --out "$OUT/l40s" \
-    "$B" >/dev/null 2>&1
-"$BIN" tco -q --nominal --no-plots --json "$OUT/l40s2.json" --out "$OUT/l40s2" \
-    --set backends.local.count=2 "$B" >/dev/null 2>&1
+"$BIN" tco -q --nominal --no-plots --json --out "$OUT/h200" \
+    --set backends.local.gpu=H200 "$B" >"$OUT/h200.json" 2>/dev/null
+"$BIN" tco -q --nominal --no-plots --json --out "$OUT/l40s" \
+    "$B" >"$OUT/l40s.json" 2>/dev/null
+"$BIN" tco -q --nominal --no-plots --json --out "$OUT/l40s2" \
+    --set backends.local.count=2 "$B" >"$OUT/l40s2.json" 2>/dev/null
 same "an H200 what-if pays the catalog's H200 price" \
     "$(num "$OUT/h200.json" table.local capex)" "972.2222222"
 same "the L40S pays its list price and server" \
@@ -103,8 +103,8 @@ grep -q 'GPUs: 1 x H200 as declared .*bought from catalog H200: \$35,000' \
     bad "the assumptions say the H200 is priced from the catalog"
 
 # The API is priced from the api backend's preset: gpt-4o, no costs.api.
-"$BIN" tco -q --nominal --no-plots --json "$OUT/4o.json" --out "$OUT/4o" \
-    --set backends.api.preset=gpt-4o "$Q" >/dev/null 2>&1
+"$BIN" tco -q --nominal --no-plots --json --out "$OUT/4o" \
+    --set backends.api.preset=gpt-4o "$Q" >"$OUT/4o.json" 2>/dev/null
 same "the API is priced from the backend's preset" \
     "$(num "$OUT/4o.json" cost.all_api monthly)" "3600"
 
@@ -120,8 +120,9 @@ rc=$?
 P=scenarios/purchase-5m-chat.yaml
 if SLMSIM_GNUPLOT=/nonexistent "$BIN" compare --no-capacity \
         --set horizon=2h --set warmup=20m --set replications=3 \
-        --csv "$OUT/cmp.csv" --json "$OUT/cmp.json" --out "$OUT/cmp" "$P" \
-        >"$OUT/cmp.txt" 2>"$OUT/cmp-err.txt" &&
+        --out "$OUT/cmp" "$P" >"$OUT/cmp.txt" 2>"$OUT/cmp-err.txt" &&
+    cp "$OUT/cmp/compare.csv" "$OUT/cmp.csv" &&
+    cp "$OUT/cmp/compare.json" "$OUT/cmp.json" &&
     grep -q '<- cheapest meeting the SLO' "$OUT/cmp.txt" &&
     grep -q '^recommended: ' "$OUT/cmp.txt" &&
     [ "$(wc -l <"$OUT/cmp.csv")" = 8 ] &&
@@ -134,6 +135,24 @@ else
 fi
 grep -q 'e+' "$OUT/cmp.txt" && bad "compare's text has no scientific notation" ||
     ok "compare's text has no scientific notation"
+# An API-only option's capacity: searched against its rate limits (the
+# gpt-4o preset's), or said unbounded in words when it declares none.
+CMPQ="--set horizon=2h --set warmup=20m --set replications=3 --capacity-horizon 30m --no-plots"
+# shellcheck disable=SC2086
+"$BIN" compare $CMPQ --out "$OUT/cap-api" "$P" >"$OUT/cap-api.txt" 2>&1
+tr -d ' \n' <"$OUT/cap-api/compare.json" |
+        grep -q '"name":"GPT-4oonly".*"capacity":{"searched":true' &&
+    ok "an API-only option's capacity is searched against its rate limits" ||
+    bad "an API-only option's capacity is searched against its rate limits"
+# shellcheck disable=SC2086
+"$BIN" compare $CMPQ --set 'backends.api.limits={rpm: 0, tpm: 0, concurrency: 0}' \
+    --set slo.ttft_p99=5s --out "$OUT/cap-unb" "$P" >"$OUT/cap-unb.txt" 2>&1
+grep '^GPT-4o only' "$OUT/cap-unb.txt" | grep -q ' unbounded ' &&
+    grep -q "^capacity of 'GPT-4o only': unbounded (no rate limit declared)" \
+        "$OUT/cap-unb.txt" &&
+    grep -q '^recommended: 1x L40S bought' "$OUT/cap-unb.txt" &&
+    ok "an API without rate limits is unbounded, in words; the pick stands" ||
+    bad "an API without rate limits is unbounded, in words; the pick stands"
 # Swapping a variant's GPU changes its capex by the catalog's figures.
 grep '^"2x L4 bought"' "$OUT/cmp.csv" | grep -q ',2,' &&
     grep -q '^"1x H100-SXM bought","1 x H100-SXM bought"' "$OUT/cmp.csv" &&
@@ -161,21 +180,31 @@ rc=$?
     ok "run --fail-on-slo exits 3 and says the failures missed the SLO" ||
     bad "run --fail-on-slo exits 3 and says the failures missed the SLO (exit $rc)"
 
-# Output slips: a reader that stops reading is no error; a file named in
-# a folder that does not exist is refused without creating the folder.
-{ "$BIN" tco --nominal --no-plots --csv - --out "$OUT/pipe" \
+# Output slips: a reader that stops reading is no error.
+{ "$BIN" tco --nominal --no-plots --csv --out "$OUT/pipe" \
     scenarios/seed-short-1m.yaml 2>"$OUT/pipe-err.txt"; echo $? >"$OUT/pipe-rc"; } |
     head -1 >/dev/null
 [ "$(cat "$OUT/pipe-rc")" = 0 ] && [ ! -s "$OUT/pipe-err.txt" ] &&
     ok "| head ends quietly with exit 0" || bad "| head ends quietly with exit 0"
-"$BIN" tco --nominal --no-plots --csv "$OUT/no/such/dir/x.csv" --out "$OUT/nd" \
-    scenarios/seed-short-1m.yaml >/dev/null 2>"$OUT/nd-err.txt"
-rc=$?
-[ $rc = 1 ] && [ ! -d "$OUT/no" ] &&
-    grep -q "cannot write '$OUT/no/such/dir/x.csv': No such file or directory" \
-        "$OUT/nd-err.txt" &&
-    ok "--csv into a missing folder is refused, no folder made" ||
-    bad "--csv into a missing folder is refused, no folder made (exit $rc)"
+# The old "--json FILE" is refused with the new usage, never read as a
+# scenario, and writes nothing.
+for c in tco compare; do
+    nominal=
+    [ $c = tco ] && nominal=--nominal
+    for form in "--json $OUT/old.json" "--json=$OUT/old.json" "--csv -"; do
+        # shellcheck disable=SC2086
+        "$BIN" $c $nominal $form --out "$OUT/old-$c" \
+            scenarios/seed-short-1m.yaml >/dev/null 2>"$OUT/old-err.txt"
+        rc=$?
+        flag=${form%% *}
+        flag=${flag%%=*}
+        [ $rc = 2 ] && [ ! -e "$OUT/old.json" ] && [ ! -d "$OUT/old-$c" ] &&
+            grep -q "^slmsim $c: error: $flag prints the .* on stdout instead of the text and takes no file (redirect it: $flag > FILE); files go under --out DIR" \
+                "$OUT/old-err.txt" &&
+            ok "$c $form is refused with the new usage" ||
+            bad "$c $form is refused with the new usage (exit $rc)"
+    done
+done
 
 # Load sweeps follow the arrival process: the curve rises with load.
 for s in bursty-mmpp azure-conv-replay; do

@@ -35,6 +35,13 @@ check "rows name the varied values" \
     'grep -q "^7,4000000/month,H100-SXM,2,ok" "$OUT/j1/sweep.csv"'
 check "sweep.json lists the points" \
     'grep -q "\"points\": 8" "$OUT/j1/sweep.json"'
+# A figure per swept key: the metric against the value with its interval,
+# listed in sweep.json; the GPU type, a category, as labelled ticks.
+check "a figure per swept key, listed in sweep.json" \
+    'tr -d " \n" <"$OUT/j1/sweep.json" | grep -q "\"figures\":\[\"sweep-1-volume\",\"sweep-2-gpu\",\"sweep-3-count\"\]" &&
+     [ -s "$OUT/j1/sweep-1-volume.dat" ] && [ -s "$OUT/j1/sweep-3-count.dat" ]'
+check "a categorical key's values are the x ticks" \
+    'grep -q "set xtics (\"L40S\" 1, \"H100-SXM\" 2)" "$OUT/j1/sweep-2-gpu.gp"'
 # Common random numbers: two L40S carry less load than one, at the same
 # arrivals, so the P99 e2e falls.
 check "CRN: 2 x L40S below 1 x L40S at 4M/month" \
@@ -153,7 +160,7 @@ golden twice "--vary:2:1: error: key 'seed' is varied twice" \
 golden unknown-key "--set:1:16: error: unknown key 'cuont' in backends.local (did you mean 'count' or 'quant'?)
 slmsim sweep: in --vary backends.local.cuont=1" \
     $P --out "$OUT/e" --vary backends.local.cuont=1,2
-golden too-many "slmsim sweep: error: the grid has 12 points, more than limits.max_points = 10 (--max-points; docs/limits.md)" \
+golden too-many "slmsim sweep: error: the grid has 12 points, more than limits.max_points = 10 (set by --max-points; raise it with --max-points N or limits.max_points in the scenario; docs/limits.md)" \
     $P --out "$OUT/e" --max-points 10 --vary seed=1,2,3 --vary backends.local.count=1..4:lin:4
 golden nothing "slmsim sweep: error: nothing to vary (--vary KEY.PATH=SPEC or a sweep: block; see slmsim sweep --help)" \
     $P --out "$OUT/e"
@@ -175,6 +182,16 @@ block "$OUT/bad-block.yaml" "backends.local.count: 1..2:cub:2"
 golden block-scale "$OUT/bad-block.yaml:$((lines + 3)):32: error: range scale must be 'lin' or 'log', got 'cub'" \
     "$OUT/bad-block.yaml" --out "$OUT/e"
 check "errors ran nothing" '[ ! -e "$OUT/e/sweep.journal" ]'
+# limits.max_points in the scenario: the grid is refused at its place; a
+# --set of it and --max-points override it.
+{ cat "$OUT/block.yaml"; echo "limits: {max_points: 3}"; } >"$OUT/lim.yaml"
+llines=$(wc -l <"$OUT/block.yaml")
+golden file-limit "$OUT/lim.yaml:$((llines + 1)):22: error: the grid has 4 points, more than limits.max_points = 3 (raise it, or --max-points N; docs/limits.md)" \
+    "$OUT/lim.yaml" --out "$OUT/e"
+golden set-limit "slmsim sweep: error: the grid has 4 points, more than limits.max_points = 2 (set by --set; raise it with --max-points N or limits.max_points in the scenario; docs/limits.md)" \
+    "$OUT/lim.yaml" --set limits.max_points=2 --out "$OUT/e"
+golden bad-limit "--set:1:19: error: 'max_points' must be an integer in [1, 100000000], got '0'" \
+    "$OUT/lim.yaml" --set limits.max_points=0 --out "$OUT/e"
 
 if [ -n "$MPIBIN" ]; then
     MPIRUN="timeout 120 mpirun --allow-run-as-root --oversubscribe"
@@ -184,6 +201,17 @@ if [ -n "$MPIBIN" ]; then
     check "mpirun -np 2 (exit 0)" '[ $? -eq 0 ]'
     check "mpirun -np 2 gives the same sweep.csv byte for byte" \
         'cmp -s "$OUT/j1/sweep.csv" "$OUT/mpi/sweep.csv"'
+    # compare over the ranks: rank 0 writes what one process writes.
+    CMP="--set horizon=2h --set warmup=20m --set replications=3 \
+        --capacity-horizon 30m --no-plots -q scenarios/purchase-5m-chat.yaml"
+    # shellcheck disable=SC2086
+    "$BIN" compare --jobs 1 --out "$OUT/cmp1" $CMP >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    $MPIRUN -np 2 "$MPIBIN" compare --out "$OUT/cmpmpi" $CMP >/dev/null 2>&1
+    check "mpirun -np 2 compare (exit 0)" '[ $? -eq 0 ]'
+    check "mpirun -np 2 compare gives the same compare.csv and .json" \
+        'cmp -s "$OUT/cmp1/compare.csv" "$OUT/cmpmpi/compare.csv" &&
+         cmp -s "$OUT/cmp1/compare.json" "$OUT/cmpmpi/compare.json"'
     # shellcheck disable=SC2086
     $MPIRUN -np 3 "$MPIBIN" sweep $P $LONG $KGRID --out "$OUT/mpikill" \
         >/dev/null 2>&1 &

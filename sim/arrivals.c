@@ -33,7 +33,8 @@ struct arrivals {
     int state;
     double switch_at;
     /* trace */
-    struct trace_reader *rd;
+    struct trace_reader *rd;  /* NULL when replaying the scan's cache */
+    uint64_t ci;              /* cache: the next row of the pass */
     unsigned long pass;
     struct arrival *group; /* spread: rows sharing one time */
     size_t gcap, gn, gpos;
@@ -667,6 +668,7 @@ void arrivals_spec_fini(struct arrivals_spec *spec)
     arrivals_free_list(t->map_task, t->nmap);
     mem_free(t->map_index);
     arrivals_free_list(t->task_names, t->ntasks);
+    mem_free(t->cache);
     memset(t, 0, sizeof *t);
 }
 
@@ -707,6 +709,10 @@ int arrivals_spec_copy(struct arrivals_spec *dst,
     t->map_value = arrivals_copy_list(s->map_value, s->nmap, &bad);
     t->map_task = arrivals_copy_list(s->map_task, s->nmap, &bad);
     t->task_names = arrivals_copy_list(s->task_names, s->ntasks, &bad);
+    t->cache = NULL;
+    if (s->cache && (t->cache = mem_realloc(NULL, s->rows, sizeof *t->cache)))
+        memcpy(t->cache, s->cache, s->rows * sizeof *t->cache);
+    bad |= s->cache && !t->cache;
     t->map_index = NULL;
     if (s->map_index && (t->map_index = mem_calloc(s->nmap, sizeof(int))))
         memcpy(t->map_index, s->map_index, s->nmap * sizeof(int));
@@ -872,17 +878,46 @@ static double arrivals_trace_period(const struct arrivals_trace *t)
     return t->last - t->start + span / (double)(t->rows - 1);
 }
 
+/* Keeps row a (number t->rows of the window) in the cache while the
+ * window stays within ARRIVALS_TRACE_CACHE_ROWS; past that the cache is
+ * dropped and replay streams.  0 or SLM_ENOMEM. */
+static int arrivals_cache_row(struct arrivals_trace *t, size_t *cap,
+                              const struct arrival *a)
+{
+    if (t->rows == 0 || (t->cache && t->rows < ARRIVALS_TRACE_CACHE_ROWS)) {
+        if (t->rows == *cap) {
+            size_t n = *cap ? 2 * *cap : 1024;
+            struct arrival *c = mem_realloc(t->cache, n, sizeof *c);
+            if (!c)
+                return SLM_ENOMEM;
+            t->cache = c;
+            *cap = n;
+        }
+        t->cache[t->rows] = *a;
+        return 0;
+    }
+    mem_free(t->cache);
+    t->cache = NULL;
+    return 0;
+}
+
 static int arrivals_scan_rows(struct arrivals_trace *t,
                               struct trace_reader *rd)
 {
     struct arrival a;
+    size_t cap = 0;
     int rc;
 
     t->rows = 0;
+    mem_free(t->cache);
+    t->cache = NULL;
     while ((rc = arrivals_trace_row(t, rd, &a)) == 0) {
-        if (t->rows++ == 0)
+        if (t->rows == 0)
             t->first = a.t + t->start;
         t->last = a.t + t->start;
+        if ((rc = arrivals_cache_row(t, &cap, &a)) != 0)
+            return rc;
+        t->rows++;
     }
     if (rc != 1)
         return rc;
@@ -1110,7 +1145,11 @@ struct arrivals *arrivals_new(const struct arrivals_spec *spec, gsl_rng *r,
             mem_free(a);
             return NULL;
         }
-        *status = trace_open(&spec->trace.opts, 0, d, &a->rd);
+        /* Replications replay the scan's rows when it kept them: the
+         * file is parsed once per run, not once per replication. */
+        *status = spec->trace.cache ? SLM_OK
+                                    : trace_open(&spec->trace.opts, 0, d,
+                                                 &a->rd);
         if (*status) {
             mem_free(a);
             return NULL;
@@ -1186,6 +1225,21 @@ static double arrivals_next_mmpp(struct arrivals *a)
     }
 }
 
+/* The next row of the pass from the scan's cache, or from the file:
+ * the same rows either way.  0, 1 at the end of the pass, or an error. */
+static int arrivals_pass_row(struct arrivals *a, struct arrival *out)
+{
+    const struct arrivals_trace *t = &a->spec->trace;
+
+    if (!a->rd) {
+        if (a->ci >= t->rows)
+            return 1;
+        *out = t->cache[a->ci++];
+        return 0;
+    }
+    return arrivals_trace_row(t, a->rd, out);
+}
+
 /* spread: fills a->group with the rows sharing the next timestamp, spaced
  * evenly over min(spread, gap to the following row).  0, 1 at the end of
  * the pass, or an error status. */
@@ -1197,7 +1251,7 @@ static int arrivals_fill_group(struct arrivals *a)
     int rc;
 
     a->gn = a->gpos = 0;
-    if (!a->have_ahead && (rc = arrivals_trace_row(t, a->rd, &a->ahead)))
+    if (!a->have_ahead && (rc = arrivals_pass_row(a, &a->ahead)))
         return rc;
     a->have_ahead = 0;
     t0 = a->ahead.t;
@@ -1219,7 +1273,7 @@ static int arrivals_fill_group(struct arrivals *a)
             a->gcap = cap;
         }
         a->group[a->gn++] = a->ahead;
-        rc = arrivals_trace_row(t, a->rd, &a->ahead);
+        rc = arrivals_pass_row(a, &a->ahead);
         if (rc == 0 && a->ahead.t == t0)
             continue;
         if (rc == 0) {
@@ -1242,7 +1296,7 @@ static int arrivals_replay_row(struct arrivals *a, struct arrival *out)
     int rc;
 
     if (a->spec->trace.spread <= 0)
-        return arrivals_trace_row(&a->spec->trace, a->rd, out);
+        return arrivals_pass_row(a, out);
     if (a->gpos == a->gn && (rc = arrivals_fill_group(a)) != 0)
         return rc;
     *out = a->group[a->gpos++];
@@ -1266,8 +1320,9 @@ static int arrivals_next_trace(struct arrivals *a, struct arrival *out)
         }
         if (rc != 1 || !t->loop)
             return rc;
-        if (trace_rewind(a->rd))
+        if (a->rd && trace_rewind(a->rd))
             return SLM_ESYS;
+        a->ci = 0;
         a->pass++;
         a->have_ahead = 0;
         a->gn = a->gpos = 0;
@@ -1284,7 +1339,7 @@ int arrivals_next(struct arrivals *a, struct arrival *out)
     out->line = 0;
     switch (a->spec->process) {
     case ARRIVALS_POISSON:
-        gap = gsl_ran_exponential(a->r, 1.0 / a->spec->rate);
+        gap = rng_exponential(a->r, 1.0 / a->spec->rate);
         break;
     case ARRIVALS_GAMMA:
         gap = gsl_ran_gamma(a->r, a->gamma_shape, a->gamma_scale);

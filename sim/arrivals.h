@@ -136,7 +136,16 @@ struct arrivals_trace {
     double period;           /* trace s of one pass (see loop) */
     double clock0;           /* clock time at the window start, or NaN */
     int weekday0;            /* weekday at the window start, or -1 */
+    /* The window's rows as parsed by the scan, so that replications replay
+     * them without reading the file again: owned, NULL when the window has
+     * more than ARRIVALS_TRACE_CACHE_ROWS rows (replay then streams the
+     * file, memory flat in its length). */
+    struct arrival *cache;
 };
+
+/* Rows of a trace window kept in memory after the scan (32 bytes each:
+ * 32 MiB at most); longer windows are streamed from the file. */
+#define ARRIVALS_TRACE_CACHE_ROWS (1u << 20)
 
 struct arrivals_spec {
     enum arrivals_process process;

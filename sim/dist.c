@@ -18,6 +18,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "sim/mem.h"
+#include "sim/rng.h"
 
 static const char *const dist_names[] = {
     "deterministic", "exponential", "lognormal",
@@ -466,7 +467,7 @@ double dist_sample(const struct dist *dd, gsl_rng *r)
         x = dd->a;
         break;
     case DIST_EXPONENTIAL:
-        x = gsl_ran_exponential(r, dd->a); /* takes the mean */
+        x = rng_exponential(r, dd->a); /* takes the mean */
         break;
     case DIST_LOGNORMAL:
         x = gsl_ran_lognormal(r, dd->a, dd->b);

@@ -6,11 +6,14 @@
  * extra compares.  Both sifts move a hole rather than swapping: each level
  * costs one copy instead of three.  The key (t, seq) is compared inline; a
  * comparator through a function pointer costs about a third of the speed.
+ * Times are never negative (the clock starts at 0), which the 128-bit key
+ * below relies on.
  */
 #include "sim/evq.h"
 
 #include <assert.h>
 #include <math.h>
+#include <string.h>
 
 #include "sim/diag.h"
 #include "sim/mem.h"
@@ -18,19 +21,46 @@
 #define EVQ_ARITY 4
 #define EVQ_MIN_CAPACITY 16
 
+/* A heap entry.  The key is (bits of t, seq) as one 128-bit unsigned
+ * number: for t >= 0 the IEEE-754 bit pattern orders as the value does,
+ * so the (t, seq) order is one compare-and-borrow, with no branch on the
+ * random event times for the processor to mispredict. */
+struct evq_node {
+    uint64_t tb;  /* bits of t (t >= 0, never -0) */
+    uint64_t seq; /* push order: the tie-break */
+    evq_fn *fn;
+    void *ctx;
+    void *arg;
+};
+
 struct evq {
-    struct evq_event *heap; /* heap[0] is the earliest */
+    struct evq_node *heap; /* heap[0] is the earliest */
     size_t size;
     size_t capacity;
     size_t peak;
     uint64_t next_seq;
 };
 
-/* Strict order on (t, seq): seq is unique, so no two events tie. */
-static inline int evq_before(const struct evq_event *a,
-                             const struct evq_event *b)
+__extension__ typedef unsigned __int128 evq_key;
+
+static inline evq_key evq_key_of(const struct evq_node *a)
 {
-    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+    return (evq_key)a->tb << 64 | a->seq;
+}
+
+/* Strict order on (t, seq): seq is unique, so no two events tie. */
+static inline int evq_before(const struct evq_node *a,
+                             const struct evq_node *b)
+{
+    return evq_key_of(a) < evq_key_of(b);
+}
+
+static inline double evq_time(uint64_t tb)
+{
+    double t;
+
+    memcpy(&t, &tb, sizeof t);
+    return t;
 }
 
 struct evq *evq_new(size_t capacity_hint)
@@ -65,7 +95,7 @@ void evq_free(struct evq *q)
 static int evq_grow(struct evq *q)
 {
     size_t cap = q->capacity * 2;
-    struct evq_event *h;
+    struct evq_node *h;
 
     if (cap < q->capacity)
         return SLM_ENOMEM;
@@ -79,14 +109,15 @@ static int evq_grow(struct evq *q)
 
 int evq_push(struct evq *q, double t, evq_fn *fn, void *ctx, void *arg)
 {
-    struct evq_event ev;
-    struct evq_event *h;
+    struct evq_node ev;
+    struct evq_node *h;
     size_t i;
+    double t0 = t + 0.0; /* -0 becomes +0: its bits would sort last */
 
-    assert(!isnan(t));
+    assert(t >= 0.0 && !isnan(t));
     if (q->size == q->capacity && evq_grow(q) != 0)
         return SLM_ENOMEM;
-    ev.t = t;
+    memcpy(&ev.tb, &t0, sizeof ev.tb);
     ev.seq = q->next_seq++;
     ev.fn = fn;
     ev.ctx = ctx;
@@ -107,15 +138,38 @@ int evq_push(struct evq *q, double t, evq_fn *fn, void *ctx, void *arg)
     return 0;
 }
 
+/* The earliest of the children first..end-1 (end > first).  With all four
+ * present, a tournament of three compares (two independent, then one)
+ * rather than a chain, and each pick a conditional move. */
+static inline size_t evq_min_child(const struct evq_node *h, size_t first,
+                                   size_t end)
+{
+    size_t best = first, c;
+
+    if (end - first == EVQ_ARITY) {
+        size_t a = evq_before(&h[first + 1], &h[first]) ? first + 1 : first;
+        size_t b = evq_before(&h[first + 3], &h[first + 2]) ? first + 3
+                                                              : first + 2;
+        return evq_before(&h[b], &h[a]) ? b : a;
+    }
+    for (c = first + 1; c < end; c++)
+        best = evq_before(&h[c], &h[best]) ? c : best;
+    return best;
+}
+
 int evq_pop(struct evq *q, struct evq_event *out)
 {
-    struct evq_event *h = q->heap;
-    struct evq_event last;
+    struct evq_node *h = q->heap;
+    struct evq_node last;
     size_t n, i;
 
     if (q->size == 0)
         return -1;
-    *out = h[0];
+    out->t = evq_time(h[0].tb);
+    out->seq = h[0].seq;
+    out->fn = h[0].fn;
+    out->ctx = h[0].ctx;
+    out->arg = h[0].arg;
     n = --q->size;
     if (n == 0)
         return 0;
@@ -124,14 +178,11 @@ int evq_pop(struct evq *q, struct evq_event *out)
     last = h[n];
     i = 0;
     for (;;) {
-        size_t first = i * EVQ_ARITY + 1, best, c, end;
+        size_t first = i * EVQ_ARITY + 1, best, end;
         if (first >= n)
             break;
-        best = first;
         end = first + EVQ_ARITY < n ? first + EVQ_ARITY : n;
-        for (c = first + 1; c < end; c++)
-            if (evq_before(&h[c], &h[best]))
-                best = c;
+        best = evq_min_child(h, first, end);
         if (!evq_before(&h[best], &last))
             break;
         h[i] = h[best];
@@ -143,7 +194,24 @@ int evq_pop(struct evq *q, struct evq_event *out)
 
 double evq_peek_time(const struct evq *q)
 {
-    return q->size ? q->heap[0].t : HUGE_VAL;
+    return q->size ? evq_time(q->heap[0].tb) : HUGE_VAL;
+}
+
+uint64_t evq_reserve_seq(struct evq *q)
+{
+    return q->next_seq++;
+}
+
+int evq_before_top(const struct evq *q, double t, uint64_t seq)
+{
+    struct evq_node n;
+    double t0 = t + 0.0;
+
+    if (q->size == 0)
+        return 1;
+    memcpy(&n.tb, &t0, sizeof n.tb);
+    n.seq = seq;
+    return evq_before(&n, &q->heap[0]);
 }
 
 size_t evq_size(const struct evq *q)

@@ -44,6 +44,14 @@ int evq_pop(struct evq *q, struct evq_event *out);
 /* The earliest event's time, or +infinity when empty. */
 double evq_peek_time(const struct evq *q);
 
+/* For one event kept outside the queue by its owner (sim's arrival slot):
+ * evq_reserve_seq takes the push number a push would have stamped now,
+ * and evq_before_top says whether (t, seq) leaves before every queued
+ * event (1 when the queue is empty), so that the outside event runs in
+ * exactly the order it would have run from inside. */
+uint64_t evq_reserve_seq(struct evq *q);
+int evq_before_top(const struct evq *q, double t, uint64_t seq);
+
 size_t evq_size(const struct evq *q);
 /* Largest size reached: the memory high-water mark, for bench/. */
 size_t evq_peak_size(const struct evq *q);

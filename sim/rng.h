@@ -13,6 +13,7 @@
 #ifndef SLM_RNG_H
 #define SLM_RNG_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include <gsl/gsl_rng.h>
@@ -29,5 +30,16 @@ gsl_rng *rng_stream_new(uint64_t seed, unsigned replication,
 
 /* Uniform on the open interval (0, 1): safe under log(). */
 double rng_uniform_pos(gsl_rng *r);
+
+/* An exponential variate of the given mean (seconds, say), the same bits
+ * as gsl_ran_exponential(r, mean): -mean log1p(-u), u = gsl_rng_uniform.
+ * Inline, calling the generator's get_double directly: the three calls
+ * through libgsl cost as much as the draw in a station run. */
+static inline double rng_exponential(gsl_rng *r, double mean)
+{
+    double u = r->type->get_double(r->state);
+
+    return -mean * log1p(-u);
+}
 
 #endif

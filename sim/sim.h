@@ -26,7 +26,8 @@
 
 /* A request as it travels through the system.  Requests come from the
  * sim's pool: memory follows requests in flight, not requests simulated.
- * Fields after 'next' are scratch space for whichever model holds it. */
+ * Fields after 'next' are scratch space for whichever model holds it.
+ * sim_request_new sets every field one by one: a new field goes there. */
 struct request {
     uint64_t id;          /* arrival order, from 0 */
     double t_arrival;     /* entered the system, s */
@@ -100,6 +101,14 @@ void sim_schedule_at(struct sim *s, double t, evq_fn *fn, void *ctx,
                      void *arg);
 void sim_schedule_in(struct sim *s, double dt, evq_fn *fn, void *ctx,
                      void *arg);
+/* The same for the one stream that always has exactly one event pending,
+ * the next arrival: kept in a slot beside the event queue, it runs in the
+ * same order as if scheduled with sim_schedule_at (time, then scheduling
+ * order), for one compare per event instead of a push and a pop.  The
+ * slot holds one event: schedule the next only once the last has run
+ * (from its handler, as the arrival stream does). */
+void sim_schedule_slot(struct sim *s, double t, evq_fn *fn, void *ctx,
+                       void *arg);
 
 /* The random stream for source (a stable name such as "arrivals" or
  * "backend.local.service"), created on first use, owned by the sim.

@@ -37,6 +37,20 @@ double welford_variance(const struct welford *w);
 #define QHIST_REL_ERR 0.01
 #define QHIST_MIN 1e-9
 #define QHIST_MAX 1e12
+/* The relative error the buckets are built for: a hair below
+ * QHIST_REL_ERR, so that a value on a bucket edge still meets the bound. */
+#define QHIST_ALPHA (QHIST_REL_ERR * (1.0 - 1e-9))
+
+/* The bucket index without a log(): a table, generated at build time by
+ * sim/gen/qhist_table_gen.c, over cells of 2^-QHIST_CELL_BITS of an
+ * octave (the exponent and top mantissa bits of a double); each cell holds
+ * its first bucket and the largest value still in it. */
+#define QHIST_CELL_BITS 6
+#define QHIST_CELL_SHIFT (52 - QHIST_CELL_BITS)
+struct qhist_cell {
+    double edge;   /* largest value of bucket 'base' in the cell */
+    uint32_t base; /* bucket of the cell's smallest value */
+};
 
 struct qhist;
 
@@ -45,6 +59,10 @@ struct qhist *qhist_new(void);
 void qhist_free(struct qhist *h); /* NULL is fine */
 void qhist_reset(struct qhist *h);
 void qhist_add(struct qhist *h, double x);
+/* The bucket (0-based, over [QHIST_MIN, QHIST_MAX], clamped at both ends)
+ * that holds x >= QHIST_MIN: ceil(ln x / ln g) less the first, exactly as
+ * computed with log(), from a table lookup and one compare. */
+size_t qhist_bucket_index(double x);
 /* Adds every count of b into a. */
 void qhist_merge(struct qhist *a, const struct qhist *b);
 uint64_t qhist_count(const struct qhist *h);

@@ -18,11 +18,12 @@ struct tseries *tseries_new(double width, double horizon,
 {
     if (n == 0 || n > TSERIES_MAX_SERIES || !(width > 0) || !(horizon > 0))
         return NULL;
+    /* Doubling rather than horizon / MAX_POINTS: bucket edges stay on
+     * multiples of the width asked for (whole minutes on the plots). */
     double nbf = ceil(horizon / width);
-    if (nbf > TSERIES_MAX_BUCKETS) {
-        /* Wider buckets rather than unbounded memory. */
-        width = horizon / TSERIES_MAX_BUCKETS;
-        nbf = TSERIES_MAX_BUCKETS;
+    while (nbf > TSERIES_MAX_POINTS) {
+        width *= 2.0;
+        nbf = ceil(horizon / width);
     }
     struct tseries *ts = mem_calloc(1, sizeof *ts);
     if (!ts)

@@ -10,10 +10,18 @@
  * Several contributors may add into one level series (replicas of a pool
  * add their own queue lengths: the series is then the sum).
  *
- * Memory is fixed at creation: ceil(horizon / width) buckets per series,
- * at most TSERIES_MAX_BUCKETS (the width grows to fit when the horizon is
- * longer); all times are seconds from 0 and pieces beyond the horizon are
- * dropped.
+ * Adaptive width, bounded size: a series has at most TSERIES_MAX_POINTS
+ * buckets whatever the horizon.  The width asked for (one minute for the
+ * GPU model) is kept while the horizon fits in that many; past that it is
+ * doubled until it fits, so a bucket is always the asked width times a
+ * power of two and bucket edges stay on whole multiples of it (a day at
+ * one minute: 1,440 one-minute points; a year: 2,054 points of 256
+ * minutes, about 4.3 h).  The result is what merging pairs of buckets
+ * whenever the series filled up would give, decided once at creation
+ * because the horizon is known then: memory, and the size of the series
+ * in results.json, are fixed (about 100 KB for four series) and
+ * independent of the horizon.  All times are seconds from 0 and pieces
+ * beyond the horizon are dropped.
  */
 #ifndef SLM_TSERIES_H
 #define SLM_TSERIES_H
@@ -23,7 +31,7 @@
 
 #include "sim/out.h"
 
-#define TSERIES_MAX_BUCKETS (1u << 20)
+#define TSERIES_MAX_POINTS 4096u
 #define TSERIES_MAX_SERIES 16
 
 enum tseries_kind { TSERIES_COUNT, TSERIES_LEVEL };
@@ -35,9 +43,11 @@ struct tseries_def {
 
 struct tseries;
 
-/* A new, zeroed set of n series (defs borrowed: keep them static) with
- * buckets of width seconds (> 0) over [0, horizon).  Owned by the caller;
- * NULL when out of memory or n is 0 or above TSERIES_MAX_SERIES. */
+/* A new, zeroed set of n series (defs borrowed: keep them static) over
+ * [0, horizon) with buckets of width seconds (> 0), doubled as often as
+ * needed to fit TSERIES_MAX_POINTS (above; tseries_width() says the width
+ * chosen).  Owned by the caller; NULL when out of memory or n is 0 or
+ * above TSERIES_MAX_SERIES. */
 struct tseries *tseries_new(double width, double horizon,
                             const struct tseries_def *defs, size_t n);
 void tseries_free(struct tseries *ts); /* NULL is fine */

@@ -1,16 +1,21 @@
 #include "study/compare.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "models/api.h"
 #include "models/gpu.h"
+#include "models/router.h"
 #include "models/report.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
 #include "sim/stats.h"
 #include "sim/units.h"
 #include "study/economics.h"
+#include "study/jobs.h"
+#include "study/pool.h"
 #include "study/pricing.h"
 
 /* ---- variants: YAML nodes back to --set text ---- */
@@ -207,8 +212,10 @@ static int compare_replications(struct compare_option *op, struct diag *d)
     int st = SLM_OK;
 
     op->res = mem_calloc(sc->replications, sizeof *op->res);
-    op->rep_monthly = mem_calloc(sc->replications, sizeof(double));
-    op->rep_p99_e2e = mem_calloc(sc->replications, sizeof(double));
+    if (!op->rep_monthly)
+        op->rep_monthly = mem_calloc(sc->replications, sizeof(double));
+    if (!op->rep_p99_e2e)
+        op->rep_p99_e2e = mem_calloc(sc->replications, sizeof(double));
     if (!op->res || !op->rep_monthly || !op->rep_p99_e2e)
         return SLM_ENOMEM;
     for (unsigned r = 0; r < sc->replications && !st; r++) {
@@ -235,8 +242,54 @@ static int compare_gpu_backend(const struct scenario *sc)
     return b;
 }
 
-/* Capacity at the SLO of the option's gpu backend as declared (all its
- * replicas), probes of horizon seconds. */
+/* The only backend of kind api on the API side, or -1. */
+static int compare_api_backend(const struct scenario *sc)
+{
+    int b = -1;
+
+    for (size_t i = 0; i < sc->nbackends; i++)
+        if (sc->backends[i].kind == &api_kind &&
+            economics_side(sc, i) == ECONOMICS_API) {
+            if (b >= 0)
+                return -1;
+            b = (int)i;
+        }
+    return b;
+}
+
+/* What bounds an option's capacity: its gpu backend unless everything
+ * goes to the API; else its api backend, whose rate limits (rpm, tpm,
+ * concurrency) do when it declares any, and nothing when it declares
+ * none.  Decided from the scenario alone, so that every MPI rank agrees. */
+enum compare_target { COMPARE_NONE, COMPARE_GPU, COMPARE_API,
+                      COMPARE_UNBOUNDED };
+
+static enum compare_target compare_target(const struct scenario *sc,
+                                          int *b)
+{
+    int gpu = compare_gpu_backend(sc), api = compare_api_backend(sc);
+
+    *b = -1;
+    if (!(sc->slo.ttft_p99 > 0 || sc->slo.e2e_p99 > 0))
+        return COMPARE_NONE;
+    if (gpu >= 0 && sc->routing.policy != ROUTER_ALL_API) {
+        *b = gpu;
+        return COMPARE_GPU;
+    }
+    if (api < 0)
+        return COMPARE_NONE;
+    {
+        const struct api_cfg *c = sc->backends[api].cfg;
+        *b = api;
+        return c->rpm > 0 || c->tpm > 0 || c->concurrency > 0
+                   ? COMPARE_API
+                   : COMPARE_UNBOUNDED;
+    }
+}
+
+/* Capacity at the SLO of what bounds the option (compare_target): its
+ * gpu backend as declared (all its replicas), or its rate-limited api
+ * backend; probes of horizon seconds. */
 static int compare_capacity(const struct compare_opts *o,
                             struct compare_option *op, const char *path,
                             const char *const *extra, size_t nextra,
@@ -248,9 +301,12 @@ static int compare_capacity(const struct compare_opts *o,
     struct capacity_opts co;
     struct scenario *sc = NULL;
     size_t n = 0;
-    int b = compare_gpu_backend(op->sc), st;
+    int b, st;
+    enum compare_target t = compare_target(op->sc, &b);
 
-    if (b < 0 || !(op->sc->slo.ttft_p99 > 0 || op->sc->slo.e2e_p99 > 0))
+    if (t == COMPARE_UNBOUNDED)
+        op->capacity_unbounded = 1;
+    if (t != COMPARE_GPU && t != COMPARE_API)
         return SLM_OK;
     for (size_t i = 0; i < nextra && n < COMPARE_MAX_SETS; i++)
         sets[n++] = extra[i];
@@ -418,6 +474,277 @@ static void compare_rank(struct compare_study *st)
     }
 }
 
+/* ---- options in worker processes (study/jobs.h) ---- */
+
+/* What one option's runs come to, plain bytes: the figures compare_score
+ * leaves in the option (its replications' results stay in the worker). */
+struct compare_row {
+    struct study_verdict verdict; /* why: NULL here, in why_text */
+    char why_text[32];
+    double accuracy, monthly, tco, tco_lo, tco_hi, per_1k, volume, gpus;
+    int payback_month, months;
+    enum cost_option deployment;
+    char hardware[96];
+    size_t nres;
+    double rep_monthly[SCENARIO_MAX_REPLICATIONS];
+    double rep_p99_e2e[SCENARIO_MAX_REPLICATIONS];
+};
+
+/* What one option's capacity search comes to. */
+struct compare_cap_row {
+    int searched, unbounded;
+    enum capacity_status status;
+    double capacity;
+};
+
+struct compare_work {
+    const struct compare_opts *o;
+    struct compare_study *st;
+    double horizon;
+    struct diag *d;
+};
+
+/* The verdict's reason as a static string of this process: a pointer
+ * from another (an MPI rank) means nothing here. */
+static const char *compare_why(const char *text)
+{
+    static const char *const whys[] = {"unstable", "failures", "deadline",
+                                       "ttft_p99", "e2e_p99", "tpot_p99",
+                                       "latency"};
+
+    for (size_t i = 0; *text && i < sizeof whys / sizeof whys[0]; i++)
+        if (!strcmp(text, whys[i]))
+            return whys[i];
+    return *text ? "unknown" : NULL;
+}
+
+static void compare_row_take(struct compare_option *op,
+                             const struct compare_row *r)
+{
+    op->verdict = r->verdict;
+    op->verdict.why = compare_why(r->why_text);
+    op->accuracy = r->accuracy;
+    op->monthly = r->monthly;
+    op->tco = r->tco;
+    op->tco_lo = r->tco_lo;
+    op->tco_hi = r->tco_hi;
+    op->per_1k = r->per_1k;
+    op->volume = r->volume;
+    op->gpus = r->gpus;
+    op->payback_month = r->payback_month;
+    op->months = r->months;
+    op->deployment = r->deployment;
+    memcpy(op->hardware, r->hardware, sizeof op->hardware);
+    op->nres = r->nres;
+    memcpy(op->rep_monthly, r->rep_monthly, r->nres * sizeof(double));
+    memcpy(op->rep_p99_e2e, r->rep_p99_e2e, r->nres * sizeof(double));
+}
+
+/* Option k's replications and figures, on a copy of the option that owns
+ * its own results (freed here). */
+static int compare_option_job(void *ctx, size_t k, void *out)
+{
+    const struct compare_work *w = ctx;
+    struct compare_option op = w->st->opt[k];
+    struct compare_row *r = out;
+    int status;
+
+    op.res = NULL;
+    op.nres = 0;
+    op.rep_monthly = op.rep_p99_e2e = NULL;
+    status = compare_replications(&op, w->d);
+    if (!status)
+        status = compare_score(&op);
+    if (!status) {
+        r->verdict = op.verdict;
+        r->verdict.why = NULL;
+        snprintf(r->why_text, sizeof r->why_text, "%s",
+                 op.verdict.why ? op.verdict.why : "");
+        r->accuracy = op.accuracy;
+        r->monthly = op.monthly;
+        r->tco = op.tco;
+        r->tco_lo = op.tco_lo;
+        r->tco_hi = op.tco_hi;
+        r->per_1k = op.per_1k;
+        r->volume = op.volume;
+        r->gpus = op.gpus;
+        r->payback_month = op.payback_month;
+        r->months = op.months;
+        r->deployment = op.deployment;
+        memcpy(r->hardware, op.hardware, sizeof r->hardware);
+        r->nres = op.nres;
+        memcpy(r->rep_monthly, op.rep_monthly, op.nres * sizeof(double));
+        memcpy(r->rep_p99_e2e, op.rep_p99_e2e, op.nres * sizeof(double));
+    }
+    for (size_t i = 0; i < op.nres; i++)
+        run_result_fini(&op.res[i]);
+    mem_free(op.res);
+    mem_free(op.rep_monthly);
+    mem_free(op.rep_p99_e2e);
+    return status;
+}
+
+static int compare_capacity_job(void *ctx, size_t k, void *out)
+{
+    const struct compare_work *w = ctx;
+    struct compare_option op = w->st->opt[k];
+    struct compare_cap_row *r = out;
+    int status = compare_capacity(w->o, &op, op.path,
+                                  (const char *const *)op.sets, op.nsets,
+                                  w->horizon, w->d);
+
+    r->searched = op.capacity_searched;
+    r->unbounded = op.capacity_unbounded;
+    r->status = op.capacity_status;
+    r->capacity = op.capacity;
+    return status;
+}
+
+/* Across MPI ranks (study/pool.h): the row travels behind its status,
+ * which takes a double's room so that the row stays aligned (the pool's
+ * message puts the payload 8 bytes into an allocation); rank 0 keeps
+ * each by index as it arrives. */
+#define COMPARE_MPI_HEAD sizeof(double)
+struct compare_mpi {
+    jobs_compute_fn *fn;
+    struct compare_work *w;
+    size_t rowsize;
+    unsigned char *rows;
+    int *status;
+};
+
+static void compare_mpi_compute(void *ctx, size_t k, void *buf)
+{
+    const struct compare_mpi *m = ctx;
+    int32_t st;
+
+    memset(buf, 0, COMPARE_MPI_HEAD + m->rowsize);
+    st = (int32_t)m->fn(m->w, k, (unsigned char *)buf + COMPARE_MPI_HEAD);
+    memcpy(buf, &st, sizeof st);
+}
+
+static void compare_mpi_done(void *ctx, size_t k, const void *buf)
+{
+    const struct compare_mpi *m = ctx;
+    int32_t st;
+
+    memcpy(&st, buf, sizeof st);
+    m->status[k] = st;
+    memcpy(m->rows + k * m->rowsize,
+           (const unsigned char *)buf + COMPARE_MPI_HEAD, m->rowsize);
+}
+
+/* Items k < n with !skip[k] (skip NULL: all) by fn, on the MPI ranks when
+ * there are several, else on o->jobs worker processes.  Every rank calls
+ * it; on ranks other than 0 it only computes and returns 0. */
+static int compare_spread(const struct compare_opts *o, size_t n,
+                          const unsigned char *skip, size_t rowsize,
+                          jobs_compute_fn *fn, struct compare_work *w,
+                          void *rows, int *status)
+{
+    int st = SLM_OK;
+
+    for (size_t i = 0; i < n; i++)
+        status[i] = skip && skip[i] ? SLM_OK : SLM_ESYS;
+    if (o->ranks > 1) {
+        struct compare_mpi m = {fn, w, rowsize, rows, status};
+        int sig = pool_mpi_run(n, skip, COMPARE_MPI_HEAD + rowsize,
+                               compare_mpi_compute, compare_mpi_done, &m);
+        if (pool_mpi_rank() > 0)
+            return SLM_OK;
+        if (sig)
+            return SLM_EINTR;
+    } else {
+        struct jobs_spec js = {.n = n, .rowsize = rowsize, .jobs = o->jobs,
+                               .skip = skip, .compute = fn, .ctx = w,
+                               .progress = o->jobs_progress,
+                               .progress_ctx = o->jobs_progress_ctx};
+        st = jobs_run(&js, rows, status, NULL);
+        for (size_t i = 0; skip && i < n; i++)
+            if (skip[i])
+                status[i] = SLM_OK;
+    }
+    for (size_t i = 0; i < n && !st; i++)
+        st = status[i];
+    return st;
+}
+
+/* Every option's replications, then every capacity search, each set
+ * spread over the jobs; rows kept by option, so the study is the same
+ * with any number of jobs. */
+static int compare_run_options(const struct compare_opts *o,
+                               struct compare_study *st, double horizon,
+                               struct diag *d)
+{
+    struct compare_work w = {o, st, horizon, d};
+    struct compare_row *rows = mem_calloc(st->n, sizeof *rows);
+    struct compare_cap_row cap[COMPARE_MAX_OPTIONS];
+    unsigned char skip[COMPARE_MAX_OPTIONS];
+    size_t nc = 0;
+    int status[COMPARE_MAX_OPTIONS], rc;
+
+    if (!rows)
+        return SLM_ENOMEM;
+    for (size_t i = 0; i < st->n; i++) {
+        struct compare_option *op = &st->opt[i];
+        op->rep_monthly = mem_calloc(op->sc->replications, sizeof(double));
+        op->rep_p99_e2e = mem_calloc(op->sc->replications, sizeof(double));
+        if (!op->rep_monthly || !op->rep_p99_e2e) {
+            mem_free(rows);
+            return SLM_ENOMEM;
+        }
+    }
+    if (o->progress)
+        o->progress(o->progress_ctx, "every option", "runs");
+    rc = compare_spread(o, st->n, NULL, sizeof *rows, compare_option_job,
+                        &w, rows, status);
+    for (size_t i = 0; i < st->n && !rc; i++)
+        compare_row_take(&st->opt[i], &rows[i]);
+    mem_free(rows);
+    /* Capacity: each option reloaded with the probe settings (variants
+     * re-read from the file), searched on what bounds it: its GPUs, or
+     * the API's rate limits when everything goes there (an API without
+     * limits is unbounded, said without a search). */
+    memset(skip, 1, sizeof skip);
+    for (size_t i = 0; i < st->n && !o->no_capacity; i++) {
+        int b;
+        enum compare_target t = compare_target(st->opt[i].sc, &b);
+        st->opt[i].capacity_unbounded = t == COMPARE_UNBOUNDED;
+        if (t == COMPARE_GPU || t == COMPARE_API) {
+            skip[i] = 0;
+            nc++;
+        }
+    }
+    if (o->no_capacity)
+        return rc;
+    if (o->ranks > 1) {
+        /* every rank takes part in both spreads, so that none waits for
+         * work forever: after a failure, one with nothing to hand out */
+        if (rc)
+            memset(skip, 1, sizeof skip);
+    } else if (rc || nc == 0) {
+        return rc;
+    }
+    if (o->progress)
+        o->progress(o->progress_ctx, "every option", "capacity");
+    {
+        int cr = compare_spread(o, st->n, skip, sizeof cap[0],
+                                compare_capacity_job, &w, cap, status);
+        if (!rc)
+            rc = cr;
+    }
+    for (size_t i = 0; i < st->n && !rc; i++) {
+        struct compare_option *op = &st->opt[i];
+        if (skip[i])
+            continue;
+        op->capacity_searched = cap[i].searched;
+        op->capacity_unbounded = cap[i].unbounded;
+        op->capacity_status = cap[i].status;
+        op->capacity = cap[i].capacity;
+    }
+    return rc;
+}
+
 int compare_run(const struct compare_opts *o, struct diag *d,
                 struct compare_study *st)
 {
@@ -443,28 +770,7 @@ int compare_run(const struct compare_opts *o, struct diag *d,
         }
     }
     st->replications = st->n ? st->opt[0].sc->replications : 0;
-    for (size_t i = 0; i < st->n && !status; i++) {
-        struct compare_option *op = &st->opt[i];
-        if (o->progress)
-            o->progress(o->progress_ctx, op->name, "runs");
-        status = compare_replications(op, d);
-        if (!status)
-            status = compare_score(op);
-    }
-    /* Capacity: reload each option with the probe settings (variants
-     * re-read from the file). */
-    for (size_t i = 0; i < st->n && !status && !o->no_capacity; i++) {
-        struct compare_option *op = &st->opt[i];
-        /* An option that sends nothing local has no GPU capacity to find
-         * (the API's limits are simulated in its runs). */
-        if (compare_gpu_backend(op->sc) < 0 || op->deployment == COST_API)
-            continue;
-        if (o->progress)
-            o->progress(o->progress_ctx, op->name, "capacity");
-        status = compare_capacity(o, op, op->path,
-                                  (const char *const *)op->sets, op->nsets,
-                                  horizon, d);
-    }
+    status = compare_run_options(o, st, horizon, d);
     for (size_t i = 0; i < st->n; i++) {
         struct compare_option *op = &st->opt[i];
         op->headroom = op->capacity > 0 && op->volume > 0
@@ -480,7 +786,7 @@ void compare_fini(struct compare_study *st)
 {
     for (size_t i = 0; i < st->n; i++) {
         struct compare_option *op = &st->opt[i];
-        for (size_t r = 0; r < op->nres; r++)
+        for (size_t r = 0; op->res && r < op->nres; r++)
             run_result_fini(&op->res[r]);
         mem_free(op->res);
         mem_free(op->rep_monthly);

@@ -11,8 +11,10 @@
  *
  * Per option: the hardware (GPUs and type, bought or rented), the
  * capacity at the SLO (a capacity search on its gpu backend, models/
- * capacity.h, as declared: all its replicas) and the headroom over the
- * volume, the overall P99 TTFT and e2e with 95% intervals, the failed
+ * capacity.h, as declared: all its replicas; for an option that sends
+ * everything to the API, the same search on the api backend, bounded by
+ * its rate limits and latency, or "unbounded" when it declares no limit)
+ * and the headroom over the volume, the overall P99 TTFT and e2e with 95% intervals, the failed
  * share, the SLO verdict (study/verdict.h), and from the one pricing path
  * (study/pricing.h, measured inputs) the monthly cost of the deployment,
  * its TCO over costs.months with the range over every ranged input, $ per
@@ -36,6 +38,7 @@
 #include "models/run.h"
 #include "models/scenario.h"
 #include "sim/diag.h"
+#include "study/jobs.h"
 #include "study/verdict.h"
 
 #define COMPARE_MAX_OPTIONS 16
@@ -48,8 +51,9 @@ struct compare_option {
                                      after the user's */
     char *sets[COMPARE_MAX_SETS]; /* owned */
     struct scenario *sc;          /* owned */
-    size_t nres;
-    struct run_result *res;       /* owned, nres */
+    size_t nres;                  /* replications run */
+    struct run_result *res;       /* owned, nres; NULL after compare_run
+                                     (the results stay where they ran) */
     /* hardware */
     char hardware[96];            /* "2 x L40S bought", "API only" */
     double gpus;
@@ -58,6 +62,8 @@ struct compare_option {
     double capacity;
     enum capacity_status capacity_status;
     int capacity_searched;
+    int capacity_unbounded;       /* all to an API that declares no rate
+                                     limit: nothing bounds it */
     double headroom;              /* capacity / volume - 1 */
     struct study_verdict verdict;
     /* money, measured inputs, ranged inputs at their middle */
@@ -86,7 +92,8 @@ struct compare_study {
     double capacity_horizon; /* s per capacity probe */
 };
 
-/* Progress: called before each option's runs and capacity search. */
+/* Progress: called before the options' runs and their capacity searches
+ * (option "every option"). */
 typedef void compare_progress_fn(void *ctx, const char *option,
                                  const char *what);
 
@@ -100,6 +107,15 @@ struct compare_opts {
     int no_capacity;           /* skip the capacity searches */
     compare_progress_fn *progress;
     void *progress_ctx;
+    unsigned jobs;             /* worker processes (study/jobs.h); 0, 1:
+                                  this one.  The study is the same bytes
+                                  with any number */
+    jobs_progress_fn *jobs_progress; /* NULL: none */
+    void *jobs_progress_ctx;
+    int ranks;                 /* MPI ranks (study/pool.h: every rank
+                                  calls compare_run; rank 0 gathers the
+                                  study, the others only compute); 0, 1:
+                                  none */
 };
 
 /* Loads the options, runs them and fills *st.  Returns 0, SLM_EINPUT

@@ -45,7 +45,7 @@ int pool_mpi_rank(void)
 /* The next point to hand out from *next, or POOL_STOP. */
 static uint64_t pool_next(size_t n, const unsigned char *skip, size_t *next)
 {
-    while (*next < n && skip[*next])
+    while (*next < n && skip && skip[*next])
         (*next)++;
     return *next < n ? (uint64_t)(*next)++ : POOL_STOP;
 }

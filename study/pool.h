@@ -33,8 +33,8 @@ int pool_mpi_init(void);
 /* This process's rank (0 without MPI). */
 int pool_mpi_rank(void);
 
-/* Runs every point k < n with !skip[k] across the ranks; every rank
- * calls it.  Returns 0, or the signal that stopped rank 0 (SIGINT or
+/* Runs every point k < n with !skip[k] (skip NULL: every one) across
+ * the ranks; every rank calls it.  Returns 0, or the signal that stopped rank 0 (SIGINT or
  * SIGTERM: points still out are abandoned). */
 int pool_mpi_run(size_t n, const unsigned char *skip, size_t rowsize,
                  pool_compute_fn *compute, pool_done_fn *done, void *ctx);

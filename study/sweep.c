@@ -5,49 +5,143 @@
 
 #include "models/report.h"
 #include "sim/arrivals.h"
+#include "sim/stats.h"
 #include "sim/units.h"
+#include "study/jobs.h"
 
-/* Backend b's figure key over res[0..n), NaN when it has none. */
-static double sweep_figure(const struct run_result *res, size_t n, int b,
-                           const char *key)
+/* One replication of one point, plain bytes for study/jobs.h: what
+ * report_latency and report_figure take from each replication (count,
+ * P50, P99; the figure when the backend has it), so that the point's
+ * figures are computed from the rows exactly as from the results. */
+struct sweep_rep {
+    double n, p50, p99; /* overall e2e; n = 0: no completions */
+    double bn[SCENARIO_MAX_BACKENDS], bp50[SCENARIO_MAX_BACKENDS];
+    double bp99[SCENARIO_MAX_BACKENDS];
+    double busy[SCENARIO_MAX_BACKENDS], kv[SCENARIO_MAX_BACKENDS];
+    unsigned char has_busy[SCENARIO_MAX_BACKENDS];
+    unsigned char has_kv[SCENARIO_MAX_BACKENDS];
+};
+
+/* The sweep's points: factor of the mean rate for point k.  0.2x..1.2x in
+ * steps of 0.2x, then steps of 1.5x: every point is known before any has
+ * run. */
+static double sweep_factor(size_t k)
 {
-    double mean, hw;
+    double f = 0.2;
 
-    return report_figure(res, n, b, key, &mean, &hw) ? (double)NAN : mean;
+    for (size_t i = 0; i < k; i++)
+        f = f < 1.15 ? f + 0.2 : f * 1.5;
+    return f;
 }
 
-/* Point k: sc as it stands (its rate already set). */
-static int sweep_point(const struct scenario *sc, size_t k, struct diag *d,
-                       struct study_sweep *sw)
-{
-    struct run_result res[2];
-    struct report_stat stat;
-    unsigned reps = sc->replications < 2 ? sc->replications : 2;
-    size_t n = 0;
-    int st = SLM_OK;
+struct sweep_ctx {
+    const struct scenario *sc;
+    double rate;   /* the scenario's mean rate, arrivals per second */
+    size_t first;  /* the first point of this batch */
+    unsigned reps; /* replications per point */
+    struct diag *d;
+};
 
-    memset(res, 0, sizeof res);
-    for (unsigned r = 0; r < reps && !st; r++) {
-        st = run_result_init(&res[r], sc->nbackends);
-        n = r + 1;
-        if (!st)
-            st = run_replication(sc, r, NULL, d, &res[r]);
-    }
+static void sweep_metric(const struct metric *mt, double *n, double *p50,
+                         double *p99)
+{
+    *n = (double)mt->w.n;
+    *p50 = mt->w.n ? qhist_quantile(mt->h, 0.50) : 0;
+    *p99 = mt->w.n ? qhist_quantile(mt->h, 0.99) : 0;
+}
+
+static int sweep_has(const struct run_result *res, size_t b, const char *key,
+                     double *v)
+{
+    return report_figure(res, 1, (int)b, key, v, &(double){0}) == 0;
+}
+
+/* Item i: replication i % reps of point first + i / reps, in a copy of
+ * the arrivals: scalars only change (rate, an MMPP's two rates, a
+ * trace's speedup), so the shallow copy leaves sc as it was. */
+static int sweep_item(void *ctx, size_t i, void *out)
+{
+    const struct sweep_ctx *c = ctx;
+    struct scenario sc = *c->sc;
+    struct sweep_rep *row = out;
+    struct run_result res;
+    int st;
+
+    if (arrivals_spec_set_rate(&sc.workload.arrivals,
+                               c->rate * sweep_factor(c->first + i / c->reps)))
+        return SLM_EINPUT;
+    memset(&res, 0, sizeof res);
+    st = run_result_init(&res, sc.nbackends);
+    if (!st)
+        st = run_replication(&sc, (unsigned)(i % c->reps), NULL, c->d, &res);
     if (!st) {
-        report_latency(res, n, -1, RUN_E2E, &stat);
-        sw->p50[k] = stat.p50;
-        sw->p99[k] = stat.p99;
-        for (size_t b = 0; b < sc->nbackends; b++) {
-            report_latency(res, n, (int)b, RUN_E2E, &stat);
-            sw->bp50[b][k] = stat.n ? stat.p50 : (double)NAN;
-            sw->bp99[b][k] = stat.n ? stat.p99 : (double)NAN;
-            sw->busy[b][k] = sweep_figure(res, n, (int)b, "utilization");
-            sw->kv[b][k] = sweep_figure(res, n, (int)b, "kv.occupancy.mean");
+        sweep_metric(&res.overall[RUN_E2E], &row->n, &row->p50, &row->p99);
+        for (size_t b = 0; b < sc.nbackends; b++) {
+            sweep_metric(&res.backend[b].lat[RUN_E2E], &row->bn[b],
+                         &row->bp50[b], &row->bp99[b]);
+            row->has_busy[b] = (unsigned char)sweep_has(
+                &res, b, "utilization", &row->busy[b]);
+            row->has_kv[b] = (unsigned char)sweep_has(
+                &res, b, "kv.occupancy.mean", &row->kv[b]);
         }
     }
-    for (size_t r = 0; r < n; r++)
-        run_result_fini(&res[r]);
+    run_result_fini(&res);
     return st;
+}
+
+#define SWEEP_MAX_REPS 2
+
+/* The mean across replications of the values present (NaN: none), as
+ * report_latency and report_figure take it (stats_ci_t). */
+static double sweep_mean(const double *v, const unsigned char *has,
+                         unsigned reps)
+{
+    double x[SWEEP_MAX_REPS], mean, hw;
+    size_t k = 0;
+
+    for (unsigned r = 0; r < reps; r++)
+        if (has[r])
+            x[k++] = v[r];
+    if (k == 0)
+        return (double)NAN;
+    stats_ci_t(x, k, 0.95, &mean, &hw);
+    return mean;
+}
+
+/* Point k from its replications' rows rep[0..n). */
+static void sweep_store(const struct scenario *sc, const struct sweep_rep *rep,
+                        unsigned n, size_t k, double vol,
+                        struct study_sweep *sw)
+{
+    double v[4][SWEEP_MAX_REPS];
+    unsigned char h[3][SWEEP_MAX_REPS];
+
+    sw->vol[k] = vol;
+    for (unsigned r = 0; r < n; r++) {
+        v[0][r] = rep[r].p50;
+        v[1][r] = rep[r].p99;
+        h[0][r] = rep[r].n > 0;
+    }
+    /* overall: 0 when nothing completed, as report_latency leaves it */
+    sw->p50[k] = sweep_mean(v[0], h[0], n);
+    sw->p99[k] = sweep_mean(v[1], h[0], n);
+    if (isnan(sw->p50[k]))
+        sw->p50[k] = sw->p99[k] = 0;
+    for (size_t b = 0; b < sc->nbackends; b++) {
+        for (unsigned r = 0; r < n; r++) {
+            v[0][r] = rep[r].bp50[b];
+            v[1][r] = rep[r].bp99[b];
+            v[2][r] = rep[r].busy[b];
+            v[3][r] = rep[r].kv[b];
+            h[0][r] = rep[r].bn[b] > 0;
+            h[1][r] = rep[r].has_busy[b];
+            h[2][r] = rep[r].has_kv[b];
+        }
+        sw->bp50[b][k] = sweep_mean(v[0], h[0], n);
+        sw->bp99[b][k] = sweep_mean(v[1], h[0], n);
+        sw->busy[b][k] = sweep_mean(v[2], h[1], n);
+        sw->kv[b][k] = sweep_mean(v[3], h[2], n);
+    }
 }
 
 static int sweep_knee(const struct scenario *sc, const struct study_sweep *sw,
@@ -61,34 +155,62 @@ static int sweep_knee(const struct scenario *sc, const struct study_sweep *sw,
     return 0;
 }
 
-int study_load_sweep(struct scenario *sc, struct diag *d,
-                     struct study_sweep *sw)
+/* The points up to 1.2x always run; past it the sweep stops at the knee.
+ * Each replication of each point is one item for the worker pool: the
+ * first batch is every point up to 1.2x, then batches of as many points
+ * as fill the jobs (one point's two replications on two cores), taken in
+ * order up to the knee.  A batch of several points may compute one past
+ * the knee, which is dropped: the figures are those of one process
+ * whatever the number of jobs. */
+#define SWEEP_BELOW_KNEE 6
+
+int study_load_sweep(const struct scenario *sc, struct diag *d,
+                     const struct study_jobs *jobs, struct study_sweep *sw)
 {
-    struct arrivals_spec saved = sc->workload.arrivals;
-    double rate = arrivals_mean_rate(&sc->workload.arrivals), factor = 0.2;
-    size_t k;
-    int st = SLM_OK;
+    unsigned reps = sc->replications < SWEEP_MAX_REPS ? sc->replications
+                                                      : SWEEP_MAX_REPS;
+    struct sweep_ctx c = {sc, arrivals_mean_rate(&sc->workload.arrivals), 0,
+                          reps, d};
+    struct sweep_rep rows[SWEEP_BELOW_KNEE * SWEEP_MAX_REPS + JOBS_MAX];
+    int status[SWEEP_BELOW_KNEE * SWEEP_MAX_REPS + JOBS_MAX];
+    unsigned j = jobs && jobs->jobs > 1 ? jobs->jobs : 1;
+    size_t k = 0;
+    int st = SLM_OK, knee = 0;
 
     memset(sw, 0, sizeof *sw);
-    if (!(rate > 0) || !isfinite(rate))
+    if (!(c.rate > 0) || !isfinite(c.rate) || reps == 0)
         return SLM_OK;
-    for (k = 0; k < STUDY_SWEEP_MAX && !st; k++) {
-        /* Scalars only change (rate, an MMPP's two rates, a trace's
-         * speedup): the saved copy restores them exactly. */
-        sc->workload.arrivals = saved;
-        if (arrivals_spec_set_rate(&sc->workload.arrivals, rate * factor)) {
-            k = 0;
-            break;
-        }
-        st = sweep_point(sc, k, d, sw);
-        sw->vol[k] = rate * factor * UNITS_MONTH;
-        if (!st && factor > 1.15 && sweep_knee(sc, sw, k)) {
-            k++;
-            break;
-        }
-        factor = factor < 1.15 ? factor + 0.2 : factor * 1.5;
+    {
+        /* a process whose rate cannot be set has no sweep */
+        struct arrivals_spec a = sc->workload.arrivals;
+        if (arrivals_spec_set_rate(&a, c.rate * 0.2))
+            return SLM_OK;
     }
-    sc->workload.arrivals = saved;
+    while (k < STUDY_SWEEP_MAX && !knee && !st) {
+        size_t points = k == 0 ? SWEEP_BELOW_KNEE : (j + reps - 1) / reps;
+        struct jobs_spec js;
+        if (points > STUDY_SWEEP_MAX - k)
+            points = STUDY_SWEEP_MAX - k;
+        c.first = k;
+        js = (struct jobs_spec){.n = points * reps,
+                                .rowsize = sizeof rows[0], .jobs = j,
+                                .compute = sweep_item, .ctx = &c};
+        if (jobs) {
+            js.progress = jobs->progress;
+            js.progress_ctx = jobs->progress_ctx;
+        }
+        st = jobs_run(&js, rows, status, NULL);
+        for (size_t i = 0; i < points && !st && !knee; i++, k++) {
+            double f = sweep_factor(k);
+            for (unsigned r = 0; r < reps && !st; r++)
+                st = status[i * reps + r];
+            if (st)
+                break;
+            sweep_store(sc, &rows[i * reps], reps, k,
+                        c.rate * f * UNITS_MONTH, sw);
+            knee = f > 1.15 && sweep_knee(sc, sw, k);
+        }
+    }
     sw->n = st ? 0 : k;
     return st;
 }

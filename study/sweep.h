@@ -12,7 +12,9 @@
  * steps of 1.5x until past the knee (the overall P99 at three times the
  * SLO, or the first P99 when that already misses it, or a backend's P99
  * at three times its first: a hybrid's overall P99 can be the API's, flat,
- * while the GPU's runs away), at most STUDY_SWEEP_MAX points.
+ * while the GPU's runs away), at most STUDY_SWEEP_MAX points.  The points
+ * run in worker processes (study/jobs.h) and give the same figures with
+ * any number of jobs.
  */
 #ifndef SLM_STUDY_SWEEP_H
 #define SLM_STUDY_SWEEP_H
@@ -22,6 +24,16 @@
 #include "models/run.h"
 #include "models/scenario.h"
 #include "sim/diag.h"
+#include "study/jobs.h"
+
+/* How a study spreads its independent runs over this machine's cores:
+ * jobs worker processes (1: in this process), progress called after each
+ * (NULL: none). */
+struct study_jobs {
+    unsigned jobs;
+    jobs_progress_fn *progress;
+    void *progress_ctx;
+};
 
 #define STUDY_SWEEP_MAX 18
 
@@ -36,9 +48,10 @@ struct study_sweep {
 };
 
 /* Runs the sweep of sc into *out (n = 0 when the process has no rate to
- * scale).  sc is changed during the sweep and restored.  Returns 0,
- * SLM_ENOMEM, or the status of a failed replication (reported to d). */
-int study_load_sweep(struct scenario *sc, struct diag *d,
-                     struct study_sweep *out);
+ * scale), jobs NULL for one process.  Returns 0, SLM_ENOMEM, SLM_EINTR,
+ * a failed point's status (reported to d), or SLM_ESYS when its worker
+ * died. */
+int study_load_sweep(const struct scenario *sc, struct diag *d,
+                     const struct study_jobs *jobs, struct study_sweep *out);
 
 #endif

@@ -364,6 +364,42 @@ static int replay(const struct arrivals_spec *spec, struct arrival *out,
     return n;
 }
 
+/* The scan keeps the window's rows: replications replay them without
+ * opening the file, the same arrivals as streaming it (windowed, looped
+ * and spread, where the reading order matters most), and a copy of the
+ * spec carries its own rows. */
+static void test_arrivals_trace_cached_rows_replay_as_the_file_does(
+    void **state)
+{
+    struct arrivals_spec spec, copy;
+    struct arrival a[500], b[500], c[500];
+    int na, nb, nc, i;
+
+    (void)state;
+    parse_spec("arrivals: {process: trace, path: " TEST_DATA_DIR
+               "/azure-code-200.csv, format: azure-llm, start: 20s, "
+               "duration: 120s, loop: true, spread: 1s}",
+               &spec);
+    assert_non_null(spec.trace.cache);
+    assert_int_equal(arrivals_spec_copy(&copy, &spec), 0);
+    assert_non_null(copy.trace.cache);
+    assert_true(copy.trace.cache != spec.trace.cache);
+    na = replay(&spec, a, 500, 400);
+    nc = replay(&copy, c, 500, 400);
+    mem_free(spec.trace.cache); /* what a window over the ceiling does */
+    spec.trace.cache = NULL;
+    nb = replay(&spec, b, 500, 400);
+    assert_true(na > 2 * (int)spec.trace.rows);
+    assert_int_equal(na, nb);
+    assert_int_equal(na, nc);
+    for (i = 0; i < na; i++) {
+        assert_memory_equal(&a[i], &b[i], sizeof a[i]);
+        assert_memory_equal(&a[i], &c[i], sizeof a[i]);
+    }
+    arrivals_spec_fini(&copy);
+    arrivals_spec_fini(&spec);
+}
+
 static void test_arrivals_trace_speedup_compresses_logged_time(void **state)
 {
     struct arrivals_spec spec;
@@ -547,6 +583,8 @@ int main(void)
             test_arrivals_mmpp_counts_and_gaps_match_the_exact_law),
         cmocka_unit_test(test_arrivals_mmpp_absolute_rates_set_the_mean),
         cmocka_unit_test(test_arrivals_trace_speedup_compresses_logged_time),
+        cmocka_unit_test(
+            test_arrivals_trace_cached_rows_replay_as_the_file_does),
         cmocka_unit_test(
             test_arrivals_trace_window_and_loop_repeat_the_window),
         cmocka_unit_test(

@@ -546,7 +546,7 @@ static void test_cost_sensitivity_ranks_by_swing(void **state)
     struct fixture f;
     struct cost_sensitivity s[64];
     size_t n;
-    double base;
+    double base = 0.0; /* -Werror=maybe-uninitialized under -O3 -flto */
 
     (void)state;
     load_seed(&f, "scenarios/seed-short-1m.yaml");

@@ -400,6 +400,67 @@ static void test_stats_ci_t_has_no_width_below_two_values(void **state)
     assert_close(half, 0.0, 0.0);
 }
 
+/* The bucket index as qhist computed it before the table: with log(). */
+static size_t log_bucket_index(double x)
+{
+    double g = (1.0 + QHIST_ALPHA) / (1.0 - QHIST_ALPHA), inv = 1.0 / log(g);
+    long first = (long)ceil(log(QHIST_MIN) * inv);
+    long nb = (long)ceil(log(QHIST_MAX) * inv) - first + 1, i;
+
+    if (x >= QHIST_MAX)
+        return (size_t)nb - 1;
+    i = (long)ceil(log(x) * inv) - first;
+    return i < 0 ? 0 : i >= nb ? (size_t)nb - 1 : (size_t)i;
+}
+
+static void check_index_near(double x, size_t *checked)
+{
+    double y = x;
+    int k;
+
+    for (k = 0; k < 3; k++)
+        y = nextafter(y, 0.0);
+    for (k = 0; k < 7; k++, y = nextafter(y, HUGE_VAL)) {
+        if (!(y >= QHIST_MIN))
+            continue;
+        if (qhist_bucket_index(y) != log_bucket_index(y)) {
+            print_error("x = %a: table %zu, log %zu\n", y,
+                        qhist_bucket_index(y), log_bucket_index(y));
+            fail();
+        }
+        ++*checked;
+    }
+}
+
+static void test_stats_qhist_table_index_equals_the_log_index(void **state)
+{
+    double g = (1.0 + QHIST_ALPHA) / (1.0 - QHIST_ALPHA);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    size_t checked = 0, i;
+    long k;
+
+    (void)state;
+    gsl_rng_set(r, 20260102);
+    /* Log-uniform over the whole range and past both ends. */
+    for (i = 0; i < 2000000; i++) {
+        double x = exp(gsl_ran_flat(r, log(QHIST_MIN), log(QHIST_MAX * 10)));
+        check_index_near(x, &checked);
+        i += 6;
+    }
+    /* Around every bucket edge g^k, where a log() rounding decides. */
+    for (k = -1100; k < 1400; k++)
+        check_index_near(pow(g, (double)k), &checked);
+    /* The ends and values typical of latencies. */
+    check_index_near(QHIST_MIN, &checked);
+    check_index_near(QHIST_MAX, &checked);
+    check_index_near(1.0, &checked);
+    check_index_near(2.385, &checked);
+    check_index_near(0.001, &checked);
+    assert_true(checked > 2000000);
+    assert_int_equal(qhist_bucket_index(HUGE_VAL), log_bucket_index(1e300));
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +476,7 @@ int main(void)
             test_stats_qhist_survives_extremes_ties_and_bucket_edges),
         cmocka_unit_test(test_stats_qhist_zeros_come_back_as_zero),
         cmocka_unit_test(test_stats_qhist_empty_answers_zero),
+        cmocka_unit_test(test_stats_qhist_table_index_equals_the_log_index),
         cmocka_unit_test(test_stats_qhist_cdf_brackets_the_exact_cdf),
         cmocka_unit_test(
             test_stats_qhist_quantile_never_leaves_the_sample_range),

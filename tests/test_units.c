@@ -108,7 +108,7 @@ static void refuse(int (*parse)(const char *, double *), const char *text)
     double v = 2.385;
 
     if (parse(text, &v) != -1) {
-        print_error("'%s' was accepted as %g\n", text, v);
+        print_error("'%s' was accepted as %g\n", text ? text : "(null)", v);
         fail();
     }
     assert_close(v, 2.385, 0);
