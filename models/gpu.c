@@ -822,7 +822,8 @@ static void gpu_submit(struct sim *s, void *self, struct request *rq)
     struct gpu *g = self;
     const struct gpu_cfg *c = g->c;
     uint32_t ctx = (uint32_t)c->model.context;
-    tseries_count(g->ts, 0, sim_now(s), 1);
+    if (g->ts)
+        tseries_count(g->ts, 0, sim_now(s), 1);
     rq->u[0] = 0;
     rq->u[1] = 0;
     rq->p = NULL;
@@ -943,8 +944,9 @@ static void *gpu_create(struct sim *s, const void *vc, const char *name,
     g->s = s;
     g->n = (size_t)c->count;
     g->rep = mem_calloc(g->n, sizeof *g->rep);
-    g->ts = tseries_new(60.0, sim_horizon(s), series, 4);
-    if (!g->rep || !g->ts) {
+    if (sim_series(s))
+        g->ts = tseries_new(60.0, sim_horizon(s), series, 4);
+    if (!g->rep || (sim_series(s) && !g->ts)) {
         gpu_destroy(g);
         return NULL;
     }

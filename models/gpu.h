@@ -122,8 +122,8 @@ long gpu_cfg_replicas(const void *cfg);
 const struct gpu_spec *gpu_cfg_hardware(const void *cfg, long *tp);
 
 /* The series of an instance made by gpu_backend_kind.create (borrowed
- * until destroy; NULL once the extras hook has taken them): arrivals,
- * queue, batch, kv. */
+ * until destroy; NULL once the extras hook has taken them, or in a run
+ * whose sim_series is 0): arrivals, queue, batch, kv. */
 const struct tseries *gpu_timeseries(const void *self);
 
 /* What limits the pool most, from the figures of a finished run (the

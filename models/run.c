@@ -473,6 +473,9 @@ int run_replication(const struct scenario *sc, unsigned rep,
     if (!run.s)
         return SLM_ENOMEM;
     sim_set_limits(run.s, &sc->limits);
+    /* Only a run that keeps its extras shows its series: the others
+     * would fill them for nothing (a tenth of a GPU run's time). */
+    sim_set_series(run.s, hooks && hooks->keep_extras);
     out->backlog_dt = out->window / RUN_BACKLOG_SAMPLES;
     if (hooks && hooks->progress)
         sim_set_progress(run.s, hooks->progress, hooks->progress_ctx);

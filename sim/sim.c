@@ -47,6 +47,7 @@ struct sim {
     uint64_t events;
     int status;
     int stopped;
+    int series; /* sim_series */
     sim_progress_fn *progress;
     void *progress_ctx;
 };
@@ -60,6 +61,7 @@ struct sim *sim_new(const struct sim_config *cfg)
     s->horizon = cfg->horizon;
     s->warmup = cfg->warmup;
     s->seed = cfg->seed;
+    s->series = 1;
     s->replication = cfg->replication;
     s->max_in_flight = SIM_DEFAULT_MAX_IN_FLIGHT;
     s->max_events = SIM_DEFAULT_MAX_EVENTS;
@@ -103,6 +105,8 @@ double sim_horizon(const struct sim *s) { return s->horizon; }
 double sim_warmup(const struct sim *s) { return s->warmup; }
 unsigned sim_replication(const struct sim *s) { return s->replication; }
 int sim_measuring(const struct sim *s) { return s->now >= s->warmup; }
+void sim_set_series(struct sim *s, int keep) { s->series = keep != 0; }
+int sim_series(const struct sim *s) { return s->series; }
 uint64_t sim_events(const struct sim *s) { return s->events; }
 size_t sim_evq_peak(const struct sim *s) { return evq_peak_size(s->q); }
 size_t sim_requests_in_flight(const struct sim *s) { return s->in_flight; }

@@ -86,6 +86,13 @@ void sim_free(struct sim *s); /* NULL is fine; frees streams and pools */
 /* Sets the ceilings (before the run; zero fields keep the defaults). */
 void sim_set_limits(struct sim *s, const struct sim_limits *l);
 
+/* Whether the models fill their time series (sim/tseries.h) in this run:
+ * 1 by default; a run that keeps none of them (every replication but the
+ * one reported, every figure re-run) sets 0 before the models are made,
+ * and they skip the work.  Nothing else depends on it. */
+void sim_set_series(struct sim *s, int keep);
+int sim_series(const struct sim *s);
+
 double sim_now(const struct sim *s);
 double sim_horizon(const struct sim *s);
 double sim_warmup(const struct sim *s);

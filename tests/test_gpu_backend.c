@@ -101,13 +101,16 @@ static int h_parse(struct harness *h, const char *extra, struct diag *d)
                                   &h->cfg, d);
 }
 
-/* Runs the n requests (times, tokens in h) to the horizon, seed given. */
-static void h_run(struct harness *h, double horizon, uint64_t seed)
+/* Runs the n requests (times, tokens in h) to the horizon, seed given,
+ * filling the time series or not (sim_set_series). */
+static void h_run_series(struct harness *h, double horizon, uint64_t seed,
+                         int series)
 {
     struct sim_config sc = {seed, 0, horizon, 0};
 
     h->s = sim_new(&sc);
     assert_non_null(h->s);
+    sim_set_series(h->s, series);
     h->env.done = h_done;
     h->env.ctx = h;
     h->g = gpu_backend_kind.create(h->s, h->cfg, "local", &h->env);
@@ -116,6 +119,11 @@ static void h_run(struct harness *h, double horizon, uint64_t seed)
         sim_schedule_at(h->s, h->t[i], h_arrive, h, (void *)(uintptr_t)i);
     assert_int_equal(sim_run(h->s), 0);
     gpu_backend_kind.collect(h->g, h->s, &h->fig);
+}
+
+static void h_run(struct harness *h, double horizon, uint64_t seed)
+{
+    h_run_series(h, horizon, seed, 1);
 }
 
 static void h_fini(struct harness *h)
@@ -504,6 +512,37 @@ static void test_gpu_backend_hands_its_time_series_to_the_run(void **st)
     h_fini(&h);
 }
 
+/* A run that keeps no series makes none, and its figures are the same
+ * bits as those of a run that fills them. */
+static void test_gpu_backend_without_series_gives_the_same_figures(void **st)
+{
+    struct harness a, b;
+    struct diag d;
+    (void)st;
+
+    diag_init(&d, stderr);
+    assert_int_equal(h_parse(&a, "count: 2", &d), 0);
+    assert_int_equal(h_parse(&b, "count: 2", &d), 0);
+    for (int i = 0; i < MAX_REQ; i++) {
+        h_add(&a, 1.3 * i, 100 + 7 * (i % 5), 50 + 11 * (i % 3));
+        h_add(&b, 1.3 * i, 100 + 7 * (i % 5), 50 + 11 * (i % 3));
+    }
+    h_run_series(&a, 600.0, 3, 1);
+    h_run_series(&b, 600.0, 3, 0);
+    assert_non_null(gpu_timeseries(a.g));
+    assert_null(gpu_timeseries(b.g));
+    assert_null(gpu_backend_kind.extras(b.g));
+    assert_int_equal(a.fig.n, b.fig.n);
+    assert_true(a.fig.n > 0);
+    for (size_t i = 0; i < a.fig.n; i++) {
+        assert_string_equal(a.fig.f[i].key, b.fig.f[i].key);
+        assert_memory_equal(&a.fig.f[i].value, &b.fig.f[i].value,
+                            sizeof(double));
+    }
+    h_fini(&a);
+    h_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_gpu_backend_int4_kernel_sets_the_compute_rate),
         cmocka_unit_test(test_gpu_backend_inline_gpu_errors_are_located),
         cmocka_unit_test(test_gpu_backend_hands_its_time_series_to_the_run),
+        cmocka_unit_test(test_gpu_backend_without_series_gives_the_same_figures),
     };
     return cmocka_run_group_tests_name("gpu_backend", tests, NULL, NULL);
 }
