@@ -1132,7 +1132,7 @@ struct arrivals *arrivals_new(const struct arrivals_spec *spec, gsl_rng *r,
     case ARRIVALS_MMPP:
         /* Stationary start: state 0 with probability s0/(s0+s1); the
          * sojourn is memoryless, so its remainder is a fresh draw. */
-        a->state = gsl_rng_uniform(r) <
+        a->state = rng_uniform(r) <
                            m->sojourn[0] / (m->sojourn[0] + m->sojourn[1])
                        ? 0
                        : 1;
@@ -1200,7 +1200,7 @@ static double arrivals_next_diurnal(struct arrivals *a)
             t = a->month_end;
             continue;
         }
-        if (gsl_rng_uniform(a->r) * a->bound <=
+        if (rng_uniform(a->r) * a->bound <=
             a->spec->rate * arrivals_diurnal_factor(dn, t))
             return t;
     }

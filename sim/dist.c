@@ -447,7 +447,7 @@ static double dist_sample_empirical(const struct dist *dd, gsl_rng *r)
     if (!dd->cumw)
         return dd->values[gsl_rng_uniform_int(r, dd->n)];
     /* The first i with cumw[i] > u, by bisection over [lo, hi]. */
-    u = gsl_rng_uniform(r) * dd->cumw[dd->n - 1];
+    u = rng_uniform(r) * dd->cumw[dd->n - 1];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (dd->cumw[mid] > u)

@@ -53,7 +53,7 @@ gsl_rng *rng_stream_new(uint64_t seed, unsigned replication,
      * count.  GSL maps seed 0 to its default 4357; 0 becomes 1 instead so
      * no stream equals the one an unseeded generator gives. */
     uint32_t folded = (uint32_t)(s ^ (s >> 32));
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = gsl_rng_alloc(&rng_mt19937_type);
 
     if (!r)
         return NULL;
@@ -63,5 +63,67 @@ gsl_rng *rng_stream_new(uint64_t seed, unsigned replication,
 
 double rng_uniform_pos(gsl_rng *r)
 {
-    return gsl_rng_uniform_pos(r);
+    double u;
+
+    do /* gsl_rng_uniform_pos: 0 is drawn again */
+        u = rng_uniform(r);
+    while (u == 0);
+    return u;
 }
+
+/* MT19937 (Matsumoto and Nishimura, 1998) as GSL's mt.c runs it: the
+ * twist over the whole array at once, then one tempered word per call. */
+#define RNG_MT_M 397
+#define RNG_MT_UPPER 0x80000000u
+#define RNG_MT_LOWER 0x7fffffffu
+
+static uint32_t rng_mt_mix(uint32_t hi, uint32_t lo, uint32_t far)
+{
+    uint32_t y = (hi & RNG_MT_UPPER) | (lo & RNG_MT_LOWER);
+
+    return far ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+}
+
+void rng_mt_twist(struct rng_mt *m)
+{
+    uint32_t *mt = m->mt;
+    int k;
+
+    for (k = 0; k < RNG_MT_N - RNG_MT_M; k++)
+        mt[k] = rng_mt_mix(mt[k], mt[k + 1], mt[k + RNG_MT_M]);
+    for (; k < RNG_MT_N - 1; k++)
+        mt[k] = rng_mt_mix(mt[k], mt[k + 1], mt[k + RNG_MT_M - RNG_MT_N]);
+    mt[RNG_MT_N - 1] = rng_mt_mix(mt[RNG_MT_N - 1], mt[0], mt[RNG_MT_M - 1]);
+    m->mti = 0;
+}
+
+/* GSL's mt19937_set: seed 0 is its default 4357; the rest of the array
+ * from Knuth's initialiser (TAOCP vol. 2, 3rd ed., p. 106), 32 bits each. */
+static void rng_mt_set(void *state, unsigned long seed)
+{
+    struct rng_mt *m = state;
+    int i;
+
+    if (seed == 0)
+        seed = 4357;
+    m->mt[0] = (uint32_t)(seed & 0xffffffffu);
+    for (i = 1; i < RNG_MT_N; i++)
+        m->mt[i] = 1812433253u * (m->mt[i - 1] ^ (m->mt[i - 1] >> 30)) +
+                   (uint32_t)i;
+    m->mti = RNG_MT_N;
+}
+
+static unsigned long rng_mt_get(void *state)
+{
+    return rng_mt_next(state);
+}
+
+static double rng_mt_get_double(void *state)
+{
+    return rng_mt_next(state) / 4294967296.0;
+}
+
+const gsl_rng_type rng_mt19937_type = {
+    "mt19937", 0xffffffffUL, 0, sizeof(struct rng_mt),
+    rng_mt_set, rng_mt_get, rng_mt_get_double,
+};

@@ -24,22 +24,59 @@ uint64_t rng_stream_seed(uint64_t seed, unsigned replication,
                          const char *source);
 
 /* A generator for that stream, owned by the caller (gsl_rng_free), or NULL
- * when out of memory. */
+ * when out of memory.  Its type is rng_mt19937_type below. */
 gsl_rng *rng_stream_new(uint64_t seed, unsigned replication,
                         const char *source);
+
+/*
+ * rng_mt19937_type: GSL's gsl_rng_mt19937 output for output (the same
+ * seeding, seed 0 taken as 4357, Knuth's initialiser, tempering and
+ * x / 2^32 doubles: tests/test_rng.c compares them), with a state of our
+ * own layout, so the hot draws below read it inline instead of calling
+ * into libgsl through a function pointer.  GSL's variate functions take
+ * it like any gsl_rng.
+ */
+#define RNG_MT_N 624
+
+struct rng_mt {
+    uint32_t mt[RNG_MT_N];
+    int mti; /* next word of mt to temper; RNG_MT_N: regenerate first */
+};
+
+extern const gsl_rng_type rng_mt19937_type;
+
+/* Regenerates the RNG_MT_N words of m (the generator's twist). */
+void rng_mt_twist(struct rng_mt *m);
+
+/* The next 32-bit output of m. */
+static inline uint32_t rng_mt_next(struct rng_mt *m)
+{
+    if (m->mti >= RNG_MT_N)
+        rng_mt_twist(m);
+    uint32_t k = m->mt[m->mti++];
+    k ^= k >> 11;
+    k ^= (k << 7) & 0x9d2c5680u;
+    k ^= (k << 15) & 0xefc60000u;
+    return k ^ (k >> 18);
+}
+
+/* gsl_rng_uniform(r), the same bits: [0, 1) in steps of 2^-32.  Any
+ * generator works; ours is read inline. */
+static inline double rng_uniform(gsl_rng *r)
+{
+    if (r->type == &rng_mt19937_type)
+        return rng_mt_next((struct rng_mt *)r->state) / 4294967296.0;
+    return r->type->get_double(r->state);
+}
 
 /* Uniform on the open interval (0, 1): safe under log(). */
 double rng_uniform_pos(gsl_rng *r);
 
 /* An exponential variate of the given mean (seconds, say), the same bits
- * as gsl_ran_exponential(r, mean): -mean log1p(-u), u = gsl_rng_uniform.
- * Inline, calling the generator's get_double directly: the three calls
- * through libgsl cost as much as the draw in a station run. */
+ * as gsl_ran_exponential(r, mean): -mean log1p(-u), u = gsl_rng_uniform. */
 static inline double rng_exponential(gsl_rng *r, double mean)
 {
-    double u = r->type->get_double(r->state);
-
-    return -mean * log1p(-u);
+    return -mean * log1p(-rng_uniform(r));
 }
 
 #endif

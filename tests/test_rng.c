@@ -5,6 +5,7 @@
 #include "check.h"
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "sim/rng.h"
@@ -125,6 +126,59 @@ static void test_rng_uniform_pos_stays_open_with_mean_one_half(void **state)
     gsl_rng_free(r);
 }
 
+/* Our generator is GSL's mt19937 word for word: 10^6 outputs from each of
+ * several seeds (0 is GSL's default 4357, 2^32 - 1 the widest), through
+ * get, gsl_rng_uniform, our inline draws and a GSL variate function. */
+static void test_rng_mt19937_type_gives_gsl_mt19937_outputs(void **state)
+{
+    const unsigned long seeds[] = {0, 1, 4357, 2385, 0xffffffffUL,
+                                   0x9e3779b9UL};
+    (void)state;
+    for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
+        gsl_rng *ours = gsl_rng_alloc(&rng_mt19937_type);
+        gsl_rng *ref = gsl_rng_alloc(gsl_rng_mt19937);
+        assert_non_null(ours);
+        assert_non_null(ref);
+        gsl_rng_set(ours, seeds[k]);
+        gsl_rng_set(ref, seeds[k]);
+        for (int i = 0; i < 1000000; i++) {
+            double a, b;
+            switch (i % 5) {
+            case 0:
+                assert_true(gsl_rng_get(ours) == gsl_rng_get(ref));
+                continue;
+            case 1:
+                a = rng_uniform(ours), b = gsl_rng_uniform(ref);
+                break;
+            case 2:
+                a = rng_exponential(ours, 2.385);
+                b = gsl_ran_exponential(ref, 2.385);
+                break;
+            case 3:
+                a = rng_uniform_pos(ours), b = gsl_rng_uniform_pos(ref);
+                break;
+            default:
+                a = gsl_ran_gamma(ours, 0.83, 1.7);
+                b = gsl_ran_gamma(ref, 0.83, 1.7);
+                break;
+            }
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+        gsl_rng_free(ours);
+        gsl_rng_free(ref);
+    }
+}
+
+/* The streams are of that type, so the inline path is the one taken. */
+static void test_rng_streams_are_of_the_inline_type(void **state)
+{
+    gsl_rng *r = rng_stream_new(83, 0, "uniform");
+    (void)state;
+    assert_non_null(r);
+    assert_ptr_equal(r->type, &rng_mt19937_type);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +189,8 @@ int main(void)
         cmocka_unit_test(
             test_rng_different_replications_give_uncorrelated_streams),
         cmocka_unit_test(test_rng_uniform_pos_stays_open_with_mean_one_half),
+        cmocka_unit_test(test_rng_mt19937_type_gives_gsl_mt19937_outputs),
+        cmocka_unit_test(test_rng_streams_are_of_the_inline_type),
     };
     return cmocka_run_group_tests_name("rng", tests, NULL, NULL);
 }
