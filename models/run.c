@@ -9,10 +9,17 @@
 #include "models/downlog.h"
 #include "sim/cfg.h"
 #include "sim/mem.h"
+#include "sim/rng.h"
 #include "sim/units.h"
 
 const char *const run_metric_names[RUN_NMETRICS] = {"wait", "e2e", "ttft",
                                                     "tpot"};
+
+/* The times t whose day floor(t / UNITS_DAY) is d: exactly [lo, hi). */
+struct run_day_span {
+    long d;
+    double lo, hi;
+};
 
 struct run {
     const struct scenario *sc;
@@ -29,6 +36,9 @@ struct run {
      * backend's own, merged in once the clock stops (run_overall_copy)
      * instead of added twice per request. */
     int overall_is_backend;
+    /* The day the latest arrival (arrive) and the latest departure's
+     * arrival (leave) fell in: run_day_index's cache. */
+    struct run_day_span arrive, leave;
     int status;
 };
 
@@ -154,17 +164,43 @@ static void run_record_visit(struct run *run, struct sim *s,
     }
 }
 
-/* Simulated day of time t, or -1 past the table. */
-static long run_day_index(double t)
+/* The smallest t >= 0 whose day is d or later.  floor of a correctly
+ * rounded t / UNITS_DAY is monotone in t, so the days are intervals; the
+ * edge is d * UNITS_DAY give or take a few ulps of the quotient's
+ * rounding, found by stepping from there. */
+static double run_day_start(long d)
 {
-    double d = floor(t / UNITS_DAY);
+    double t = (double)d * UNITS_DAY;
 
-    return d >= 0 && d < RUN_MAX_DAYS ? (long)d : -1;
+    if (d <= 0)
+        return 0.0;
+    while (floor(t / UNITS_DAY) >= (double)d)
+        t = nextafter(t, 0.0);
+    while (floor(t / UNITS_DAY) < (double)d)
+        t = nextafter(t, INFINITY);
+    return t;
 }
 
-static void run_day_arrived(struct run_result *res, double t)
+/* Simulated day of time t, or -1 past the table: floor(t / UNITS_DAY),
+ * its division and floor paid once a day per span (a request's arrival
+ * and departure each look one up) instead of every time. */
+static long run_day_index(struct run_day_span *c, double t)
 {
-    long d = run_day_index(t);
+    if (t >= c->lo && t < c->hi)
+        return c->d;
+    double d = floor(t / UNITS_DAY);
+    if (!(d >= 0 && d < RUN_MAX_DAYS))
+        return -1;
+    c->d = (long)d;
+    c->lo = run_day_start(c->d);
+    c->hi = run_day_start(c->d + 1);
+    return c->d;
+}
+
+static void run_day_arrived(struct run *run, double t)
+{
+    struct run_result *res = run->res;
+    long d = run_day_index(&run->arrive, t);
 
     if (d < 0)
         return;
@@ -175,10 +211,10 @@ static void run_day_arrived(struct run_result *res, double t)
         res->ndays = (size_t)d + 1;
 }
 
-static void run_day_done(struct run_result *res, double t_arrival,
-                         double now)
+static void run_day_done(struct run *run, double t_arrival, double now)
 {
-    long d = run_day_index(t_arrival);
+    struct run_result *res = run->res;
+    long d = run_day_index(&run->leave, t_arrival);
 
     if (d < 0)
         return;
@@ -201,7 +237,7 @@ static void run_leave(struct run *run, struct sim *s, struct request *r,
             res->served++;
     }
     if (r->flags & REQUEST_MEASURED)
-        run_day_done(res, r->t_arrival, now);
+        run_day_done(run, r->t_arrival, now);
     if (r->flags & REQUEST_MEASURED) {
         if (outcome == BACKEND_DONE && run->overall_is_backend) {
             res->completed++;
@@ -269,7 +305,7 @@ static int run_send_on(struct run *run, struct sim *s, struct request *r)
     if (rs->side[r->backend] == ROUTER_LOCAL && rs->api >= 0 &&
         !(r->flags & REQUEST_ESCALATED)) {
         double f = router_fallback_share(rs, r->task);
-        if (f > 0.0 && gsl_rng_uniform(run->r_fallback) < f) {
+        if (f > 0.0 && rng_uniform(run->r_fallback) < f) {
             r->flags |= REQUEST_ESCALATED;
             if (measured) {
                 run->res->routing.escalated++;
@@ -281,7 +317,7 @@ static int run_send_on(struct run *run, struct sim *s, struct request *r)
         return 0;
     }
     if (rs->side[r->backend] != ROUTER_API || !(rs->format_error_rate > 0.0) ||
-        gsl_rng_uniform(run->r_validator) >= rs->format_error_rate)
+        rng_uniform(run->r_validator) >= rs->format_error_rate)
         return 0;
     if (measured)
         run->res->routing.validator_rejected++;
@@ -350,7 +386,7 @@ static void run_arrival(struct sim *s, void *ctx, void *arg)
     run->res->all_arrived++;
     if (r->flags & REQUEST_MEASURED) {
         struct run_task *t = &run->res->task[r->task];
-        run_day_arrived(run->res, r->t_arrival);
+        run_day_arrived(run, r->t_arrival);
         run->res->arrived++;
         t->arrived++;
         t->tokens_in += r->input_tokens;
