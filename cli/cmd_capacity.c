@@ -27,6 +27,7 @@
 #include "plots/plot.h"
 #include "sim/mem.h"
 #include "sim/units.h"
+#include "study/capacity.h"
 
 #define CAP_DEFAULT_MAX_VOLUME \
     (CAPACITY_DEFAULT_MAX_PER_MONTH / UNITS_MONTH)
@@ -38,6 +39,7 @@ struct cap_opts {
     double horizon;    /* s per probe */
     double tolerance;  /* relative width of the final bracket */
     double max_volume; /* arrivals per second */
+    const char *jobs;  /* --jobs N, or NULL: the online CPUs */
     struct cli_plots plots;
 };
 
@@ -60,6 +62,7 @@ static const struct cli_opt cap_opts_table[] = {
      .dest = offsetof(struct cap_opts, max_volume),
      .parse = cli_args_parse_rate},
     CLI_ARGS_JSON_OPT(struct cap_opts, json, "capacity.json"),
+    CLI_ARGS_JOBS_OPT(struct cap_opts, jobs),
     CLI_ARGS_PLOTS_OPTS(struct cap_opts, plots),
 };
 
@@ -84,7 +87,9 @@ static const struct cli_args_spec cap_args = {
         "Writes OUTDIR/capacity.json, with every probe in probes[].  The volume\n"
         "is the scenario's whole arrival stream: with routing, only the routed\n"
         "share reaches the backend.  --replications is per probe here (default\n"
-        "3) and --set applies to every probe.\n"
+        "3) and --set applies to every probe.  The bisection is sequential; a\n"
+        "probe's replications run on --jobs worker processes, with the same\n"
+        "answer and the same capacity.json bytes whatever the number.\n"
         "\n",
     .help_tail =
         "\n"
@@ -533,12 +538,13 @@ static void cap_progress_probe(void *ctx, double rate)
 }
 
 int cli_capacity_search(struct scenario *sc, int b, double start,
-                        double tolerance, double max_rate,
+                        double tolerance, double max_rate, unsigned jobs,
                         struct capacity_result *r)
 {
     struct cap_progress prog;
     struct run_hooks hooks = {.progress = cli_progress_update,
                               .progress_ctx = &prog.line};
+    struct study_jobs sj = {jobs, cli_progress_jobs, &prog.line};
     struct capacity_opts co;
     struct diag d;
     int st;
@@ -554,7 +560,7 @@ int cli_capacity_search(struct scenario *sc, int b, double start,
     co.probe_ctx = &prog;
     cli_progress_init(&prog.line, "capacity");
     diag_init(&d, stderr);
-    st = capacity_search(sc, (size_t)b, &co, &d, r);
+    st = study_capacity_search(sc, (size_t)b, &co, &sj, &d, r);
     cli_progress_done(&prog.line);
     return cli_status_exit(st, "run failed", sc->path);
 }
@@ -576,7 +582,7 @@ static int cap_run_search(struct cap *c, long replicas, double start)
     s->replicas = gpu_cfg_replicas(c->sc->backends[c->b].cfg);
     c->nsearch++;
     return cli_capacity_search(c->sc, c->b, start, c->o->tolerance,
-                               c->o->max_volume, &s->r);
+                               c->o->max_volume, cli_jobs(c->o->jobs), &s->r);
 }
 
 /* Loads the file as given to find the backend and its count. */

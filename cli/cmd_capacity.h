@@ -37,9 +37,11 @@ int cli_capacity_load(const char *cmd, const struct cli_scenario_opts *user,
 int cli_capacity_backend(const struct scenario *sc, const char *name);
 /* capacity_search() on backend b of sc at sc's SLO with a progress line:
  * start, tolerance and max_rate (arrivals per second) as in struct
- * capacity_opts, each 0 for its default.  Returns the exit status. */
+ * capacity_opts, each 0 for its default; each probe's replications on
+ * jobs worker processes (study/capacity.h; 0 or 1: in this process).
+ * Returns the exit status. */
 int cli_capacity_search(struct scenario *sc, int b, double start,
-                        double tolerance, double max_rate,
+                        double tolerance, double max_rate, unsigned jobs,
                         struct capacity_result *r);
 /* 12.3M, 845K, 950: a count as people say it (3 significant digits),
  * written into buf, which is returned. */

@@ -172,7 +172,7 @@ static int cost_capacity_simulate(const char *cmd,
                                name, 1, &sc);
     if (!st)
         st = cli_capacity_search(sc, scenario_backend_index(sc, name), 0, 0,
-                                 0, r);
+                                 0, 1, r);
     cost_slo_text(&c->sc->slo, slo, sizeof slo);
     if (!st && r->status == CAPACITY_INCONCLUSIVE) {
         char note[400];
