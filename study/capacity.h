@@ -19,6 +19,28 @@
 #include "sim/diag.h"
 #include "study/sweep.h"
 
+/* study_capacity_backend's answers when there is no backend to size. */
+enum study_capacity_pick {
+    STUDY_CAPACITY_NO_GPU = -1,   /* no backend of kind gpu */
+    STUDY_CAPACITY_NOT_GPU = -2,  /* the named backend is not of kind gpu */
+    STUDY_CAPACITY_NO_SUCH = -3,  /* no backend has that name */
+    STUDY_CAPACITY_AMBIGUOUS = -4 /* several gpu backends and no name */
+};
+
+/* The gpu backend to size: the one named name (NULL: the only gpu
+ * backend).  Its index, or an enum study_capacity_pick (< 0). */
+int study_capacity_backend(const struct scenario *sc, const char *name);
+
+/* Checks what a capacity search needs beyond a valid scenario, reported
+ * to d at the file: an slo, and the gpu backend name (NULL: the only
+ * one).  Returns the backend's index, or -1 after reporting. */
+int study_capacity_check(const struct scenario *sc, const char *name,
+                         struct diag *d);
+
+/* 12.3M, 845K, 950: a count as people say it (3 significant digits),
+ * written into buf, which is returned. */
+const char *study_fmt_count(double x, char *buf, size_t size);
+
 /* capacity_search() on backend b of sc under o, with each probe's
  * replications spread as jobs says (NULL or jobs <= 1: in this process,
  * with o->hooks; with more, the workers run without hooks and
