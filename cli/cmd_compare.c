@@ -27,6 +27,9 @@ struct cmd_compare_opts {
     double capacity_horizon;
     int no_capacity, fail_on_slo;
     struct cli_plots plots;
+    /* --seed N and --replications N as the --set entries every option
+     * shares (so.sets points here). */
+    char seed_set[96], reps_set[96];
 };
 
 static const struct cli_opt cmd_compare_opts_table[] = {
@@ -69,8 +72,8 @@ static const struct cli_args_spec cmd_compare_args_spec = {
         "replications (significant: the 95% interval excludes 0).  Writes\n"
         "OUTDIR/compare.csv (one row per option) and OUTDIR/compare.json (the\n"
         "study).  --set applies to every option, before its own overrides;\n"
-        "give the seed and replications as --set seed=N, --set\n"
-        "replications=N (every option shares them).\n"
+        "--seed and --replications apply to every option (they share the\n"
+        "seeds: common random numbers).\n"
         "\n",
     .help_tail =
         "\n"
@@ -95,11 +98,21 @@ static int cmd_compare_args(int argc, char **argv, struct cmd_compare_opts *o)
 
     if (st != CLI_ARGS_OK)
         return st == CLI_ARGS_HELP ? CLI_HELP_SHOWN : CLI_EXIT_INPUT;
-    if (o->so.seed || o->so.replications) {
-        fprintf(stderr, "slmsim compare: error: give --seed and "
-                        "--replications as --set seed=N and --set "
-                        "replications=N (every option shares them)\n");
+    /* Every option shares the seed and the replications (common random
+     * numbers): they are --set entries applied to each, after the rest. */
+    if (o->so.nsets + 2 > CLI_MAX_SETS) {
+        fprintf(stderr, "slmsim compare: error: --set: at most %d "
+                        "overrides\n", CLI_MAX_SETS - 2);
         return CLI_EXIT_INPUT;
+    }
+    if (o->so.seed) {
+        snprintf(o->seed_set, sizeof o->seed_set, "seed=%s", o->so.seed);
+        o->so.sets[o->so.nsets++] = o->seed_set;
+    }
+    if (o->so.replications) {
+        snprintf(o->reps_set, sizeof o->reps_set, "replications=%s",
+                 o->so.replications);
+        o->so.sets[o->so.nsets++] = o->reps_set;
     }
     return 0;
 }
@@ -139,6 +152,35 @@ static const char *cmd_compare_capacity(const struct compare_option *op,
                                         : "",
                  units_format_volume(op->capacity, v, sizeof v));
     return buf;
+}
+
+/* The capacity column's status in CSV: found (the figure), above_max (the
+ * figure is the search's ceiling, a lower bound), unbounded or none (an
+ * API without rate limits, by its latency), infeasible, inconclusive, or
+ * not_searched. */
+static const char *cmd_compare_capacity_status(const struct compare_option *op)
+{
+    if (op->capacity_unbounded)
+        return op->verdict.met ? "unbounded" : "none";
+    if (!op->capacity_searched)
+        return "not_searched";
+    switch (op->capacity_status) {
+    case CAPACITY_INFEASIBLE:
+        return "infeasible";
+    case CAPACITY_INCONCLUSIVE:
+        return "inconclusive";
+    case CAPACITY_ABOVE_MAX:
+        return "above_max";
+    default:
+        return "found";
+    }
+}
+
+static int cmd_compare_capacity_found(const struct compare_option *op)
+{
+    const char *s = cmd_compare_capacity_status(op);
+
+    return !strcmp(s, "found") || !strcmp(s, "above_max");
 }
 
 static const char *cmd_compare_headroom(const struct compare_option *op,
@@ -280,23 +322,31 @@ static int cmd_compare_csv(FILE *f, const void *ctx)
 {
     const struct compare_study *st = ctx;
 
-    fprintf(f, "option,hardware,gpus,capacity_per_month,headroom,"
+    fprintf(f, "option,hardware,gpus,capacity,capacity_per_month,headroom,"
                "p99_ttft,p99_ttft_ci95_hw,p99_e2e,p99_e2e_ci95_hw,"
                "failed_share,slo_met,slo_missed_by,queries_per_month,"
                "monthly,tco,tco_low,tco_high,per_1k_queries,accuracy,"
                "payback_month,recommended\n");
     for (size_t i = 0; i < st->n; i++) {
         const struct compare_option *op = &st->opt[i];
-        fprintf(f, "\"%s\",\"%s\",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,"
-                   "%.17g,%d,%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,"
-                   "%d,%d\n",
-                op->name, op->hardware, op->gpus, op->capacity, op->headroom,
-                op->verdict.p99[0], op->verdict.p99_hw[0], op->verdict.p99[1],
-                op->verdict.p99_hw[1], op->verdict.failed_share,
-                op->verdict.met, op->verdict.why ? op->verdict.why : "",
-                op->volume, op->monthly, op->tco, op->tco_lo, op->tco_hi,
-                op->per_1k, op->accuracy, op->payback_month,
-                (int)i == st->best);
+        /* A capacity figure only where a search found one; the status
+         * column says why the figure is empty otherwise. */
+        int found = cmd_compare_capacity_found(op);
+
+        fprintf(f, "\"%s\",\"%s\"", op->name, op->hardware);
+        cli_csv_number(f, op->gpus);
+        fprintf(f, ",%s", cmd_compare_capacity_status(op));
+        cli_csv_numbers(f, (const double[]){
+            found ? op->capacity : (double)NAN,
+            found ? op->headroom : (double)NAN, op->verdict.p99[0],
+            op->verdict.p99_hw[0], op->verdict.p99[1], op->verdict.p99_hw[1],
+            op->verdict.failed_share}, 7);
+        fprintf(f, ",%d,%s", op->verdict.met,
+                op->verdict.why ? op->verdict.why : "");
+        cli_csv_numbers(f, (const double[]){op->volume, op->monthly, op->tco,
+                                            op->tco_lo, op->tco_hi,
+                                            op->per_1k, op->accuracy}, 7);
+        fprintf(f, ",%d,%d\n", op->payback_month, (int)i == st->best);
     }
     return ferror(f) ? -1 : 0;
 }

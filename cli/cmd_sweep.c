@@ -692,14 +692,6 @@ static void sweep_csv_text(FILE *f, const char *v)
     }
 }
 
-static void sweep_csv_num(FILE *f, double x)
-{
-    if (isfinite(x))
-        fprintf(f, ",%.10g", x);
-    else
-        fputs(",", f);
-}
-
 static int sweep_write_csv(FILE *f, const void *ctx)
 {
     const struct sweep_state *s = ctx;
@@ -727,22 +719,14 @@ static int sweep_write_csv(FILE *f, const void *ctx)
             continue;
         }
         fprintf(f, ",ok,%u", r->reps);
-        sweep_csv_num(f, r->volume);
-        sweep_csv_num(f, r->ttft_p99);
-        sweep_csv_num(f, r->ttft_p99_hw);
-        sweep_csv_num(f, r->e2e_p50);
-        sweep_csv_num(f, r->e2e_p50_hw);
-        sweep_csv_num(f, r->e2e_p99);
-        sweep_csv_num(f, r->e2e_p99_hw);
-        sweep_csv_num(f, r->utilization);
-        sweep_csv_num(f, r->utilization_hw);
-        sweep_csv_num(f, r->failed_share);
+        cli_csv_numbers(f, (const double[]){
+            r->volume, r->ttft_p99, r->ttft_p99_hw, r->e2e_p50, r->e2e_p50_hw,
+            r->e2e_p99, r->e2e_p99_hw, r->utilization, r->utilization_hw,
+            r->failed_share}, 10);
         fprintf(f, ",%s,%s,%s", r->stable ? "yes" : "no",
                 !r->has_slo ? "none" : r->slo_met ? "met" : "missed",
                 r->why);
-        sweep_csv_num(f, r->monthly);
-        sweep_csv_num(f, r->per_1k);
-        sweep_csv_num(f, r->tco);
+        cli_csv_numbers(f, (const double[]){r->monthly, r->per_1k, r->tco}, 3);
         if (r->months > 0 && isfinite(r->tco))
             fprintf(f, ",%d\n", r->months);
         else

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -175,4 +176,18 @@ void cli_progress_jobs(void *ctx, size_t done, size_t total, size_t running)
 unsigned cli_jobs(const char *text)
 {
     return text ? (unsigned)strtoul(text, NULL, 10) : jobs_default();
+}
+
+void cli_csv_number(FILE *f, double x)
+{
+    if (isfinite(x))
+        fprintf(f, ",%.17g", x);
+    else
+        fputc(',', f);
+}
+
+void cli_csv_numbers(FILE *f, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cli_csv_number(f, x[i]);
 }

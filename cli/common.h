@@ -52,6 +52,13 @@ typedef int cli_write_fn(FILE *f, const void *ctx);
 int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
                    const void *ctx);
 
+/* Writes ",X" in full precision (%.17g: it reads back to the same
+ * double), or a bare "," when X is not finite: an empty CSV field means
+ * "no figure", never nan or inf. */
+void cli_csv_number(FILE *f, double x);
+/* cli_csv_number for each of x[0..n). */
+void cli_csv_numbers(FILE *f, const double *x, size_t n);
+
 /* Loads o->path with the overrides; prints diagnostics to stderr.  Returns
  * the exit status (0 with *out owned by the caller). */
 int cli_load_scenario(const struct cli_scenario_opts *o,

@@ -133,6 +133,25 @@ if SLMSIM_GNUPLOT=/nonexistent "$BIN" compare --no-capacity \
 else
     bad "compare prints the table, marks the cheapest, writes CSV, JSON, figure"
 fi
+# The CSV has no nan or inf: a figure that does not exist is an empty
+# field, and the capacity column says why (not_searched here).
+grep -qiE '(^|,)-?(nan|inf)(,|$)' "$OUT/cmp.csv" &&
+    bad "compare.csv writes no nan/inf" || ok "compare.csv writes no nan/inf"
+[ "$(grep -cE '",[0-9]+,not_searched,,,' "$OUT/cmp.csv")" = 7 ] &&
+    ok "compare.csv says why a capacity is empty" ||
+    bad "compare.csv says why a capacity is empty"
+grep -q '^"GPT-4o only","API only, gpt-4o",0,' "$OUT/cmp.csv" &&
+    ok "an API-only option has 0 GPUs in compare.csv" ||
+    bad "an API-only option has 0 GPUs in compare.csv"
+# --seed and --replications apply to every option, as --set would.
+"$BIN" compare --no-capacity --no-plots --set horizon=2h --set warmup=20m \
+    --replications 2 --seed 7 --out "$OUT/cmp-seed" "$P" >/dev/null 2>&1 &&
+    "$BIN" compare --no-capacity --no-plots --set horizon=2h --set warmup=20m \
+        --set replications=2 --set seed=7 --out "$OUT/cmp-set" "$P" \
+        >/dev/null 2>&1 &&
+    cmp -s "$OUT/cmp-seed/compare.csv" "$OUT/cmp-set/compare.csv" &&
+    ok "compare --seed/--replications equal --set seed=/replications=" ||
+    bad "compare --seed/--replications equal --set seed=/replications="
 grep -q 'e+' "$OUT/cmp.txt" && bad "compare's text has no scientific notation" ||
     ok "compare's text has no scientific notation"
 # An API-only option's capacity: searched against its rate limits (the

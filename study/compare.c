@@ -361,7 +361,7 @@ static void compare_hardware(struct compare_option *op)
     struct cost_system sys;
 
     study_pricing_system(op->sc, &sys);
-    op->gpus = sys.gpu ? sys.gpus : 0;
+    op->gpus = sys.gpu && op->deployment != COST_API ? sys.gpus : 0;
     if (!sys.gpu || op->deployment == COST_API)
         snprintf(op->hardware, sizeof op->hardware, "API only%s%s",
                  sys.api_preset ? ", " : "",
