@@ -1,8 +1,9 @@
 #!/bin/sh
 # --jobs: the worker processes (study/jobs.h) change how fast, never what.
 # run (results.json and every figure's data: latency-vs-load, utilization,
-# accuracy-cost) and compare (compare.csv, compare.json, options.dat) with
-# --jobs 1 and --jobs 2 must be the same bytes.
+# accuracy-cost), compare (compare.csv, compare.json, options.dat) and
+# capacity (capacity.json, the probes' figure data) with --jobs 1 and
+# --jobs 2 must be the same bytes.
 set -u
 BIN=${1:-./slmsim}
 OUT=${TEST_OUT:-build/test-out}/jobs
@@ -43,6 +44,26 @@ done
 for f in compare.csv compare.json options.dat; do
     same "compare: $f is the same with --jobs 1 and 2" \
         "$OUT/cmp1/$f" "$OUT/cmp2/$f"
+done
+
+# capacity: the bisection is sequential, a probe's replications are the
+# items; capacity.json and the probes' figure data must be the same bytes
+# (one replica on quickstart; a hybrid's two replicas, a second search).
+for c in "q $Q" "h scenarios/seed-hybrid-1m.yaml --set backends.local.count=2"
+do
+    # shellcheck disable=SC2086
+    set -- $c
+    k=$1
+    shift
+    for j in 1 2; do
+        SLMSIM_GNUPLOT=/nonexistent "$BIN" capacity -q --plots --horizon 30m \
+            --jobs $j --out "$OUT/cap$k$j" "$@" >/dev/null \
+            2>"$OUT/cap$k$j.err" || bad "capacity --jobs $j ($k) exits 0"
+    done
+    for f in capacity.json latency-vs-load-probes.dat; do
+        same "capacity ($k): $f is the same with --jobs 1 and 2" \
+            "$OUT/cap${k}1/$f" "$OUT/cap${k}2/$f"
+    done
 done
 
 # --jobs is checked like every whole-number flag.
