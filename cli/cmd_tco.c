@@ -89,7 +89,7 @@ static int cost_capacity_simulate(const char *cmd,
                                name, 1, &sc);
     if (!st)
         st = cli_capacity_search(sc, scenario_backend_index(sc, name), 0, 0,
-                                 0, 1, r);
+                                 0, cli_jobs(o->jobs), r);
     if (!st)
         st = cli_status_exit(study_cost_capacity_take(c, b, sc, r, &d),
                              NULL, NULL);

@@ -35,6 +35,8 @@ struct cli_cost_opts {
                                 --metric) */
     struct cli_plots plots; /* --plots, --no-plots, --format */
     double capacity_horizon; /* --capacity-horizon, s; 0: the default */
+    const char *jobs; /* --jobs N (the capacity probes' replications), or
+                         NULL: the online CPUs */
 };
 
 /* The options the cost commands share, as cli/args.h table rows of a
@@ -51,6 +53,7 @@ struct cli_cost_opts {
              "'simulate', one gpu backend and an slo",                        \
      .dest = offsetof(struct cli_cost_opts, capacity_horizon),                \
      .parse = cli_args_parse_duration},                                       \
+    CLI_ARGS_JOBS_OPT(struct cli_cost_opts, jobs),                            \
     CLI_ARGS_PLOTS_OPTS(struct cli_cost_opts, plots)
 
 /* Parses argv by spec (a table of CLI_COST_OPTS rows and the command's

@@ -2,7 +2,8 @@
 # --jobs: the worker processes (study/jobs.h) change how fast, never what.
 # run (results.json and every figure's data: latency-vs-load, utilization,
 # accuracy-cost), compare (compare.csv, compare.json, options.dat) and
-# capacity (capacity.json, the probes' figure data) with --jobs 1 and
+# capacity (capacity.json, the probes' figure data) and tco's simulated
+# capacity per GPU (tco.json) with --jobs 1 and
 # --jobs 2 must be the same bytes.
 set -u
 BIN=${1:-./slmsim}
@@ -65,6 +66,17 @@ do
             "$OUT/cap${k}1/$f" "$OUT/cap${k}2/$f"
     done
 done
+
+# tco: the simulated capacity per GPU (seed-short-1m-simulated declares
+# none) searches with the probes' replications on --jobs workers.
+S=scenarios/seed-short-1m-simulated.yaml
+for j in 1 2; do
+    SLMSIM_GNUPLOT=/nonexistent "$BIN" tco -q --no-plots --nominal \
+        --capacity-horizon 30m --jobs $j --out "$OUT/tco$j" "$S" \
+        >/dev/null 2>"$OUT/tco$j.err" || bad "tco --jobs $j exits 0"
+done
+same "tco: tco.json is the same with --jobs 1 and 2" \
+    "$OUT/tco1/tco.json" "$OUT/tco2/tco.json"
 
 # --jobs is checked like every whole-number flag.
 "$BIN" run --jobs 0 "$Q" >/dev/null 2>"$OUT/err.txt"
