@@ -15,7 +15,7 @@
 
 #include "sim/mem.h"
 
-const char *const fit_kernel_names[FIT_NKERNEL] = {
+static const char *const fit_kernel_names[FIT_NKERNEL] = {
     "read", "copy", "launch", "gemm", "prefill", "attn", "prefill_attn",
     "layer", "layer_parts", "step", "jitter", "allreduce"};
 

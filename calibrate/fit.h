@@ -41,7 +41,6 @@ enum fit_kernel {
     FIT_K_ALLREDUCE,    /* NCCL all-reduce of m x hidden activations */
     FIT_NKERNEL
 };
-extern const char *const fit_kernel_names[FIT_NKERNEL];
 
 struct fit_sample {
     int kernel;       /* enum fit_kernel */

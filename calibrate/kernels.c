@@ -24,7 +24,7 @@ static uint32_t float_bits(float f)
 }
 
 /* IEEE binary16: 1 sign, 5 exponent (bias 15), 10 mantissa bits. */
-float kern_half_to_float(uint16_t h)
+static float kern_half_to_float(uint16_t h)
 {
     uint32_t s = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f,
              m = h & 0x3ff;
@@ -54,7 +54,7 @@ uint16_t kern_float_to_half(float f)
     return (uint16_t)(s | r);
 }
 
-float kern_bf16_to_float(uint16_t h)
+static float kern_bf16_to_float(uint16_t h)
 {
     return bits_float((uint32_t)h << 16);
 }

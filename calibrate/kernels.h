@@ -32,9 +32,7 @@
 #define KERN_BLOCK 16  /* tokens per paged KV block */
 
 /* ---- element formats ---- */
-float kern_half_to_float(uint16_t h);
 uint16_t kern_float_to_half(float f);  /* round to nearest even */
-float kern_bf16_to_float(uint16_t h);
 uint16_t kern_float_to_bf16(float f);  /* round to nearest even */
 float kern_e4m3_to_float(uint8_t v);
 uint8_t kern_float_to_e4m3(float f);   /* nearest, saturating at 448 */

@@ -27,6 +27,7 @@
 #include "plots/plot.h"
 #include "sim/mem.h"
 #include "sim/units.h"
+#include "study/capacity.h"
 
 #define CAP_DEFAULT_MAX_VOLUME \
     (CAPACITY_DEFAULT_MAX_PER_MONTH / UNITS_MONTH)
@@ -38,6 +39,7 @@ struct cap_opts {
     double horizon;    /* s per probe */
     double tolerance;  /* relative width of the final bracket */
     double max_volume; /* arrivals per second */
+    const char *jobs;  /* --jobs N, or NULL: the online CPUs */
     struct cli_plots plots;
 };
 
@@ -60,6 +62,7 @@ static const struct cli_opt cap_opts_table[] = {
      .dest = offsetof(struct cap_opts, max_volume),
      .parse = cli_args_parse_rate},
     CLI_ARGS_JSON_OPT(struct cap_opts, json, "capacity.json"),
+    CLI_ARGS_JOBS_OPT(struct cap_opts, jobs),
     CLI_ARGS_PLOTS_OPTS(struct cap_opts, plots),
 };
 
@@ -84,7 +87,9 @@ static const struct cli_args_spec cap_args = {
         "Writes OUTDIR/capacity.json, with every probe in probes[].  The volume\n"
         "is the scenario's whole arrival stream: with routing, only the routed\n"
         "share reaches the backend.  --replications is per probe here (default\n"
-        "3) and --set applies to every probe.\n"
+        "3) and --set applies to every probe.  The bisection is sequential; a\n"
+        "probe's replications run on --jobs worker processes, with the same\n"
+        "answer and the same capacity.json bytes whatever the number.\n"
         "\n",
     .help_tail =
         "\n"
@@ -154,45 +159,14 @@ static int cap_load(const struct cap_opts *o, const char *backend,
                              replicas, sc);
 }
 
-/* The gpu backend to size: --backend, or the only one. */
-int cli_capacity_backend(const struct scenario *sc, const char *name)
-{
-    int found = CLI_CAPACITY_NO_GPU, n = 0;
-
-    for (size_t i = 0; i < sc->nbackends; i++) {
-        int is_gpu = sc->backends[i].kind == &gpu_backend_kind;
-        if (name && !strcmp(sc->backends[i].name, name))
-            return is_gpu ? (int)i : CLI_CAPACITY_NOT_GPU;
-        if (!name && is_gpu && n++ == 0)
-            found = (int)i;
-    }
-    if (name)
-        return CLI_CAPACITY_NO_SUCH;
-    return n > 1 ? CLI_CAPACITY_AMBIGUOUS : found;
-}
-
-/* Checks what capacity needs beyond a valid scenario, reported at the
- * file: an SLO and a gpu backend.  Returns the backend's index or -1. */
+/* Checks what capacity needs beyond a valid scenario (study/capacity.h),
+ * reported at the file.  Returns the backend's index or -1. */
 static int cap_check(const struct scenario *sc, const char *name)
 {
-    struct diag_pos at = {sc->path, 0, 0};
     struct diag d;
-    int b = cli_capacity_backend(sc, name);
 
     diag_init(&d, stderr);
-    if (sc->slo.ttft_p99 <= 0 && sc->slo.e2e_p99 <= 0)
-        diag_error(&d, &at, "capacity needs an slo: set slo.ttft_p99 "
-                            "and/or slo.e2e_p99 (e.g. --set slo.e2e_p99=2s)");
-    if (b == CLI_CAPACITY_NO_GPU)
-        diag_error(&d, &at, "capacity needs a backend of kind gpu");
-    else if (b == CLI_CAPACITY_NOT_GPU)
-        diag_error(&d, &at, "backend '%s' is not of kind gpu", name);
-    else if (b == CLI_CAPACITY_NO_SUCH)
-        diag_error(&d, &at, "no backend named '%s'", name);
-    else if (b == CLI_CAPACITY_AMBIGUOUS)
-        diag_error(&d, &at, "several gpu backends: choose one with "
-                            "--backend NAME");
-    return d.errors ? -1 : b;
+    return study_capacity_check(sc, name, &d);
 }
 
 /* ---- output ---- */
@@ -202,20 +176,6 @@ static const struct capacity_probe *cap_probe_at(const struct cap_search *s,
                                                  int i)
 {
     return i >= 0 ? &s->r.probe[i] : NULL;
-}
-
-/* 12.3M, 845K, 950: volumes as people say them. */
-const char *cli_fmt_count(double x, char *buf, size_t size)
-{
-    if (x >= 1e9)
-        snprintf(buf, size, "%.3gG", x / 1e9);
-    else if (x >= 1e6)
-        snprintf(buf, size, "%.3gM", x / 1e6);
-    else if (x >= 1e4)
-        snprintf(buf, size, "%.3gK", x / 1e3);
-    else
-        snprintf(buf, size, "%.3g", x);
-    return buf;
 }
 
 static void cap_print_p99(const char *name, const struct report_stat *st)
@@ -238,7 +198,7 @@ static void cap_print_probes(const struct cap_search *s)
     for (size_t i = 0; i < s->r.n; i++) {
         const struct capacity_probe *p = &s->r.probe[i];
         printf("  %10s %9.4g  %-4s %10s %10s %10s %10s %6.3f  %s%s%s\n",
-               cli_fmt_count(p->rate * UNITS_MONTH, v, sizeof v), p->rate,
+               study_fmt_count(p->rate * UNITS_MONTH, v, sizeof v), p->rate,
                p->pass ? "pass" : p->inconclusive ? "?" : "FAIL",
                report_fmt_time(p->lat[RUN_TTFT].p50, a, sizeof a),
                report_fmt_time(p->lat[RUN_TTFT].p99, b, sizeof b),
@@ -258,7 +218,7 @@ static const char *cap_fmt_month(double rate, const char *none, char *buf,
 
     if (rate <= 0)
         return none;
-    snprintf(buf, size, "%s/month", cli_fmt_count(rate * UNITS_MONTH, c,
+    snprintf(buf, size, "%s/month", study_fmt_count(rate * UNITS_MONTH, c,
                                                    sizeof c));
     return buf;
 }
@@ -293,21 +253,21 @@ static void cap_print_search(const struct cap_search *s)
     else if (!p)
         printf("  no volume meets the SLO: even at %s/month (%.4g/s, the "
                "lowest probed) %s fails\n",
-               cli_fmt_count(f->rate * UNITS_MONTH, m, sizeof m), f->rate,
+               study_fmt_count(f->rate * UNITS_MONTH, m, sizeof m), f->rate,
                f->failed);
     if (unsure)
         printf("  note: %s\n", note);
     if (p) {
         printf("  capacity   %s queries/month = %.4g/min = %.4g/s = %s per "
                "GPU per month%s\n",
-               cli_fmt_count(p->rate * UNITS_MONTH, m, sizeof m),
+               study_fmt_count(p->rate * UNITS_MONTH, m, sizeof m),
                p->rate * UNITS_MINUTE, p->rate,
-               cli_fmt_count(p->rate * UNITS_MONTH / p->gpus, g, sizeof g),
+               study_fmt_count(p->rate * UNITS_MONTH / p->gpus, g, sizeof g),
                f ? "" : " (or more: the search limit)");
         if (fabs(p->served - p->rate) > 0.01 * p->rate)
             printf("  of which the backend served %s/month (%.4g/s); the "
                    "routing sent the rest elsewhere\n",
-                   cli_fmt_count(p->served * UNITS_MONTH, m, sizeof m),
+                   study_fmt_count(p->served * UNITS_MONTH, m, sizeof m),
                    p->served);
         printf("  at capacity:");
         cap_print_p99("ttft", &p->lat[RUN_TTFT]);
@@ -318,9 +278,9 @@ static void cap_print_search(const struct cap_search *s)
     if (p && f && s->r.n)
         printf("  bracket    [%.4g/s pass, %.4g/s fail] = [%s, %s]/month; "
                "fails first: %s\n",
-               p->rate, f->rate, cli_fmt_count(p->rate * UNITS_MONTH, m,
+               p->rate, f->rate, study_fmt_count(p->rate * UNITS_MONTH, m,
                                                sizeof m),
-               cli_fmt_count(f->rate * UNITS_MONTH, g, sizeof g), f->failed);
+               study_fmt_count(f->rate * UNITS_MONTH, g, sizeof g), f->failed);
     cap_print_sure(s);
     cap_print_probes(s);
 }
@@ -533,12 +493,13 @@ static void cap_progress_probe(void *ctx, double rate)
 }
 
 int cli_capacity_search(struct scenario *sc, int b, double start,
-                        double tolerance, double max_rate,
+                        double tolerance, double max_rate, unsigned jobs,
                         struct capacity_result *r)
 {
     struct cap_progress prog;
     struct run_hooks hooks = {.progress = cli_progress_update,
                               .progress_ctx = &prog.line};
+    struct study_jobs sj = {jobs, cli_progress_jobs, &prog.line};
     struct capacity_opts co;
     struct diag d;
     int st;
@@ -554,7 +515,7 @@ int cli_capacity_search(struct scenario *sc, int b, double start,
     co.probe_ctx = &prog;
     cli_progress_init(&prog.line, "capacity");
     diag_init(&d, stderr);
-    st = capacity_search(sc, (size_t)b, &co, &d, r);
+    st = study_capacity_search(sc, (size_t)b, &co, &sj, &d, r);
     cli_progress_done(&prog.line);
     return cli_status_exit(st, "run failed", sc->path);
 }
@@ -576,7 +537,7 @@ static int cap_run_search(struct cap *c, long replicas, double start)
     s->replicas = gpu_cfg_replicas(c->sc->backends[c->b].cfg);
     c->nsearch++;
     return cli_capacity_search(c->sc, c->b, start, c->o->tolerance,
-                               c->o->max_volume, &s->r);
+                               c->o->max_volume, cli_jobs(c->o->jobs), &s->r);
 }
 
 /* Loads the file as given to find the backend and its count. */

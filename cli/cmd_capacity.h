@@ -14,14 +14,6 @@
  * SLO.  Returns the exit status. */
 int cmd_capacity(int argc, char **argv);
 
-/* cli_capacity_backend's answers when there is no backend to size. */
-enum cli_capacity_pick {
-    CLI_CAPACITY_NO_GPU = -1,   /* no backend of kind gpu */
-    CLI_CAPACITY_NOT_GPU = -2,  /* the named backend is not of kind gpu */
-    CLI_CAPACITY_NO_SUCH = -3,  /* no backend has that name */
-    CLI_CAPACITY_AMBIGUOUS = -4 /* several gpu backends and no name */
-};
-
 struct capacity_result;
 
 /* Loads user->path for a capacity search: the user's overrides, then
@@ -32,17 +24,12 @@ struct capacity_result;
 int cli_capacity_load(const char *cmd, const struct cli_scenario_opts *user,
                       double horizon, const char *backend, long replicas,
                       struct scenario **sc);
-/* The gpu backend to size: the one named name (NULL: the only gpu
- * backend).  Its index, or an enum cli_capacity_pick (< 0). */
-int cli_capacity_backend(const struct scenario *sc, const char *name);
 /* capacity_search() on backend b of sc at sc's SLO with a progress line:
  * start, tolerance and max_rate (arrivals per second) as in struct
- * capacity_opts, each 0 for its default.  Returns the exit status. */
+ * capacity_opts, each 0 for its default; each probe's replications on
+ * jobs worker processes (study/capacity.h; 0 or 1: in this process).
+ * Returns the exit status. */
 int cli_capacity_search(struct scenario *sc, int b, double start,
-                        double tolerance, double max_rate,
+                        double tolerance, double max_rate, unsigned jobs,
                         struct capacity_result *r);
-/* 12.3M, 845K, 950: a count as people say it (3 significant digits),
- * written into buf, which is returned. */
-const char *cli_fmt_count(double x, char *buf, size_t size);
-
 #endif

@@ -183,6 +183,32 @@ static int cmd_compare_capacity_found(const struct compare_option *op)
     return !strcmp(s, "found") || !strcmp(s, "above_max");
 }
 
+/* Says in words what a capacity that is not a figure means, once for
+ * each such word the table shows. */
+static void cmd_compare_capacity_legend(FILE *f, const struct compare_study *st)
+{
+    static const char *const word[][2] = {
+        {"inconclusive", "no pass: no volume the search probed met the SLO "
+                         "(not even the lowest), so there is no capacity "
+                         "to state"},
+        {"infeasible", "none: the option cannot meet the SLO at any volume"},
+        {"none", "none: no rate limit, but its latency misses the SLO at any "
+                 "volume"},
+        {"unbounded", "unbounded: no rate limit declared and its latency "
+                      "meets the SLO, so the model sets no ceiling"},
+        {"above_max", ">: the SLO still held at the search's ceiling, a lower "
+                      "bound"},
+    };
+
+    for (size_t w = 0; w < sizeof word / sizeof word[0]; w++)
+        for (size_t i = 0; i < st->n; i++)
+            if (!strcmp(cmd_compare_capacity_status(&st->opt[i]),
+                        word[w][0])) {
+                fprintf(f, "capacity %s.\n", word[w][1]);
+                break;
+            }
+}
+
 static const char *cmd_compare_headroom(const struct compare_option *op,
                                         char *buf, size_t size)
 {
@@ -286,6 +312,7 @@ static void cmd_compare_print(FILE *f, const struct compare_study *st)
                    "API's (the same API prices).\n",
                 units_format_volume(st->opt[0].volume, a, sizeof a),
                 st->opt[0].months);
+    cmd_compare_capacity_legend(f, st);
     if (st->best < 0) {
         int met = 0;
         for (i = 0; i < st->n; i++)

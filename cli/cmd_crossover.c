@@ -71,7 +71,7 @@ static double cross_first(const struct cost_spec *spec, const double *v,
     return x.n ? x.c[0].volume : (double)NAN;
 }
 
-static void cross_print(const struct cli_cost *c, const struct cross_case *k,
+static void cross_print(const struct study_cost *c, const struct cross_case *k,
                         size_t n)
 {
     printf("slmsim crossover: %s (%s)\n", c->sc->name, c->sc->path);
@@ -107,7 +107,7 @@ static void cross_print(const struct cli_cost *c, const struct cross_case *k,
 }
 
 struct cross_out {
-    const struct cli_cost *c;
+    const struct study_cost *c;
     const struct cross_case *k;
     size_t n;
 };
@@ -134,7 +134,7 @@ static int cross_csv(FILE *f, const void *ctx)
 static int cross_json(FILE *f, const void *ctx)
 {
     const struct cross_out *x = ctx;
-    const struct cli_cost *c = x->c;
+    const struct study_cost *c = x->c;
     const struct cross_case *k = x->k;
     size_t n = x->n;
     struct jw w;
@@ -168,7 +168,7 @@ static int cross_json(FILE *f, const void *ctx)
 }
 
 static int cross_outputs(const struct cli_cost_opts *o,
-                         const struct cli_cost *c, const struct cross_case *k,
+                         const struct study_cost *c, const struct cross_case *k,
                          size_t n)
 {
     struct cross_out x = {c, k, n};
@@ -204,7 +204,7 @@ static int cross_max_volume(const struct cli_cost_opts *o, double *out)
 #define CROSS_FIG_POINTS 97
 
 /* 1 when the hybrid option can be priced from in: a local share known. */
-static int cross_has_hybrid(const struct cli_cost *c,
+static int cross_has_hybrid(const struct study_cost *c,
                             const struct cost_inputs *in)
 {
     return isfinite(in->local_share) ||
@@ -213,7 +213,7 @@ static int cross_has_hybrid(const struct cli_cost *c,
 
 /* Every crossing of option with the API (one-time costs spread) into
  * x[*nx..PLOT_MAX_CROSSINGS), at the API's cost there. */
-static void cross_marks(const struct cli_cost *c, const struct cost_inputs *in,
+static void cross_marks(const struct study_cost *c, const struct cost_inputs *in,
                         enum cost_option option, double max_volume,
                         struct plot_crossing *x, size_t *nx)
 {
@@ -232,7 +232,7 @@ static void cross_marks(const struct cli_cost *c, const struct cost_inputs *in,
 /* The cost-vs-volume figure: monthly cost of each option over a log grid
  * up to max_volume (one-time costs spread over the amortisation, the
  * spreadsheet's view), every crossing marked. */
-int cli_cost_vs_volume_figure(const struct cli_cost *c,
+int cli_cost_vs_volume_figure(const struct study_cost *c,
                               const struct cost_inputs *in,
                               double max_volume, struct cli_plots *p)
 {
@@ -279,7 +279,7 @@ int cmd_crossover(int argc, char **argv)
 {
     struct cli_cost_opts o = {0};
     struct cross_case k[4];
-    struct cli_cost c;
+    struct study_cost c;
     double max_volume;
     size_t n = 0;
     int st;
@@ -290,7 +290,7 @@ int cmd_crossover(int argc, char **argv)
     if ((st = cross_max_volume(&o, &max_volume)))
         return st;
     if ((st = cli_cost_load("crossover", &o, &c))) {
-        cli_cost_fini(&c);
+        study_cost_fini(&c);
         return st;
     }
     for (int opt = COST_LOCAL; opt < COST_NOPTIONS; opt++) {
@@ -315,6 +315,6 @@ int cmd_crossover(int argc, char **argv)
                                   o.so.quiet || o.json || o.csv);
     }
     cli_plots_fini(&o.plots);
-    cli_cost_fini(&c);
+    study_cost_fini(&c);
     return st;
 }

@@ -15,7 +15,7 @@ int cmd_crossover(int argc, char **argv);
  * added to p: monthly cost per option over a log grid of volumes up to
  * max_volume (queries/month), every crossing with one-time costs spread
  * marked.  Returns 0 or an SLM_* status (no data: 0). */
-int cli_cost_vs_volume_figure(const struct cli_cost *c,
+int cli_cost_vs_volume_figure(const struct study_cost *c,
                               const struct cost_inputs *in,
                               double max_volume, struct cli_plots *p);
 

@@ -409,7 +409,7 @@ static int cmd_run_accuracy_fig(struct scenario *sc,
 static int cmd_run_cost_figs(struct scenario *sc, const struct run_result *res,
                              size_t n, struct cli_plots *p)
 {
-    struct cli_cost c;
+    struct study_cost c;
     int st;
 
     if (!sc->costs)
@@ -422,7 +422,7 @@ static int cmd_run_cost_figs(struct scenario *sc, const struct run_result *res,
                                        p);
     if (!st && cli_plots_wanted(p, sc, PLOT_SENSITIVITY))
         st = cli_sensitivity_figure(&c, &c.simulated, NULL, p);
-    cli_cost_fini(&c);
+    study_cost_fini(&c);
     return st;
 }
 

@@ -72,7 +72,7 @@ static double sens_tco(const struct cost_spec *spec, const double *v,
     return x;
 }
 
-static void sens_print(const struct cli_cost *c, const struct sens_ctx *ctx,
+static void sens_print(const struct study_cost *c, const struct sens_ctx *ctx,
                        double base, const struct cost_sensitivity *s,
                        size_t n)
 {
@@ -97,7 +97,7 @@ static void sens_print(const struct cli_cost *c, const struct sens_ctx *ctx,
 }
 
 struct sens_out {
-    const struct cli_cost *c;
+    const struct study_cost *c;
     const struct sens_ctx *ctx;
     double base;
     const struct cost_sensitivity *s;
@@ -107,7 +107,7 @@ struct sens_out {
 static int sens_csv(FILE *f, const void *arg)
 {
     const struct sens_out *o = arg;
-    const struct cli_cost *c = o->c;
+    const struct study_cost *c = o->c;
     const struct cost_sensitivity *s = o->s;
     size_t n = o->n;
 
@@ -123,7 +123,7 @@ static int sens_csv(FILE *f, const void *arg)
 static int sens_json(FILE *f, const void *arg)
 {
     const struct sens_out *o = arg;
-    const struct cli_cost *c = o->c;
+    const struct study_cost *c = o->c;
     const struct sens_ctx *ctx = o->ctx;
     double base = o->base;
     const struct cost_sensitivity *s = o->s;
@@ -154,7 +154,7 @@ static int sens_json(FILE *f, const void *arg)
 }
 
 static int sens_outputs(const struct cli_cost_opts *o,
-                        const struct cli_cost *c, const struct sens_ctx *ctx,
+                        const struct study_cost *c, const struct sens_ctx *ctx,
                         double base, const struct cost_sensitivity *s,
                         size_t n)
 {
@@ -177,7 +177,7 @@ static int sens_outputs(const struct cli_cost_opts *o,
 
 /* The metric named name (NULL: the default) for inputs in; -1 when the
  * name is not one allowed. */
-static int sens_metric_of(const struct cli_cost *c,
+static int sens_metric_of(const struct study_cost *c,
                           const struct cost_inputs *in, const char *name,
                           enum sens_metric *m)
 {
@@ -196,7 +196,7 @@ static int sens_metric_of(const struct cli_cost *c,
 }
 
 static int sens_metric_arg(const struct cli_cost_opts *o,
-                           const struct cli_cost *c, enum sens_metric *m)
+                           const struct study_cost *c, enum sens_metric *m)
 {
     int hybrid = isfinite(c->nominal.local_share) ||
                  c->spec->params[COST_P_LOCAL_SHARE].given;
@@ -221,7 +221,7 @@ static enum figure_fmt sens_fmt(const char *name)
 }
 
 /* The tornado of s[0..n) (at most PLOT_MAX_TORNADO rows: the largest). */
-static int sens_figure(const struct cli_cost *c, enum sens_metric metric,
+static int sens_figure(const struct study_cost *c, enum sens_metric metric,
                        double base, const struct cost_sensitivity *s,
                        size_t n, struct cli_plots *p)
 {
@@ -252,7 +252,7 @@ static int sens_figure(const struct cli_cost *c, enum sens_metric metric,
     return cli_plots_add(p, st, f);
 }
 
-int cli_sensitivity_figure(const struct cli_cost *c,
+int cli_sensitivity_figure(const struct study_cost *c,
                            const struct cost_inputs *in, const char *metric,
                            struct cli_plots *p)
 {
@@ -279,7 +279,7 @@ int cmd_sensitivity(int argc, char **argv)
     struct cli_cost_opts o = {0};
     struct cost_sensitivity *s = NULL;
     struct sens_ctx ctx;
-    struct cli_cost c;
+    struct study_cost c;
     double base = 0;
     size_t n = 0;
     int st;
@@ -306,6 +306,6 @@ int cmd_sensitivity(int argc, char **argv)
     }
     cli_plots_fini(&o.plots);
     mem_free(s);
-    cli_cost_fini(&c);
+    study_cost_fini(&c);
     return st;
 }

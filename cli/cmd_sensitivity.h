@@ -15,7 +15,7 @@ int cmd_sensitivity(int argc, char **argv);
  * TCO named by metric ("local", "api", "hybrid", "savings"; NULL: hybrid
  * when a local share is known, else local).  Returns 0 or an SLM_*
  * status (no data: 0). */
-int cli_sensitivity_figure(const struct cli_cost *c,
+int cli_sensitivity_figure(const struct study_cost *c,
                            const struct cost_inputs *in, const char *metric,
                            struct cli_plots *p);
 

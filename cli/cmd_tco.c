@@ -11,6 +11,8 @@
 #include "cli/common.h"
 #include "plots/draw.h"
 #include "models/capacity.h"
+#include "study/capacity.h"
+#include "study/cost.h"
 #include "study/economics.h"
 #include "study/pricing.h"
 #include "models/report.h"
@@ -64,107 +66,22 @@ enum cli_args_status cli_cost_args(const struct cli_args_spec *spec, int argc,
     return cli_args_parse(spec, argc, argv, o);
 }
 
-/* ---- shared: scenario to cost inputs ---- */
+/* ---- shared: scenario to cost inputs (study/cost.h) ---- */
 
-/* Overlays what replications res[0..n) measured on the nominal inputs. */
-static void cli_cost_measured(struct cli_cost *c, const struct run_result *res,
-                              size_t n)
-{
-    struct cost_sim s;
-
-    economics_measured(c->sc, res, n, &s);
-    cost_inputs_simulated(&c->nominal, &s, &c->simulated);
-    c->has_sim = 1;
-}
-
-/* Runs the replications and overlays what they measured on the nominal
- * inputs. */
-static int cli_cost_simulate(struct cli_cost *c)
-{
-    const struct scenario *sc = c->sc;
-    struct run_result *res = mem_calloc(sc->replications, sizeof *res);
-    struct diag d;
-    unsigned r, n = 0;
-    int st = SLM_OK;
-
-    if (!res)
-        return cli_status_exit(SLM_ENOMEM, NULL, NULL);
-    diag_init(&d, stderr);
-    for (r = 0; r < sc->replications && !st; r++, n++) {
-        st = run_result_init(&res[r], sc->nbackends);
-        if (!st)
-            st = run_replication(sc, r, NULL, &d, &res[r]);
-    }
-    if (!st)
-        cli_cost_measured(c, res, n);
-    for (r = 0; r < n; r++)
-        run_result_fini(&res[r]);
-    mem_free(res);
-    return st ? cli_status_exit(st, NULL, NULL) : CLI_EXIT_OK;
-}
-
-/* The middle values and the nominal inputs of c->sc. */
-static int cli_cost_prepare(struct cli_cost *c)
-{
-    c->spec = c->sc->costs;
-    c->v = mem_alloc(c->spec->nparams * sizeof *c->v);
-    if (!c->v)
-        return SLM_ENOMEM;
-    cost_values(c->spec, COST_PICK_MID, c->v);
-    economics_nominal(c->sc, &c->nominal);
-    c->simulated = c->nominal;
-    return SLM_OK;
-}
-
-/* "e2e_p99 2 s" or "ttft_p99 1 s, e2e_p99 2 s": the SLO in force. */
-static const char *cost_slo_text(const struct scenario_slo *slo, char *buf,
-                                 size_t size)
-{
-    char a[32], b[32];
-
-    snprintf(buf, size, "%s%s%s%s%s",
-             slo->ttft_p99 > 0 ? "ttft_p99 " : "",
-             slo->ttft_p99 > 0 ? report_fmt_time(slo->ttft_p99, a, sizeof a)
-                               : "",
-             slo->ttft_p99 > 0 && slo->e2e_p99 > 0 ? ", " : "",
-             slo->e2e_p99 > 0 ? "e2e_p99 " : "",
-             slo->e2e_p99 > 0 ? report_fmt_time(slo->e2e_p99, b, sizeof b)
-                              : "");
-    return buf;
-}
-
-/* "2M" or "none probed" (volume 0); buf holds 32 bytes. */
-static const char *cost_fmt_volume(double volume, char *buf)
-{
-    if (volume <= 0)
-        return "none probed";
-    return cli_fmt_count(volume, buf, 32);
-}
-
-/* Refuses what cannot be priced, located at the file (exit 2). */
-static int cost_capacity_refuse(const struct scenario *sc, const char *what)
-{
-    struct diag_pos at = {sc->path, 0, 0};
-    struct diag d;
-
-    diag_init(&d, stderr);
-    diag_error(&d, &at, "cannot simulate costs.queries_per_month_per_gpu: "
-                        "%s", what);
-    return CLI_EXIT_INPUT;
-}
-
-/* The capacity of one replica of backend b at the SLO, per GPU. */
+/* The capacity of one replica of backend b at the SLO, per GPU: the
+ * probe scenario is loaded here (the user's overrides, then the probe's),
+ * the search and its reading are study/'s. */
 static int cost_capacity_simulate(const char *cmd,
                                   const struct cli_cost_opts *o,
-                                  struct cli_cost *c, int b)
+                                  struct study_cost *c, int b)
 {
     const char *name = c->sc->backends[b].name;
     struct capacity_result *r = mem_calloc(1, sizeof *r);
-    const struct capacity_probe *p;
     struct scenario *sc = NULL;
-    char slo[96], why[320], m[32], pm[32], f[32], hz[32], sure[2][32];
+    struct diag d;
     int st = r ? CLI_EXIT_OK : cli_status_exit(SLM_ENOMEM, NULL, NULL);
 
+    diag_init(&d, stderr);
     if (!st)
         st = cli_capacity_load(cmd, &o->so, o->capacity_horizon > 0
                                    ? o->capacity_horizon
@@ -172,51 +89,10 @@ static int cost_capacity_simulate(const char *cmd,
                                name, 1, &sc);
     if (!st)
         st = cli_capacity_search(sc, scenario_backend_index(sc, name), 0, 0,
-                                 0, r);
-    cost_slo_text(&c->sc->slo, slo, sizeof slo);
-    if (!st && r->status == CAPACITY_INCONCLUSIVE) {
-        char note[400];
-        capacity_inconclusive(r, "--capacity-horizon", note, sizeof note);
-        snprintf(why, sizeof why, "the capacity per GPU of '%s' could not "
-                 "be decided at the slo (%.60s): %.150s", name, slo, note);
-        st = cost_capacity_refuse(c->sc, why);
-    }
-    if (!st && r->status == CAPACITY_INFEASIBLE) {
-        p = &r->probe[r->fail];
-        snprintf(why, sizeof why, "no volume meets the slo (%s) on one "
-                 "replica of '%s': even at %s/month, the lowest probed, %s "
-                 "fails (declare the capacity, or relax the slo)", slo, name,
-                 cli_fmt_count(p->rate * UNITS_MONTH, m, sizeof m),
-                 p->failed);
-        st = cost_capacity_refuse(c->sc, why);
-    }
-    if (!st) {
-        p = &r->probe[r->pass];
-        c->capacity_source = CLI_CAPACITY_SIMULATED;
-        c->capacity = capacity_per_gpu_month(r);
-        c->capacity_backend = name;
-        c->capacity_pass = p->rate * UNITS_MONTH;
-        c->capacity_fail = r->fail >= 0
-                               ? r->probe[r->fail].rate * UNITS_MONTH
-                               : 0;
-        /* Busy fraction per query/month a GPU serves, measured there. */
-        c->nominal.util_per_query = p->utilization / c->capacity;
-        capacity_sure_range(r, &c->capacity_sure[0], &c->capacity_sure[1]);
-        c->capacity_sure[0] *= UNITS_MONTH;
-        c->capacity_sure[1] *= UNITS_MONTH;
-        snprintf(c->capacity_note, sizeof c->capacity_note,
-                 "%s queries/month per GPU, simulated at the SLO %s (one "
-                 "replica of '%s', %u x %s probes; bracket [%s, %s]/month%s; "
-                 "95%% sure of a pass at %s, a failure at %s)",
-                 cli_fmt_count(c->capacity, m, sizeof m), slo, name,
-                 sc->replications, report_fmt_time(sc->horizon, hz, sizeof hz),
-                 cli_fmt_count(c->capacity_pass, pm, sizeof pm),
-                 r->fail >= 0 ? cli_fmt_count(c->capacity_fail, f, sizeof f)
-                              : "-",
-                 r->fail >= 0 ? "" : ": at least, the search limit",
-                 cost_fmt_volume(c->capacity_sure[0], sure[0]),
-                 cost_fmt_volume(c->capacity_sure[1], sure[1]));
-    }
+                                 0, cli_jobs(o->jobs), r);
+    if (!st)
+        st = cli_status_exit(study_cost_capacity_take(c, b, sc, r, &d),
+                             NULL, NULL);
     scenario_free(sc);
     mem_free(r);
     return st;
@@ -225,91 +101,58 @@ static int cost_capacity_simulate(const char *cmd,
 /* Declared, simulated or unknown: c->capacity and its note.  o NULL:
  * no search (a borrowed scenario: run reports its own latency). */
 static int cost_capacity(const char *cmd, const struct cli_cost_opts *o,
-                         struct cli_cost *c)
+                         struct study_cost *c)
 {
-    const struct scenario *sc = c->sc;
-    const struct cost_param_def *pd = &c->spec->params[COST_P_QUERIES_PER_GPU];
-    int b = cli_capacity_backend(sc, NULL);
-    int slo = sc->slo.ttft_p99 > 0 || sc->slo.e2e_p99 > 0;
-    char n[32];
+    struct diag d;
+    int b, st;
 
-    if (pd->given) {
-        c->capacity_source = CLI_CAPACITY_DECLARED;
-        c->capacity = c->v[COST_P_QUERIES_PER_GPU];
-        snprintf(c->capacity_note, sizeof c->capacity_note,
-                 "%s queries/month per GPU, declared "
-                 "(queries_per_month_per_gpu)",
-                 cli_fmt_count(c->capacity, n, sizeof n));
-        return CLI_EXIT_OK;
-    }
-    if (b >= 0 && slo && o)
-        return cost_capacity_simulate(cmd, o, c, b);
-    if (c->spec->capacity_simulate && o)
-        return cost_capacity_refuse(
-            sc, b == -4 ? "several gpu backends (declare the capacity)"
-                : !slo && b >= 0
-                    ? "no slo to hold (set slo.ttft_p99 and/or slo.e2e_p99)"
-                    : "no backend of kind gpu to simulate");
-    snprintf(c->capacity_note, sizeof c->capacity_note,
-             "per GPU unknown: one GPU whatever the volume%s",
-             b < 0  ? ""
-             : !o   ? " (slmsim tco simulates it at the SLO)"
-                    : " (no slo to simulate it at)");
-    return CLI_EXIT_OK;
+    diag_init(&d, stderr);
+    st = study_cost_capacity_plan(c, o != NULL, &d, &b);
+    if (st)
+        return cli_status_exit(st, NULL, NULL);
+    return b >= 0 ? cost_capacity_simulate(cmd, o, c, b) : CLI_EXIT_OK;
 }
 
 int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
-                  struct cli_cost *c)
+                  struct study_cost *c)
 {
+    struct scenario *sc = NULL;
+    struct diag d;
     int st;
 
     memset(c, 0, sizeof *c);
     st = cli_load_scenario(&o->so, &c->sc);
+    sc = c->sc;
     if (st)
         return st;
-    if (!c->sc->costs) {
+    if (!sc->costs) {
         fprintf(stderr, "%s: error: no 'costs' section: slmsim %s needs "
-                        "one (see docs/cost.md)\n", c->sc->path, cmd);
+                        "one (see docs/cost.md)\n", sc->path, cmd);
         return CLI_EXIT_INPUT;
     }
-    if (cli_cost_prepare(c))
+    if (study_cost_init(c, sc, 0))
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);
     st = cost_capacity(cmd, o, c);
-    if (st)
+    if (st || !o->simulate)
         return st;
-    if (c->capacity_source == CLI_CAPACITY_SIMULATED)
-        c->nominal.capacity = c->capacity;
-    c->simulated = c->nominal;
-    if (o->simulate)
-        return cli_cost_simulate(c);
-    return CLI_EXIT_OK;
+    diag_init(&d, stderr);
+    st = study_cost_simulate(c, &d);
+    return st ? cli_status_exit(st, NULL, NULL) : CLI_EXIT_OK;
 }
 
-int cli_cost_borrow(struct cli_cost *c, struct scenario *sc,
+int cli_cost_borrow(struct study_cost *c, struct scenario *sc,
                     const struct run_result *res, size_t n)
 {
-    int st;
+    int st = study_cost_init(c, sc, 1);
 
-    memset(c, 0, sizeof *c);
-    c->sc = sc;
-    c->borrowed = 1;
-    st = cli_cost_prepare(c);
     if (st)
         return st;
     cost_capacity(NULL, NULL, c);
-    cli_cost_measured(c, res, n);
+    study_cost_measured(c, res, n);
     return SLM_OK;
 }
 
-void cli_cost_fini(struct cli_cost *c)
-{
-    mem_free(c->v);
-    if (!c->borrowed)
-        scenario_free(c->sc);
-    memset(c, 0, sizeof *c);
-}
-
-static void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c)
+static void cli_cost_json_capacity(struct jw *w, const struct study_cost *c)
 {
     static const char *const sources[] = {"unknown", "declared",
                                           "simulated"};
@@ -319,7 +162,7 @@ static void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c)
     jw_string(w, "source", sources[c->capacity_source]);
     jw_number(w, "queries_per_month_per_gpu",
               c->capacity > 0 ? c->capacity : (double)NAN);
-    if (c->capacity_source == CLI_CAPACITY_SIMULATED) {
+    if (c->capacity_source == STUDY_CAPACITY_SIMULATED) {
         jw_string(w, "backend", c->capacity_backend);
         jw_object_begin(w, "slo");
         if (slo->ttft_p99 > 0)
@@ -343,7 +186,7 @@ static void cli_cost_json_capacity(struct jw *w, const struct cli_cost *c)
     jw_object_end(w);
 }
 
-void cli_cost_json_begin(struct jw *w, FILE *f, const struct cli_cost *c)
+void cli_cost_json_begin(struct jw *w, FILE *f, const struct study_cost *c)
 {
     jw_init(w, f);
     jw_object_begin(w, NULL);
@@ -445,7 +288,7 @@ struct tco_summary {
     int has_sim;
 };
 
-static int tco_summarise(const struct cli_cost *c, struct tco_summary *s)
+static int tco_summarise(const struct study_cost *c, struct tco_summary *s)
 {
     int st = tco_figures(c->spec, c->v, &c->nominal, s->mid);
 
@@ -468,7 +311,7 @@ static const char *money(char *buf, size_t size, double x)
     return units_format_money(x, buf, size);
 }
 
-static void tco_print_assumptions(FILE *f, const struct cli_cost *c)
+static void tco_print_assumptions(FILE *f, const struct study_cost *c)
 {
     const struct cost_spec *sp = c->spec;
     const double *v = c->v;
@@ -679,7 +522,7 @@ static void tco_json_figs(struct jw *w, const char *key, const double *fig,
         jw_number(w, "break_even_month", (double)NAN);
 }
 
-static int tco_write_json(FILE *f, const struct cli_cost *c,
+static int tco_write_json(FILE *f, const struct study_cost *c,
                           const struct tco_summary *s, const struct cost_tco *t)
 {
     struct jw w;
@@ -724,7 +567,7 @@ static int tco_write_json(FILE *f, const struct cli_cost *c,
 }
 
 struct tco_json {
-    const struct cli_cost *c;
+    const struct study_cost *c;
     const struct tco_summary *s;
     const struct cost_tco *t;
 };
@@ -735,7 +578,7 @@ static int tco_json_fn(FILE *f, const void *ctx)
     return tco_write_json(f, j->c, j->s, j->t);
 }
 
-static int tco_outputs(const struct cli_cost_opts *o, const struct cli_cost *c,
+static int tco_outputs(const struct cli_cost_opts *o, const struct study_cost *c,
                        const struct tco_summary *s, const struct cost_tco *t)
 {
     int st;
@@ -762,7 +605,7 @@ static int tco_outputs(const struct cli_cost_opts *o, const struct cli_cost *c,
 
 /* The tco figure: cumulative accrual cost from month 0, the cash
  * break-even months marked on their curves. */
-static int tco_figure(const struct cli_cost *c, const struct cost_tco *t,
+static int tco_figure(const struct study_cost *c, const struct cost_tco *t,
                       struct cli_plots *p)
 {
     static const enum plot_role roles[COST_NOPTIONS] = {PLOT_LOCAL, PLOT_API,
@@ -799,7 +642,7 @@ static int tco_figure(const struct cli_cost *c, const struct cost_tco *t,
     return st;
 }
 
-int cli_tco_figure(const struct cli_cost *c, const struct cost_inputs *in,
+int cli_tco_figure(const struct study_cost *c, const struct cost_inputs *in,
                    struct cli_plots *p)
 {
     struct cost_tco t;
@@ -815,7 +658,7 @@ int cli_tco_figure(const struct cli_cost *c, const struct cost_inputs *in,
 int cmd_tco(int argc, char **argv)
 {
     struct cli_cost_opts o = {0};
-    struct cli_cost c;
+    struct study_cost c;
     struct tco_summary s = {0};
     struct cost_tco t;
     int st;
@@ -842,6 +685,6 @@ int cmd_tco(int argc, char **argv)
         }
     }
     cli_plots_fini(&o.plots);
-    cli_cost_fini(&c);
+    study_cost_fini(&c);
     return st;
 }

@@ -16,6 +16,7 @@
 #include "models/cost.h"
 #include "models/run.h"
 #include "models/scenario.h"
+#include "study/cost.h"
 
 struct jw;
 
@@ -34,6 +35,8 @@ struct cli_cost_opts {
                                 --metric) */
     struct cli_plots plots; /* --plots, --no-plots, --format */
     double capacity_horizon; /* --capacity-horizon, s; 0: the default */
+    const char *jobs; /* --jobs N (the capacity probes' replications), or
+                         NULL: the online CPUs */
 };
 
 /* The options the cost commands share, as cli/args.h table rows of a
@@ -50,34 +53,8 @@ struct cli_cost_opts {
              "'simulate', one gpu backend and an slo",                        \
      .dest = offsetof(struct cli_cost_opts, capacity_horizon),                \
      .parse = cli_args_parse_duration},                                       \
+    CLI_ARGS_JOBS_OPT(struct cli_cost_opts, jobs),                            \
     CLI_ARGS_PLOTS_OPTS(struct cli_cost_opts, plots)
-
-/* Where the cost model's GPUs-per-volume figure came from. */
-enum cli_capacity_source {
-    CLI_CAPACITY_UNKNOWN,   /* none: one GPU whatever the volume */
-    CLI_CAPACITY_DECLARED,  /* costs.queries_per_month_per_gpu */
-    CLI_CAPACITY_SIMULATED  /* one replica of the gpu backend at the SLO */
-};
-
-/* The scenario and what the cost model needs from it. */
-struct cli_cost {
-    struct scenario *sc;           /* owned, unless borrowed */
-    int borrowed;                  /* sc belongs to the caller */
-    const struct cost_spec *spec;  /* borrowed from sc */
-    struct cost_inputs nominal;    /* declared volume and mean tokens */
-    struct cost_inputs simulated;  /* nominal overlaid with the run */
-    int has_sim;                   /* simulated was filled from a run */
-    double *v;                     /* owned: middle values, spec->nparams */
-    enum cli_capacity_source capacity_source;
-    double capacity;      /* queries/month per GPU in use (middle value
-                             when declared as a range); 0 when unknown */
-    double capacity_pass, capacity_fail; /* simulated: the bracket,
-                                            queries/month (fail 0: none) */
-    double capacity_sure[2]; /* simulated: capacity_sure_range() per
-                                month, pass and fail (0: none) */
-    const char *capacity_backend; /* simulated: borrowed from sc */
-    char capacity_note[320]; /* the assumptions line, without "capacity" */
-};
 
 /* Parses argv by spec (a table of CLI_COST_OPTS rows and the command's
  * own) into o, after setting o's figure defaults.  Returns how parsing
@@ -89,27 +66,26 @@ enum cli_args_status cli_cost_args(const struct cli_args_spec *spec, int argc,
  * replica by cli_capacity_search, an error when no volume meets the SLO
  * or when `simulate` was asked for and cannot be done), fills nominal
  * inputs and, when o->simulate, runs the replications for the simulated
- * ones.  Returns the exit status; c is to be released with cli_cost_fini
+ * ones.  Returns the exit status; c is to be released with study_cost_fini
  * either way. */
 int cli_cost_load(const char *cmd, const struct cli_cost_opts *o,
-                  struct cli_cost *c);
+                  struct study_cost *c);
 /* For a command that ran sc itself (run): c borrows sc, which must have
  * costs, and takes the simulated inputs from res[0..n).  Returns 0 or
- * SLM_ENOMEM; c is to be released with cli_cost_fini either way. */
-int cli_cost_borrow(struct cli_cost *c, struct scenario *sc,
+ * SLM_ENOMEM; c is to be released with study_cost_fini either way. */
+int cli_cost_borrow(struct study_cost *c, struct scenario *sc,
                     const struct run_result *res, size_t n);
-void cli_cost_fini(struct cli_cost *c);
 /* Starts a cost command's JSON document on f: opens the top object and
  * writes scenario.name and "capacity" (source, per GPU per month, and for a
  * simulated one the backend, SLO and bracket).  The caller adds its own
  * members, closes the object and calls jw_finish. */
-void cli_cost_json_begin(struct jw *w, FILE *f, const struct cli_cost *c);
+void cli_cost_json_begin(struct jw *w, FILE *f, const struct study_cost *c);
 
 /* The tco figure, built from inputs in (c->nominal or c->simulated) at
  * the middle of every range and added to p: cumulative cost per option
  * month by month, the break-even months marked.  Returns 0 or an SLM_*
  * status (SLM_EINPUT: no data, already turned into 0). */
-int cli_tco_figure(const struct cli_cost *c, const struct cost_inputs *in,
+int cli_tco_figure(const struct study_cost *c, const struct cost_inputs *in,
                    struct cli_plots *p);
 /* Writes DIR/NAME atomically with write(f, ctx) (returns 0 or -1 when a
  * write failed) and, when to_stdout (--json, --csv), the same bytes to

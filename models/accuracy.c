@@ -7,7 +7,7 @@
 
 /* DOMAIN.md, "Accuracy by task type (claimed)".  The first six are the
  * narrow tasks the small model wins, the last four the broad ones. */
-const struct accuracy_entry accuracy_table[] = {
+static const struct accuracy_entry accuracy_table[] = {
     {"document-classification", "document classification", 0.94, 0.88, 0.91},
     {"named-entity-extraction", "named entity extraction", 0.92, 0.85, 0.89},
     {"intent-classification", "customer intent classification", 0.96, 0.90,
@@ -21,7 +21,7 @@ const struct accuracy_entry accuracy_table[] = {
     {"summarization", "creative writing / summarisation", 0.75, 0.92, 0.93},
     {"cross-domain-qa", "cross-domain question answering", 0.70, 0.90, 0.92},
 };
-const size_t accuracy_table_size =
+static const size_t accuracy_table_size =
     sizeof accuracy_table / sizeof accuracy_table[0];
 
 /* A linear scan: ten entries, looked up per task at report time. */

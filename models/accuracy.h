@@ -52,8 +52,6 @@ struct accuracy_entry {
     double few_shot;    /* GPT-4 few-shot */
 };
 
-extern const struct accuracy_entry accuracy_table[];
-extern const size_t accuracy_table_size;
 
 /* The built-in entry for task type, or NULL. */
 const struct accuracy_entry *accuracy_lookup(const char *task);

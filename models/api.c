@@ -91,11 +91,11 @@ static const struct api_preset api_presets[] = {
 #define API_DEFAULT_TIER 5
 #define API_TTFT_P99 2.0
 
-const char *const api_preset_names[] = {
+static const char *const api_preset_names[] = {
     "gpt-4", "gpt-4-turbo", "gpt-4o", "gpt-4o-2024-05-13", "gpt-3.5-turbo",
     "gpt-4-batch", "gpt-4-turbo-batch", "gpt-4o-batch", "gpt-3.5-turbo-batch",
 };
-const size_t api_preset_count = API_NPRESETS;
+static const size_t api_preset_count = API_NPRESETS;
 
 static const char *const api_jitter_names[] = {"none", "full", "equal"};
 static const char *const api_prompting_names[] = {"zero-shot", "few-shot"};
@@ -443,7 +443,8 @@ void api_bucket_init(struct api_bucket *b, double per_minute)
     b->level = per_minute;
 }
 
-void api_bucket_refill(struct api_bucket *b, double now)
+/* Refills up to now (s, never earlier than the last call). */
+static void api_bucket_refill(struct api_bucket *b, double now)
 {
     if (now > b->last) {
         b->level += b->rate * (now - b->last);

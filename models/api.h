@@ -93,9 +93,6 @@ extern const struct backend_kind api_kind;
 
 /* ---- presets ---- */
 
-/* The preset names, for messages and docs. */
-extern const char *const api_preset_names[];
-extern const size_t api_preset_count;
 
 /* Fills c with preset name at tier (1..5; 0 for the default tier, 5).
  * Returns 0, or -1 when name is unknown or the preset has no figures for
@@ -114,8 +111,6 @@ struct api_bucket {
 };
 
 void api_bucket_init(struct api_bucket *b, double per_minute);
-/* Refills up to now (s, never earlier than the last call). */
-void api_bucket_refill(struct api_bucket *b, double now);
 /* 1 when n tokens are there at now (after refilling); takes nothing. */
 int api_bucket_has(struct api_bucket *b, double now, double n);
 void api_bucket_take(struct api_bucket *b, double n);

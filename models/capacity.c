@@ -7,6 +7,7 @@
 
 #include "sim/arrivals.h"
 #include "sim/mem.h"
+#include "sim/stats.h"
 #include "sim/units.h"
 
 const char *const capacity_status_names[4] = {
@@ -108,14 +109,103 @@ static double figure_or(const struct run_result *res, size_t n, int b,
     return report_figure(res, n, b, key, &mean, &hw) ? fallback : mean;
 }
 
-static void summarise(const struct run_result *res, size_t n, int b,
+static void rep_clear_metric(struct metric *m)
+{
+    m->h = NULL;
+}
+
+void capacity_rep_take(const struct run_result *res, size_t b,
+                       struct capacity_rep *rep)
+{
+    static const double qs[3] = {0.50, 0.95, 0.99};
+
+    memcpy(&rep->light, res, sizeof rep->light);
+    for (int m = 0; m < RUN_NMETRICS; m++) {
+        const struct metric *mt = &res->backend[b].lat[m];
+        for (int j = 0; j < 3; j++)
+            rep->q[m][j] = mt->w.n ? qhist_quantile(mt->h, qs[j]) : 0;
+        rep_clear_metric(&rep->light.overall[m]);
+    }
+    for (size_t i = 0; i < SCENARIO_MAX_BACKENDS; i++) {
+        struct run_backend *rb = &rep->light.backend[i];
+        for (int m = 0; m < RUN_NMETRICS; m++)
+            rep_clear_metric(&rb->lat[m]);
+        rb->extras = NULL;
+        rb->extras_kind = NULL;
+        rb->down = NULL;
+    }
+}
+
+int capacity_rep_run(const struct scenario *sc, size_t b, unsigned r,
+                     const struct run_hooks *hooks, struct diag *d,
+                     struct capacity_rep *rep)
+{
+    struct run_result res;
+    int st;
+
+    memset(&res, 0, sizeof res);
+    st = run_result_init(&res, sc->nbackends);
+    if (!st)
+        st = run_replication(sc, r, hooks, d, &res);
+    if (!st)
+        capacity_rep_take(&res, b, rep);
+    run_result_fini(&res);
+    return st;
+}
+
+/* Floors a percentile's half-width at the histogram's resolution. */
+static void floor_hw(double value, double *hw)
+{
+    double floor = QHIST_REL_ERR * fabs(value);
+
+    if (*hw < floor)
+        *hw = floor;
+}
+
+/* Metric m at the backend over reps[0..n), computed as report_latency
+ * computes it from the results (replications with no samples left out,
+ * the 95% t intervals, the floor), from the rows' figures. */
+static void rep_latency(const struct capacity_rep *reps, size_t n, size_t b,
+                        int m, struct report_stat *out)
+{
+    double v[4][SCENARIO_MAX_REPLICATIONS];
+    size_t k = 0;
+
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        const struct welford *w = &reps[i].light.backend[b].lat[m].w;
+        if (w->n == 0)
+            continue;
+        v[0][k] = w->mean;
+        for (int j = 0; j < 3; j++)
+            v[j + 1][k] = reps[i].q[m][j];
+        if (w->max > out->max || out->n == 0)
+            out->max = w->max;
+        out->n += w->n;
+        k++;
+    }
+    if (k == 0)
+        return;
+    stats_ci_t(v[0], k, 0.95, &out->mean, &out->mean_hw);
+    stats_ci_t(v[1], k, 0.95, &out->p50, &out->p50_hw);
+    stats_ci_t(v[2], k, 0.95, &out->p95, &out->p95_hw);
+    stats_ci_t(v[3], k, 0.95, &out->p99, &out->p99_hw);
+    floor_hw(out->p50, &out->p50_hw);
+    floor_hw(out->p95, &out->p95_hw);
+    floor_hw(out->p99, &out->p99_hw);
+}
+
+/* The probe's figures from its replications' rows (res: their light
+ * results side by side, n of them). */
+static void summarise(const struct capacity_rep *reps,
+                      const struct run_result *res, size_t n, int b,
                       struct capacity_probe *p)
 {
     double arrived = 0, left = 0;
     struct run_stability stab;
 
     for (int m = 0; m < RUN_NMETRICS; m++)
-        report_latency(res, n, b, (enum run_metric)m, &p->lat[m]);
+        rep_latency(reps, n, (size_t)b, m, &p->lat[m]);
     p->utilization = figure_or(res, n, b, "utilization", 0);
     p->gpus = figure_or(res, n, b, "gpus", 1);
     p->binding = report_binding(res, n, b);
@@ -160,6 +250,16 @@ struct search {
     struct capacity_result *r;
 };
 
+/* The default: every replication in order in this process. */
+static int reps_in_process(const struct search *s, struct capacity_rep *reps)
+{
+    int st = SLM_OK;
+
+    for (unsigned r = 0; !st && r < s->sc->replications; r++)
+        st = capacity_rep_run(s->sc, s->b, r, s->o->hooks, s->d, &reps[r]);
+    return st;
+}
+
 /* Runs every replication at rate into the next probe and moves the
  * bracket's end on its side. */
 static int probe(struct search *s, double rate)
@@ -167,9 +267,10 @@ static int probe(struct search *s, double rate)
     struct scenario *sc = s->sc;
     struct capacity_result *r = s->r;
     struct capacity_probe *p = &r->probe[r->n];
-    struct run_result *res = mem_calloc(sc->replications, sizeof *res);
-    size_t n = 0;
-    int st = res ? SLM_OK : SLM_ENOMEM;
+    size_t n = sc->replications;
+    struct capacity_rep *reps = mem_calloc(n, sizeof *reps);
+    struct run_result *res = mem_calloc(n, sizeof *res);
+    int st = reps && res ? SLM_OK : SLM_ENOMEM;
 
     memset(p, 0, sizeof *p);
     p->rate = rate;
@@ -180,13 +281,14 @@ static int probe(struct search *s, double rate)
     }
     if (!st && s->o->on_probe)
         s->o->on_probe(s->o->probe_ctx, rate);
-    for (; !st && n < sc->replications; n++) {
-        st = run_result_init(&res[n], sc->nbackends);
-        if (!st)
-            st = run_replication(sc, (unsigned)n, s->o->hooks, s->d, &res[n]);
-    }
+    if (!st)
+        st = s->o->run_reps
+                 ? s->o->run_reps(s->o->reps_ctx, sc, s->b, s->d, reps)
+                 : reps_in_process(s, reps);
     if (!st) {
-        summarise(res, n, (int)s->b, p);
+        for (size_t i = 0; i < n; i++)
+            res[i] = reps[i].light;
+        summarise(reps, res, n, (int)s->b, p);
         judge(s->o, p);
         if (p->pass)
             r->pass = (int)r->n;
@@ -195,12 +297,10 @@ static int probe(struct search *s, double rate)
             r->fail = (int)r->n;
         r->n++;
     }
-    for (size_t i = 0; res && i < n; i++)
-        run_result_fini(&res[i]);
     mem_free(res);
+    mem_free(reps);
     return st;
 }
-
 
 /* Doubling and halving find a bracket in O(log(range)) probes; bisection
  * then halves it each probe.  A secant step on the P99s would converge

@@ -64,6 +64,38 @@
 /* Called before each probe with its rate (arrivals per second). */
 typedef void capacity_probe_fn(void *ctx, double rate);
 
+/* One replication of a probe as plain bytes, all the verdict takes from
+ * it: the replication's result with every owned pointer cleared
+ * (histograms, extras, the downtime log), and the P50, P95 and P99 of
+ * each metric at the backend, read from its histograms before they went.
+ * Static strings stay (figure keys, the binding word): they are addresses
+ * in the program image, the same in a worker forked from this process
+ * (study/jobs.h forks without exec), so a row may cross a pipe to it. */
+struct capacity_rep {
+    struct run_result light;
+    double q[RUN_NMETRICS][3]; /* backend b: P50, P95, P99, s */
+};
+
+/* Fills *rep from the finished replication res at backend b. */
+void capacity_rep_take(const struct run_result *res, size_t b,
+                       struct capacity_rep *rep);
+
+/* Runs replication r < sc->replications of sc (at the rate the probe set)
+ * into *rep with hooks (may be NULL), reporting to d: one item of a
+ * probe, in this process or in a worker.  Returns 0 or an SLM_* status. */
+int capacity_rep_run(const struct scenario *sc, size_t b, unsigned r,
+                     const struct run_hooks *hooks, struct diag *d,
+                     struct capacity_rep *rep);
+
+/* Runs every replication of a probe of sc at backend b into
+ * reps[0..sc->replications) (zeroed, owned by the caller), each by
+ * capacity_rep_run, in any order or place: the verdict reads the rows by
+ * index, so it is the same bytes however they were computed.  Returns 0
+ * or an SLM_* status (a replication's, SLM_ESYS for a worker that died,
+ * SLM_EINTR). */
+typedef int capacity_reps_fn(void *ctx, const struct scenario *sc, size_t b,
+                             struct diag *d, struct capacity_rep *reps);
+
 struct capacity_opts {
     double p99[RUN_NMETRICS]; /* P99 target per metric at the backend, s;
                                  0: none.  At least one > 0. */
@@ -75,6 +107,11 @@ struct capacity_opts {
                                       NULL */
     capacity_probe_fn *on_probe;   /* may be NULL */
     void *probe_ctx;
+    /* How a probe's replications run: NULL, in order in this process
+     * (with hooks); else run_reps(reps_ctx, ...), e.g. over worker
+     * processes (study/capacity.h). */
+    capacity_reps_fn *run_reps;
+    void *reps_ctx;
 };
 
 /* Defaults for sc: targets from sc->slo (ttft_p99, e2e_p99), the default

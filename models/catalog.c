@@ -382,7 +382,8 @@ const struct model_spec *catalog_model_at(size_t i)
 const char *const *catalog_gpu_names(void) { return gpu_names; }
 const char *const *catalog_model_names(void) { return model_names; }
 
-double catalog_embedding_params(const struct model_spec *m)
+/* Parameters in the embedding and (when untied) the LM head. */
+static double catalog_embedding_params(const struct model_spec *m)
 {
     double one = (double)m->vocab * m->hidden;
     return m->tied_embeddings ? one : 2.0 * one;

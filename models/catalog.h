@@ -155,8 +155,6 @@ const char *const *catalog_model_names(void);
 
 /* ---- derived sizes ---- */
 
-/* Parameters in the embedding and (when untied) the LM head. */
-double catalog_embedding_params(const struct model_spec *m);
 /* Bytes the weights occupy in format q (see the top of this file). */
 double catalog_weight_bytes(const struct model_spec *m, enum catalog_quant q);
 /* Bytes of weights read by one forward step: all of them except the input

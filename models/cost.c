@@ -26,7 +26,7 @@ static const char *const fixed_names[COST_P_FIXED_COUNT] = {
     "server.price",           "gpus_per_server",
     "rent_per_gpu_hour"};
 
-const char *const cost_price_field_names[COST_PRICE_NFIELDS] = {
+static const char *const cost_price_field_names[COST_PRICE_NFIELDS] = {
     "gpu", "resale", "server", "gpus_per_server", "peak_w", "idle_w",
     "power_per_month", "rent_per_gpu_hour"};
 

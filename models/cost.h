@@ -113,7 +113,6 @@ enum cost_price_field {
     COST_PRICE_RENT,            /* rent_per_gpu_hour: dollars */
     COST_PRICE_NFIELDS
 };
-extern const char *const cost_price_field_names[COST_PRICE_NFIELDS];
 
 struct cost_price {
     char *gpu; /* owned: the key, a GPU name */

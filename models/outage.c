@@ -63,7 +63,9 @@ static int outage_parse_windows(const struct cfg_node *seq, const char *where,
     return bad ? -1 : 0;
 }
 
-int outage_check_periods(const struct cfg_node *at, const char *what,
+/* Reports a mean below OUTAGE_MIN_PERIOD at node at (what names it) and
+ * returns -1, else 0. */
+static int outage_check_periods(const struct cfg_node *at, const char *what,
                          double mean, struct diag *d)
 {
     if (mean >= OUTAGE_MIN_PERIOD)

@@ -54,11 +54,9 @@ int outage_parse(const struct cfg_node *map, const char *where,
 /* Every random up or down period (an API's outages and the time between
  * them, a GPU's mtbf and mttr) lasts OUTAGE_MIN_PERIOD on average at
  * least: each is an event, and periods of 1e-300 s would keep a run
- * switching without the clock moving.  outage_check_periods reports a
- * mean below it at node at (what names it) and returns -1, else 0. */
+ * switching without the clock moving; outage_parse reports a mean below
+ * it at its node. */
 #define OUTAGE_MIN_PERIOD 1.0
-int outage_check_periods(const struct cfg_node *at, const char *what,
-                         double mean, struct diag *d);
 
 /* A GPU's failures mapping ({mtbf, mttr}, both read): the floor above on
  * each, and a warning when mtbf is below OUTAGE_PLAUSIBLE_MTBF (a day).

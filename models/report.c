@@ -184,7 +184,9 @@ static double report_kept_accuracy(const struct scenario *sc,
                          router_fallback_auc(&sc->routing, (int)t));
 }
 
-double report_task_accuracy(const struct scenario *sc,
+/* Blended accuracy of task t over res[0..n) (NaN when unknown); *answered
+ * gets its share answered by side (2 entries). */
+static double report_task_accuracy(const struct scenario *sc,
                             const struct run_result *res, size_t n, size_t t,
                             int few_shot, double *answered)
 {

@@ -78,11 +78,6 @@ struct report_routing {
 void report_routing(const struct scenario *sc, const struct run_result *res,
                     size_t n, struct report_routing *out);
 
-/* Blended accuracy of task t over res[0..n) (NaN when unknown); *answered
- * gets its share answered by side (2 entries). */
-double report_task_accuracy(const struct scenario *sc,
-                            const struct run_result *res, size_t n, size_t t,
-                            int few_shot, double *answered);
 
 /* A run that ended early: the finished replications are reported, with
  * this said first in the text and in results.json ("interrupted" or

@@ -12,7 +12,7 @@ const char *const router_policy_names[ROUTER_NPOLICIES] = {
     "task-based", "confidence-fallback", "overflow", "failover"};
 const char *const router_reason_names[ROUTER_NREASONS] = {
     "policy", "task", "overflow", "failover"};
-const char *const router_side_names[ROUTER_NSIDES] = {"local", "api"};
+static const char *const router_side_names[ROUTER_NSIDES] = {"local", "api"};
 
 #define ROUTER_MAX_KEYS 12
 

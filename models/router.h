@@ -78,7 +78,6 @@ enum router_reason {
 extern const char *const router_reason_names[ROUTER_NREASONS];
 
 enum router_side { ROUTER_LOCAL, ROUTER_API, ROUTER_NSIDES };
-extern const char *const router_side_names[ROUTER_NSIDES];
 
 /* Which local answers confidence fallback escalates (models/accuracy.h
  * has the formula): those with the lowest confidence score, whose ROC AUC

@@ -28,7 +28,11 @@ static const char *const scenario_plot_names[] = {
 #define SCENARIO_NPLOTS \
     (sizeof scenario_plot_names / sizeof scenario_plot_names[0])
 
-void scenario_note(struct scenario *sc, const char *fmt, ...)
+/* Adds a note to the scenario's assumptions (printf-style; dropped past
+ * SCENARIO_MAX_NOTES or when out of memory). */
+static void scenario_note(struct scenario *sc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void scenario_note(struct scenario *sc, const char *fmt, ...)
 {
     va_list ap;
     char buf[512];

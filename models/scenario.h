@@ -90,9 +90,5 @@ void scenario_free(struct scenario *sc); /* NULL is fine */
 /* Index of the backend named name, or -1. */
 int scenario_backend_index(const struct scenario *sc, const char *name);
 
-/* Adds a note to the scenario's assumptions (printf-style; dropped past
- * SCENARIO_MAX_NOTES or when out of memory). */
-void scenario_note(struct scenario *sc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,8 +1,10 @@
 #!/bin/sh
 # --jobs: the worker processes (study/jobs.h) change how fast, never what.
 # run (results.json and every figure's data: latency-vs-load, utilization,
-# accuracy-cost) and compare (compare.csv, compare.json, options.dat) with
-# --jobs 1 and --jobs 2 must be the same bytes.
+# accuracy-cost), compare (compare.csv, compare.json, options.dat) and
+# capacity (capacity.json, the probes' figure data) and tco's simulated
+# capacity per GPU (tco.json) with --jobs 1 and
+# --jobs 2 must be the same bytes.
 set -u
 BIN=${1:-./slmsim}
 OUT=${TEST_OUT:-build/test-out}/jobs
@@ -44,6 +46,37 @@ for f in compare.csv compare.json options.dat; do
     same "compare: $f is the same with --jobs 1 and 2" \
         "$OUT/cmp1/$f" "$OUT/cmp2/$f"
 done
+
+# capacity: the bisection is sequential, a probe's replications are the
+# items; capacity.json and the probes' figure data must be the same bytes
+# (one replica on quickstart; a hybrid's two replicas, a second search).
+for c in "q $Q" "h scenarios/seed-hybrid-1m.yaml --set backends.local.count=2"
+do
+    # shellcheck disable=SC2086
+    set -- $c
+    k=$1
+    shift
+    for j in 1 2; do
+        SLMSIM_GNUPLOT=/nonexistent "$BIN" capacity -q --plots --horizon 30m \
+            --jobs $j --out "$OUT/cap$k$j" "$@" >/dev/null \
+            2>"$OUT/cap$k$j.err" || bad "capacity --jobs $j ($k) exits 0"
+    done
+    for f in capacity.json latency-vs-load-probes.dat; do
+        same "capacity ($k): $f is the same with --jobs 1 and 2" \
+            "$OUT/cap${k}1/$f" "$OUT/cap${k}2/$f"
+    done
+done
+
+# tco: the simulated capacity per GPU (seed-short-1m-simulated declares
+# none) searches with the probes' replications on --jobs workers.
+S=scenarios/seed-short-1m-simulated.yaml
+for j in 1 2; do
+    SLMSIM_GNUPLOT=/nonexistent "$BIN" tco -q --no-plots --nominal \
+        --capacity-horizon 30m --jobs $j --out "$OUT/tco$j" "$S" \
+        >/dev/null 2>"$OUT/tco$j.err" || bad "tco --jobs $j exits 0"
+done
+same "tco: tco.json is the same with --jobs 1 and 2" \
+    "$OUT/tco1/tco.json" "$OUT/tco2/tco.json"
 
 # --jobs is checked like every whole-number flag.
 "$BIN" run --jobs 0 "$Q" >/dev/null 2>"$OUT/err.txt"
