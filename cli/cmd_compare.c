@@ -643,12 +643,5 @@ static int cmd_compare_main(int argc, char **argv, int ranks)
 
 int cmd_compare(int argc, char **argv)
 {
-    int ranks = pool_mpi_init(), rc;
-
-    rc = cmd_compare_main(argc, argv, ranks);
-    fflush(stdout);
-    /* An interrupted rank 0 takes the job down: the others may be deep in
-     * an option. */
-    pool_mpi_fini(ranks > 1 && rc > 128 ? rc : 0);
-    return rc;
+    return cli_run_mpi(cmd_compare_main, argc, argv);
 }

@@ -306,6 +306,7 @@ int cmd_crossover(int argc, char **argv)
             st = cost_bounds(c.spec, cross_first, &ctx, &k[n].lo, &k[n].hi);
         }
     }
+    st = cli_interrupted_or(st);
     st = st ? cli_status_exit(st, NULL, NULL) : cross_outputs(&o, &c, k, n);
     if (!st && cli_plots_wanted(&o.plots, c.sc, PLOT_COST_VS_VOLUME)) {
         int e = cli_cost_vs_volume_figure(&c, &c.nominal, max_volume,

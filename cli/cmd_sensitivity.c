@@ -295,6 +295,7 @@ int cmd_sensitivity(int argc, char **argv)
         s = mem_calloc(c.spec->nparams, sizeof *s);
         st = s ? cost_sensitivity_rank(c.spec, sens_tco, &ctx, &base, s, &n)
                : SLM_ENOMEM;
+        st = cli_interrupted_or(st);
         st = st ? cli_status_exit(st, NULL, NULL)
                 : sens_outputs(&o, &c, &ctx, base, s, n);
     }

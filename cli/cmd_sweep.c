@@ -1140,12 +1140,5 @@ static int sweep_main(int argc, char **argv, int ranks)
 
 int cmd_sweep(int argc, char **argv)
 {
-    int ranks = pool_mpi_init(), rc;
-
-    rc = sweep_main(argc, argv, ranks);
-    fflush(stdout);
-    /* An interrupted rank 0 takes the job down: the others may be deep in
-     * a point. */
-    pool_mpi_fini(ranks > 1 && rc > 128 ? rc : 0);
-    return rc;
+    return cli_run_mpi(sweep_main, argc, argv);
 }

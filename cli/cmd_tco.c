@@ -672,6 +672,8 @@ int cmd_tco(int argc, char **argv)
         int e = tco_summarise(&c, &s);
         if (!e)
             e = cost_tco_compute(c.spec, c.v, &c.nominal, &t);
+        if (!e && (e = cli_interrupted_or(e)))
+            cost_tco_fini(&t); /* computed, but a signal came meanwhile */
         st = e ? cli_status_exit(e, NULL, NULL) : CLI_EXIT_OK;
         if (!e) {
             st = tco_outputs(&o, &c, &s, &t);

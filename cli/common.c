@@ -2,6 +2,7 @@
  * statuses and the progress line. */
 #include "cli/common.h"
 #include "sim/interrupt.h"
+#include "study/pool.h"
 #include "study/pricing.h"
 
 #include <errno.h>
@@ -190,4 +191,20 @@ void cli_csv_numbers(FILE *f, const double *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         cli_csv_number(f, x[i]);
+}
+
+int cli_run_mpi(int (*main_fn)(int argc, char **argv, int ranks), int argc,
+                char **argv)
+{
+    int ranks = pool_mpi_init(), rc;
+
+    rc = main_fn(argc, argv, ranks);
+    fflush(stdout);
+    pool_mpi_fini(ranks > 1 && rc > 128 ? rc : 0);
+    return rc;
+}
+
+int cli_interrupted_or(int st)
+{
+    return st == SLM_OK && interrupt_pending() ? SLM_EINTR : st;
 }

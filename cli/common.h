@@ -56,6 +56,16 @@ int cli_write_file(const char *dir, const char *name, cli_write_fn *write,
  * double), or a bare "," when X is not finite: an empty CSV field means
  * "no figure", never nan or inf. */
 void cli_csv_number(FILE *f, double x);
+/* st, or SLM_EINTR when st is SLM_OK and a SIGINT/SIGTERM is pending: a
+ * signal that came during the cost arithmetic (which no run loop polls)
+ * still stops the command before it writes anything. */
+int cli_interrupted_or(int st);
+/* Runs main_fn(argc, argv, ranks) between MPI's start and end
+ * (study/pool.h; one rank without MPI) and returns its exit status.  An
+ * interrupted rank 0 (status > 128) aborts the job: the other ranks may
+ * be deep in an item. */
+int cli_run_mpi(int (*main_fn)(int argc, char **argv, int ranks), int argc,
+                char **argv);
 /* cli_csv_number for each of x[0..n). */
 void cli_csv_numbers(FILE *f, const double *x, size_t n);
 
