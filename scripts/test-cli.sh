@@ -172,7 +172,7 @@ if "$BIN" tco --nominal --capacity-horizon 30m \
         --out "$OUT/sim-tco" "$SIM" >"$OUT/sim-tco.txt" &&
     cp "$OUT/sim-tco/tco.json" "$OUT/sim-tco.json" &&
     grep -q '"source": "simulated"' "$OUT/sim-tco.json" &&
-    grep -q 'capacity .* queries/month per GPU, simulated at the SLO e2e_p99 2 s' \
+    grep -q 'capacity .* queries/month per GPU (served at the highest passing probe), simulated at the SLO e2e_p99 2 s' \
         "$OUT/sim-tco.txt" &&
     grep -q '"gpus": 2' "$OUT/sim-tco.json"; then
     ok "tco simulates the capacity per GPU and adds GPUs as volume grows"

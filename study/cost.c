@@ -179,8 +179,9 @@ int study_cost_capacity_take(struct study_cost *c, int b,
     c->capacity_sure[0] *= UNITS_MONTH;
     c->capacity_sure[1] *= UNITS_MONTH;
     snprintf(c->capacity_note, sizeof c->capacity_note,
-             "%s queries/month per GPU, simulated at the SLO %s (one "
-             "replica of '%s', %u x %s probes; bracket [%s, %s]/month%s; "
+             "%s queries/month per GPU (served at the highest passing "
+             "probe), simulated at the SLO %s (one replica of '%s', %u x %s "
+             "probes; offered bracket [%s, %s]/month%s; "
              "95%% sure of a pass at %s, a failure at %s)",
              study_fmt_count(c->capacity, m, sizeof m), slo, name,
              probe->replications,

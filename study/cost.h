@@ -46,7 +46,7 @@ struct study_cost {
     double capacity_sure[2]; /* simulated: capacity_sure_range() per
                                 month, pass and fail (0: none) */
     const char *capacity_backend; /* simulated: borrowed from sc */
-    char capacity_note[320]; /* the assumptions line, without "capacity" */
+    char capacity_note[384]; /* the assumptions line, without "capacity" */
 };
 
 /* Takes sc (which must have costs; borrowed when borrowed, else owned
