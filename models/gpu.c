@@ -1,5 +1,6 @@
 #include "models/gpu.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -713,8 +714,9 @@ struct replica {
     int index, up;
     double t_down;      /* s: when it last failed */
     size_t down_slot;   /* its window in the gpu's downlog */
-    uint64_t scheduled; /* epoch of the event in the queue, if any */
-    int has_event;
+    size_t timer;       /* its next step boundary (sim_timer_*) */
+    uint64_t scheduled; /* epoch of the boundary the timer holds */
+    int has_event;      /* the timer is set for epoch `scheduled` */
 };
 
 struct gpu {
@@ -745,24 +747,33 @@ static const struct tseries_def series[] = {
 
 static void on_step(struct sim *s, void *ctx, void *arg);
 
-/* Puts the replica's next boundary on the event queue when it moved;
- * older events become stale by their epoch. */
+/* Moves the replica's timer to its next boundary when that changed (a
+ * decode run cut by an arrival ends earlier): the timer's event takes the
+ * push number a new event would, so the order of events is what it was
+ * when a new event was pushed and the old one left behind, stale (a
+ * fifth of all events, each a pop and a check). */
 static void resync(struct replica *r)
 {
     uint64_t e = serve_epoch(r->sv);
     double t = serve_next_time(r->sv);
-    if (isinf(t) || (r->has_event && r->scheduled == e))
+    if (r->has_event && r->scheduled == e)
         return;
+    if (isinf(t)) { /* idle: nothing to run */
+        if (r->has_event)
+            sim_timer_cancel(r->g->s, r->timer);
+        r->has_event = 0;
+        return;
+    }
     r->scheduled = e;
     r->has_event = 1;
-    sim_schedule_at(r->g->s, t, on_step, r, (void *)(uintptr_t)e);
+    sim_timer_set(r->g->s, r->timer, t, NULL);
 }
 
 static void on_step(struct sim *s, void *ctx, void *arg)
 {
     struct replica *r = ctx;
-    if ((uint64_t)(uintptr_t)arg != serve_epoch(r->sv) || !r->up)
-        return; /* stale: the run was cut or the replica failed */
+    (void)arg;
+    assert(r->up && r->has_event && r->scheduled == serve_epoch(r->sv));
     r->has_event = 0;
     serve_boundary(r->sv, sim_now(s));
     resync(r);
@@ -871,6 +882,8 @@ static void on_failure(struct sim *s, void *ctx, void *arg)
     struct gpu *g = r->g;
     (void)arg;
     r->up = 0;
+    if (r->has_event)
+        sim_timer_cancel(s, r->timer);
     r->has_event = 0;
     r->t_down = sim_now(s);
     r->down_slot = downlog_open(&g->down, sim_now(s));
@@ -974,7 +987,7 @@ static void *gpu_create(struct sim *s, const void *vc, const char *name,
         gsl_rng *jit = sim_stream(s, src);
         struct serve_hooks h = {on_done, r};
         r->sv = jit ? serve_new(&p, jit, &h, &ser) : NULL;
-        if (!r->sv) {
+        if (!r->sv || sim_timer_new(s, on_step, r, &r->timer) != 0) {
             gpu_destroy(g);
             return NULL;
         }

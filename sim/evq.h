@@ -5,8 +5,15 @@
  * equal times leave in the order they were scheduled and runs repeat byte
  * for byte.  Push and pop are O(log n).  Entries are stored by value in one
  * array owned by the queue, grown by doubling: after warm-up the event loop
- * allocates nothing.  There is no cancel: a model that must retract an
- * event keeps a generation counter in its state and ignores stale events.
+ * allocates nothing.
+ *
+ * A plain event cannot be retracted.  An event a model must move or cancel
+ * while it is pending (a GPU replica's next step boundary, which an
+ * arrival can bring forward) is a timer: a handle owned by the queue that
+ * holds at most one pending event.  Timers sit in a second, indexed heap
+ * (each knows its position), so moving one is O(log timers) and the plain
+ * heap pays nothing for it; pop takes the earlier of the two heaps' tops
+ * by the same (time, seq) key, so the order is that of one queue.
  */
 #ifndef SLM_EVQ_H
 #define SLM_EVQ_H
@@ -52,10 +59,27 @@ double evq_peek_time(const struct evq *q);
 uint64_t evq_reserve_seq(struct evq *q);
 int evq_before_top(const struct evq *q, double t, uint64_t seq);
 
+/* Timers.  evq_timer_new makes a timer that runs fn(sim, ctx, arg) when
+ * it fires and returns its handle in *id (0, 1, 2, ... in the order made),
+ * or SLM_ENOMEM (nothing made).  A timer is not pending until set.
+ *
+ * evq_timer_set schedules it at t with payload arg, stamping the push
+ * number a push would stamp now: a timer set is ordered exactly as a new
+ * evq_push at the same moment, whether it was pending (it moves, earlier
+ * or later) or not.  It never fails (the storage is made with the timer).
+ * evq_timer_cancel takes its pending event away (nothing when none).  A
+ * timer stops being pending when it fires (evq_pop returns its event) and
+ * may be set again from its own handler. */
+int evq_timer_new(struct evq *q, evq_fn *fn, void *ctx, size_t *id);
+void evq_timer_set(struct evq *q, size_t id, double t, void *arg);
+void evq_timer_cancel(struct evq *q, size_t id);
+int evq_timer_pending(const struct evq *q, size_t id);
+
+/* Events pending: plain ones plus pending timers. */
 size_t evq_size(const struct evq *q);
 /* Largest size reached: the memory high-water mark, for bench/. */
 size_t evq_peak_size(const struct evq *q);
-/* Drops every event (keeps the storage). */
+/* Drops every event, timers' too (keeps the storage and the timers). */
 void evq_clear(struct evq *q);
 
 #endif

@@ -145,6 +145,37 @@ void sim_schedule_at(struct sim *s, double t, evq_fn *fn, void *ctx,
         sim_fail(s, SLM_ENOMEM);
 }
 
+int sim_timer_new(struct sim *s, evq_fn *fn, void *ctx, size_t *id)
+{
+    if (evq_timer_new(s->q, fn, ctx, id) != 0) {
+        sim_fail(s, SLM_ENOMEM);
+        return SLM_ENOMEM;
+    }
+    return 0;
+}
+
+/* sim_schedule_at's checks, in its order; a pending timer only moves, so
+ * only one that is not pending can reach the events ceiling. */
+void sim_timer_set(struct sim *s, size_t id, double t, void *arg)
+{
+    assert(t >= s->now && !isnan(t));
+    if (t > s->horizon) {
+        evq_timer_cancel(s->q, id);
+        return;
+    }
+    if (!evq_timer_pending(s->q, id) &&
+        evq_size(s->q) + (size_t)s->slot_full >= s->max_events) {
+        sim_hit_limit(s, SIM_LIMIT_EVENTS);
+        return;
+    }
+    evq_timer_set(s->q, id, t, arg);
+}
+
+void sim_timer_cancel(struct sim *s, size_t id)
+{
+    evq_timer_cancel(s->q, id);
+}
+
 /* Every check of sim_schedule_at, in the same order, so that a run hits
  * the same limits at the same event whichever way its arrivals wait. */
 void sim_schedule_slot(struct sim *s, double t, evq_fn *fn, void *ctx,

@@ -117,6 +117,20 @@ void sim_schedule_in(struct sim *s, double dt, evq_fn *fn, void *ctx,
 void sim_schedule_slot(struct sim *s, double t, evq_fn *fn, void *ctx,
                        void *arg);
 
+/* A movable event (sim/evq.h's timers), for a model whose next event
+ * moves while it is pending: one made with sim_timer_new (0, or
+ * SLM_ENOMEM, sticky too; *id is its handle) runs fn(s, ctx, arg) when it
+ * fires.  sim_timer_set (re)schedules it at absolute time t >= now,
+ * ordered as a sim_schedule_at made at that moment would be; a time past
+ * the horizon cancels it instead (it could never run).  Setting a timer
+ * that is pending moves its event: the count of pending events (the
+ * max_events ceiling) does not grow, where a new event plus a stale one
+ * left behind would have grown it.  sim_timer_cancel takes its pending
+ * event away (none: nothing). */
+int sim_timer_new(struct sim *s, evq_fn *fn, void *ctx, size_t *id);
+void sim_timer_set(struct sim *s, size_t id, double t, void *arg);
+void sim_timer_cancel(struct sim *s, size_t id);
+
 /* The random stream for source (a stable name such as "arrivals" or
  * "backend.local.service"), created on first use, owned by the sim.
  * NULL when out of memory (sticky error set too). */

@@ -1,6 +1,8 @@
 /*
  * test_evq: the future event list pops in (time, push order) order, grows
- * past its hint, and reports its size and high-water mark.
+ * past its hint, and reports its size and high-water mark; timers move and
+ * cancel their pending event and keep the order of one queue (against a
+ * reference that scans every live event).
  */
 #include "check.h"
 
@@ -199,6 +201,236 @@ static void test_evq_new_fails_cleanly_without_memory(void **state)
     evq_free(NULL);
 }
 
+static void evq_test_timer_handler(struct sim *s, void *ctx, void *arg)
+{
+    (void)s;
+    (void)ctx;
+    (void)arg;
+}
+
+/* The reference: every event ever scheduled, a flag for the live ones; a
+ * pop scans for the least (t, seq). */
+struct ref_ev {
+    double t;
+    uint64_t seq;
+    int timer; /* timer id, or -1 for a plain event */
+    void *arg;
+    int live;
+};
+
+static size_t ref_min(const struct ref_ev *e, size_t n)
+{
+    size_t best = SIZE_MAX, i;
+
+    for (i = 0; i < n; i++) {
+        if (!e[i].live)
+            continue;
+        if (best == SIZE_MAX || e[i].t < e[best].t ||
+            (e[i].t == e[best].t && e[i].seq < e[best].seq))
+            best = i;
+    }
+    return best;
+}
+
+static void test_evq_timers_match_a_reference_queue(void **state)
+{
+    enum { OPS = 60000, TIMERS = 9 };
+    struct ref_ev *ref = malloc(OPS * sizeof *ref);
+    size_t nref = 0, live = 0, pending[TIMERS], i;
+    int ctxs[TIMERS], plain_ctx = 0;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    struct evq *q = evq_new(16);
+    struct evq_event ev;
+    uint64_t seq = 0;
+    double now = 0.0;
+    long op;
+
+    (void)state;
+    assert_non_null(ref);
+    assert_non_null(q);
+    gsl_rng_set(r, 90125);
+    for (i = 0; i < TIMERS; i++) {
+        size_t id;
+        assert_int_equal(evq_timer_new(q, evq_test_timer_handler, &ctxs[i],
+                                       &id), 0);
+        assert_int_equal(id, i);
+        assert_false(evq_timer_pending(q, id));
+        pending[i] = SIZE_MAX;
+    }
+    for (op = 0; op < OPS; op++) {
+        double u = gsl_rng_uniform(r);
+        /* Times on a coarse grid: many ties, which seq must break. */
+        double t = now + floor(gsl_rng_uniform(r) * 8.0) * 0.5;
+        size_t id = gsl_rng_uniform_int(r, TIMERS);
+        void *arg = (void *)(uintptr_t)(op + 1);
+
+        if (u < 0.25) { /* a plain push */
+            assert_int_equal(evq_push(q, t, evq_test_handler, &plain_ctx,
+                                      arg), 0);
+            ref[nref] = (struct ref_ev){t, seq++, -1, arg, 1};
+            nref++;
+            live++;
+        } else if (u < 0.55) { /* set or move a timer */
+            evq_timer_set(q, id, t, arg);
+            if (pending[id] != SIZE_MAX) {
+                ref[pending[id]].live = 0;
+                live--;
+            }
+            ref[nref] = (struct ref_ev){t, seq++, (int)id, arg, 1};
+            pending[id] = nref++;
+            live++;
+        } else if (u < 0.62) { /* cancel a timer (pending or not) */
+            evq_timer_cancel(q, id);
+            if (pending[id] != SIZE_MAX) {
+                ref[pending[id]].live = 0;
+                pending[id] = SIZE_MAX;
+                live--;
+            }
+        } else if (u < 0.64) { /* a number taken outside the queue */
+            assert_int_equal(evq_reserve_seq(q), seq);
+            seq++;
+        } else { /* pop */
+            size_t m = ref_min(ref, nref);
+            if (m == SIZE_MAX) {
+                assert_int_equal(evq_pop(q, &ev), -1);
+                continue;
+            }
+            assert_int_equal(evq_pop(q, &ev), 0);
+            assert_close(ev.t, ref[m].t, 0.0);
+            assert_int_equal(ev.seq, ref[m].seq);
+            assert_ptr_equal(ev.arg, ref[m].arg);
+            if (ref[m].timer >= 0) {
+                assert_ptr_equal(ev.fn, evq_test_timer_handler);
+                assert_ptr_equal(ev.ctx, &ctxs[ref[m].timer]);
+                pending[ref[m].timer] = SIZE_MAX;
+            } else {
+                assert_ptr_equal(ev.fn, evq_test_handler);
+                assert_ptr_equal(ev.ctx, &plain_ctx);
+            }
+            ref[m].live = 0;
+            live--;
+            now = ev.t;
+        }
+        assert_int_equal(evq_size(q), live);
+        for (i = 0; i < TIMERS; i++)
+            assert_int_equal(evq_timer_pending(q, i), pending[i] != SIZE_MAX);
+        {
+            size_t m = ref_min(ref, nref);
+            double probe = now + floor(gsl_rng_uniform(r) * 8.0) * 0.5;
+            uint64_t pseq = gsl_rng_uniform_int(r, (unsigned long)seq + 1);
+            int before = m == SIZE_MAX || probe < ref[m].t ||
+                         (probe == ref[m].t && pseq < ref[m].seq);
+            if (m == SIZE_MAX)
+                assert_true(isinf(evq_peek_time(q)));
+            else
+                assert_close(evq_peek_time(q), ref[m].t, 0.0);
+            assert_int_equal(evq_before_top(q, probe, pseq), before);
+        }
+    }
+    gsl_rng_free(r);
+    evq_free(q);
+    free(ref);
+}
+
+static void test_evq_timer_moves_keep_the_order_of_new_pushes(void **state)
+{
+    struct evq *q = evq_new(16);
+    struct evq_event ev;
+    size_t a, b;
+    int ca, cb;
+
+    (void)state;
+    assert_int_equal(evq_timer_new(q, evq_test_timer_handler, &ca, &a), 0);
+    assert_int_equal(evq_timer_new(q, evq_test_timer_handler, &cb, &b), 0);
+    evq_timer_set(q, a, 5.0, NULL);
+    evq_push(q, 3.0, evq_test_handler, NULL, NULL);
+    evq_timer_set(q, b, 3.0, NULL);
+    /* a moves earlier, to the same time as the two: it was set last, so
+     * it leaves last of the three, as a push made now would. */
+    evq_timer_set(q, a, 3.0, (void *)&ca);
+    assert_int_equal(evq_size(q), 3);
+    assert_int_equal(evq_pop(q, &ev), 0);
+    assert_ptr_equal(ev.fn, evq_test_handler);
+    assert_int_equal(evq_pop(q, &ev), 0);
+    assert_ptr_equal(ev.ctx, &cb);
+    assert_int_equal(evq_pop(q, &ev), 0);
+    assert_ptr_equal(ev.ctx, &ca);
+    assert_ptr_equal(ev.arg, &ca);
+    assert_close(ev.t, 3.0, 0.0);
+    assert_false(evq_timer_pending(q, a));
+    assert_int_equal(evq_pop(q, &ev), -1);
+    /* Moving later works too, and a fired timer can be set again. */
+    evq_timer_set(q, a, 1.0, NULL);
+    evq_timer_set(q, b, 2.0, NULL);
+    evq_timer_set(q, a, 4.0, NULL);
+    assert_close(evq_peek_time(q), 2.0, 0.0);
+    assert_int_equal(evq_pop(q, &ev), 0);
+    assert_ptr_equal(ev.ctx, &cb);
+    assert_int_equal(evq_pop(q, &ev), 0);
+    assert_ptr_equal(ev.ctx, &ca);
+    assert_close(ev.t, 4.0, 0.0);
+    evq_free(q);
+}
+
+static void test_evq_timers_cancel_clear_and_count(void **state)
+{
+    struct evq *q = evq_new(16);
+    struct evq_event ev;
+    size_t a, b;
+
+    (void)state;
+    assert_int_equal(evq_timer_new(q, evq_test_timer_handler, NULL, &a), 0);
+    assert_int_equal(evq_timer_new(q, evq_test_timer_handler, NULL, &b), 0);
+    evq_timer_cancel(q, a); /* not pending: nothing */
+    assert_int_equal(evq_size(q), 0);
+    evq_timer_set(q, a, 2.0, NULL);
+    evq_timer_set(q, b, 1.0, NULL);
+    evq_push(q, 3.0, evq_test_handler, NULL, NULL);
+    assert_int_equal(evq_size(q), 3);
+    assert_int_equal(evq_peak_size(q), 3);
+    evq_timer_set(q, b, 0.5, NULL); /* a move adds nothing */
+    assert_int_equal(evq_size(q), 3);
+    evq_timer_cancel(q, b);
+    assert_false(evq_timer_pending(q, b));
+    assert_int_equal(evq_size(q), 2);
+    assert_close(evq_peek_time(q), 2.0, 0.0);
+    evq_clear(q);
+    assert_int_equal(evq_size(q), 0);
+    assert_false(evq_timer_pending(q, a));
+    assert_int_equal(evq_pop(q, &ev), -1);
+    assert_int_equal(evq_peak_size(q), 3);
+    evq_timer_set(q, a, 7.0, NULL); /* usable after clear */
+    assert_int_equal(evq_pop(q, &ev), 0);
+    assert_close(ev.t, 7.0, 0.0);
+    evq_free(q);
+}
+
+static void test_evq_timer_new_fails_cleanly_without_memory(void **state)
+{
+    struct evq *q = evq_new(16);
+    size_t id = 99, i;
+    long n;
+
+    (void)state;
+    for (n = 0; n < 2; n++) {
+        mem_fail_after(n);
+        assert_int_equal(evq_timer_new(q, evq_test_timer_handler, NULL, &id),
+                         SLM_ENOMEM);
+        mem_fail_reset();
+        assert_int_equal(id, 99);
+    }
+    /* Still usable, past several growths. */
+    for (i = 0; i < 40; i++) {
+        assert_int_equal(evq_timer_new(q, evq_test_timer_handler, NULL, &id),
+                         0);
+        assert_int_equal(id, i);
+        evq_timer_set(q, id, 40.0 - (double)i, NULL);
+    }
+    assert_int_equal(evq_size(q), 40);
+    assert_close(evq_peek_time(q), 1.0, 0.0);
+    evq_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +441,10 @@ int main(void)
         cmocka_unit_test(test_evq_peak_size_is_the_high_water_mark),
         cmocka_unit_test(test_evq_failed_growth_leaves_the_queue_unchanged),
         cmocka_unit_test(test_evq_new_fails_cleanly_without_memory),
+        cmocka_unit_test(test_evq_timers_match_a_reference_queue),
+        cmocka_unit_test(test_evq_timer_moves_keep_the_order_of_new_pushes),
+        cmocka_unit_test(test_evq_timers_cancel_clear_and_count),
+        cmocka_unit_test(test_evq_timer_new_fails_cleanly_without_memory),
     };
     return cmocka_run_group_tests_name("evq", tests, NULL, NULL);
 }
