@@ -54,6 +54,14 @@ struct serve {
     size_t nheap;              /* decoders in the heap */
     long *cnt;                 /* decoders by (base - 1) mod block_tokens:
                                   who needs a new block at which step */
+    long *cum;                 /* cum[k] = cnt[0] + ... + cnt[k-1],
+                                  k = 0..block_tokens: a run's demand is
+                                  two look-ups (serve_kv_demand) */
+    int64_t bmask;             /* block_tokens - 1 when a power of two
+                                  (residues and quotients by mask and
+                                  shift, not a 64-bit division), else -1 */
+    int bshift;                /* log2 block_tokens, with bmask */
+    int cache_capped;          /* serve_cache_capped(&p), once */
     struct request *qhead, *qtail; /* the waiting queue, FIFO */
     size_t nq;                 /* requests waiting */
     struct seq *rhead, *rtail; /* running sequences, admission order */
@@ -90,12 +98,43 @@ struct serve {
      * roofline's hypot, the fixed time), memoised by nd: a decode run is
      * planned at every boundary, and nd takes few values */
     struct { size_t nd1; double linear, fixed; int cmp; } lin_memo[64];
+    /* serve_run_lin of the decode run in flight (set when it is planned;
+     * nothing it reads changes until the next boundary), for its cuts */
+    struct lin { double a0, a1, b0, b1, c;
+                 int cmp_bound; /* its linear layers are compute-bound */
+               } run_lin;
 };
 
 static int64_t serve_imod(int64_t a, int64_t m)
 {
     int64_t r = a % m;
     return r < 0 ? r + m : r;
+}
+
+/* serve_imod(a, block_tokens); a mask when block_tokens is a power of
+ * two (two's complement: the same residue for negative a). */
+static inline int64_t serve_bmod(const struct serve *sv, int64_t a)
+{
+    return sv->bmask >= 0 ? (a & sv->bmask)
+                          : serve_imod(a, sv->p.block_tokens);
+}
+
+/* serve_blocks_for(tokens, block_tokens), by shift when it can. */
+static inline long serve_blocks_of(const struct serve *sv, int64_t tokens)
+{
+    if (tokens <= 0)
+        return 0;
+    if (sv->bmask >= 0)
+        return (long)((tokens + sv->bmask) >> sv->bshift);
+    return (long)((tokens + sv->p.block_tokens - 1) / sv->p.block_tokens);
+}
+
+/* cnt[x] += d, and the prefix sums after it. */
+static void serve_cnt_add(struct serve *sv, int64_t x, long d)
+{
+    sv->cnt[x] += d;
+    for (int k = (int)x + 1; k <= sv->p.block_tokens; k++)
+        sv->cum[k] += d;
 }
 
 static long serve_blocks_for(int64_t tokens, int bs)
@@ -113,7 +152,7 @@ static int serve_cache_capped(const struct serve_params *p)
 /* Decoders whose cache grows a token a step (cnt[] counts these). */
 static size_t serve_growing(const struct serve *sv)
 {
-    return serve_cache_capped(&sv->p) ? sv->nd - sv->ncap : sv->nd;
+    return sv->cache_capped ? sv->nd - sv->ncap : sv->nd;
 }
 
 /* Context tokens the decoders' attention reads at decode step K: the
@@ -287,11 +326,6 @@ long serve_derive(struct serve_params *p, const struct model_spec *m,
  * single line, so both pieces are set to it (serve_lin_sums then takes one
  * segment).
  */
-struct lin {
-    double a0, a1, b0, b1, c;
-    int cmp_bound; /* its linear layers are compute-bound */
-};
-
 static struct lin serve_run_lin(struct serve *sv)
 {
     const struct serve_model *m = &sv->p.model;
@@ -324,26 +358,31 @@ static struct lin serve_run_lin(struct serve *sv)
     return l;
 }
 
-/* Sums of g(j) = u + v j and of g(j)^2 over j in [j0, j1). */
-static void serve_seg_sums(double u, double v, double j0, double j1,
-                           double *s1, double *s2)
+/* Sums of g(j) = u + v j and of g(j)^2 over j in [j0, j1); s2 NULL:
+ * the first only (the searches for a cut), the same bits. */
+static inline void serve_seg_sums(double u, double v, double j0, double j1,
+                                  double *s1, double *s2)
 {
     if (j1 <= j0)
         return;
     double n = j1 - j0;
     double sj = (j1 * (j1 - 1) - j0 * (j0 - 1)) / 2;
+    *s1 += n * u + v * sj;
+    if (!s2)
+        return;
     double sjj = ((j1 - 1) * j1 * (2 * j1 - 1) - (j0 - 1) * j0 * (2 * j0 - 1)) /
                  6;
-    *s1 += n * u + v * sj;
     *s2 += n * u * u + 2 * u * v * sj + v * v * sjj;
 }
 
-/* Sum and sum of squares of the first m base step times of a run. */
-static void serve_lin_sums(const struct lin *l, double m, double *s1,
-                           double *s2)
+/* Sum and sum of squares (s2 NULL: the sum only) of the first m base
+ * step times of a run. */
+static inline void serve_lin_sums(const struct lin *l, double m, double *s1,
+                                  double *s2)
 {
     *s1 = 0;
-    *s2 = 0;
+    if (s2)
+        *s2 = 0;
     double da = l->a0 - l->b0, db = l->a1 - l->b1;
     double js; /* the first j of the second piece */
     int a_first;
@@ -396,17 +435,27 @@ static double serve_draw_total(struct serve *sv, double mean, double sq)
 static long serve_kv_demand(const struct serve *sv, int64_t K, int64_t m)
 {
     int bs = sv->p.block_tokens;
-    /* m < bs (one step, mostly) needs neither division */
-    int64_t q = m < bs ? 0 : m / bs, r = m < bs ? m : m % bs;
-    long d = (long)(q * (int64_t)serve_growing(sv));
-    /* serve_imod(-(K + j), bs) for j = 0, 1, ...: one division, then a step
-     * down (a division per step was most of a decode run's planning). */
-    int64_t i = serve_imod(-K, bs);
-    for (int64_t j = 0; j < r; j++) {
-        d += sv->cnt[i];
-        i = i > 0 ? i - 1 : bs - 1;
+    int64_t q, r;
+    if (m < bs) { /* one step, mostly */
+        q = 0;
+        r = m;
+    } else if (sv->bmask >= 0) {
+        q = m >> sv->bshift;
+        r = m & sv->bmask;
+    } else {
+        q = m / bs;
+        r = m % bs;
     }
-    return d;
+    long d = (long)(q * (int64_t)serve_growing(sv));
+    if (r == 0)
+        return d;
+    /* cnt at the residues serve_imod(-(K + j), bs), j = 0..r-1: i, i-1,
+     * ... down to 0, then from bs-1 down; a difference of prefix sums for
+     * each stretch (it was a walk over up to bs counts). */
+    int64_t i = serve_bmod(sv, -K);
+    if (r <= i + 1)
+        return d + sv->cum[i + 1] - sv->cum[i + 1 - r];
+    return d + sv->cum[i + 1] + sv->cum[bs] - sv->cum[bs - (r - i - 1)];
 }
 
 /* Steps the decoders can run before the cache is exhausted. */
@@ -421,7 +470,7 @@ static int64_t serve_kv_steps(const struct serve *sv)
      * first. */
     int64_t q = free_blocks / ng;
     long rem = free_blocks - (long)(q * (int64_t)ng);
-    int64_t j = 0, i = serve_imod(-sv->K, bs); /* i: serve_imod(-(K + j), bs) */
+    int64_t j = 0, i = serve_bmod(sv, -sv->K); /* i: serve_imod(-(K + j), bs) */
     long acc = 0;
     while (j < bs) {
         long d = sv->cnt[i];
@@ -442,7 +491,7 @@ static int serve_kv_none(const struct serve *sv)
     long free_blocks = sv->p.kv_blocks - sv->blocks_used;
     long ng = (long)serve_growing(sv); /* as serve_kv_steps counts */
     return ng > 0 && free_blocks < ng && free_blocks > -ng &&
-           sv->cnt[serve_imod(-sv->K, sv->p.block_tokens)] > free_blocks;
+           sv->cnt[serve_bmod(sv, -sv->K)] > free_blocks;
 }
 
 /* ---- lists ---- */
@@ -498,7 +547,7 @@ static void serve_decoder_add(struct serve *sv, struct seq *s)
 {
     s->phase = PH_DECODE;
     s->capped = 0;
-    sv->cnt[serve_imod(s->base - 1, sv->p.block_tokens)]++;
+    serve_cnt_add(sv, serve_bmod(sv, s->base - 1), 1);
     sv->sum_base += s->base;
     sv->nd++;
     s->hi = sv->nheap;
@@ -510,9 +559,9 @@ static void serve_decoder_add(struct serve *sv, struct seq *s)
 static long serve_decoder_remove(struct serve *sv, struct seq *s)
 {
     serve_heap_remove(sv, s);
-    int capped = s->capped, cache_capped = serve_cache_capped(&sv->p);
+    int capped = s->capped, cache_capped = sv->cache_capped;
     if (!capped || !cache_capped)
-        sv->cnt[serve_imod(s->base - 1, sv->p.block_tokens)]--;
+        serve_cnt_add(sv, serve_bmod(sv, s->base - 1), -1);
     if (capped) {
         sv->ncap--;
         sv->cap_base -= s->base;
@@ -524,8 +573,7 @@ static long serve_decoder_remove(struct serve *sv, struct seq *s)
         long keep = serve_blocks_for(sv->p.model.window, sv->p.block_tokens);
         return keep > s->shared ? keep - s->shared : 0;
     }
-    return serve_blocks_for(s->base + sv->K - 1, sv->p.block_tokens) -
-           s->shared;
+    return serve_blocks_of(sv, s->base + sv->K - 1) - s->shared;
 }
 
 /* Steps before the first growing decoder's context passes the window
@@ -552,7 +600,7 @@ static int64_t serve_window_steps(const struct serve *sv)
 static void serve_window_cap(struct serve *sv)
 {
     int64_t W = sv->p.model.window;
-    int bs = sv->p.block_tokens, cache_capped = serve_cache_capped(&sv->p);
+    int bs = sv->p.block_tokens, cache_capped = sv->cache_capped;
     if (W <= 0 || sv->ncap == sv->nd)
         return;
     for (size_t i = 0; i < sv->nheap; i++) {
@@ -565,7 +613,7 @@ static void serve_window_cap(struct serve *sv)
         sv->cap_base += s->base;
         if (!cache_capped)
             continue;
-        sv->cnt[serve_imod(s->base - 1, bs)]--;
+        serve_cnt_add(sv, serve_bmod(sv, s->base - 1), -1);
         long held = serve_blocks_for(pos, bs) - s->shared;
         long keep = serve_blocks_for(W, bs) - s->shared;
         keep = keep > 0 ? keep : 0;
@@ -754,12 +802,11 @@ static int serve_head_fits(const struct serve *sv, int64_t m)
         return 0;
     uint32_t in = r->input_tokens ? r->input_tokens : 1;
     long shared = serve_prefix_hit_blocks(sv, r);
-    int bs = sv->p.block_tokens;
     if (sv->p.no_evict &&
         sv->committed + serve_peak_blocks(&sv->p, in, r->output_tokens) -
                 shared > sv->p.kv_blocks)
         return 0;
-    long need = serve_blocks_for((int64_t)in + (int64_t)RQ_GENERATED(r), bs) -
+    long need = serve_blocks_of(sv, (int64_t)in + (int64_t)RQ_GENERATED(r)) -
                 shared;
     long free_blocks = sv->p.kv_blocks - sv->blocks_used -
                        serve_kv_demand(sv, sv->K, m);
@@ -788,7 +835,7 @@ static void serve_admit(struct serve *sv, double now)
          * after it (its attention still reads it). */
         s->done_pf = (uint32_t)(s->shared * sv->p.block_tokens);
         s->chunk = 0;
-        s->blocks = serve_blocks_for(s->prompt, sv->p.block_tokens);
+        s->blocks = serve_blocks_of(sv, s->prompt);
         s->commit = sv->p.no_evict
                         ? serve_peak_blocks(&sv->p, s->in, s->out) -
                               s->shared
@@ -886,7 +933,8 @@ static int serve_start_prefill_step(struct serve *sv, double now)
     sv->batch = sv->npf + (sv->decode_in ? sv->nd : 0);
     struct serve_step_parts parts;
     serve_step_split(&sv->p, &st, &parts);
-    double b = serve_step_time(&sv->p, &st);
+    /* serve_step_time's sum, from the split already made */
+    double b = serve_linear_time(&parts) + parts.attn + parts.fixed;
     sv->cmp_bound = parts.linear_cmp > parts.linear_mem;
     serve_set_step(sv, now, b, b * b, 1);
     return 1;
@@ -944,10 +992,11 @@ static void serve_plan(struct serve *sv, double now)
     sv->npf = 0;
     sv->batch = sv->nd;
     sv->demand = serve_kv_demand(sv, sv->K, n);
-    struct lin l = serve_run_lin(sv);
+    sv->run_lin = serve_run_lin(sv);
+    const struct lin *l = &sv->run_lin;
     double s1, s2;
-    serve_lin_sums(&l, (double)n, &s1, &s2);
-    sv->cmp_bound = l.cmp_bound; /* the same split as serve_run_lin's */
+    serve_lin_sums(l, (double)n, &s1, &s2);
+    sv->cmp_bound = l->cmp_bound; /* the same split as serve_run_lin's */
     serve_set_step(sv, now, s1, s2, (long)n);
 }
 
@@ -973,9 +1022,17 @@ struct serve *serve_new(const struct serve_params *p, gsl_rng *jitter,
     sv->slots = mem_calloc((size_t)p->max_batch, sizeof *sv->slots);
     sv->heap = mem_calloc((size_t)p->max_batch, sizeof *sv->heap);
     sv->cnt = mem_calloc((size_t)p->block_tokens, sizeof *sv->cnt);
+    sv->cum = mem_calloc((size_t)p->block_tokens + 1, sizeof *sv->cum);
+    sv->bmask = -1;
+    if ((p->block_tokens & (p->block_tokens - 1)) == 0) {
+        sv->bmask = p->block_tokens - 1;
+        while ((1 << sv->bshift) < p->block_tokens)
+            sv->bshift++;
+    }
+    sv->cache_capped = serve_cache_capped(p);
     if (p->ntasks > 0 && p->prefix_tokens)
         sv->cached = mem_calloc(p->ntasks, 1);
-    if (!sv->slots || !sv->heap || !sv->cnt ||
+    if (!sv->slots || !sv->heap || !sv->cnt || !sv->cum ||
         (p->ntasks > 0 && p->prefix_tokens && !sv->cached)) {
         serve_free(sv);
         return NULL;
@@ -994,6 +1051,7 @@ void serve_free(struct serve *sv)
     mem_free(sv->slots);
     mem_free(sv->heap);
     mem_free(sv->cnt);
+    mem_free(sv->cum);
     mem_free(sv->cached);
     mem_free(sv);
 }
@@ -1029,25 +1087,36 @@ static void serve_maybe_cut(struct serve *sv, double now)
 {
     if (!sv->busy || !sv->decode_in || sv->npf > 0 || sv->n <= 1)
         return;
-    struct lin l = serve_run_lin(sv);
-    double el = (now - sv->t0) / sv->factor, s1, s2;
+    const struct lin *l = &sv->run_lin; /* the run's, as planned */
+    double el = (now - sv->t0) / sv->factor, s1, at_lo = 0;
+    int have_lo = 0; /* at_lo holds the base prefix sum of lo steps */
     /* smallest m in [1, n] whose base prefix sum reaches el */
-    int64_t lo = serve_cut_guess(&l, el, sv->n), hi = sv->n;
+    int64_t lo = serve_cut_guess(l, el, sv->n), hi = sv->n;
     if (lo > 0) {
         /* From the closed-form guess, step to the exact answer of the
          * search below: the same m, in two or three serve_lin_sums. */
-        while (lo > 1 && (serve_lin_sums(&l, (double)(lo - 1), &s1, &s2),
-                          s1 >= el))
+        while (lo > 1 && (serve_lin_sums(l, (double)(lo - 1), &s1, NULL),
+                          s1 >= el)) {
             lo--;
-        while (lo < hi && (serve_lin_sums(&l, (double)lo, &s1, &s2), s1 < el))
+            at_lo = s1;
+            have_lo = 1;
+        }
+        while (lo < hi) {
+            serve_lin_sums(l, (double)lo, &s1, NULL);
+            at_lo = s1;
+            have_lo = 1;
+            if (s1 >= el)
+                break;
             lo++;
+            have_lo = 0;
+        }
         hi = lo; /* found: the search below has nothing left to do */
     } else {
         lo = 1;
     }
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        serve_lin_sums(&l, (double)mid, &s1, &s2);
+        serve_lin_sums(l, (double)mid, &s1, NULL);
         if (s1 >= el)
             hi = mid;
         else
@@ -1055,8 +1124,9 @@ static void serve_maybe_cut(struct serve *sv, double now)
     }
     if (lo >= sv->n || !serve_head_fits(sv, lo))
         return;
-    serve_lin_sums(&l, (double)lo, &s1, &s2);
-    double t1 = sv->t0 + sv->factor * s1;
+    if (!have_lo)
+        serve_lin_sums(l, (double)lo, &at_lo, NULL);
+    double t1 = sv->t0 + sv->factor * at_lo;
     sv->t1 = t1 < now ? now : t1;
     sv->n = (long)lo;
     sv->demand = serve_kv_demand(sv, sv->K, lo);
