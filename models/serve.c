@@ -62,6 +62,10 @@ struct serve {
                                   shift, not a 64-bit division), else -1 */
     int bshift;                /* log2 block_tokens, with bmask */
     int cache_capped;          /* serve_cache_capped(&p), once */
+    double per_ctx;            /* s per context token a decode step's
+                                  attention reads: the larger of bytes
+                                  over bandwidth and FLOPs over FLOP/s
+                                  (constant; two divisions a run) */
     struct request *qhead, *qtail; /* the waiting queue, FIFO */
     size_t nq;                 /* requests waiting */
     struct seq *rhead, *rtail; /* running sequences, admission order */
@@ -328,11 +332,8 @@ long serve_derive(struct serve_params *p, const struct model_spec *m,
  */
 static struct lin serve_run_lin(struct serve *sv)
 {
-    const struct serve_model *m = &sv->p.model;
-    const struct serve_perf *f = &sv->p.perf;
     double nd = (double)sv->nd;
     double S = serve_decode_read(sv, sv->K);
-    double bw = f->tp * f->bandwidth, fl = f->tp * f->flops;
     struct serve *w = sv; /* lin_memo: a cache, the same values */
     size_t slot = sv->nd % (sizeof w->lin_memo / sizeof w->lin_memo[0]);
     if (w->lin_memo[slot].nd1 != sv->nd + 1) {
@@ -344,9 +345,7 @@ static struct lin serve_run_lin(struct serve *sv)
         w->lin_memo[slot].fixed = t.fixed;
         w->lin_memo[slot].cmp = t.linear_cmp > t.linear_mem;
     }
-    double per_ctx_mem = m->kv_per_token / bw;
-    double per_ctx_cmp = m->attn_flops_per_ctx / fl;
-    double per_ctx = per_ctx_mem > per_ctx_cmp ? per_ctx_mem : per_ctx_cmp;
+    double per_ctx = sv->per_ctx;
     struct lin l;
     l.a0 = w->lin_memo[slot].linear +
            per_ctx * S;
@@ -696,8 +695,13 @@ static void serve_account(struct serve *sv, double now)
     double total = (double)sv->p.kv_blocks;
     double b0 = (double)sv->blocks_used, db = (double)sv->demand;
     double a = sv->t_acc, b = now;
-    double o_a = (b0 + db * (len > 0 ? (a - sv->t0) / len : 0)) / total;
-    double o_b = (b0 + db * (len > 0 ? (b - sv->t0) / len : 1)) / total;
+    double o_a, o_b;
+    if (db == 0) { /* b0 + 0 x is b0 exactly: one division, not four */
+        o_a = o_b = b0 / total;
+    } else {
+        o_a = (b0 + db * (len > 0 ? (a - sv->t0) / len : 0)) / total;
+        o_b = (b0 + db * (len > 0 ? (b - sv->t0) / len : 1)) / total;
+    }
     if (sv->ser.ts) {
         tseries_level(sv->ser.ts, sv->ser.batch, a, b, (double)sv->batch,
                       (double)sv->batch);
@@ -975,8 +979,7 @@ static void serve_plan(struct serve *sv, double now)
     /* The cache bounds the run only when the growing decoders' n steps
      * may need more blocks than are free: at most one per decoder per
      * block. */
-    int64_t bs = sv->p.block_tokens;
-    if ((int64_t)serve_growing(sv) * ((n + bs - 1) / bs) >
+    if ((int64_t)serve_growing(sv) * serve_blocks_of(sv, n) >
         sv->p.kv_blocks - sv->blocks_used) {
         int64_t kvn = serve_kv_steps(sv);
         if (kvn < n)
@@ -1030,6 +1033,13 @@ struct serve *serve_new(const struct serve_params *p, gsl_rng *jitter,
             sv->bshift++;
     }
     sv->cache_capped = serve_cache_capped(p);
+    {
+        double bw = p->perf.tp * p->perf.bandwidth;
+        double fl = p->perf.tp * p->perf.flops;
+        double per_ctx_mem = p->model.kv_per_token / bw;
+        double per_ctx_cmp = p->model.attn_flops_per_ctx / fl;
+        sv->per_ctx = per_ctx_mem > per_ctx_cmp ? per_ctx_mem : per_ctx_cmp;
+    }
     if (p->ntasks > 0 && p->prefix_tokens)
         sv->cached = mem_calloc(p->ntasks, 1);
     if (!sv->slots || !sv->heap || !sv->cnt || !sv->cum ||

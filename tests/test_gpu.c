@@ -533,6 +533,18 @@ static void test_gpu_runs_equal_steps_without_jitter(void **s)
     p.no_evict = 0;
     p.chunk = 128;
     compare_modes(p, 3, 2000, 17, 0.75);
+    /* blocks of 12 tokens (not a power of two: residues and block counts
+     * by division, not by mask) and of 1; runs longer than a block
+     * period, with queueing and preemption, as a step at a time */
+    p = toy();
+    p.max_batch = 16;
+    p.block_tokens = 12;
+    compare_modes(p, 3, 2000, 19, 0.5);
+    p.kv_blocks = 260;
+    compare_modes(p, 3, 2000, 20, 0.75);
+    p.block_tokens = 1;
+    p.kv_blocks = 3000;
+    compare_modes(p, 3, 2000, 21, 0.75);
 }
 
 /* Per replication: p50 and p99 of e2e, p99 of TTFT, tokens per second. */
