@@ -655,7 +655,10 @@ static void serve_run_unlink(struct serve *sv, struct seq *s)
 
 static void serve_queue_mark(struct serve *sv, double now)
 {
-    if (sv->ser.ts && now > sv->t_qmark)
+    /* An empty queue adds (b - a) * 0 = +0 to a bucket, which leaves it
+     * as it was: the call is skipped (an arrival to an empty queue, most
+     * of them below saturation). */
+    if (sv->ser.ts && now > sv->t_qmark && sv->nq > 0)
         tseries_level(sv->ser.ts, sv->ser.queue, sv->t_qmark, now,
                       (double)sv->nq, (double)sv->nq);
     sv->t_qmark = now;
