@@ -7,7 +7,6 @@
 #include <gsl/gsl_randist.h>
 
 #include "sim/mem.h"
-#include "sim/rng.h"
 
 /* The request scratch (sim/sim.h's u[] and p) belongs to the replica
  * while it holds the request; these name its parts:
@@ -420,7 +419,7 @@ static double serve_draw_total(struct serve *sv, double mean, double sq)
     if (f->jitter == SERVE_JITTER_GAMMA) {
         /* shape = mean^2/var, scale = var/mean; with n equal steps of b,
          * shape = n/cv^2: exactly the sum of n gamma(1/cv^2) factors. */
-        return rng_gamma(sv->rng, mean * mean / var, var / mean);
+        return gsl_ran_gamma(sv->rng, mean * mean / var, var / mean);
     }
     /* Lognormal matched to the mean and variance (Fenton-Wilkinson);
      * exact for one step. */

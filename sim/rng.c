@@ -9,7 +9,6 @@
  */
 #include "sim/rng.h"
 
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #define RNG_FNV_OFFSET 0xcbf29ce484222325u
@@ -70,28 +69,6 @@ double rng_uniform_pos(gsl_rng *r)
         u = rng_uniform(r);
     while (u == 0);
     return u;
-}
-
-double rng_gamma(gsl_rng *r, double shape, double scale)
-{
-    if (shape < 1) {
-        double u = rng_uniform_pos(r);
-        return rng_gamma(r, 1.0 + shape, scale) * pow(u, 1.0 / shape);
-    }
-    double d = shape - 1.0 / 3.0, c = (1.0 / 3.0) / sqrt(d), x, v, u;
-    for (;;) {
-        do {
-            x = gsl_ran_gaussian_ziggurat(r, 1.0);
-            v = 1.0 + c * x;
-        } while (v <= 0);
-        v = v * v * v;
-        u = rng_uniform_pos(r);
-        if (u < 1 - 0.0331 * x * x * x * x)
-            break; /* the squeeze: no log, most of the time */
-        if (log(u) < 0.5 * x * x + d * (1 - v + log(v)))
-            break;
-    }
-    return scale * d * v;
 }
 
 /* MT19937 (Matsumoto and Nishimura, 1998) as GSL's mt.c runs it: the

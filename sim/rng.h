@@ -72,13 +72,6 @@ static inline double rng_uniform(gsl_rng *r)
 /* Uniform on the open interval (0, 1): safe under log(). */
 double rng_uniform_pos(gsl_rng *r);
 
-/* A gamma variate of the given shape and scale, the same bits as
- * gsl_ran_gamma(r, shape, scale): Marsaglia and Tsang's method (2000)
- * over GSL's ziggurat normal, with shape < 1 boosted by a uniform's
- * 1/shape power, in GSL's order of operations; the uniforms read inline.
- * shape > 0, scale > 0. */
-double rng_gamma(gsl_rng *r, double shape, double scale);
-
 /* An exponential variate of the given mean (seconds, say), the same bits
  * as gsl_ran_exponential(r, mean): -mean log1p(-u), u = gsl_rng_uniform. */
 static inline double rng_exponential(gsl_rng *r, double mean)
