@@ -319,6 +319,10 @@ static void evq_tsift(struct evq *q, size_t i, struct evq_tnode n)
     struct evq_tnode *h = q->theap;
     size_t m = q->tsize;
 
+    if (m == 1) { /* one timer pending (one GPU replica): no sift */
+        evq_tplace(q, 0, n);
+        return;
+    }
     while (i > 0 && evq_tbefore(&n, &h[(i - 1) / 2])) {
         evq_tplace(q, i, h[(i - 1) / 2]);
         i = (i - 1) / 2;
