@@ -180,6 +180,12 @@ long prefix_blocks_of(const struct prefix *pc, uint64_t key)
     return i < 0 ? 0 : pc->e[i].blocks;
 }
 
+uint32_t prefix_refs(const struct prefix *pc, uint64_t key)
+{
+    int32_t i = prefix_find(pc, key);
+    return i < 0 ? 0 : pc->e[i].refs;
+}
+
 long prefix_acquire(struct prefix *pc, uint64_t key)
 {
     int32_t i = prefix_find(pc, key);

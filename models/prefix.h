@@ -52,6 +52,8 @@ size_t prefix_match(const struct prefix *pc, const uint32_t *ids, size_t n,
 
 /* The KV blocks of the resident entry key, 0 when it is not resident. */
 long prefix_blocks_of(const struct prefix *pc, uint64_t key);
+/* Its references (0: idle, or not resident). */
+uint32_t prefix_refs(const struct prefix *pc, uint64_t key);
 
 /* Takes a reference on the resident entry key (pinning it).  Returns the
  * blocks that went from idle to pinned (its blocks when it was idle, 0
