@@ -84,13 +84,13 @@ struct trace_opts {
     /* csv/jsonl: the column (or key) names; task may be NULL.  For the
      * built-in formats only task is looked at (e.g. "Model"). */
     const char *col_time, *col_input, *col_output, *col_task;
-    /* jsonl: the key of the block-hash array, or NULL (mooncake: always
-     * "hash_ids", optional per row) */
-    const char *col_hash;
     /* csv/jsonl: seconds per unit of a numeric time column, or 0 when the
      * column holds date-time text (YYYY-MM-DD HH:MM:SS[.frac][Z|+hh:mm]). */
     double time_unit;
     enum trace_on_error on_error;
+    /* jsonl: the key of the block-hash array, or NULL (mooncake: always
+     * "hash_ids", optional per row) */
+    const char *col_hash;
 };
 
 /* trace_open flags. */
