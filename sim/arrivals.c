@@ -1357,6 +1357,7 @@ static int arrivals_pass_row(struct arrivals *a, struct arrival *out)
     rc = arrivals_trace_row(t, a->rd, out);
     out->hashes = NULL; /* the reader's: gone at its next row */
     out->nhashes = 0;
+    out->hash_pass = (uint32_t)a->pass;
     return rc;
 }
 

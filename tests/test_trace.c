@@ -9,7 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/workload.h"
+#include "sim/arrivals.h"
+#include "sim/cfg.h"
 #include "sim/mem.h"
+#include "sim/rng.h"
 #include "sim/trace.h"
 #include "sim/trace_stats.h"
 
@@ -742,6 +746,74 @@ static void test_trace_stats_counts_blocks_seen_before(void **state)
     trace_stats_fini(&s);
 }
 
+/* Replay carries each row's hashes as a pointer into the spec's one
+ * pool (no copy per arrival), a spec copy into its own, a looped pass
+ * says which it is, and the workload hands the pointer to the request. */
+static void test_trace_replay_points_into_the_cached_hashes(void **state)
+{
+    static const char yaml[] =
+        "arrivals: {process: trace, path: " TEST_DATA_DIR
+        "/mooncake-conv-300.jsonl, format: mooncake, loop: true}";
+    struct cfg_doc *doc = NULL;
+    struct arrivals_spec spec, copy;
+    struct arrival a;
+    struct diag d;
+    struct workload_spec w;
+    struct request rq;
+    int st;
+
+    (void)state;
+    diag_init(&d, stderr);
+    assert_int_equal(cfg_load_buffer("t.yaml", yaml, strlen(yaml), &d, &doc),
+                     0);
+    const struct cfg_node *node = cfg_get(cfg_doc_root(doc), "arrivals");
+    memset(&spec, 0, sizeof spec);
+    assert_int_equal(arrivals_parse(node, "workload.arrivals", "", &spec, &d),
+                     0);
+    assert_int_equal(arrivals_scan(&spec, &node->pos, &d), 0);
+    cfg_doc_free(doc);
+    assert_int_equal(spec.trace.hash_block, 512);
+    assert_non_null(spec.trace.hashes);
+    assert_int_equal(spec.trace.hashes_dropped, 0);
+    assert_int_equal(arrivals_spec_copy(&copy, &spec), 0);
+    gsl_rng *r = rng_stream_new(7, 0, "arrivals");
+    struct arrivals *g = arrivals_new(&copy, r, &d, &st);
+    assert_non_null(g);
+    uint64_t ids = 0;
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(arrivals_next(g, &a), 0);
+        assert_int_equal(a.hash_pass, 0);
+        assert_int_equal(a.nhashes, (a.input_tokens + 511) / 512);
+        assert_ptr_equal(a.hashes, copy.trace.hashes + ids);
+        ids += a.nhashes;
+        if (i == 1) { /* the second row: [0, 14, 15, ...] */
+            assert_int_equal(a.hashes[0], 0);
+            assert_int_equal(a.hashes[1], 14);
+        }
+    }
+    assert_int_equal(ids, copy.trace.nhashes);
+    assert_int_equal(arrivals_next(g, &a), 0);
+    assert_int_equal(a.hash_pass, 1);
+    assert_ptr_equal(a.hashes, copy.trace.hashes);
+    memset(&w, 0, sizeof w);
+    memset(&rq, 0, sizeof rq);
+    w.arrivals = copy;
+    struct task_spec task = {0};
+    task.share = 1;
+    task.input_from_trace = task.output_from_trace = 1;
+    w.ntasks = 1;
+    w.tasks = &task;
+    workload_fill_request(&w, &a, r, &rq);
+    assert_ptr_equal(rq.prefix_hashes, a.hashes);
+    assert_int_equal(rq.prefix_blocks, a.nhashes);
+    assert_int_equal(rq.prefix_block_tokens, 512);
+    assert_int_equal(rq.prefix_pass, 1);
+    arrivals_free(g);
+    gsl_rng_free(r);
+    arrivals_spec_fini(&copy);
+    arrivals_spec_fini(&spec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -772,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_trace_mooncake_rows_carry_their_block_hashes),
         cmocka_unit_test(test_trace_jsonl_hash_key_is_required_when_named),
         cmocka_unit_test(test_trace_stats_counts_blocks_seen_before),
+        cmocka_unit_test(test_trace_replay_points_into_the_cached_hashes),
     };
     return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }
