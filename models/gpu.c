@@ -350,9 +350,10 @@ static int parse_serving(const struct cfg_node *map, const char *where,
     struct serve_params *p = &c->sp;
     c->engine = ENGINE_VLLM;
     /* Block-hash prefix caching is on by default in all three engines:
-     * vLLM V1's enable_prefix_caching (docs.vllm.ai, design/prefix_caching),
-     * TensorRT-LLM's KvCacheConfig.enable_block_reuse = True (llm-api
-     * reference), SGLang's radix cache unless disable_radix_cache. */
+     * vLLM's CacheConfig.enable_prefix_caching = True (vllm/config/
+     * cache.py), TensorRT-LLM's KvCacheConfig.enable_block_reuse = True
+     * (LLM API reference), SGLang's disable_radix_cache = False
+     * (sglang/srt/server_args.py); docs/prefix-caching.md. */
     c->prefix_caching = 1;
     if (n && cfg_expect(n, CFG_MAP, "serving", d) < 0)
         return SLM_EINPUT;

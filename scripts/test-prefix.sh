@@ -86,4 +86,13 @@ else
     bad "a bad prefix_caching value: exit $code, $(head -n 1 "$OUT/err.txt")"
 fi
 
+"$BIN" validate "$S" -s workload.arrivals.hash_block=1.5 \
+    >/dev/null 2>"$OUT/err.txt"
+code=$?
+if [ $code = 2 ] && grep -q "error: 'hash_block' must be a whole number of tokens in \[1, 1048576\], got '1.5'" "$OUT/err.txt"; then
+    ok "a fractional hash_block exits 2 with its message"
+else
+    bad "a fractional hash_block: exit $code, $(head -n 1 "$OUT/err.txt")"
+fi
+
 [ $fails = 0 ] || { echo "test-prefix: $fails failed"; exit 1; }
