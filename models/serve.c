@@ -809,11 +809,18 @@ static uint32_t serve_prefix_lookup(const struct serve *sv,
                                         serve_prefix_usable(sv, r),
                                         r->prefix_pass);
     *idle = 0;
-    for (uint32_t j = 0; j < h; j++)
-        if (prefix_refs(sv->pc, prefix_key(r->prefix_pass,
-                                           r->prefix_hashes[j])) == 0)
-            *idle += prefix_blocks_of(
-                sv->pc, prefix_key(r->prefix_pass, r->prefix_hashes[j]));
+    for (uint32_t j = 0; j < h; j++) {
+        uint64_t key = prefix_key(r->prefix_pass, r->prefix_hashes[j]);
+        long b = prefix_blocks_of(sv->pc, key);
+        /* an equal hash over another length (a trace that is not
+         * consistent) is no hit: the blocks would not add up */
+        if (b != serve_prefix_entry_blocks(sv, r, j)) {
+            h = j;
+            break;
+        }
+        if (prefix_refs(sv->pc, key) == 0)
+            *idle += b;
+    }
     *shared = serve_prefix_span(sv, r, h);
     return h;
 }
@@ -862,8 +869,10 @@ static void serve_prefix_put(struct serve *sv, struct seq *s)
     uint32_t n = serve_prefix_usable(sv, r);
     for (; s->held < n; s->held++) {
         uint64_t key = prefix_key(r->prefix_pass, r->prefix_hashes[s->held]);
-        long b = serve_prefix_entry_blocks(sv, r, s->held);
-        long moved = prefix_acquire(sv->pc, key);
+        long b = serve_prefix_entry_blocks(sv, r, s->held), have;
+        if ((have = prefix_blocks_of(sv->pc, key)) > 0 && have != b)
+            break; /* see serve_prefix_lookup */
+        long moved = have > 0 ? prefix_acquire(sv->pc, key) : -1;
         if (moved >= 0)
             sv->blocks_used += moved - b;
         else if (prefix_insert(sv->pc, key, b) < 0)

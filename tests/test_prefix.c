@@ -289,6 +289,23 @@ static void test_prefix_serve_evicts_the_tail_first(void **state)
     serve_free(g.sv);
 }
 
+/* A trace whose equal hash covers another length (A's second hash block
+ * holds 36 tokens, B's the full 64) is not trusted past it: B hits its
+ * first hash block only, and every block is given back in the end. */
+static void test_prefix_serve_distrusts_a_hash_of_another_length(void **state)
+{
+    (void)state;
+    struct serve_params p = toy(100000);
+    const struct job jobs[] = {{0, 100, 2, {1, 2}, 2},
+                               {5, 200, 2, {1, 2, 3, 4}, 4}};
+    struct rig g;
+    rig_run(&g, &p, jobs, 2);
+    assert_close(g.ttft[1], toy_prefill(64, 136), 1e-12);
+    assert_int_equal(serve_stats(g.sv)->prefix_tokens_saved, 64);
+    assert_int_equal(serve_blocks_used(g.sv), 0);
+    serve_free(g.sv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_prefix_serve_skips_the_cached_leading_blocks),
         cmocka_unit_test(test_prefix_serve_full_hit_computes_one_token),
         cmocka_unit_test(test_prefix_serve_evicts_the_tail_first),
+        cmocka_unit_test(test_prefix_serve_distrusts_a_hash_of_another_length),
     };
     return cmocka_run_group_tests_name("prefix", tests, NULL, NULL);
 }
