@@ -180,6 +180,15 @@ long prefix_blocks_of(const struct prefix *pc, uint64_t key)
     return i < 0 ? 0 : pc->e[i].blocks;
 }
 
+long prefix_peek(const struct prefix *pc, uint64_t key, uint32_t *refs)
+{
+    int32_t i = prefix_find(pc, key);
+    if (i < 0)
+        return 0;
+    *refs = pc->e[i].refs;
+    return pc->e[i].blocks;
+}
+
 uint32_t prefix_refs(const struct prefix *pc, uint64_t key)
 {
     int32_t i = prefix_find(pc, key);

@@ -54,6 +54,9 @@ size_t prefix_match(const struct prefix *pc, const uint32_t *ids, size_t n,
 long prefix_blocks_of(const struct prefix *pc, uint64_t key);
 /* Its references (0: idle, or not resident). */
 uint32_t prefix_refs(const struct prefix *pc, uint64_t key);
+/* Both in one probe: the blocks of key's entry (0: not resident) and, when
+ * resident, its references in *refs. */
+long prefix_peek(const struct prefix *pc, uint64_t key, uint32_t *refs);
 
 /* Takes a reference on the resident entry key (pinning it).  Returns the
  * blocks that went from idle to pinned (its blocks when it was idle, 0

@@ -805,20 +805,18 @@ static uint32_t serve_prefix_lookup(const struct serve *sv,
                                     const struct request *r, long *shared,
                                     long *idle)
 {
-    uint32_t h = (uint32_t)prefix_match(sv->pc, r->prefix_hashes,
-                                        serve_prefix_usable(sv, r),
-                                        r->prefix_pass);
+    uint32_t n = serve_prefix_usable(sv, r), h = 0, refs = 0;
     *idle = 0;
-    for (uint32_t j = 0; j < h; j++) {
-        uint64_t key = prefix_key(r->prefix_pass, r->prefix_hashes[j]);
-        long b = prefix_blocks_of(sv->pc, key);
-        /* an equal hash over another length (a trace that is not
-         * consistent) is no hit: the blocks would not add up */
-        if (b != serve_prefix_entry_blocks(sv, r, j)) {
-            h = j;
+    /* one probe a hash: this runs at every admission check of the head */
+    for (; h < n; h++) {
+        long b = prefix_peek(sv->pc,
+                             prefix_key(r->prefix_pass, r->prefix_hashes[h]),
+                             &refs);
+        /* not resident; or an equal hash over another length (a trace
+         * that is not consistent): no hit, the blocks would not add up */
+        if (b == 0 || b != serve_prefix_entry_blocks(sv, r, h))
             break;
-        }
-        if (prefix_refs(sv->pc, key) == 0)
+        if (refs == 0)
             *idle += b;
     }
     *shared = serve_prefix_span(sv, r, h);
