@@ -908,13 +908,14 @@ static int serve_head_fits(const struct serve *sv, int64_t m)
             sv->p.max_batched)
         return 0;
     uint32_t in = r->input_tokens ? r->input_tokens : 1;
-    long shared = serve_prefix_hit_blocks(sv, r), idle = 0;
-    if (serve_prefix_hashed(sv, r))
+    long declared = serve_prefix_hit_blocks(sv, r), shared = declared;
+    long idle = 0;
+    if (sv->pc && serve_prefix_hashed(sv, r))
         serve_prefix_lookup(sv, r, &shared, &idle);
     int bs = sv->p.block_tokens;
     if (sv->p.no_evict &&
         sv->committed + serve_peak_blocks(&sv->p, in, r->output_tokens) -
-                serve_prefix_hit_blocks(sv, r) > sv->p.kv_blocks)
+                declared > sv->p.kv_blocks)
         return 0;
     long need = serve_blocks_for((int64_t)in + (int64_t)RQ_GENERATED(r), bs) -
                 shared + idle;
@@ -954,7 +955,7 @@ static void serve_admit(struct serve *sv, double now)
         sv->blocks_used += s->blocks - s->shared;
         sv->committed += s->commit;
         s->held = 0;
-        if (serve_prefix_hashed(sv, r))
+        if (sv->pc && serve_prefix_hashed(sv, r))
             serve_prefix_take(sv, s, now);
         else
             serve_prefix_count(sv, r, s->shared > 0, now);
@@ -996,7 +997,8 @@ static void serve_preempt(struct serve *sv, double now)
         sv->blocks_used -= serve_decoder_remove(sv, s);
         RQ_GENERATED(r) = (uint64_t)(s->base + sv->K - (int64_t)s->in);
     }
-    serve_prefix_drop(sv, s);
+    if (sv->pc)
+        serve_prefix_drop(sv, s);
     serve_run_unlink(sv, s);
     serve_queue_mark(sv, now);
     r->next = sv->qhead;
@@ -1260,7 +1262,8 @@ static void serve_finish(struct serve *sv, struct seq *s, double now)
 {
     struct request *r = s->r;
     sv->committed -= s->commit;
-    serve_prefix_drop(sv, s);
+    if (sv->pc)
+        serve_prefix_drop(sv, s);
     serve_run_unlink(sv, s);
     RQ_GENERATED(r) = 0;
     if (now >= sv->p.warmup)
@@ -1280,7 +1283,8 @@ static void serve_prefill_done(struct serve *sv, struct seq *s, double now)
     if (now >= sv->p.warmup)
         sv->st.tokens_out++;
     serve_prefix_pin(sv, s);
-    serve_prefix_put(sv, s);
+    if (sv->pc)
+        serve_prefix_put(sv, s);
     if (gen >= s->out) {
         sv->blocks_used -= s->blocks - s->shared;
         serve_finish(sv, s, now);
@@ -1307,7 +1311,8 @@ void serve_boundary(struct serve *sv, double now)
     if (sv->decode_in) {
         sv->K += sv->n;
         sv->blocks_used += sv->demand;
-        serve_prefix_trim(sv);
+        if (sv->pc)
+            serve_prefix_trim(sv);
         if (counted)
             sv->st.tokens_out += (uint64_t)sv->nd * (uint64_t)sv->n;
         while (sv->nheap > 0 && sv->heap[0]->kfin <= sv->K) {
