@@ -11,6 +11,7 @@
 #include "cli/cmd_sensitivity.h"
 #include "cli/cmd_tco.h"
 #include "cli/common.h"
+#include "study/reps.h"
 #include "study/sweep.h"
 #include "study/whatif.h"
 #include "models/accuracy.h"
@@ -88,10 +89,30 @@ static const struct cli_args_spec cmd_run_args = {
     .path = offsetof(struct cmd_run_opts, so.path),
 };
 
-/* Runs every replication; *n is how many results were initialised.
- * keep: replication 0 keeps its backends' extras (time series). */
+/* Every replication on `jobs` processes (study/reps.h); *n is how many
+ * results were initialised, *done how many reached the horizon.  keep:
+ * replication 0 keeps its backends' extras (time series). */
+static int cmd_run_parallel(const struct scenario *sc, struct run_result *res,
+                            unsigned jobs, int keep, size_t *n, size_t *done)
+{
+    struct cli_progress prog;
+    struct study_jobs sj = {jobs, cli_progress_jobs, &prog};
+    struct diag d;
+    int st;
+
+    diag_init(&d, stderr);
+    cli_progress_init(&prog, "replications");
+    st = study_run_replications(sc, keep, &sj, &d, res, n, done);
+    cli_progress_done(&prog);
+    return st;
+}
+
+/* Runs every replication, in this process with one job; *n is how many
+ * results were initialised, *done how many reached the horizon.  keep:
+ * replication 0 keeps its backends' extras (time series). */
 static int cmd_run_replications(const struct scenario *sc,
-                                struct run_result *res, size_t *n, int keep)
+                                struct run_result *res, unsigned jobs,
+                                int keep, size_t *n, size_t *done)
 {
     struct cli_progress prog;
     struct run_hooks hooks;
@@ -100,6 +121,8 @@ static int cmd_run_replications(const struct scenario *sc,
     unsigned r;
     int st = SLM_OK;
 
+    if (jobs > 1 && sc->replications > 1)
+        return cmd_run_parallel(sc, res, jobs, keep, n, done);
     memset(&hooks, 0, sizeof hooks);
     hooks.progress = cli_progress_update;
     hooks.progress_ctx = &prog;
@@ -113,6 +136,8 @@ static int cmd_run_replications(const struct scenario *sc,
         hooks.keep_extras = keep && r == 0; /* one realisation's series */
         if (!st)
             st = run_replication(sc, r, &hooks, &d, &res[r]);
+        if (!st)
+            *done = r + 1;
         cli_progress_done(&prog);
     }
     return st;
@@ -513,6 +538,10 @@ static int cmd_run_stopped(const struct scenario *sc,
 
     if (done < n)
         run_describe_stop(sc, &res[n - 1], note, sizeof note);
+    else if (done < sc->replications)
+        /* the workers' replications were stopped whole */
+        snprintf(note, sizeof note, "interrupted after %zu of %u "
+                 "replications", done, sc->replications);
     else
         snprintf(note, sizeof note, "interrupted after the replications, "
                  "while making the figures");
@@ -532,7 +561,7 @@ int cmd_run(int argc, char **argv)
     struct cmd_run_opts o;
     struct scenario *sc = NULL;
     struct run_result *res = NULL;
-    size_t n = 0, i;
+    size_t n = 0, done = 0, i;
     enum cli_args_status ast;
     int st, rc;
 
@@ -549,7 +578,7 @@ int cmd_run(int argc, char **argv)
         scenario_free(sc);
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);
     }
-    st = cmd_run_replications(sc, res, &n, 1);
+    st = cmd_run_replications(sc, res, cli_jobs(o.jobs), 1, &n, &done);
     if (!st)
         st = cmd_run_figures(sc, res, n, cli_jobs(o.jobs), &o.plots);
     if (st == SLM_ELIMIT || st == SLM_EINTR)
