@@ -1,5 +1,7 @@
 /* slmsim run: replications, text report, results.json. */
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +13,7 @@
 #include "cli/cmd_sensitivity.h"
 #include "cli/cmd_tco.h"
 #include "cli/common.h"
+#include "study/jobs.h"
 #include "study/reps.h"
 #include "study/sweep.h"
 #include "study/whatif.h"
@@ -21,6 +24,7 @@
 #include "models/run.h"
 #include "models/verdict.h"
 #include "plots/draw.h"
+#include "plots/gnuplot.h"
 #include "plots/plot.h"
 #include "sim/arrivals.h"
 #include "sim/interrupt.h"
@@ -485,6 +489,96 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
     return st;
 }
 
+/* ---- drawing: gnuplot on the workers, a figure each ---- */
+
+/* What drawing figure k left, as plain bytes. */
+struct cmd_run_drawn {
+    int32_t st;    /* draw_figure's */
+    int32_t err;   /* errno after it */
+    uint32_t drawn, failed;
+    char path[4096]; /* the file that failed, after st */
+};
+
+struct cmd_run_draw {
+    const struct cli_plots *p;
+    const struct draw *proto; /* gnuplot already looked up */
+};
+
+static int cmd_run_draw_item(void *ctx, size_t k, void *out)
+{
+    const struct cmd_run_draw *c = ctx;
+    struct cmd_run_drawn *row = out;
+    struct draw dr = *c->proto;
+
+    errno = 0;
+    row->st = (int32_t)draw_figure(&dr, c->p->fig[k]);
+    row->err = errno;
+    row->drawn = (uint32_t)dr.drawn;
+    row->failed = (uint32_t)dr.failed;
+    if (row->st)
+        snprintf(row->path, sizeof row->path, "%s", dr.path);
+    return SLM_OK;
+}
+
+/* The figures drawn as cli_plots_draw does, each by one of `jobs`
+ * workers: gnuplot is most of the time a figure takes, and the figures
+ * are independent files.  The same files and messages (a failed
+ * figure's come from its worker); with one job, or without gnuplot (the
+ * missing-gnuplot warning is given once), in this process. */
+static int cmd_run_draw(struct cli_plots *p, const char *dir, int quiet,
+                        unsigned jobs)
+{
+    struct cmd_run_drawn *rows;
+    int *status;
+    struct draw c;
+    struct diag d;
+    size_t drawn = 0, failed = 0;
+    int st, rc = CLI_EXIT_OK;
+
+    diag_init(&d, stderr);
+    draw_init(&c, dir, p->formats, &d);
+    c.have_gnuplot = gnuplot_available(c.gnuplot);
+    if (jobs <= 1 || p->n < 2 || !c.have_gnuplot)
+        return cli_plots_draw(p, dir, quiet);
+    rows = mem_calloc(p->n, sizeof *rows);
+    status = mem_calloc(p->n, sizeof *status);
+    if (!rows || !status) {
+        mem_free(rows);
+        mem_free(status);
+        return cli_status_exit(SLM_ENOMEM, NULL, NULL);
+    }
+    {
+        struct cmd_run_draw ctx = {p, &c};
+        struct jobs_spec js = {.n = p->n, .rowsize = sizeof *rows,
+                               .jobs = jobs, .compute = cmd_run_draw_item,
+                               .ctx = &ctx};
+        st = jobs_run(&js, rows, status, NULL);
+    }
+    for (size_t k = 0; k < p->n && !st && rc == CLI_EXIT_OK; k++) {
+        if (status[k]) {
+            errno = ECHILD; /* its worker died */
+            rc = cli_status_exit(SLM_ESYS, "cannot draw", p->fig[k]->name);
+        } else if (rows[k].st) {
+            errno = rows[k].err;
+            rc = cli_status_exit(rows[k].st, "cannot write", rows[k].path);
+        }
+        drawn += rows[k].drawn;
+        failed += rows[k].failed;
+    }
+    mem_free(rows);
+    mem_free(status);
+    if (st == SLM_EINTR)
+        return CLI_EXIT_OK; /* the caller marks the results interrupted */
+    if (st)
+        return cli_status_exit(st, NULL, NULL);
+    if (rc)
+        return rc;
+    if (!quiet && drawn)
+        printf("drew %zu figure%s in %s/\n", drawn, drawn == 1 ? "" : "s",
+               dir);
+    return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
 struct cmd_run_results {
     const struct scenario *sc;
     const struct run_result *res;
@@ -600,7 +694,8 @@ int cmd_run(int argc, char **argv)
     }
     if (!rc && !st) {
         cli_plots_clean_run(&o.plots, sc->out_dir);
-        rc = cli_plots_draw(&o.plots, sc->out_dir, o.json || o.so.quiet);
+        rc = cmd_run_draw(&o.plots, sc->out_dir, o.json || o.so.quiet,
+                          cli_jobs(o.jobs));
     }
     if (!st && interrupt_pending()) {
         /* interrupted while drawing: the results stand, marked so */

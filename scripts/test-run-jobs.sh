@@ -5,7 +5,8 @@
 # results.json and every figure's data must be the same bytes with
 # --jobs 1 (every replication in this process) and --jobs 2, for one
 # backend and several (a GPU and an API, a router station), a trace
-# replay, an API alone, and a run a limit stops.
+# replay, an API alone, and a run a limit stops.  And compare's capacity
+# probes spread over the workers.
 set -u
 BIN=${1:-./slmsim}
 OUT=${TEST_OUT:-build/test-out}/run-jobs
@@ -61,6 +62,27 @@ check api 0 --no-plots --set horizon=6h scenarios/api-tpm-storm.yaml
 check limit 1 --no-plots --set horizon=6h --set replications=3 \
     --set limits.max_in_flight=60 \
     --set workload.arrivals.volume=1.2e7/month scenarios/quickstart.yaml
+
+# compare with fewer capacity searches than jobs (two options, three
+# jobs) runs one search at a time with each probe's replications on the
+# workers: the same study as one process.
+for j in 1 3; do
+    SLMSIM_GNUPLOT=/nonexistent "$BIN" compare -q --plots --set horizon=2h \
+        --set warmup=20m --replications 2 --capacity-horizon 30m --jobs $j \
+        --out "$OUT/cmp$j" scenarios/quickstart.yaml \
+        scenarios/seed-hybrid-1m.yaml >/dev/null 2>"$OUT/cmp$j.err" ||
+        bad "compare --jobs $j exits 0"
+done
+for f in compare.csv compare.json options.dat; do
+    if [ -s "$OUT/cmp1/$f" ] && cmp -s "$OUT/cmp1/$f" "$OUT/cmp3/$f"; then
+        ok "compare: $f is the same with --jobs 1 and 3"
+    else
+        bad "compare: $f is the same with --jobs 1 and 3"
+    fi
+done
+grep -q '"searched": true' "$OUT/cmp3/compare.json" &&
+    ok "compare: the capacities were searched" ||
+    bad "compare: the capacities were searched"
 
 if [ "$fails" -ne 0 ]; then
     printf '[  FAILED  ] run-jobs: %d\n' "$fails"
