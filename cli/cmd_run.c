@@ -86,6 +86,11 @@ static const struct cli_args_spec cmd_run_args = {
         "NAME.png and NAME.pdf in OUTDIR and under 'figures' in results.json\n"
         "(redraw with slmsim plot).\n"
         "\n"
+        "--jobs N spreads the replications (the first, whose time series\n"
+        "results.json keeps, in this process), the figures' re-runs and the\n"
+        "drawing over N processes; the report, results.json and every\n"
+        "figure are the same bytes with any N.\n"
+        "\n"
         "exit status: 0 success, 1 the run failed, 2 bad input, 3 the SLO was\n"
         "missed (with --fail-on-slo), 128+N stopped by signal N\n",
     .opts = cmd_run_opts_table,
