@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <math.h>
@@ -41,7 +42,18 @@ struct cmd_run_opts {
     const char *jobs; /* --jobs N, or NULL: the online CPUs */
     int json;
     int fail_on_slo; /* exit 3 on a missed SLO (models/verdict.h) */
+    const char *segments; /* --segments N, or NULL: none */
     struct cli_plots plots;
+};
+
+/* --segments: each replication's window cut into n segments, each run as
+ * a replication of its own with the scenario's warm-up. */
+struct cmd_run_segments {
+    unsigned n;      /* segments per replication; 0: not split */
+    unsigned reps;   /* the scenario's replications */
+    double window;   /* s: the measurement window of one replication */
+    double length;   /* s: one segment's window */
+    double warmup;   /* s: each segment's own warm-up */
 };
 
 static const struct cli_opt cmd_run_opts_table[] = {
@@ -54,6 +66,14 @@ static const struct cli_opt cmd_run_opts_table[] = {
              "over slo.max_failed, a queue still growing),\n"
              "for scripted studies",
      .dest = offsetof(struct cmd_run_opts, fail_on_slo)},
+    {.name = "--segments", .kind = CLI_OPT_INT, .metavar = "N",
+     .help = "split each replication's window into N segments,\n"
+             "each run as a replication of its own with the\n"
+             "scenario's warm-up, on the --jobs workers (the\n"
+             "report and results.json say so; poisson, gamma\n"
+             "and mmpp arrivals only)",
+     .dest = offsetof(struct cmd_run_opts, segments), .lo = 1,
+     .hi = SCENARIO_MAX_REPLICATIONS},
     CLI_ARGS_PLOTS_OPTS(struct cmd_run_opts, plots),
 };
 
@@ -584,11 +604,82 @@ static int cmd_run_draw(struct cli_plots *p, const char *dir, int quiet,
     return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
+/* ---- --segments ---- */
+
+/* Makes sc's replications the segments of o's --segments (seg->n = 0
+ * when not split): the horizon becomes the warm-up plus one segment, the
+ * replications R x N, so that replication r's segments are the
+ * replications r N .. r N + N - 1 of the new scenario and every segment
+ * has its own seeds and its own warm-up.  A segment starts at time 0, so
+ * only arrival processes that look the same at every time (poisson,
+ * gamma, mmpp) can be split.  0, or CLI_EXIT_INPUT after saying why. */
+static int cmd_run_split(const struct cmd_run_opts *o, struct scenario *sc,
+                         struct cmd_run_segments *seg)
+{
+    unsigned n = o->segments ? (unsigned)strtoul(o->segments, NULL, 10) : 0;
+    enum arrivals_process p = sc->workload.arrivals.process;
+    struct diag_pos at = {sc->path, 0, 0};
+    struct diag d;
+
+    memset(seg, 0, sizeof *seg);
+    if (n <= 1)
+        return CLI_EXIT_OK;
+    diag_init(&d, stderr);
+    if (p != ARRIVALS_POISSON && p != ARRIVALS_GAMMA && p != ARRIVALS_MMPP) {
+        diag_error(&d, &at, "--segments needs arrivals that look the same "
+                   "at every time (poisson, gamma, mmpp): a segment starts "
+                   "at time 0, and '%s' arrivals depend on the time",
+                   arrivals_process_names[p]);
+        return CLI_EXIT_INPUT;
+    }
+    if ((unsigned long)sc->replications * n > SCENARIO_MAX_REPLICATIONS) {
+        diag_error(&d, &at, "--segments %u x %u replications is over the "
+                   "%d replications a run may have", n, sc->replications,
+                   SCENARIO_MAX_REPLICATIONS);
+        return CLI_EXIT_INPUT;
+    }
+    seg->n = n;
+    seg->reps = sc->replications;
+    seg->window = sc->horizon - sc->warmup;
+    seg->length = seg->window / n;
+    seg->warmup = sc->warmup;
+    sc->horizon = sc->warmup + seg->length;
+    sc->replications *= n;
+    return CLI_EXIT_OK;
+}
+
+/* The split said before the report. */
+static void cmd_run_segments_text(FILE *f, const struct cmd_run_segments *g)
+{
+    if (!g->n)
+        return;
+    fprintf(f, "SEGMENTS: each of the %u replication%s (a %.6g s window) "
+               "split into %u segments of %.6g s, each with its own %.6g s "
+               "warm-up, run as %u replications: the figures and intervals "
+               "below are across the segments\n\n",
+            g->reps, g->reps == 1 ? "" : "s", g->window, g->n, g->length,
+            g->warmup, g->reps * g->n);
+}
+
+static void cmd_run_segments_json(struct jw *w, const struct cmd_run_segments *g)
+{
+    if (!g->n)
+        return;
+    jw_object_begin(w, "segments");
+    jw_int(w, "per_replication", g->n);
+    jw_int(w, "replications", g->reps);
+    jw_number(w, "window", g->window);
+    jw_number(w, "length", g->length);
+    jw_number(w, "warmup", g->warmup);
+    jw_object_end(w);
+}
+
 struct cmd_run_results {
     const struct scenario *sc;
     const struct run_result *res;
     size_t n;
     struct cli_plots *plots;
+    const struct cmd_run_segments *seg;
 };
 
 /* results.json's members beyond the model's report: the cost section
@@ -597,6 +688,7 @@ static void cmd_run_json_extra(struct jw *w, void *ctx)
 {
     const struct cmd_run_results *r = ctx;
 
+    cmd_run_segments_json(w, r->seg);
     /* Out of memory here shows as a failed write of the document. */
     (void)economics_write_json(w, r->sc, r->res, r->n);
     cli_plots_write_json(r->plots, w);
@@ -616,23 +708,31 @@ struct cmd_run_stop {
     const struct scenario *sc;
     const struct run_result *res;
     const struct report_stop *stop;
+    const struct cmd_run_segments *seg;
 };
+
+static void cmd_run_stop_extra(struct jw *w, void *ctx)
+{
+    cmd_run_segments_json(w, ctx);
+}
 
 static int cmd_run_stop_json(FILE *f, const void *ctx)
 {
     const struct cmd_run_stop *c = ctx;
     return report_write_json_stop(f, c->sc, c->res, c->stop->finished,
-                                  c->stop, NULL, NULL);
+                                  c->stop, cmd_run_stop_extra,
+                                  (void *)c->seg);
 }
 
 static int cmd_run_stopped(const struct scenario *sc,
                            const struct run_result *res, size_t n,
-                           const struct cmd_run_opts *o, int st)
+                           const struct cmd_run_opts *o,
+                           const struct cmd_run_segments *seg, int st)
 {
     char note[512] = "";
     size_t done = n && res[n - 1].stopped ? n - 1 : n;
     struct report_stop stop = {st, done, sc->replications, note};
-    struct cmd_run_stop c = {sc, res, &stop};
+    struct cmd_run_stop c = {sc, res, &stop, seg};
     int rc = st == SLM_EINTR ? interrupt_exit_status() : CLI_EXIT_FAIL;
 
     if (done < n)
@@ -648,8 +748,10 @@ static int cmd_run_stopped(const struct scenario *sc,
             st == SLM_EINTR ? "interrupted" : "error", note);
     if (done == 0)
         return rc;
-    if (!o->json && !o->so.quiet)
+    if (!o->json && !o->so.quiet) {
+        cmd_run_segments_text(stdout, seg);
         report_print_text_stop(stdout, sc, res, done, &stop);
+    }
     if (cli_write_file(sc->out_dir, "results.json", cmd_run_stop_json, &c))
         return CLI_EXIT_FAIL;
     return rc;
@@ -660,6 +762,7 @@ int cmd_run(int argc, char **argv)
     struct cmd_run_opts o;
     struct scenario *sc = NULL;
     struct run_result *res = NULL;
+    struct cmd_run_segments seg;
     size_t n = 0, done = 0, i;
     enum cli_args_status ast;
     int st, rc;
@@ -672,6 +775,11 @@ int cmd_run(int argc, char **argv)
     rc = cli_load_scenario(&o.so, &sc);
     if (rc)
         return rc;
+    rc = cmd_run_split(&o, sc, &seg);
+    if (rc) {
+        scenario_free(sc);
+        return rc;
+    }
     res = mem_calloc(sc->replications, sizeof *res);
     if (!res) {
         scenario_free(sc);
@@ -681,15 +789,16 @@ int cmd_run(int argc, char **argv)
     if (!st)
         st = cmd_run_figures(sc, res, n, cli_jobs(o.jobs), &o.plots);
     if (st == SLM_ELIMIT || st == SLM_EINTR)
-        rc = cmd_run_stopped(sc, res, n, &o, st);
+        rc = cmd_run_stopped(sc, res, n, &o, &seg, st);
     else
         rc = cli_status_exit(st, "run failed", sc->path);
     if (!rc && !st) {
-        struct cmd_run_results r = {sc, res, n, &o.plots};
+        struct cmd_run_results r = {sc, res, n, &o.plots, &seg};
         if (o.json)
             report_write_json_extra(stdout, sc, res, n, cmd_run_json_extra,
                                     &r);
         else if (!o.so.quiet) {
+            cmd_run_segments_text(stdout, &seg);
             report_print_text(stdout, sc, res, n);
             economics_print_text(stdout, sc, res, n);
         }
@@ -704,7 +813,7 @@ int cmd_run(int argc, char **argv)
     }
     if (!st && interrupt_pending()) {
         /* interrupted while drawing: the results stand, marked so */
-        rc = cmd_run_stopped(sc, res, n, &o, SLM_EINTR);
+        rc = cmd_run_stopped(sc, res, n, &o, &seg, SLM_EINTR);
     }
     if (!rc && !st && o.fail_on_slo) {
         /* the verdict the report prints (models/verdict.h) */

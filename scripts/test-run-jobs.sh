@@ -6,7 +6,7 @@
 # --jobs 1 (every replication in this process) and --jobs 2, for one
 # backend and several (a GPU and an API, a router station), a trace
 # replay, an API alone, and a run a limit stops.  And compare's capacity
-# probes spread over the workers.
+# probes spread over the workers, and run --segments.
 set -u
 BIN=${1:-./slmsim}
 OUT=${TEST_OUT:-build/test-out}/run-jobs
@@ -62,6 +62,25 @@ check api 0 --no-plots --set horizon=6h scenarios/api-tpm-storm.yaml
 check limit 1 --no-plots --set horizon=6h --set replications=3 \
     --set limits.max_in_flight=60 \
     --set workload.arrivals.volume=1.2e7/month scenarios/quickstart.yaml
+
+# --segments: each replication's window split into segments with their
+# own warm-up, the same with any --jobs, and said in the text and in
+# results.json; arrivals that depend on the time are refused.
+check segments 0 --no-plots --segments 4 --set horizon=1d --set warmup=1h \
+    --replications 1 scenarios/quickstart.yaml
+grep -q "^SEGMENTS: each of the 1 replication (a 82800 s window) split into 4 segments of 20700 s, each with its own 3600 s warm-up" \
+    "$OUT/segments1.txt" && ok "segments: the text says so first" ||
+    bad "segments: the text says so first"
+grep -q '"per_replication": 4' "$OUT/segments1/results.json" &&
+    grep -q '"replications": 4,' "$OUT/segments1/results.json" &&
+    ok "segments: results.json says so" || bad "segments: results.json says so"
+"$BIN" run -q --segments 3 --out "$OUT/segtrace" \
+    scenarios/azure-conv-replay.yaml >/dev/null 2>"$OUT/segtrace.err"
+rc=$?
+[ $rc = 2 ] && grep -q "scenarios/azure-conv-replay.yaml: error: --segments needs arrivals that look the same at every time" \
+    "$OUT/segtrace.err" && [ ! -e "$OUT/segtrace/results.json" ] &&
+    ok "segments: a trace replay is refused (exit 2)" ||
+    bad "segments: a trace replay is refused (exit 2)"
 
 # compare with fewer capacity searches than jobs (two options, three
 # jobs) runs one search at a time with each probe's replications on the
