@@ -1142,43 +1142,166 @@ static void crossing_segment(const struct model *m, double share,
     }
 }
 
+/*
+ * The GPU counts the crossover search walks: segment j holds the volumes
+ * model_gpus_needed() serves with n_j = fleet + j step GPUs, (x0_j, x1_j]
+ * with x1_j = n_j cap / share (segment 0 starts at 0); a fixed fleet, or
+ * an unknown capacity, is one segment.  Past n = 1e9 GPUs
+ * (model_gpus_needed's ceiling) the search stops, truncated.
+ */
+struct crossing_walk {
+    const struct model *m;
+    enum cost_option option;
+    int with_one_time;
+    double share;
+    double per_gpu;  /* volume one GPU serves: cap / share; INFINITY: one
+                        segment */
+    double a;        /* GPU-utilisation units per query: power stops
+                        growing where a x reaches n; 0 when it never does */
+    double max_volume;
+    long last;       /* index of the segment that reaches max_volume */
+    struct cost_crossover *out;
+};
+
+static double crossing_n(const struct crossing_walk *w, long j)
+{
+    return w->m->fleet + (double)j * w->m->step;
+}
+
+static double crossing_x0(const struct crossing_walk *w, long j)
+{
+    return j == 0 ? 0 : (crossing_n(w, j) - w->m->step) * w->per_gpu;
+}
+
+static double crossing_x1(const struct crossing_walk *w, long j)
+{
+    double x = j == w->last ? w->max_volume : crossing_n(w, j) * w->per_gpu;
+
+    return x > w->max_volume ? w->max_volume : x;
+}
+
+/* Segment j, and the step to segment j + 1 when there is one: a new GPU's
+ * step can carry the local side past the API's. */
+static void crossing_visit(const struct crossing_walk *w, long j)
+{
+    int n = (int)crossing_n(w, j);
+    double x1 = crossing_x1(w, j);
+
+    crossing_segment(w->m, w->share, w->option, crossing_x0(w, j), x1, n,
+                     w->with_one_time, w->out);
+    if (j == w->last || w->out->truncated)
+        return;
+    int n1 = (int)crossing_n(w, j + 1);
+    double before = crossing_diff(w->m, w->option, x1, n, w->with_one_time);
+    double after = crossing_diff(w->m, w->option, x1, n1, w->with_one_time);
+    if ((before > 0) != (after > 0))
+        crossing_add(w->out, x1, n1, after > 0 ? COST_API : (int)w->option);
+}
+
+/*
+ * Whether segments ja..jb (0 < ja <= jb < last) can hold no crossing,
+ * known from the ends alone.  On a segment, local minus API is linear in
+ * the volume but for min(a x, n) in the power (concave: one knee, where
+ * utilisation reaches 1), so its sign is set by the segment's two ends
+ * and the knee.  Over segments, the value at each end (x0_j or x1_j, with
+ * n_j GPUs) and at the knee (x = n_j / a) is linear in j as long as
+ * a x - n_j keeps its sign there, itself linear in j.  So when those signs
+ * agree at ja and jb + 1 (the next segment's start is the step's other
+ * side), each family is linear over the block, and values of one sign at
+ * both ends of every family leave no crossing inside or at a step.
+ */
+static int crossing_quiet(const struct crossing_walk *w, long ja, long jb)
+{
+    long js[2] = {ja, jb};
+    int knee[2], sign = -1;
+
+    for (int e = 0; e < 2; e++) {
+        double n = crossing_n(w, js[e]), x1 = crossing_x1(w, js[e]);
+        double n0 = crossing_n(w, js[e] + e), x0 = crossing_x0(w, js[e] + e);
+        double x0_own = crossing_x0(w, js[e]);
+        double d[3];
+        int nd = 2;
+
+        knee[e] = (w->a * x0_own < n) + 2 * (w->a * x1 < n) +
+                  4 * (w->a * x0 < n0);
+        d[0] = crossing_diff(w->m, w->option, x0, (int)n0, w->with_one_time);
+        d[1] = crossing_diff(w->m, w->option, x1, (int)n, w->with_one_time);
+        if (w->a > 0 && w->a * x0_own < n && w->a * x1 > n)
+            d[nd++] = crossing_diff(w->m, w->option, n / w->a, (int)n,
+                                    w->with_one_time);
+        for (int i = 0; i < nd; i++) {
+            if (sign < 0)
+                sign = d[i] > 0;
+            else if ((d[i] > 0) != sign)
+                return 0;
+        }
+    }
+    return knee[0] == knee[1];
+}
+
+/* Segments ja..jb (0 < ja, jb < last) in increasing volume, whole blocks
+ * skipped when quiet: a walk of thousands of GPU counts becomes a few
+ * dozen evaluations per crossing. */
+static void crossing_range(const struct crossing_walk *w, long ja, long jb)
+{
+    while (ja <= jb && !w->out->truncated) {
+        if (jb - ja < 8) {
+            crossing_visit(w, ja++);
+            continue;
+        }
+        if (crossing_quiet(w, ja, jb))
+            return;
+        long mid = ja + (jb - ja) / 2;
+        crossing_range(w, ja, mid);
+        ja = mid + 1;
+    }
+}
+
 void cost_crossover_find(const struct cost_spec *spec, const double *v,
                          const struct cost_inputs *in, enum cost_option option,
                          int with_one_time, double max_volume,
                          struct cost_crossover *out)
 {
     struct model m;
-    double share, step;
-    long k;
+    struct crossing_walk w;
 
     assert(option == COST_LOCAL || option == COST_HYBRID);
     memset(out, 0, sizeof *out);
     model_init(&m, spec, v, in);
-    share = m.share[option];
-    if (!(share > 0) || !(max_volume > 0))
+    w.m = &m;
+    w.option = option;
+    w.with_one_time = with_one_time;
+    w.share = m.share[option];
+    w.out = out;
+    w.max_volume = max_volume;
+    if (!(w.share > 0) || !(max_volume > 0))
         return;
-    /* GPU k serves volumes ((k-1) step, k step]: one linear piece each. */
-    step = isfinite(m.capacity) ? m.capacity / share : (double)INFINITY;
-    for (k = 1; k <= 1000000; k++) {
-        double x0 = (k - 1) * step, x1 = k * step;
-        if (!isfinite(step))
-            x0 = 0;
-        if (x1 > max_volume)
-            x1 = max_volume;
-        crossing_segment(&m, share, option, x0, x1, (int)k, with_one_time,
-                         out);
-        if (x1 >= max_volume || out->truncated)
-            return;
-        /* A new GPU's step can carry the local side past the API's. */
-        double before = crossing_diff(&m, option, x1, (int)k,
-                                      with_one_time);
-        double after = crossing_diff(&m, option, x1, (int)k + 1,
-                                     with_one_time);
-        if ((before > 0) != (after > 0))
-            crossing_add(out, x1, (int)k + 1,
-                         after > 0 ? COST_API : (int)option);
+    w.per_gpu = isfinite(m.capacity) && !m.fixed ? m.capacity / w.share
+                                                 : (double)INFINITY;
+    w.a = m.declared_power || m.rented || !(m.util_per_query > 0)
+              ? 0
+              : w.share * m.util_per_query;
+    w.last = 0;
+    if (isfinite(w.per_gpu)) {
+        double j = ceil((max_volume / w.per_gpu - m.fleet) / m.step);
+        double jmax = floor((1e9 - m.fleet) / m.step);
+        if (j > jmax) {
+            /* The largest fleet counted: the search ends there. */
+            w.max_volume = crossing_n(&w, (long)jmax) * w.per_gpu;
+            j = jmax;
+            out->truncated = 1;
+        }
+        w.last = j > 0 ? (long)j : 0;
     }
-    out->truncated = 1;
+    int truncated = out->truncated;
+    out->truncated = 0;
+    crossing_visit(&w, 0);
+    if (w.last > 0) {
+        crossing_range(&w, 1, w.last - 1);
+        if (!out->truncated)
+            crossing_visit(&w, w.last);
+    }
+    out->truncated |= truncated;
 }
 
 /* ---- ranges ---- */

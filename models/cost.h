@@ -326,10 +326,15 @@ struct cost_crossover {
 };
 
 /* Every volume in (0, max_volume] where option (COST_LOCAL or COST_HYBRID)
- * and the API cost the same per month (cost_monthly_at).  Within a GPU
- * count both sides are linear in volume, so each segment is solved
- * exactly; a GPU purchase can make the local side jump past the API's,
- * which is reported as a crossing at the step. */
+ * and the API cost the same per month (cost_monthly_at).  The GPUs are
+ * those cost_monthly_at counts: the declared fleet at least, growing in
+ * steps of gpu_step (exactly the fleet when fixed).  Within a GPU count
+ * both sides are linear in volume (but for the power's knee, where
+ * utilisation reaches 1), so each segment is solved exactly; a GPU
+ * purchase can make the local side jump past the API's, which is reported
+ * as a crossing at the step.  Runs of GPU counts that provably hold no
+ * crossing are skipped, so the cost does not grow with max_volume.
+ * truncated: more than COST_MAX_CROSSINGS, or max_volume past 1e9 GPUs. */
 void cost_crossover_find(const struct cost_spec *spec, const double *v,
                          const struct cost_inputs *in, enum cost_option option,
                          int with_one_time, double max_volume,

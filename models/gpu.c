@@ -412,6 +412,11 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
         return SLM_OK;
     if (cfg_expect(n, CFG_SCALAR, "calibration", d) < 0)
         return SLM_EINPUT;
+    /* 'none': the datasheet's derived rates, as with no key; lets
+     * `--set backends.X.calibration=none` swap the GPU of a calibrated
+     * scenario. */
+    if (strcmp(n->scalar, "none") == 0)
+        return SLM_OK;
     char tried[1024];
     char *path = calib_resolve_path(n->scalar, n->pos.file,
                                     calib_share_dir(), tried, sizeof tried);
@@ -448,7 +453,8 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
              strcasecmp(cal->catalog, c->gpu.name))
         diag_error(d, &n->pos, "calibration file '%s' is for GPU '%s', not "
                    "%s's '%s' (transfer it: slmsim calibrate --derive '%s' "
-                   "--gpu %s --out FILE)", n->scalar,
+                   "--gpu %s --out FILE; or 'calibration: none' for the "
+                   "datasheet's derived rates)", n->scalar,
                    cal->catalog[0] ? cal->catalog : cal->device, where,
                    c->gpu.name, n->scalar, c->gpu.name);
     else

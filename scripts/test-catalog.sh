@@ -23,4 +23,28 @@ named=$("$BIN" catalog gpus | sed -n 's/^# GPUs (\([0-9]*\))$/\1/p')
 "$BIN" catalog cards >/dev/null 2>&1
 [ $? = 2 ] && ok "catalog refuses an unknown part (exit 2)" ||
     bad "catalog refuses an unknown part"
+# Every catalogued GPU runs the quickstart once its calibration (an L40S
+# file) is set aside; the file itself refuses another GPU, saying how.
+tmp=$(mktemp -d) || exit 1
+ran=0 failed=""
+for g in $("$BIN" catalog gpus | sed -n 's/^\([A-Za-z0-9-]*\) (.*/\1/p'); do
+    if "$BIN" run -q --no-plots --jobs 1 --replications 1 \
+        --set backends.local.gpu="$g" --set backends.local.calibration=none \
+        --set horizon=5min --set warmup=1min --out "$tmp/$g" \
+        scenarios/quickstart.yaml >/dev/null 2>"$tmp/err" &&
+        grep -q '"completed"' "$tmp/$g/results.json"; then
+        ran=$((ran + 1))
+    else
+        failed="$failed $g"
+    fi
+done
+[ -z "$failed" ] && [ "$ran" = "$named" ] &&
+    ok "the quickstart runs on every catalogued GPU ($ran)" ||
+    bad "the quickstart runs on every catalogued GPU (failed:$failed)"
+"$BIN" run -q --no-plots --set backends.local.gpu=H200 \
+    scenarios/quickstart.yaml >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q "is for GPU 'L40S'.*calibration: none" "$tmp/err" &&
+    ok "an L40S calibration file refuses an H200, naming both ways out" ||
+    bad "an L40S calibration file refuses an H200: $(cat "$tmp/err")"
+rm -rf "$tmp"
 exit $((fails > 0))

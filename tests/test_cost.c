@@ -540,6 +540,116 @@ static void test_cost_crossover_reports_every_crossing(void **state)
     fixture_fini(&f);
 }
 
+/* Sign changes of local minus API per month (cost_monthly_at, the
+ * definition) on a grid of n points over (0, max]: brackets[k] is the
+ * grid point just above the k-th; returns how many. */
+static size_t grid_crossings(struct fixture *f, enum cost_option o,
+                             int with_one_time, double max, size_t n,
+                             double *brackets, size_t cap)
+{
+    size_t k = 0;
+    int prev = -1;
+
+    for (size_t i = 1; i <= n; i++) {
+        double x = max * (double)i / (double)n;
+        double d = cost_monthly_at(f->spec, f->v, &f->in, o, x,
+                                   with_one_time, NULL) -
+                   cost_monthly_at(f->spec, f->v, &f->in, COST_API, x, 0,
+                                   NULL);
+        int s = d > 0;
+        if (prev >= 0 && s != prev && k < cap)
+            brackets[k++] = x;
+        prev = s;
+    }
+    return k;
+}
+
+/* The crossings are where cost_monthly_at's two sides meet, for a fleet
+ * that starts above one GPU, grows in steps, and draws power up to a
+ * knee: each found volume sits in the grid cell where the sign of local
+ * minus API changes, and there are as many. */
+static void test_cost_crossover_matches_the_monthly_cost(void **state)
+{
+    static const struct {
+        double fleet, step, util; /* util: per query, 0 = 1 / capacity */
+        double max;
+    } cases[] = {
+        {1, 1, 0, 2400},      /* the sawtooth of the test above */
+        {3, 1, 0, 9000},      /* three GPUs before the first crossing */
+        {2, 4, 0, 30000},     /* growth by replicas of 4 GPUs */
+        {1, 1, 2.5e-3, 6000}, /* power saturates below capacity */
+        {2, 2, 1.5e-3, 20000},
+    };
+    struct fixture f;
+
+    (void)state;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct cost_crossover x;
+        double br[COST_MAX_CROSSINGS + 1];
+        size_t n, grid = 240000;
+        double cell;
+
+        load_text(&f, "costs:\n  months: 36\n"
+                      "  capex: [{item: gpu, price: 3600}]\n"
+                      "  power: {watts: 300, idle_watts: 100, "
+                      "per_kwh: 0.1}\n"
+                      "  ops_per_month: 40\n"
+                      "  queries_per_month_per_gpu: 1000\n"
+                      "  api: {input_per_1m: 150000, output_per_1m: 0}\n");
+        f.in.input_tokens = 1;
+        f.in.fleet = cases[c].fleet;
+        f.in.gpu_step = cases[c].step;
+        f.in.util_per_query = cases[c].util;
+        cell = cases[c].max / (double)grid;
+        cost_crossover_find(f.spec, f.v, &f.in, COST_LOCAL, 0, cases[c].max,
+                            &x);
+        n = grid_crossings(&f, COST_LOCAL, 0, cases[c].max, grid, br,
+                           COST_MAX_CROSSINGS + 1);
+        assert_true(n >= 1);
+        assert_int_equal(x.n, n);
+        for (size_t k = 0; k < n; k++) {
+            assert_true(x.c[k].volume > br[k] - cell * 1.000001);
+            assert_true(x.c[k].volume <= br[k] * (1 + 1e-12));
+            /* the GPUs in service just above it, as the table counts */
+            int g = 0;
+            cost_monthly_at(f.spec, f.v, &f.in, COST_LOCAL,
+                            x.c[k].volume * (1 + 1e-9), 0, &g);
+            assert_int_equal(x.c[k].gpus, g);
+        }
+        fixture_fini(&f);
+    }
+}
+
+/* A search to volumes of a billion GPUs skips the GPU counts that cannot
+ * hold a crossing (it used to walk them one by one, and stopped at a
+ * million): one crossing, then none up to the last GPU counted. */
+static void test_cost_crossover_searches_far(void **state)
+{
+    struct fixture f;
+    struct cost_crossover x;
+
+    (void)state;
+    load_text(&f, "costs:\n  months: 36\n"
+                  "  capex: [{item: gpu, price: 1800}]\n"
+                  "  ops_per_month: 500\n"
+                  "  queries_per_month_per_gpu: 1000\n"
+                  "  api: {input_per_1m: 120000, output_per_1m: 0}\n");
+    f.in.input_tokens = 1;
+    /* $50 a GPU-month for 1,000 queries against $120 for them on the
+     * API: the $500 of ops are paid back at 7,500 queries (the 8th GPU),
+     * and local stays cheaper at every step after it. */
+    cost_crossover_find(f.spec, f.v, &f.in, COST_LOCAL, 0, 1e12, &x);
+    assert_int_equal(x.n, 1);
+    assert_false(x.truncated);
+    assert_close(x.c[0].volume, 7500, 1e-9);
+    assert_int_equal(x.c[0].gpus, 8);
+    assert_int_equal(x.c[0].cheaper_above, COST_LOCAL);
+    cost_crossover_find(f.spec, f.v, &f.in, COST_LOCAL, 0, 1e13, &x);
+    assert_int_equal(x.n, 1);
+    assert_true(x.truncated); /* past 1e9 GPUs */
+    fixture_fini(&f);
+}
+
 /* data_prep's $8,000 swing outranks evaluation's $200 and fine_tune's $40. */
 static void test_cost_sensitivity_ranks_by_swing(void **state)
 {
@@ -669,6 +779,8 @@ int main(void)
         cmocka_unit_test(test_cost_power_follows_utilization),
         cmocka_unit_test(test_cost_simulated_uses_billed_tokens),
         cmocka_unit_test(test_cost_crossover_reports_every_crossing),
+        cmocka_unit_test(test_cost_crossover_matches_the_monthly_cost),
+        cmocka_unit_test(test_cost_crossover_searches_far),
         cmocka_unit_test(test_cost_sensitivity_ranks_by_swing),
         cmocka_unit_test(test_cost_parse_errors_are_located),
         cmocka_unit_test(test_cost_parse_survives_every_allocation_failure),
