@@ -106,15 +106,15 @@ static void test_a_result_comes_back_whole(void **state)
     drv_free(&v);
 }
 
-static void test_two_processes_give_one_process_results(void **state)
+/* study_run_replications on `jobs` processes against drv_run's. */
+static void reps_against_one_process(unsigned jobs)
 {
     struct drv v;
     struct run_result res[3];
-    struct study_jobs sj = {2, NULL, NULL};
+    struct study_jobs sj = {jobs, NULL, NULL};
     struct diag d;
     size_t n, done;
 
-    (void)state;
     drv_run(&v, reps_yaml);
     memset(res, 0, sizeof res);
     diag_init(&d, stderr);
@@ -135,12 +135,27 @@ static void test_two_processes_give_one_process_results(void **state)
     drv_free(&v);
 }
 
+static void test_two_processes_give_one_process_results(void **state)
+{
+    (void)state;
+    reps_against_one_process(2);
+    reps_against_one_process(3); /* every replication at once */
+}
+
+/* One job: the packed path without a fork. */
+static void test_one_job_packs_the_same(void **state)
+{
+    (void)state;
+    reps_against_one_process(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_histogram_comes_back_whole),
         cmocka_unit_test(test_a_result_comes_back_whole),
         cmocka_unit_test(test_two_processes_give_one_process_results),
+        cmocka_unit_test(test_one_job_packs_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
