@@ -56,4 +56,28 @@ if [ -f "$tr" ] && awk -F, 'NR == 2 && $1 != 0 { bad = 1 }
 else
     bad "validate.sh spreads a closed loop's first requests over its cycle"
 fi
+# A lock-step closed loop: one run of its queued-at-once trace (no spread
+# trace), and throughput_closed is output tokens over the last completion.
+ls=validation/lmdeploy01-a100-llama2-7b-fp16-1-128-c1.yaml
+if VALIDATE_OUT=$OUT/lock scripts/validate.sh --bin "$BIN" "$ls" \
+    >"$OUT/lock.log" 2>&1 &&
+    [ "$(grep -c '^| lmdeploy01' "$OUT/lock.log")" = 3 ] &&
+    [ ! -e "$OUT/lock/lmdeploy01-a100-llama2-7b-fp16-1-128-c1.trace.csv" ]
+then
+    ok "validate.sh runs a lock-step case once"
+else
+    bad "validate.sh runs a lock-step case once"; cat "$OUT/lock.log"
+fi
+mk=$(sed -n 's/^ *"makespan": \([0-9.eE+-]*\),*$/\1/p' \
+    "$OUT/lock/lmdeploy01-a100-llama2-7b-fp16-1-128-c1/results.json" | head -1)
+got=$(sed -n 's/^| lmdeploy01[^|]*| throughput_closed | [^|]* | \([^ ]*\) .*/\1/p' \
+    "$OUT/lock.log")
+if [ -n "$mk" ] && [ -n "$got" ] && awk -v m="$mk" -v g="$got" \
+    'BEGIN { w = 6 * 128 / m; exit !(g > w * 0.999 && g < w * 1.001) }'
+then
+    ok "validate.sh gives a lock-step loop's throughput over its makespan"
+else
+    bad "validate.sh gives a lock-step loop's throughput over its makespan" \
+        "(makespan '$mk', row '$got')"
+fi
 exit $((fails > 0))

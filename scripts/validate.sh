@@ -28,6 +28,14 @@
 # ttft_closed is TTFT less the wait for a client's slot.  The summary
 # keeps the *_closed metrics apart from the offline ones.
 #
+# "# closed-loop: C lock-step" is a benchmark whose C clients start
+# together with equal lengths and so do stay in step (LMDeploy's
+# profile_generation: C threads, each sending its next request when the
+# last returns): the trace's requests all arrive at t = 0 behind
+# max_batch = C, so each wave of C enters when the one before finishes;
+# one run, throughput_closed = output tokens / time of the last
+# completion (the benchmark's own figure), ttft_closed as above.
+#
 # With --doc the table replaces what lies between the markers
 # "<!-- validate:begin -->" and "<!-- validate:end -->" in that file
 # (written beside it, then renamed); without it the table goes to stdout.
@@ -41,7 +49,7 @@ while [ $# -gt 0 ]; do
     --bin) BIN=$2; shift 2 ;;
     --doc) DOC=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
     -*) echo "validate.sh: error: unknown option '$1'" >&2; exit 2 ;;
     *) break ;;
     esac
@@ -88,6 +96,8 @@ run_case() { # case.yaml dir log
     "$BIN" run "$1" --out "$2" >"$3" 2>&1 || return 1
     cl=$(sed -n 's/^# closed-loop: *\([0-9]*\).*/\1/p' "$1")
     [ -n "$cl" ] || return 0
+    # a lock-step loop is its queued-at-once trace, run as it is
+    grep -q '^# closed-loop: *[0-9]* *lock-step' "$1" && return 0
     case $2 in /*) at=$2.trace.csv ;; *) at=$(pwd)/$2.trace.csv ;; esac
     for _ in 2 3; do
         e=$(cycle "$2/results.json")
@@ -120,6 +130,14 @@ for c in "$@"; do
         throughput_closed)
             [ -n "$cl" ] || { echo "validate.sh: error: $c: throughput_closed" \
                 "without a '# closed-loop:' line" >&2; exit 2; }
+            if grep -q '^# closed-loop: *[0-9]* *lock-step' "$c"; then
+                tps=$(jget "$j" backends.local.tokens_per_s)
+                mk=$(jget "$j" backends.local.makespan)
+                sim=$(awk -v t="$tps" -v h="$hz" -v w="$wu" -v m="$mk" \
+                    'BEGIN { printf "%.6g", (m > 0 ? t * (h - w) / m : 0) }')
+                printf '%s\t%s\t%s\t%s\n' "$name" "$metric" "$value" "$sim"
+                continue
+            fi
             osl=$(awk -F, 'NR == 2 { print $3; exit }' "$dir.trace.csv")
             sim=$(awk -v c="$cl" -v o="$osl" -v e="$(cycle "$j")" \
                 'BEGIN { printf "%.6g", (e > 0 ? c * o / e : 0) }') ;;
