@@ -260,6 +260,24 @@ static void ts_text_tokens(const char *name, const struct trace_tokens *t,
            t->max);
 }
 
+/* The prefix reuse an infinite cache would see (trace_stats.h). */
+static void ts_text_reuse(const struct trace_hashes *h)
+{
+    if (h->full) {
+        printf("  %-14s n/a (more than %u distinct block hashes)\n",
+               "prefix reuse", TRACE_STATS_MAX_HASHES);
+        return;
+    }
+    if (h->blocks == 0)
+        return;
+    printf("  %-14s at an infinite cache: %.2f%% of %llu blocks seen "
+           "before, %.2f%% in a leading run (%llu rows with hashes)\n",
+           "prefix reuse", 100.0 * (double)h->seen / (double)h->blocks,
+           (unsigned long long)h->blocks,
+           100.0 * (double)h->leading / (double)h->blocks,
+           (unsigned long long)h->rows);
+}
+
 static void ts_text(const struct ts_opts *o, const struct trace_stats *s,
                     const struct trace_counts *c)
 {
@@ -309,6 +327,7 @@ static void ts_text(const struct ts_opts *o, const struct trace_stats *s,
     putchar('\n');
     ts_text_tokens("input tokens", &s->in, s->n);
     ts_text_tokens("output tokens", &s->out, s->n);
+    ts_text_reuse(&s->hashes);
     ts_profile(s, prof, day);
     printf("  hourly profile (%s; rate / mean rate):\n",
            isnan(s->clock0) ? "hours from the start" : "clock time");
@@ -374,6 +393,20 @@ static int ts_json(const struct ts_opts *o, const struct trace_stats *s,
                                : 0.0);
     ts_json_tokens(&w, "input_tokens", &s->in, s->n);
     ts_json_tokens(&w, "output_tokens", &s->out, s->n);
+    if (s->hashes.blocks > 0 || s->hashes.full) {
+        const struct trace_hashes *h = &s->hashes;
+        jw_object_begin(&w, "prefix_reuse"); /* null shares: too many */
+        jw_int(&w, "blocks", (int64_t)h->blocks);
+        jw_int(&w, "seen", (int64_t)h->seen);
+        jw_int(&w, "leading", (int64_t)h->leading);
+        jw_number(&w, "seen_share", h->full ? (double)NAN
+                                            : (double)h->seen /
+                                                  (double)h->blocks);
+        jw_number(&w, "leading_share", h->full ? (double)NAN
+                                               : (double)h->leading /
+                                                     (double)h->blocks);
+        jw_object_end(&w);
+    }
     jw_bool(&w, "clock_known", !isnan(s->clock0));
     jw_array_begin(&w, "hourly_profile"); /* null: not observed */
     for (k = 0; k < 24; k++)

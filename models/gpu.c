@@ -65,6 +65,7 @@ struct gpu_cfg {
     size_t nprefix;
     char *prefix_task[GPU_MAX_PREFIX_TASKS];  /* owned */
     uint32_t prefix_len[GPU_MAX_PREFIX_TASKS];
+    int prefix_caching; /* serving.prefix_caching (block hashes) */
 };
 
 /* ---- parsing ---- */
@@ -348,6 +349,12 @@ static int parse_serving(const struct cfg_node *map, const char *where,
     char sub[160];
     struct serve_params *p = &c->sp;
     c->engine = ENGINE_VLLM;
+    /* Block-hash prefix caching is on by default in all three engines:
+     * vLLM's CacheConfig.enable_prefix_caching = True (vllm/config/
+     * cache.py), TensorRT-LLM's KvCacheConfig.enable_block_reuse = True
+     * (LLM API reference), SGLang's disable_radix_cache = False
+     * (sglang/srt/server_args.py); docs/prefix-caching.md. */
+    c->prefix_caching = 1;
     if (n && cfg_expect(n, CFG_MAP, "serving", d) < 0)
         return SLM_EINPUT;
     snprintf(sub, sizeof sub, "%s.serving", where);
@@ -361,9 +368,11 @@ static int parse_serving(const struct cfg_node *map, const char *where,
         "max_batch", "chunked_prefill", "block_tokens", "max_batched_tokens",
         "gpu_memory_utilization", "activation_reserve", "exact_steps",
         "context_policy", "engine", "preemption", "shared_prefix",
-        "whole_prompts"};
+        "whole_prompts", "prefix_caching"};
     static const char *const preempt_names[] = {"recompute", "never"};
-    int bad = cfg_check_keys(n, sub, keys, 12, d) > 0;
+    int bad = cfg_check_keys(n, sub, keys, 13, d) > 0;
+    bad |= cfg_get_bool(n, "prefix_caching", sub, 0, &c->prefix_caching,
+                        d) < 0;
     int preempt = p->no_evict;
     bad |= get_int(n, "max_batch", sub, 0, 1, 65536, &p->max_batch, d) < 0;
     bad |= get_int(n, "chunked_prefill", sub, 0, 0, 1 << 20, &p->chunk,
@@ -737,6 +746,7 @@ struct gpu {
     double mean_in, mean_out; /* the workload's tokens per request */
     uint32_t *prefix;         /* per workload task, shared prefix tokens */
     size_t prefix_matched;    /* shared_prefix names found in the tasks */
+    int hashed;               /* the replicas cache by block hash */
     double last_done;         /* s, clock time of the latest completion */
     struct downlog down;      /* each replica's failure until repair */
 };
@@ -840,8 +850,10 @@ static void gpu_submit(struct sim *s, void *self, struct request *rq)
             return;
         }
         /* keep the prompt's last context-1 tokens; stop at the window */
-        if (rq->input_tokens > ctx - 1)
+        if (rq->input_tokens > ctx - 1) {
             rq->input_tokens = ctx - 1;
+            rq->prefix_hashes = NULL; /* its start is gone: a new prefix */
+        }
         rq->output_tokens = ctx - rq->input_tokens;
         g->truncated++;
     }
@@ -969,6 +981,10 @@ static void *gpu_create(struct sim *s, const void *vc, const char *name,
     }
     p.ntasks = g->prefix ? env->workload->ntasks : 0;
     p.prefix_tokens = g->prefix;
+    /* a cache only where requests can carry hashes */
+    p.prefix_caching = c->prefix_caching && env->workload &&
+                       env->workload->arrivals.trace.hashes;
+    g->hashed = p.prefix_caching;
     struct serve_series ser = {g->ts, 1, 2, 3, 1.0 / (double)g->n};
     char src[160];
     for (size_t i = 0; i < g->n; i++) {
@@ -1108,6 +1124,7 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
         t.prefix_lookups += st->prefix_lookups;
         t.prefix_hits += st->prefix_hits;
         t.prefix_tokens_saved += st->prefix_tokens_saved;
+        t.prefix_prompt_tokens += st->prefix_prompt_tokens;
         t.completed += st->completed;
         if (st->max_batch > t.max_batch)
             t.max_batch = st->max_batch;
@@ -1147,7 +1164,16 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
     backend_figures_add(o, "gpus", (double)g->n * (double)g->c->tp);
     backend_figures_add(o, "calibration.measured", g->c->measured);
     gpu_add_utilisation(g, s, &t, o);
-    if (g->c->nprefix > 0) {
+    if (g->c->nprefix > 0 || g->hashed) {
+        backend_figures_add(o, "prefix.by_hash", g->hashed);
+        backend_figures_add(o, "prefix.hits", (double)t.prefix_hits);
+        backend_figures_add(o, "prefix.prompt_tokens",
+                            (double)t.prefix_prompt_tokens);
+        backend_figures_add(o, "prefix.token_share",
+                            t.prefix_prompt_tokens > 0
+                                ? (double)t.prefix_tokens_saved /
+                                      (double)t.prefix_prompt_tokens
+                                : 0);
         backend_figures_add(o, "prefix.tasks_matched",
                             (double)g->prefix_matched);
         backend_figures_add(o, "prefix.lookups", (double)t.prefix_lookups);

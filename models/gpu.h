@@ -52,9 +52,13 @@
  * Prefix caching (serving.shared_prefix): the first N prompt tokens of
  * every request of a task are shared (a system prompt); a replica computes
  * them once, in whole KV blocks, and keeps them cached while it is up
- * (they count against its cache).  The trace readers carry no block
- * hashes, so the prefix is declared per task; a task name the workload
- * does not have matches nothing (prefix.tasks_matched says how many did).
+ * (they count against its cache).  A task name the workload does not have
+ * matches nothing (prefix.tasks_matched says how many did).  Requests
+ * that carry a trace's block hashes (Mooncake hash_ids) go instead through
+ * a per-replica block cache keyed by them (serving.prefix_caching, default
+ * true as in vLLM, TensorRT-LLM and SGLang; models/prefix.h,
+ * docs/prefix-caching.md): the leading resident run is not prefilled,
+ * freed blocks stay cached until evicted least recently used.
  *
  * Step times: the effective bandwidth and FLOP/s are the datasheet's
  * times the efficiencies of the GPU's architecture and the weight format
@@ -102,7 +106,8 @@
  * replica_failures, retries, steps, step_events, compute_bound_share,
  * replicas, gpus (replicas x tensor_parallel), calibration.measured,
  * makespan (s from the window's start to the last completion), and with
- * shared_prefix prefix.{tasks_matched, lookups, hit_rate, tokens_saved}.
+ * shared_prefix or a hash cache prefix.{by_hash, lookups, hits, hit_rate,
+ * tokens_saved, prompt_tokens, token_share, tasks_matched}.
  * A request leaves the backend with x[0] set to the index of the replica
  * that finished it.
  */

@@ -541,6 +541,26 @@ static void report_text_failures(FILE *f, const struct run_result *res,
             isnan(down) ? "n/a" : report_fmt_time(down, a, sizeof a));
 }
 
+/* The prefix cache's hit rate (gpu backends with one): lookups are
+ * admissions (a preempted request looks up again), a hit is one that
+ * skipped at least one block of its prefill. */
+static void report_text_prefix(FILE *f, const struct run_result *res,
+                               size_t n, int b)
+{
+    double lookups = report_fig(res, n, b, "prefix.lookups");
+
+    if (isnan(lookups))
+        return;
+    fprintf(f, "  prefix cache (%s): %.4g lookups, hit rate %.4f, %.4g "
+               "prompt tokens served from cache (%.2f%% of %.4g)\n",
+            report_fig(res, n, b, "prefix.by_hash") > 0 ? "by block hash"
+                                                        : "declared prefix",
+            lookups, report_fig(res, n, b, "prefix.hit_rate"),
+            report_fig(res, n, b, "prefix.tokens_saved"),
+            100.0 * report_fig(res, n, b, "prefix.token_share"),
+            report_fig(res, n, b, "prefix.prompt_tokens"));
+}
+
 static void report_text_backend(FILE *f, const struct scenario *sc,
                                 const struct run_result *res, size_t n,
                                 int b)
@@ -562,6 +582,7 @@ static void report_text_backend(FILE *f, const struct scenario *sc,
         fprintf(f, ", bound by %s", report_binding(res, n, b));
     fputc('\n', f);
     report_text_failures(f, res, n, b);
+    report_text_prefix(f, res, n, b);
     report_text_api(f, res, n, b);
     report_text_latency_table(f, sc, res, n, b);
 }

@@ -6,6 +6,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "models/prefix.h"
 #include "sim/mem.h"
 
 /* The request scratch (sim/sim.h's u[] and p) belongs to the replica
@@ -34,6 +35,8 @@ struct seq {
     long shared;        /* of its blocks, those of a cached prefix (not
                            its own: never freed with it) */
     long commit;        /* no_evict: blocks reserved for all its tokens */
+    uint32_t held;      /* hash cache: entries of its prompt's first
+                           `held` hashes it holds a reference on */
     int64_t base;       /* decode: context L(K) = base + K */
     int64_t kfin;       /* decode: K once its last token is out */
     int capped;         /* decode: its context has passed the sliding
@@ -71,6 +74,9 @@ struct serve {
     long committed;  /* no_evict: blocks reserved by running sequences
                         plus the cached prefixes */
     unsigned char *cached; /* per task: its shared prefix is resident */
+    struct prefix *pc;     /* block-hash cache (p.prefix_caching), owned;
+                              its idle blocks are free space, not in
+                              blocks_used */
     /* the step (or decode run) in flight */
     int busy;        /* a step or run is in flight */
     int decode_in;   /* it includes one decode token for every decoder */
@@ -690,6 +696,8 @@ static void serve_set_step(struct serve *sv, double now, double base_sum,
 
 static long serve_prefix_hit_blocks(const struct serve *sv,
                                     const struct request *r);
+static int serve_prefix_hashed(const struct serve *sv,
+                               const struct request *r);
 
 /* Counts a prefix-cache lookup (a request of a task with a shared
  * prefix) and whether it hit. */
@@ -702,6 +710,7 @@ static void serve_prefix_count(struct serve *sv, const struct request *r,
         serve_prefix_blocks(&sv->p, r->task, r->input_tokens) == 0)
         return;
     sv->st.prefix_lookups++;
+    sv->st.prefix_prompt_tokens += r->input_tokens + RQ_GENERATED(r);
     if (hit) {
         sv->st.prefix_hits++;
         sv->st.prefix_tokens_saved +=
@@ -716,7 +725,8 @@ static void serve_prefix_pin(struct serve *sv, struct seq *s)
 {
     const struct request *r = s->r;
     if (!sv->cached || s->shared > 0 || r->task < 0 ||
-        (size_t)r->task >= sv->p.ntasks || sv->cached[r->task])
+        (size_t)r->task >= sv->p.ntasks || sv->cached[r->task] ||
+        serve_prefix_hashed(sv, r))
         return;
     long pb = serve_prefix_blocks(&sv->p, r->task, r->input_tokens);
     if (pb == 0)
@@ -733,9 +743,154 @@ static long serve_prefix_hit_blocks(const struct serve *sv,
                                     const struct request *r)
 {
     if (!sv->cached || r->task < 0 || (size_t)r->task >= sv->p.ntasks ||
-        !sv->cached[r->task])
+        !sv->cached[r->task] || serve_prefix_hashed(sv, r))
         return 0;
     return serve_prefix_blocks(&sv->p, r->task, r->input_tokens);
+}
+
+/* ---- prefix cache by block hash ----
+ *
+ * Hash j of a request covers prompt tokens [j H, min((j + 1) H, in)), H
+ * the trace's hash block (512 in Mooncake), and stands for the engine's
+ * whole KV blocks (block_tokens each, 16 in vLLM) that complete inside
+ * it: floor(end_j / bs) - floor(end_{j-1} / bs), 32 for a full 512-token
+ * hash block.  A trailing part block is the sequence's own, never
+ * cached, as vLLM hashes only full blocks.  A hash block shared means
+ * all of its engine blocks are; an unshared one, none of them (the trace
+ * cannot say more). */
+
+/* Whether r goes through the hash cache. */
+static int serve_prefix_hashed(const struct serve *sv,
+                               const struct request *r)
+{
+    return sv->pc && r->prefix_hashes && r->prefix_block_tokens > 0;
+}
+
+/* The hashes of r that describe its prompt and own at least one engine
+ * block: up to the first past the prompt or without a whole block. */
+static uint32_t serve_prefix_usable(const struct serve *sv,
+                                    const struct request *r)
+{
+    uint64_t H = r->prefix_block_tokens, bs = (uint64_t)sv->p.block_tokens;
+    uint64_t in = r->input_tokens, n = (in + H - 1) / H;
+    if (n > r->prefix_blocks)
+        n = r->prefix_blocks;
+    for (uint64_t j = 0; j < n; j++)
+        if (((j + 1) * H < in ? (j + 1) * H : in) / bs <= j * H / bs)
+            return (uint32_t)j;
+    return (uint32_t)n;
+}
+
+/* Engine blocks of r's first k hashes. */
+static long serve_prefix_span(const struct serve *sv,
+                              const struct request *r, uint32_t k)
+{
+    uint64_t end = (uint64_t)k * r->prefix_block_tokens;
+    if (end > r->input_tokens)
+        end = r->input_tokens;
+    return (long)(end / (uint64_t)sv->p.block_tokens);
+}
+
+/* Blocks of r's hash 0 <= j < usable. */
+static long serve_prefix_entry_blocks(const struct serve *sv,
+                                      const struct request *r, uint32_t j)
+{
+    return serve_prefix_span(sv, r, j + 1) - serve_prefix_span(sv, r, j);
+}
+
+/* The leading run of r's hashes resident now: its length, its blocks
+ * (*shared) and of those the idle ones (*idle: taking them adds them to
+ * blocks_used). */
+static uint32_t serve_prefix_lookup(const struct serve *sv,
+                                    const struct request *r, long *shared,
+                                    long *idle)
+{
+    uint32_t n = serve_prefix_usable(sv, r), h = 0, refs = 0;
+    *idle = 0;
+    /* one probe a hash: this runs at every admission check of the head */
+    for (; h < n; h++) {
+        long b = prefix_peek(sv->pc,
+                             prefix_key(r->prefix_pass, r->prefix_hashes[h]),
+                             &refs);
+        /* not resident; or an equal hash over another length (a trace
+         * that is not consistent): no hit, the blocks would not add up */
+        if (b == 0 || b != serve_prefix_entry_blocks(sv, r, h))
+            break;
+        if (refs == 0)
+            *idle += b;
+    }
+    *shared = serve_prefix_span(sv, r, h);
+    return h;
+}
+
+/* Gives the cache's idle blocks back to the pool until it fits beside
+ * what the sequences hold. */
+static void serve_prefix_trim(struct serve *sv)
+{
+    if (sv->pc)
+        prefix_evict(sv->pc, sv->p.kv_blocks - sv->blocks_used);
+}
+
+/* At admission (s's own blocks already counted): takes the resident
+ * leading run, whose prefill is skipped (at least the prompt's last
+ * token is computed, as vLLM recomputes it on a full hit). */
+static void serve_prefix_take(struct serve *sv, struct seq *s, double now)
+{
+    const struct request *r = s->r;
+    long shared, idle;
+    uint32_t h = serve_prefix_lookup(sv, r, &shared, &idle);
+    for (uint32_t j = 0; j < h; j++)
+        prefix_acquire(sv->pc, prefix_key(r->prefix_pass,
+                                          r->prefix_hashes[j]));
+    s->held = h;
+    s->shared = shared;
+    sv->blocks_used += idle - shared;
+    uint64_t skip = (uint64_t)shared * (uint64_t)sv->p.block_tokens;
+    s->done_pf = (uint32_t)(skip < s->prompt ? skip : s->prompt - 1);
+    serve_prefix_trim(sv);
+    if (now < sv->p.warmup)
+        return;
+    sv->st.prefix_lookups++;
+    sv->st.prefix_hits += s->done_pf > 0;
+    sv->st.prefix_tokens_saved += s->done_pf;
+    sv->st.prefix_prompt_tokens += s->prompt;
+}
+
+/* Once s's prompt is in: its hashed blocks past the hit join the cache
+ * (one resident already, computed meanwhile by another sequence, is
+ * shared and s's copy freed; a table full of pinned entries stops it). */
+static void serve_prefix_put(struct serve *sv, struct seq *s)
+{
+    const struct request *r = s->r;
+    if (!serve_prefix_hashed(sv, r))
+        return;
+    uint32_t n = serve_prefix_usable(sv, r);
+    for (; s->held < n; s->held++) {
+        uint64_t key = prefix_key(r->prefix_pass, r->prefix_hashes[s->held]);
+        long b = serve_prefix_entry_blocks(sv, r, s->held), have;
+        if ((have = prefix_blocks_of(sv->pc, key)) > 0 && have != b)
+            break; /* see serve_prefix_lookup */
+        long moved = have > 0 ? prefix_acquire(sv->pc, key) : -1;
+        if (moved >= 0)
+            sv->blocks_used += moved - b;
+        else if (prefix_insert(sv->pc, key, b) < 0)
+            break;
+        s->shared += b;
+    }
+    serve_prefix_trim(sv);
+}
+
+/* When s leaves (finished or preempted; its own blocks already
+ * returned): its entries are released, tail first. */
+static void serve_prefix_drop(struct serve *sv, struct seq *s)
+{
+    if (!sv->pc || s->held == 0)
+        return;
+    const struct request *r = s->r;
+    sv->blocks_used -= prefix_release_run(sv->pc, r->prefix_hashes, s->held,
+                                          r->prefix_pass);
+    s->held = 0;
+    s->shared = 0;
 }
 
 /* Whether the queue head fits after m more decode steps (batch, step
@@ -753,14 +908,17 @@ static int serve_head_fits(const struct serve *sv, int64_t m)
             sv->p.max_batched)
         return 0;
     uint32_t in = r->input_tokens ? r->input_tokens : 1;
-    long shared = serve_prefix_hit_blocks(sv, r);
+    long declared = serve_prefix_hit_blocks(sv, r), shared = declared;
+    long idle = 0;
+    if (sv->pc && serve_prefix_hashed(sv, r))
+        serve_prefix_lookup(sv, r, &shared, &idle);
     int bs = sv->p.block_tokens;
     if (sv->p.no_evict &&
         sv->committed + serve_peak_blocks(&sv->p, in, r->output_tokens) -
-                shared > sv->p.kv_blocks)
+                declared > sv->p.kv_blocks)
         return 0;
     long need = serve_blocks_for((int64_t)in + (int64_t)RQ_GENERATED(r), bs) -
-                shared;
+                shared + idle;
     long free_blocks = sv->p.kv_blocks - sv->blocks_used -
                        serve_kv_demand(sv, sv->K, m);
     return need + serve_kv_demand(sv, sv->K + m, 1) <= free_blocks;
@@ -796,7 +954,11 @@ static void serve_admit(struct serve *sv, double now)
         s->phase = PH_PREFILL;
         sv->blocks_used += s->blocks - s->shared;
         sv->committed += s->commit;
-        serve_prefix_count(sv, r, s->shared > 0, now);
+        s->held = 0;
+        if (sv->pc && serve_prefix_hashed(sv, r))
+            serve_prefix_take(sv, s, now);
+        else
+            serve_prefix_count(sv, r, s->shared > 0, now);
         s->prev = sv->rtail;
         s->next = NULL;
         if (sv->rtail)
@@ -835,6 +997,8 @@ static void serve_preempt(struct serve *sv, double now)
         sv->blocks_used -= serve_decoder_remove(sv, s);
         RQ_GENERATED(r) = (uint64_t)(s->base + sv->K - (int64_t)s->in);
     }
+    if (sv->pc)
+        serve_prefix_drop(sv, s);
     serve_run_unlink(sv, s);
     serve_queue_mark(sv, now);
     r->next = sv->qhead;
@@ -975,8 +1139,12 @@ struct serve *serve_new(const struct serve_params *p, gsl_rng *jitter,
     sv->cnt = mem_calloc((size_t)p->block_tokens, sizeof *sv->cnt);
     if (p->ntasks > 0 && p->prefix_tokens)
         sv->cached = mem_calloc(p->ntasks, 1);
+    /* every entry holds a block at least: kv_blocks entries suffice */
+    if (p->prefix_caching && !serve_cache_capped(p))
+        sv->pc = prefix_new((size_t)p->kv_blocks);
     if (!sv->slots || !sv->heap || !sv->cnt ||
-        (p->ntasks > 0 && p->prefix_tokens && !sv->cached)) {
+        (p->ntasks > 0 && p->prefix_tokens && !sv->cached) ||
+        (p->prefix_caching && !serve_cache_capped(p) && !sv->pc)) {
         serve_free(sv);
         return NULL;
     }
@@ -995,6 +1163,7 @@ void serve_free(struct serve *sv)
     mem_free(sv->heap);
     mem_free(sv->cnt);
     mem_free(sv->cached);
+    prefix_free(sv->pc);
     mem_free(sv);
 }
 
@@ -1093,6 +1262,8 @@ static void serve_finish(struct serve *sv, struct seq *s, double now)
 {
     struct request *r = s->r;
     sv->committed -= s->commit;
+    if (sv->pc)
+        serve_prefix_drop(sv, s);
     serve_run_unlink(sv, s);
     RQ_GENERATED(r) = 0;
     if (now >= sv->p.warmup)
@@ -1112,6 +1283,8 @@ static void serve_prefill_done(struct serve *sv, struct seq *s, double now)
     if (now >= sv->p.warmup)
         sv->st.tokens_out++;
     serve_prefix_pin(sv, s);
+    if (sv->pc)
+        serve_prefix_put(sv, s);
     if (gen >= s->out) {
         sv->blocks_used -= s->blocks - s->shared;
         serve_finish(sv, s, now);
@@ -1138,6 +1311,8 @@ void serve_boundary(struct serve *sv, double now)
     if (sv->decode_in) {
         sv->K += sv->n;
         sv->blocks_used += sv->demand;
+        if (sv->pc)
+            serve_prefix_trim(sv);
         if (counted)
             sv->st.tokens_out += (uint64_t)sv->nd * (uint64_t)sv->n;
         while (sv->nheap > 0 && sv->heap[0]->kfin <= sv->K) {
@@ -1199,6 +1374,8 @@ void serve_evict(struct serve *sv, double now,
     sv->committed = 0;
     for (size_t t = 0; sv->cached && t < sv->p.ntasks; t++)
         sv->cached[t] = 0; /* the cache goes with the replica */
+    if (sv->pc)
+        prefix_clear(sv->pc);
     sv->pf_pending = 0;
     sv->busy = 0;
     sv->npf = 0;

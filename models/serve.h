@@ -114,6 +114,12 @@ struct serve_params {
      * that task shares (0: none), for tasks 0..ntasks-1; borrowed. */
     size_t ntasks;
     const uint32_t *prefix_tokens;
+    /* 1: cache prompt blocks by the requests' prefix-block hashes
+     * (sim/sim.h prefix_hashes; models/prefix.h), vLLM's automatic prefix
+     * caching; a request with hashes then ignores prefix_tokens.  Off for
+     * a model whose every layer is windowed (its early blocks leave the
+     * cache as it decodes). */
+    int prefix_caching;
 };
 
 #define SERVE_MAX_BLOCK 256
@@ -228,6 +234,7 @@ struct serve_stats {
     uint64_t prefix_lookups; /* admissions of requests with a prefix */
     uint64_t prefix_hits;    /* of which found it cached */
     uint64_t prefix_tokens_saved; /* prompt tokens not computed */
+    uint64_t prefix_prompt_tokens; /* prompt tokens of those lookups */
     double compute_bound; /* s of steps whose FLOPs outweigh their bytes */
 };
 

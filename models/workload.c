@@ -288,4 +288,12 @@ void workload_fill_request(const struct workload_spec *w,
     r->output_tokens = a->has_tokens && t->output_from_trace
                            ? a->output_tokens
                            : workload_tokens(&t->output_tokens, r_mix);
+    /* The hashes describe the logged prompt: a drawn length is another
+     * prompt, whose blocks nobody has seen. */
+    if (a->hashes && a->has_tokens && t->input_from_trace) {
+        r->prefix_hashes = a->hashes;
+        r->prefix_blocks = a->nhashes;
+        r->prefix_block_tokens = w->arrivals.trace.hash_block;
+        r->prefix_pass = a->hash_pass;
+    }
 }

@@ -70,7 +70,9 @@ int workload_task_index(const struct workload_spec *w, const char *type);
 /* Fills r->task and the token counts, drawing from r_mix: the task from the
  * shares unless a.task >= 0, each token count from the trace when a
  * has_tokens and the task takes it from there, else from the task's
- * distribution (rounded to the nearest integer, at least 0). */
+ * distribution (rounded to the nearest integer, at least 0); and the
+ * trace row's block hashes (a borrowed pointer into w's trace cache) when
+ * the input count is the trace's. */
 void workload_fill_request(const struct workload_spec *w,
                            const struct arrival *a, gsl_rng *r_mix,
                            struct request *r);

@@ -379,14 +379,15 @@ static char *arrivals_join(const char *base_dir, const char *path)
     return s;
 }
 
-/* columns: {time, input_tokens, output_tokens, task} for csv and jsonl. */
+/* columns: {time, input_tokens, output_tokens, task, hashes} for csv and
+ * jsonl (hashes: jsonl only). */
 static int arrivals_parse_columns(const struct cfg_node *node,
                                   struct arrivals_trace *t, struct diag *d)
 {
     static const char *const keys[] = {"time", "input_tokens",
-                                       "output_tokens", "task"};
+                                       "output_tokens", "task", "hashes"};
     const struct cfg_node *cols = cfg_get(node, "columns");
-    const char *v[4] = {NULL, NULL, NULL, NULL};
+    const char *v[5] = {NULL, NULL, NULL, NULL, NULL};
     int i, bad = 0, generic = t->opts.format >= TRACE_CSV;
 
     if (!cols) {
@@ -406,12 +407,19 @@ static int arrivals_parse_columns(const struct cfg_node *node,
         return -1;
     }
     if (cfg_expect(cols, CFG_MAP, "workload.arrivals.columns", d) ||
-        cfg_check_keys(cols, "workload.arrivals.columns", keys, 4, d))
+        cfg_check_keys(cols, "workload.arrivals.columns", keys, 5, d))
         return -1;
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         bad |= cfg_get_string(cols, keys[i], "workload.arrivals.columns",
                               i < 3 ? CFG_REQUIRED : 0, &v[i], d) < 0;
-    for (i = 0; i < 4 && !bad; i++)
+    if (!bad && v[4] && t->opts.format != TRACE_JSONL) {
+        diag_error(d, cfg_key_pos(cols, "hashes"),
+                   "'columns.hashes' applies to format jsonl, not '%s' (a "
+                   "CSV field cannot hold a hash array)",
+                   trace_format_names[t->opts.format]);
+        bad = 1;
+    }
+    for (i = 0; i < 5 && !bad; i++)
         if (arrivals_strdup(v[i], &t->col[i]))
             return -1;
     return bad ? -1 : 0;
@@ -516,7 +524,32 @@ static int arrivals_parse_task(const struct cfg_node *node,
                : 0;
 }
 
-/* speedup, rate/volume, start, duration, loop, spread, on_error. */
+/* hash_block: tokens per block hash, a whole number in
+ * [1, ARRIVALS_MAX_HASH_BLOCK]; 512 (the Mooncake release's) when left
+ * out. */
+static int arrivals_parse_hash_block(const struct cfg_node *node,
+                                     const char *where,
+                                     struct arrivals_trace *t, struct diag *d)
+{
+    double b = 512;
+
+    t->hash_block = 512;
+    if (cfg_get_number(node, "hash_block", where, CFG_POSITIVE, &b, d) < 0)
+        return 1;
+    if (b != floor(b) || b > ARRIVALS_MAX_HASH_BLOCK) {
+        diag_error(d, &cfg_get(node, "hash_block")->pos,
+                   "'hash_block' must be a whole number of tokens in [1, "
+                   "%d], got '%s'",
+                   ARRIVALS_MAX_HASH_BLOCK,
+                   cfg_get(node, "hash_block")->scalar);
+        return 1;
+    }
+    t->hash_block = (uint32_t)b;
+    return 0;
+}
+
+/* speedup, rate/volume, start, duration, loop, spread, on_error,
+ * hash_block. */
 static int arrivals_parse_replay(const struct cfg_node *node,
                                  const char *where, struct arrivals_spec *spec,
                                  struct diag *d)
@@ -546,6 +579,7 @@ static int arrivals_parse_replay(const struct cfg_node *node,
     bad |= cfg_get_enum(node, "on_error", where, 0, arrivals_on_error_names, 2,
                         &onerr, d) < 0;
     t->opts.on_error = (enum trace_on_error)onerr;
+    bad |= arrivals_parse_hash_block(node, where, t, d);
     return bad ? -1 : 0;
 }
 
@@ -577,6 +611,7 @@ static int arrivals_parse_trace(const struct cfg_node *node, const char *where,
     t->opts.col_input = t->col[1];
     t->opts.col_output = t->col[2];
     t->opts.col_task = t->col[3];
+    t->opts.col_hash = t->col[4];
     return 0;
 }
 
@@ -584,7 +619,7 @@ int arrivals_parse(const struct cfg_node *node, const char *where,
                    const char *base_dir, struct arrivals_spec *spec,
                    struct diag *d)
 {
-    static const char *const keys[ARRIVALS_NPROCESS][14] = {
+    static const char *const keys[ARRIVALS_NPROCESS][15] = {
         {"process", "rate", "volume"},
         {"process", "rate", "volume", "cv"},
         {"process", "rate", "volume", "profile", "peak_to_mean", "peak_hour",
@@ -592,9 +627,9 @@ int arrivals_parse(const struct cfg_node *node, const char *where,
         {"process", "rate", "volume", "rates", "levels", "sojourn"},
         {"process", "path", "format", "speedup", "rate", "volume", "start",
          "duration", "loop", "spread", "on_error", "columns", "time_unit",
-         "task"},
+         "task", "hash_block"},
     };
-    static const size_t nkeys[ARRIVALS_NPROCESS] = {3, 4, 8, 6, 14};
+    static const size_t nkeys[ARRIVALS_NPROCESS] = {3, 4, 8, 6, 15};
     int process = ARRIVALS_POISSON, bad = 0;
 
     static const char *const any[] = {
@@ -660,7 +695,7 @@ void arrivals_spec_fini(struct arrivals_spec *spec)
     int i;
 
     mem_free(t->path);
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         mem_free(t->col[i]);
     mem_free(t->task_fixed);
     mem_free(t->map_default);
@@ -669,6 +704,7 @@ void arrivals_spec_fini(struct arrivals_spec *spec)
     mem_free(t->map_index);
     arrivals_free_list(t->task_names, t->ntasks);
     mem_free(t->cache);
+    mem_free(t->hashes);
     memset(t, 0, sizeof *t);
 }
 
@@ -689,6 +725,20 @@ static char **arrivals_copy_list(char *const *list, size_t n, int *bad)
     return c;
 }
 
+/* Points each cached row's `hashes` into the pool: the rows' ids lie end
+ * to end in row order, so a row's start is the sum of the counts before
+ * it (the pool may have moved while it grew, or been copied). */
+static void arrivals_link_hashes(struct arrivals_trace *t)
+{
+    uint64_t at = 0;
+
+    for (uint64_t i = 0; i < t->rows; i++) {
+        struct arrival *a = &t->cache[i];
+        a->hashes = t->hashes && a->nhashes ? t->hashes + at : NULL;
+        at += a->nhashes;
+    }
+}
+
 int arrivals_spec_copy(struct arrivals_spec *dst,
                        const struct arrivals_spec *src)
 {
@@ -701,7 +751,7 @@ int arrivals_spec_copy(struct arrivals_spec *dst,
         memset(t, 0, sizeof *t);
         return 0;
     }
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         bad |= arrivals_strdup(s->col[i], &t->col[i]) != 0;
     bad |= arrivals_strdup(s->path, &t->path) != 0;
     bad |= arrivals_strdup(s->task_fixed, &t->task_fixed) != 0;
@@ -713,6 +763,13 @@ int arrivals_spec_copy(struct arrivals_spec *dst,
     if (s->cache && (t->cache = mem_realloc(NULL, s->rows, sizeof *t->cache)))
         memcpy(t->cache, s->cache, s->rows * sizeof *t->cache);
     bad |= s->cache && !t->cache;
+    t->hashes = NULL;
+    if (s->hashes &&
+        (t->hashes = mem_realloc(NULL, s->nhashes, sizeof *t->hashes)))
+        memcpy(t->hashes, s->hashes, s->nhashes * sizeof *t->hashes);
+    bad |= s->hashes && !t->hashes;
+    if (t->cache)
+        arrivals_link_hashes(t);
     t->map_index = NULL;
     if (s->map_index && (t->map_index = mem_calloc(s->nmap, sizeof(int))))
         memcpy(t->map_index, s->map_index, s->nmap * sizeof(int));
@@ -722,6 +779,7 @@ int arrivals_spec_copy(struct arrivals_spec *dst,
     t->opts.col_input = t->col[1];
     t->opts.col_output = t->col[2];
     t->opts.col_task = t->col[3];
+    t->opts.col_hash = t->col[4];
     if (bad) {
         arrivals_spec_fini(dst);
         return SLM_ENOMEM;
@@ -861,6 +919,11 @@ static int arrivals_trace_row(const struct arrivals_trace *t,
         out->output_tokens = rec.output_tokens;
         out->task = task;
         out->line = rec.line;
+        /* borrowed from the reader until its next row: the scan copies
+         * them to the pool; a streamed replay carries none */
+        out->hashes = rec.hash_ids;
+        out->nhashes = rec.nhash;
+        out->hash_pass = 0;
         return 0;
     }
 }
@@ -878,11 +941,40 @@ static double arrivals_trace_period(const struct arrivals_trace *t)
     return t->last - t->start + span / (double)(t->rows - 1);
 }
 
+/* Appends a's block hashes to the pool while it stays within
+ * ARRIVALS_TRACE_CACHE_HASHES; past that the pool is dropped (the replay
+ * then carries no hashes).  0 or SLM_ENOMEM. */
+static int arrivals_cache_hashes(struct arrivals_trace *t, size_t *cap,
+                                 const struct arrival *a)
+{
+    if (a->nhashes == 0 || t->hashes_dropped)
+        return 0;
+    if (t->nhashes + a->nhashes > ARRIVALS_TRACE_CACHE_HASHES) {
+        mem_free(t->hashes);
+        t->hashes = NULL;
+        t->hashes_dropped = 1;
+        return 0;
+    }
+    if (t->nhashes + a->nhashes > *cap) {
+        size_t n = *cap ? 2 * *cap : 4096;
+        while (n < t->nhashes + a->nhashes)
+            n *= 2;
+        uint32_t *h = mem_realloc(t->hashes, n, sizeof *h);
+        if (!h)
+            return SLM_ENOMEM;
+        t->hashes = h;
+        *cap = n;
+    }
+    memcpy(t->hashes + t->nhashes, a->hashes, a->nhashes * sizeof *t->hashes);
+    t->nhashes += a->nhashes;
+    return 0;
+}
+
 /* Keeps row a (number t->rows of the window) in the cache while the
  * window stays within ARRIVALS_TRACE_CACHE_ROWS; past that the cache is
  * dropped and replay streams.  0 or SLM_ENOMEM. */
 static int arrivals_cache_row(struct arrivals_trace *t, size_t *cap,
-                              const struct arrival *a)
+                              size_t *hcap, const struct arrival *a)
 {
     if (t->rows == 0 || (t->cache && t->rows < ARRIVALS_TRACE_CACHE_ROWS)) {
         if (t->rows == *cap) {
@@ -894,10 +986,14 @@ static int arrivals_cache_row(struct arrivals_trace *t, size_t *cap,
             *cap = n;
         }
         t->cache[t->rows] = *a;
-        return 0;
+        t->cache[t->rows].hashes = NULL; /* arrivals_link_hashes */
+        return arrivals_cache_hashes(t, hcap, a);
     }
     mem_free(t->cache);
     t->cache = NULL;
+    t->hashes_dropped |= t->hashes != NULL || a->nhashes > 0;
+    mem_free(t->hashes);
+    t->hashes = NULL;
     return 0;
 }
 
@@ -905,22 +1001,33 @@ static int arrivals_scan_rows(struct arrivals_trace *t,
                               struct trace_reader *rd)
 {
     struct arrival a;
-    size_t cap = 0;
+    size_t cap = 0, hcap = 0;
     int rc;
 
     t->rows = 0;
     mem_free(t->cache);
     t->cache = NULL;
+    mem_free(t->hashes);
+    t->hashes = NULL;
+    t->nhashes = 0;
+    t->hashes_dropped = 0;
     while ((rc = arrivals_trace_row(t, rd, &a)) == 0) {
         if (t->rows == 0)
             t->first = a.t + t->start;
         t->last = a.t + t->start;
-        if ((rc = arrivals_cache_row(t, &cap, &a)) != 0)
+        if ((rc = arrivals_cache_row(t, &cap, &hcap, &a)) != 0)
             return rc;
         t->rows++;
     }
     if (rc != 1)
         return rc;
+    if (t->hashes_dropped) {
+        mem_free(t->hashes);
+        t->hashes = NULL;
+        t->nhashes = 0;
+    }
+    if (t->cache)
+        arrivals_link_hashes(t);
     /* Rows past the window are read too: validate checks the whole
      * file, as a later run with another window would. */
     while ((rc = trace_next(rd, &(struct trace_record){0})) == 0)
@@ -951,6 +1058,13 @@ int arrivals_scan(struct arrivals_spec *spec, const struct diag_pos *pos,
         return rc;
     }
     trace_warn_summary(rd);
+    if (t->hashes_dropped)
+        diag_warning(d, pos,
+                     "trace '%s' is too long to keep its block hashes "
+                     "(more than %u rows or %u hashes in the window): it "
+                     "replays without them, so no prefix-cache hits",
+                     t->path, ARRIVALS_TRACE_CACHE_ROWS,
+                     ARRIVALS_TRACE_CACHE_HASHES);
     t->skipped = trace_counts(rd)->skipped;
     t->failed = trace_counts(rd)->failed;
     c0 = trace_clock_origin(rd);
@@ -1231,13 +1345,20 @@ static int arrivals_pass_row(struct arrivals *a, struct arrival *out)
 {
     const struct arrivals_trace *t = &a->spec->trace;
 
+    int rc;
+
     if (!a->rd) {
         if (a->ci >= t->rows)
             return 1;
         *out = t->cache[a->ci++];
+        out->hash_pass = (uint32_t)a->pass;
         return 0;
     }
-    return arrivals_trace_row(t, a->rd, out);
+    rc = arrivals_trace_row(t, a->rd, out);
+    out->hashes = NULL; /* the reader's: gone at its next row */
+    out->nhashes = 0;
+    out->hash_pass = (uint32_t)a->pass;
+    return rc;
 }
 
 /* spread: fills a->group with the rows sharing the next timestamp, spaced
@@ -1337,6 +1458,9 @@ int arrivals_next(struct arrivals *a, struct arrival *out)
     out->input_tokens = out->output_tokens = 0;
     out->task = -1;
     out->line = 0;
+    out->hashes = NULL;
+    out->nhashes = 0;
+    out->hash_pass = 0;
     switch (a->spec->process) {
     case ARRIVALS_POISSON:
         gap = rng_exponential(a->r, 1.0 / a->spec->rate);

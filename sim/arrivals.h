@@ -43,6 +43,15 @@
  * after the window's start), `spread` spreads rows that share a timestamp
  * evenly over that long (Mooncake logs in 3 s ticks) without passing the
  * next row.  Paths are relative to the scenario file's folder.
+ *
+ * Block hashes (mooncake's hash_ids; jsonl with columns.hashes): each
+ * row's prefix-block hashes, hash_block tokens a block (default 512, the
+ * Mooncake release's block), ride on the arrival as a pointer into one
+ * pool kept with the scan's cached rows, so replications and requests
+ * share them and nothing is copied per request.  A window too long to
+ * cache (rows or ARRIVALS_TRACE_CACHE_HASHES ids) replays without hashes,
+ * with a warning at the scan.  A looped pass p carries hash_pass p: its
+ * blocks are new prompts, not the first pass's again.
  */
 #ifndef SLM_ARRIVALS_H
 #define SLM_ARRIVALS_H
@@ -110,7 +119,9 @@ struct arrivals_mmpp {
 struct arrivals_trace {
     struct trace_opts opts; /* its strings point into the owned ones below */
     char *path;             /* owned, resolved against the scenario folder */
-    char *col[4];           /* owned: time, input, output, task names */
+    char *col[5];           /* owned: time, input, output, task, hash
+                               names */
+    uint32_t hash_block;    /* tokens a block hash covers, >= 1 */
     double speedup;         /* > 0 */
     int has_target_rate;    /* rate/volume given: speedup follows the scan */
     double start, duration; /* trace s; duration 0: to the end */
@@ -141,11 +152,20 @@ struct arrivals_trace {
      * more than ARRIVALS_TRACE_CACHE_ROWS rows (replay then streams the
      * file, memory flat in its length). */
     struct arrival *cache;
+    /* The cached rows' block hashes, end to end in row order (a row's
+     * `hashes` points into it): owned, NULL when the trace has none or
+     * when the cache was dropped; nhashes ids. */
+    uint32_t *hashes;
+    uint64_t nhashes;
+    int hashes_dropped;     /* the file has hashes the cache cannot hold */
 };
 
-/* Rows of a trace window kept in memory after the scan (32 bytes each:
- * 32 MiB at most); longer windows are streamed from the file. */
+/* Rows of a trace window kept in memory after the scan (48 bytes each:
+ * 48 MiB at most), and their block hashes (4 bytes each: 32 MiB at most);
+ * longer windows are streamed from the file, without hashes. */
 #define ARRIVALS_TRACE_CACHE_ROWS (1u << 20)
+#define ARRIVALS_TRACE_CACHE_HASHES (1u << 23)
+#define ARRIVALS_MAX_HASH_BLOCK 1048576
 
 struct arrivals_spec {
     enum arrivals_process process;
@@ -164,6 +184,11 @@ struct arrival {
     uint32_t input_tokens, output_tokens;
     int task; /* -1: let the mix decide */
     long line; /* trace: line of the row, else 0 */
+    /* trace: the row's block hashes (nhashes), borrowed from the spec for
+     * its life; NULL when none */
+    const uint32_t *hashes;
+    uint32_t nhashes;
+    uint32_t hash_pass; /* trace: the loop pass it comes from, from 0 */
 };
 
 /* Parses workload.arrivals; base_dir is the folder trace paths are

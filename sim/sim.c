@@ -256,6 +256,10 @@ struct request *sim_request_new(struct sim *s)
     r->backend = -1;
     r->input_tokens = 0;
     r->output_tokens = 0;
+    r->prefix_hashes = NULL;
+    r->prefix_blocks = 0;
+    r->prefix_block_tokens = 0;
+    r->prefix_pass = 0;
     r->attempts = 0;
     r->flags = s->now >= s->warmup ? REQUEST_MEASURED : 0u;
     r->rework = 0;

@@ -42,6 +42,15 @@ struct request {
     uint32_t flags;       /* REQUEST_* below */
     uint32_t rework;      /* times the run sent it back (validator) */
     double t_wait;        /* queueing summed over the backends visited, s */
+    /* The prompt's prefix-block hashes (a trace's), prefix_blocks of them,
+     * each covering prefix_block_tokens tokens of the prompt from its
+     * start; borrowed from the workload (the trace's cached rows), NULL
+     * when unknown.  prefix_pass tells looped passes of one trace apart:
+     * equal (pass, hash) means an equal prefix. */
+    const uint32_t *prefix_hashes;
+    uint32_t prefix_blocks;
+    uint32_t prefix_block_tokens;
+    uint32_t prefix_pass;
     struct request *next; /* intrusive link: one queue at a time */
     /* model scratch */
     double x[4];

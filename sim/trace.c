@@ -23,7 +23,7 @@ const char *const trace_format_names[TRACE_NFORMATS] = {
     "azure-llm", "burstgpt", "mooncake", "csv", "jsonl"};
 
 /* The fields a record is made of, in this order everywhere below. */
-enum { F_TIME, F_IN, F_OUT, F_TASK, F_N };
+enum { F_TIME, F_IN, F_OUT, F_TASK, F_HASH, F_N };
 
 /* One value found on a line: text (NUL-terminated in place) or absent. */
 struct trace_val {
@@ -57,6 +57,8 @@ struct trace_reader {
     struct trace_counts counts;
     uint64_t warned;
     char task[TRACE_MAX_TASK_TEXT];
+    uint32_t *hash; /* TRACE_MAX_HASHES ids, when names[F_HASH] is set */
+    int hash_optional; /* mooncake: a row may lack the key */
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -451,6 +453,8 @@ static int trace_json_row(struct trace_reader *r, struct trace_val *v,
         return -1;
     }
     for (k = 0; k < F_N; k++) {
+        if (k == F_HASH && (v[k].found || r->hash_optional))
+            continue; /* an array; parsed by trace_hashes */
         if (r->names[k] && !v[k].found) {
             *rc = trace_reject(r, r->lineno, "missing key '%s'", r->names[k]);
             return -1;
@@ -600,6 +604,57 @@ static int trace_tokens(struct trace_reader *r, const struct trace_val *v,
     return 0;
 }
 
+/* The block-hash array "[id, id, ...]" into r->hash: whole numbers in
+ * [0, 2^32), digits only (a hash is an id, not a quantity: no sign,
+ * fraction or exponent).  0 with the count in *n, or -1 after reporting. */
+static int trace_hashes(struct trace_reader *r, const struct trace_val *v,
+                        uint32_t *n, int *rc)
+{
+    const char *p = v->s, *name = r->names[F_HASH];
+
+    *n = 0;
+    if (!v->found)
+        return 0;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p++ != '[') {
+        *rc = trace_reject(r, r->lineno,
+                           "'%s' must be an array of block hashes "
+                           "[id, ...]",
+                           name);
+        return -1;
+    }
+    for (;;) {
+        uint64_t x = 0;
+        const char *d;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == ']' && *n == 0)
+            break;
+        for (d = p; isdigit((unsigned char)*p) && x <= UINT32_MAX; p++)
+            x = x * 10 + (uint64_t)(*p - '0');
+        if (p == d || x > UINT32_MAX || *n >= TRACE_MAX_HASHES) {
+            *rc = trace_reject(r, r->lineno,
+                               "'%s' entry %u is not a whole number in "
+                               "[0, 2^32)",
+                               name, *n + 1);
+            return -1;
+        }
+        r->hash[(*n)++] = (uint32_t)x;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == ']')
+            break;
+        if (*p++ != ',') {
+            *rc = trace_reject(r, r->lineno,
+                               "'%s': expected ',' or ']' after entry %u",
+                               name, *n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* A row's time as read: date-time parts or a number in seconds. */
 struct trace_time {
     int64_t sec;  /* date-time: whole seconds */
@@ -713,8 +768,12 @@ static int trace_row(struct trace_reader *r, struct trace_record *out)
     if (trace_time(r, &v[F_TIME], &tm, &rc) ||
         trace_tokens(r, &v[F_IN], r->names[F_IN], &out->input_tokens, &rc) ||
         trace_tokens(r, &v[F_OUT], r->names[F_OUT], &out->output_tokens,
-                     &rc))
+                     &rc) ||
+        (r->hash && trace_hashes(r, &v[F_HASH], &out->nhash, &rc)))
         return rc ? rc : 1;
+    if (!r->hash)
+        out->nhash = 0;
+    out->hash_ids = out->nhash ? r->hash : NULL;
     if (!r->have_origin)
         trace_set_origin(r, &tm);
     out->t = trace_since_origin(r, &tm);
@@ -790,6 +849,12 @@ static void trace_names(struct trace_reader *r)
         r->time_unit = o->time_unit;
     }
     r->names[F_TASK] = o->col_task;
+    if (o->format == TRACE_MOONCAKE) {
+        r->names[F_HASH] = "hash_ids";
+        r->hash_optional = 1;
+    } else if (o->format == TRACE_JSONL) {
+        r->names[F_HASH] = o->col_hash;
+    }
     r->datetime = r->time_unit == 0.0;
 }
 
@@ -851,6 +916,11 @@ int trace_open(const struct trace_opts *o, unsigned flags, struct diag *d,
     r->clock0 = (double)NAN;
     r->weekday0 = -1;
     trace_names(r);
+    if (r->names[F_HASH] &&
+        !(r->hash = mem_alloc(TRACE_MAX_HASHES * sizeof *r->hash))) {
+        trace_close(r);
+        return SLM_ENOMEM;
+    }
     r->f = fopen(o->path, "rb");
     if (!r->f) {
         trace_close(r);
@@ -883,6 +953,7 @@ void trace_close(struct trace_reader *r)
     if (r->f)
         fclose(r->f);
     mem_free(r->buf);
+    mem_free(r->hash);
     mem_free(r);
 }
 

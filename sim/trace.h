@@ -11,9 +11,18 @@
  *   burstgpt   BurstGPT CSV: Timestamp (seconds), Request tokens,
  *              Response tokens (columns found by name); a row with 0
  *              response tokens is a logged failure: counted, not returned
- *   mooncake   Mooncake JSONL: timestamp (ms), input_length, output_length
+ *   mooncake   Mooncake JSONL: timestamp (ms), input_length, output_length,
+ *              and hash_ids when the row has it (below)
  *   csv        any CSV with a header; the caller names the columns
  *   jsonl      any JSON Lines; the caller names the keys
+ *
+ * Block hashes: a JSON row may carry a flat array of prefix-block hashes
+ * (Mooncake's `hash_ids`: one id per block of the prompt, 512 tokens a
+ * block; equal leading ids mean a shareable prefix).  mooncake reads
+ * `hash_ids` when present (a row without it has none); jsonl reads the
+ * key named by col_hash, required on every row when named.  Each id is a
+ * whole number in [0, 2^32); at most TRACE_MAX_HASHES a row (a longer
+ * array cannot fit in one line anyway).  CSV formats carry none.
  *
  * The reader streams: it holds one line (at most TRACE_MAX_LINE bytes) and
  * a few counters, whatever the length of the file.  CRLF and LF endings, a
@@ -52,6 +61,8 @@
 /* Bytes of a task column's value that take part in matching. */
 #define TRACE_MAX_TASK_TEXT 256
 #define TRACE_MAX_WARNINGS 10
+/* Block hashes in one row: every id takes a digit and a comma. */
+#define TRACE_MAX_HASHES (TRACE_MAX_LINE / 2)
 
 enum trace_format {
     TRACE_AZURE,
@@ -77,6 +88,9 @@ struct trace_opts {
      * column holds date-time text (YYYY-MM-DD HH:MM:SS[.frac][Z|+hh:mm]). */
     double time_unit;
     enum trace_on_error on_error;
+    /* jsonl: the key of the block-hash array, or NULL (mooncake: always
+     * "hash_ids", optional per row) */
+    const char *col_hash;
 };
 
 /* trace_open flags. */
@@ -88,6 +102,10 @@ struct trace_record {
     const char *task;             /* the task column's text, or NULL;
                                      borrowed until the next call */
     long line;                    /* 1-based line in the file */
+    const uint32_t *hash_ids;     /* the row's block hashes (nhash of
+                                     them), NULL when none; borrowed
+                                     until the next call */
+    uint32_t nhash;
 };
 
 struct trace_counts {

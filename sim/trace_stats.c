@@ -30,6 +30,7 @@ void trace_stats_fini(struct trace_stats *s)
     mem_free(s->out.count);
     for (i = 0; i < s->ntasks; i++)
         mem_free(s->task[i]);
+    mem_free(s->hashes.slot);
     memset(s, 0, sizeof *s);
 }
 
@@ -115,6 +116,95 @@ static double trace_stats_clock(const struct trace_stats *s, double t)
     return (isnan(s->clock0) ? 0.0 : s->clock0) + t;
 }
 
+/* splitmix64's finaliser: remapped ids are consecutive integers. */
+static size_t trace_hash_home(uint64_t key, size_t nslot)
+{
+    key ^= key >> 30;
+    key *= 0xbf58476d1ce4e5b9u;
+    key ^= key >> 27;
+    key *= 0x94d049bb133111ebu;
+    key ^= key >> 31;
+    return (size_t)key & (nslot - 1);
+}
+
+/* Inserts id; 1 when it was there already, 0 when added, SLM_ENOMEM.
+ * Linear probing at load <= 1/2, doubling as it fills. */
+static int trace_hash_put(struct trace_hashes *h, uint32_t id)
+{
+    uint64_t key = (uint64_t)id + 1;
+    size_t i;
+
+    if (2 * (h->n + 1) > h->nslot) {
+        size_t n = h->nslot ? 2 * h->nslot : 4096;
+        uint64_t *slot = mem_calloc(n, sizeof *slot);
+        if (!slot)
+            return SLM_ENOMEM;
+        for (size_t j = 0; j < h->nslot; j++) {
+            if (!h->slot[j])
+                continue;
+            for (i = trace_hash_home(h->slot[j], n); slot[i];
+                 i = (i + 1) & (n - 1))
+                ;
+            slot[i] = h->slot[j];
+        }
+        mem_free(h->slot);
+        h->slot = slot;
+        h->nslot = n;
+    }
+    for (i = trace_hash_home(key, h->nslot); h->slot[i];
+         i = (i + 1) & (h->nslot - 1))
+        if (h->slot[i] == key)
+            return 1;
+    h->slot[i] = key;
+    h->n++;
+    return 0;
+}
+
+/* Whether an earlier row had id. */
+static int trace_hash_has(const struct trace_hashes *h, uint32_t id)
+{
+    uint64_t key = (uint64_t)id + 1;
+
+    if (!h->nslot)
+        return 0;
+    for (size_t i = trace_hash_home(key, h->nslot); h->slot[i];
+         i = (i + 1) & (h->nslot - 1))
+        if (h->slot[i] == key)
+            return 1;
+    return 0;
+}
+
+/* The row's blocks against the earlier rows' (an infinite cache), then
+ * its blocks joining them: a hash repeated within one row is not one
+ * "seen before". */
+static int trace_hashes_add(struct trace_hashes *h, const uint32_t *ids,
+                            uint32_t n)
+{
+    int lead = 1;
+
+    if (n == 0 || h->full)
+        return 0;
+    if (h->n + n > TRACE_STATS_MAX_HASHES) {
+        h->full = 1;
+        mem_free(h->slot);
+        h->slot = NULL;
+        h->nslot = h->n = 0;
+        return 0;
+    }
+    h->rows++;
+    for (uint32_t i = 0; i < n; i++) {
+        int had = trace_hash_has(h, ids[i]);
+        h->blocks++;
+        h->seen += (uint64_t)had;
+        lead &= had;
+        h->leading += (uint64_t)lead;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (trace_hash_put(h, ids[i]) < 0)
+            return SLM_ENOMEM;
+    return 0;
+}
+
 int trace_stats_add(struct trace_stats *s, const struct trace_record *rec)
 {
     double c = trace_stats_clock(s, rec->t);
@@ -140,7 +230,8 @@ int trace_stats_add(struct trace_stats *s, const struct trace_record *rec)
     if (s->weekday0 >= 0)
         s->day_count[trace_stats_mod(s->weekday0 + floor(c / UNITS_DAY), 7)]++;
     if (trace_tokens_add(&s->in, rec->input_tokens) ||
-        trace_tokens_add(&s->out, rec->output_tokens))
+        trace_tokens_add(&s->out, rec->output_tokens) ||
+        trace_hashes_add(&s->hashes, rec->hash_ids, rec->nhash))
         return SLM_ENOMEM;
     return rec->task ? trace_stats_task(s, rec->task) : 0;
 }

@@ -9,10 +9,15 @@
  * token value up to TRACE_STATS_MAX_TOKENS, larger values in the top
  * slot with the true maximum kept); requests by clock hour and weekday,
  * with the time each was observed, so that an hourly profile of rates can
- * be given; and counts per task-column value.
+ * be given; counts per task-column value; and, for a trace with block
+ * hashes, the prefix reuse an infinite cache would see: of all blocks,
+ * those whose hash an earlier row had (`seen`), and those in a row's
+ * leading run of such blocks (`leading`: what a prefix cache can use).
  *
  * Memory: fixed, plus 4 bytes per token value up to the largest seen
- * (at most 2 x 16 MiB).
+ * (at most 2 x 16 MiB), plus a set of the distinct hashes (8 bytes each
+ * at most, TRACE_STATS_MAX_HASHES of them: 128 MiB; past that the reuse
+ * figures are not given).
  */
 #ifndef SLM_TRACE_STATS_H
 #define SLM_TRACE_STATS_H
@@ -25,6 +30,19 @@
 
 #define TRACE_STATS_MAX_TOKENS (1u << 22)
 #define TRACE_STATS_MAX_TASKS 32
+#define TRACE_STATS_MAX_HASHES (1u << 24)
+
+/* Block hashes met so far: an open-addressing set of id + 1 (0 empty). */
+struct trace_hashes {
+    uint64_t *slot;    /* owned, nslot entries (a power of two) */
+    size_t nslot, n;   /* slots, distinct hashes held */
+    uint64_t blocks;   /* hashes in all rows */
+    uint64_t seen;     /* of which an earlier row had */
+    uint64_t leading;  /* of which in their row's leading seen run */
+    uint64_t rows;     /* rows with hashes */
+    int full;          /* more than TRACE_STATS_MAX_HASHES distinct:
+                          the counts stopped */
+};
 
 enum { TRACE_WIN_SECOND, TRACE_WIN_MINUTE, TRACE_WIN_HOUR, TRACE_NWIN };
 
@@ -62,6 +80,7 @@ struct trace_stats {
     char *task[TRACE_STATS_MAX_TASKS]; /* owned task-column values */
     uint64_t task_count[TRACE_STATS_MAX_TASKS];
     uint64_t task_other;      /* past TRACE_STATS_MAX_TASKS values */
+    struct trace_hashes hashes;
 };
 
 /* Initialises s (caller's storage); clock0 and weekday0 as

@@ -9,7 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/workload.h"
+#include "sim/arrivals.h"
+#include "sim/cfg.h"
 #include "sim/mem.h"
+#include "sim/rng.h"
 #include "sim/trace.h"
 #include "sim/trace_stats.h"
 
@@ -90,7 +94,7 @@ static void read_slice(enum trace_format format, const char *path,
                        struct readall *ra)
 {
     struct trace_opts o = {format, path, NULL, NULL, NULL, NULL, 0,
-                           TRACE_FAIL};
+                           TRACE_FAIL, NULL};
 
     read_all(&o, ra);
     assert_int_equal(ra->status, 0);
@@ -142,7 +146,7 @@ static void test_trace_burstgpt_columns_are_found_by_name(void **state)
         "13.5,cd-34,9.1,GPT-4,200,300,500,Conversation log\n";
     char path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_BURSTGPT, path, NULL, NULL, NULL, "Model",
-                           0, TRACE_FAIL};
+                           0, TRACE_FAIL, NULL};
     struct readall ra;
 
     (void)state;
@@ -179,7 +183,7 @@ static void test_trace_generic_csv_takes_quotes_and_a_time_unit(void **state)
         "2,2500,\"30\",40,\"say \"\"hi\"\"\"\r\n";
     char path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_CSV, path, "when, ms", "prompt",
-                           "completion", "kind", 1e-3, TRACE_FAIL};
+                           "completion", "kind", 1e-3, TRACE_FAIL, NULL};
     struct trace_reader *r;
     struct trace_record rec;
     struct diag d;
@@ -214,7 +218,7 @@ static void test_trace_generic_jsonl_skips_nested_values(void **state)
         "\"task\": \"x\"}";
     char path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_JSONL, path, "t", "in", "out", "task", 0.0,
-                           TRACE_FAIL};
+                           TRACE_FAIL, NULL};
     struct trace_reader *r;
     struct trace_record rec;
     struct diag d;
@@ -280,7 +284,7 @@ static void test_trace_bad_rows_stop_the_read_at_their_line(void **state)
 {
     char path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_AZURE, path, NULL, NULL, NULL, NULL, 0,
-                           TRACE_FAIL};
+                           TRACE_FAIL, NULL};
     struct readall ra;
     char want[512];
 
@@ -301,7 +305,7 @@ static void test_trace_on_error_skip_counts_every_bad_row(void **state)
 {
     char path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_AZURE, path, NULL, NULL, NULL, NULL, 0,
-                           TRACE_SKIP};
+                           TRACE_SKIP, NULL};
     struct readall ra;
     const char *lines[] = {":3: warning: non-numeric",
                            ":4: warning: negative 'GeneratedTokens' value '-4'",
@@ -331,7 +335,7 @@ static void test_trace_missing_column_lists_the_header(void **state)
     static const char text[] = "Timestamp,Model,Request tokens\n1,a,2\n";
     char path[] = "/tmp/slmsim-trace-XXXXXX", want[512];
     struct trace_opts o = {TRACE_BURSTGPT, path, NULL, NULL, NULL, NULL, 0,
-                           TRACE_SKIP};
+                           TRACE_SKIP, NULL};
     struct readall ra;
 
     (void)state;
@@ -356,7 +360,7 @@ static void test_trace_jsonl_errors_name_the_key(void **state)
         "[1, 2]\n";
     char path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_MOONCAKE, path, NULL, NULL, NULL, NULL, 0,
-                           TRACE_SKIP};
+                           TRACE_SKIP, NULL};
     struct readall ra;
 
     (void)state;
@@ -379,7 +383,7 @@ static void test_trace_line_longer_than_the_ceiling_is_an_error(void **state)
     size_t n = TRACE_MAX_LINE + 100, len;
     char *text = malloc(n + 200), path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_MOONCAKE, path, NULL, NULL, NULL, NULL, 0,
-                           TRACE_SKIP};
+                           TRACE_SKIP, NULL};
     struct readall ra;
 
     (void)state;
@@ -406,7 +410,7 @@ static void test_trace_skip_warnings_stop_after_ten_with_a_summary(
 {
     char text[4096], path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_CSV, path, "t", "i", "o", NULL, 1.0,
-                           TRACE_SKIP};
+                           TRACE_SKIP, NULL};
     struct readall ra;
     size_t len = (size_t)sprintf(text, "t,i,o\n");
     int k;
@@ -428,7 +432,7 @@ static void test_trace_skip_warnings_stop_after_ten_with_a_summary(
 static void add_record(struct trace_stats *s, double t, uint32_t in,
                        uint32_t out)
 {
-    struct trace_record rec = {t, in, out, NULL, 0};
+    struct trace_record rec = {t, in, out, NULL, 0, NULL, 0};
     assert_int_equal(trace_stats_add(s, &rec), 0);
 }
 
@@ -509,7 +513,7 @@ static void test_trace_skipped_first_row_does_not_set_the_origin(void **state)
         "ts,prompt,completion\n21599,,20\n0,10,20\n0,10,20\n7,1,2\n";
     char path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_CSV, path, "ts", "prompt", "completion",
-                           NULL, 1.0, TRACE_SKIP};
+                           NULL, 1.0, TRACE_SKIP, NULL};
     struct readall ra;
 
     (void)state;
@@ -536,7 +540,7 @@ static void test_trace_times_out_of_range_are_located_errors(void **state)
     for (i = 0; i < 4; i++) {
         char text[128], path[] = "/tmp/slmsim-trace-XXXXXX";
         struct trace_opts o = {TRACE_CSV, path, "ts", "in", "out", NULL,
-                               unit[i], TRACE_FAIL};
+                               unit[i], TRACE_FAIL, NULL};
         struct readall ra;
         int n = snprintf(text, sizeof text, "ts,in,out\n0,1,1\n%s,1,1\n",
                          rows[i]);
@@ -556,9 +560,9 @@ static void test_trace_binary_file_is_refused_not_read_forever(void **state)
     static const char text[] = "timestamp,a\n\0\0\0\0";
     char path[] = "/tmp/slmsim-trace-XXXXXX";
     struct trace_opts o = {TRACE_MOONCAKE, path, NULL, NULL, NULL, NULL, 0,
-                           TRACE_SKIP};
+                           TRACE_SKIP, NULL};
     struct trace_opts dz = {TRACE_CSV, "/dev/zero", "t", "i", "o", NULL,
-                            1.0, TRACE_SKIP};
+                            1.0, TRACE_SKIP, NULL};
     struct readall ra;
 
     (void)state;
@@ -625,6 +629,191 @@ static void test_trace_stats_peak_counts_whole_windows_only(void **state)
     trace_stats_fini(&s);
 }
 
+
+/* ---- block hashes ---- */
+
+/* Mooncake's hash_ids come back with the row; a row without them has
+ * none; bad arrays are rejected with their line. */
+static void test_trace_mooncake_rows_carry_their_block_hashes(void **state)
+{
+    static const char text[] =
+        "{\"timestamp\": 0, \"input_length\": 700, \"output_length\": 1, "
+        "\"hash_ids\": [0, 1]}\n"
+        "{\"timestamp\": 5, \"input_length\": 9, \"output_length\": 1}\n"
+        "{\"timestamp\": 6, \"input_length\": 9, \"output_length\": 1, "
+        "\"hash_ids\": [ 0 , 4294967295 ,7]}\n"
+        "{\"timestamp\": 7, \"input_length\": 9, \"output_length\": 1, "
+        "\"hash_ids\": []}\n"
+        "{\"timestamp\": 8, \"input_length\": 9, \"output_length\": 1, "
+        "\"hash_ids\": [1, -2]}\n"
+        "{\"timestamp\": 9, \"input_length\": 9, \"output_length\": 1, "
+        "\"hash_ids\": [4294967296]}\n"
+        "{\"timestamp\": 9, \"input_length\": 9, \"output_length\": 1, "
+        "\"hash_ids\": 3}\n"
+        "{\"timestamp\": 9, \"input_length\": 9, \"output_length\": 1, "
+        "\"hash_ids\": [1 2]}\n";
+    char path[] = "/tmp/slmsim-trace-XXXXXX";
+    struct trace_opts o = {TRACE_MOONCAKE, path, NULL, NULL, NULL, NULL, 0,
+                           TRACE_SKIP, NULL};
+    struct trace_record rec;
+    struct diag d;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *sink = open_memstream(&buf, &len);
+    struct trace_reader *r;
+
+    (void)state;
+    write_temp(path, text, sizeof text - 1);
+    diag_init(&d, sink);
+    assert_int_equal(trace_open(&o, TRACE_WARN, &d, &r), 0);
+    assert_int_equal(trace_next(r, &rec), 0);
+    assert_int_equal(rec.nhash, 2);
+    assert_int_equal(rec.hash_ids[0], 0);
+    assert_int_equal(rec.hash_ids[1], 1);
+    assert_int_equal(trace_next(r, &rec), 0);
+    assert_int_equal(rec.nhash, 0);
+    assert_null(rec.hash_ids);
+    assert_int_equal(trace_next(r, &rec), 0);
+    assert_int_equal(rec.nhash, 3);
+    assert_int_equal(rec.hash_ids[1], 4294967295u);
+    assert_int_equal(rec.hash_ids[2], 7);
+    assert_int_equal(trace_next(r, &rec), 0);
+    assert_int_equal(rec.nhash, 0);
+    assert_int_equal(trace_next(r, &rec), 1);
+    assert_int_equal(trace_counts(r)->skipped, 4);
+    trace_close(r);
+    fclose(sink);
+    unlink(path);
+    assert_non_null(strstr(buf, ":5: warning: 'hash_ids' entry 2 is not a "
+                                "whole number in [0, 2^32)"));
+    assert_non_null(strstr(buf, ":6: warning: 'hash_ids' entry 1 is not"));
+    assert_non_null(strstr(buf, ":7: warning: 'hash_ids' must be an array"));
+    assert_non_null(strstr(buf, ":8: warning: 'hash_ids': expected ',' or "
+                                "']' after entry 1"));
+    free(buf);
+}
+
+/* jsonl reads the array under the key named, required on every row. */
+static void test_trace_jsonl_hash_key_is_required_when_named(void **state)
+{
+    static const char text[] =
+        "{\"t\": 0, \"in\": 5, \"out\": 1, \"h\": [3, 4]}\n"
+        "{\"t\": 1, \"in\": 5, \"out\": 1}\n";
+    char path[] = "/tmp/slmsim-trace-XXXXXX";
+    struct trace_opts o = {TRACE_JSONL, path, "t", "in", "out", NULL, 1.0,
+                           TRACE_SKIP, "h"};
+    struct readall ra;
+
+    (void)state;
+    write_temp(path, text, sizeof text - 1);
+    read_all(&o, &ra);
+    unlink(path);
+    assert_int_equal(ra.n, 1);
+    assert_non_null(strstr(ra.msg, ":2: warning: missing key 'h'"));
+}
+
+/* The infinite-cache reuse by hand: rows [1 2 3], [1 2 9], [5 1], [7 7]
+ * and one without hashes: 10 blocks, seen before by an earlier row: b's
+ * 1 and 2 and c's 1 (not e's second 7: its own row's); in a leading run:
+ * b's two only. */
+static void test_trace_stats_counts_blocks_seen_before(void **state)
+{
+    static const uint32_t a[] = {1, 2, 3}, b[] = {1, 2, 9}, c[] = {5, 1},
+                          e[] = {7, 7};
+    struct trace_stats s;
+    struct trace_record rec = {0, 1, 1, NULL, 0, NULL, 0};
+
+    (void)state;
+    trace_stats_init(&s);
+    rec.hash_ids = a;
+    rec.nhash = 3;
+    assert_int_equal(trace_stats_add(&s, &rec), 0);
+    rec.hash_ids = b;
+    assert_int_equal(trace_stats_add(&s, &rec), 0);
+    rec.hash_ids = c;
+    rec.nhash = 2;
+    assert_int_equal(trace_stats_add(&s, &rec), 0);
+    /* a row's own repeat is not "seen before" */
+    rec.hash_ids = e;
+    assert_int_equal(trace_stats_add(&s, &rec), 0);
+    rec.hash_ids = NULL;
+    rec.nhash = 0;
+    assert_int_equal(trace_stats_add(&s, &rec), 0);
+    assert_int_equal(s.hashes.rows, 4);
+    assert_int_equal(s.hashes.blocks, 10);
+    assert_int_equal(s.hashes.seen, 3);    /* b's 1 2, c's 1 */
+    assert_int_equal(s.hashes.leading, 2); /* c's 1 follows a new 5 */
+    trace_stats_fini(&s);
+}
+
+/* Replay carries each row's hashes as a pointer into the spec's one
+ * pool (no copy per arrival), a spec copy into its own, a looped pass
+ * says which it is, and the workload hands the pointer to the request. */
+static void test_trace_replay_points_into_the_cached_hashes(void **state)
+{
+    static const char yaml[] =
+        "arrivals: {process: trace, path: " TEST_DATA_DIR
+        "/mooncake-conv-300.jsonl, format: mooncake, loop: true}";
+    struct cfg_doc *doc = NULL;
+    struct arrivals_spec spec, copy;
+    struct arrival a;
+    struct diag d;
+    struct workload_spec w;
+    struct request rq;
+    int st;
+
+    (void)state;
+    diag_init(&d, stderr);
+    assert_int_equal(cfg_load_buffer("t.yaml", yaml, strlen(yaml), &d, &doc),
+                     0);
+    const struct cfg_node *node = cfg_get(cfg_doc_root(doc), "arrivals");
+    memset(&spec, 0, sizeof spec);
+    assert_int_equal(arrivals_parse(node, "workload.arrivals", "", &spec, &d),
+                     0);
+    assert_int_equal(arrivals_scan(&spec, &node->pos, &d), 0);
+    cfg_doc_free(doc);
+    assert_int_equal(spec.trace.hash_block, 512);
+    assert_non_null(spec.trace.hashes);
+    assert_int_equal(spec.trace.hashes_dropped, 0);
+    assert_int_equal(arrivals_spec_copy(&copy, &spec), 0);
+    gsl_rng *r = rng_stream_new(7, 0, "arrivals");
+    struct arrivals *g = arrivals_new(&copy, r, &d, &st);
+    assert_non_null(g);
+    uint64_t ids = 0;
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(arrivals_next(g, &a), 0);
+        assert_int_equal(a.hash_pass, 0);
+        assert_int_equal(a.nhashes, (a.input_tokens + 511) / 512);
+        assert_ptr_equal(a.hashes, copy.trace.hashes + ids);
+        ids += a.nhashes;
+        if (i == 1) { /* the second row: [0, 14, 15, ...] */
+            assert_int_equal(a.hashes[0], 0);
+            assert_int_equal(a.hashes[1], 14);
+        }
+    }
+    assert_int_equal(ids, copy.trace.nhashes);
+    assert_int_equal(arrivals_next(g, &a), 0);
+    assert_int_equal(a.hash_pass, 1);
+    assert_ptr_equal(a.hashes, copy.trace.hashes);
+    memset(&w, 0, sizeof w);
+    memset(&rq, 0, sizeof rq);
+    w.arrivals = copy;
+    struct task_spec task = {0};
+    task.share = 1;
+    task.input_from_trace = task.output_from_trace = 1;
+    w.ntasks = 1;
+    w.tasks = &task;
+    workload_fill_request(&w, &a, r, &rq);
+    assert_ptr_equal(rq.prefix_hashes, a.hashes);
+    assert_int_equal(rq.prefix_blocks, a.nhashes);
+    assert_int_equal(rq.prefix_block_tokens, 512);
+    assert_int_equal(rq.prefix_pass, 1);
+    arrivals_free(g);
+    gsl_rng_free(r);
+    arrivals_spec_fini(&copy);
+    arrivals_spec_fini(&spec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +841,10 @@ int main(void)
         cmocka_unit_test(test_trace_binary_file_is_refused_not_read_forever),
         cmocka_unit_test(test_trace_stats_exposure_of_a_long_span_is_exact),
         cmocka_unit_test(test_trace_stats_peak_counts_whole_windows_only),
+        cmocka_unit_test(test_trace_mooncake_rows_carry_their_block_hashes),
+        cmocka_unit_test(test_trace_jsonl_hash_key_is_required_when_named),
+        cmocka_unit_test(test_trace_stats_counts_blocks_seen_before),
+        cmocka_unit_test(test_trace_replay_points_into_the_cached_hashes),
     };
     return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }

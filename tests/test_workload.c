@@ -52,7 +52,7 @@ static void test_workload_trace_tokens_unless_a_distribution_is_given(
     void **state)
 {
     struct workload_spec w;
-    struct arrival a = {0, 1, 4808, 10, -1, 2};
+    struct arrival a = {0, 1, 4808, 10, -1, 2, NULL, 0, 0};
     struct request r;
     gsl_rng *rng = rng_stream_new(1, 0, "workload.tasks");
 
@@ -85,7 +85,7 @@ static void test_workload_trace_tokens_unless_a_distribution_is_given(
 static void test_workload_shares_are_drawn_in_proportion(void **state)
 {
     struct workload_spec w;
-    struct arrival a = {0, 0, 0, 0, -1, 0};
+    struct arrival a = {0, 0, 0, 0, -1, 0, NULL, 0, 0};
     struct request r;
     gsl_rng *rng = rng_stream_new(2385, 0, "workload.tasks");
     double n = 100000, p = 0.23, z = gsl_cdf_ugaussian_Pinv(0.995);
