@@ -146,6 +146,7 @@ test-cli: $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-args.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-sweep scripts/test-sweep.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-jobs.sh $(B)/slmsim
+	@TEST_OUT=$(B)/test-out scripts/test-run-jobs.sh $(B)/slmsim
 	@TEST_OUT=$(B)/test-out scripts/test-prefix.sh $(B)/slmsim
 
 # The MPI build and `mpirun -np 2 slmsim sweep` against one process (needs

@@ -1,6 +1,9 @@
 /* slmsim run: replications, text report, results.json. */
+#include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <math.h>
@@ -11,6 +14,8 @@
 #include "cli/cmd_sensitivity.h"
 #include "cli/cmd_tco.h"
 #include "cli/common.h"
+#include "study/jobs.h"
+#include "study/reps.h"
 #include "study/sweep.h"
 #include "study/whatif.h"
 #include "models/accuracy.h"
@@ -20,6 +25,7 @@
 #include "models/run.h"
 #include "models/verdict.h"
 #include "plots/draw.h"
+#include "plots/gnuplot.h"
 #include "plots/plot.h"
 #include "sim/arrivals.h"
 #include "sim/interrupt.h"
@@ -36,7 +42,18 @@ struct cmd_run_opts {
     const char *jobs; /* --jobs N, or NULL: the online CPUs */
     int json;
     int fail_on_slo; /* exit 3 on a missed SLO (models/verdict.h) */
+    const char *segments; /* --segments N, or NULL: none */
     struct cli_plots plots;
+};
+
+/* --segments: each replication's window cut into n segments, each run as
+ * a replication of its own with the scenario's warm-up. */
+struct cmd_run_segments {
+    unsigned n;      /* segments per replication; 0: not split */
+    unsigned reps;   /* the scenario's replications */
+    double window;   /* s: the measurement window of one replication */
+    double length;   /* s: one segment's window */
+    double warmup;   /* s: each segment's own warm-up */
 };
 
 static const struct cli_opt cmd_run_opts_table[] = {
@@ -49,6 +66,14 @@ static const struct cli_opt cmd_run_opts_table[] = {
              "over slo.max_failed, a queue still growing),\n"
              "for scripted studies",
      .dest = offsetof(struct cmd_run_opts, fail_on_slo)},
+    {.name = "--segments", .kind = CLI_OPT_INT, .metavar = "N",
+     .help = "split each replication's window into N segments,\n"
+             "each run as a replication of its own with the\n"
+             "scenario's warm-up, on the --jobs workers (the\n"
+             "report and results.json say so; poisson, gamma\n"
+             "and mmpp arrivals only)",
+     .dest = offsetof(struct cmd_run_opts, segments), .lo = 1,
+     .hi = SCENARIO_MAX_REPLICATIONS},
     CLI_ARGS_PLOTS_OPTS(struct cmd_run_opts, plots),
 };
 
@@ -81,6 +106,11 @@ static const struct cli_args_spec cmd_run_args = {
         "NAME.png and NAME.pdf in OUTDIR and under 'figures' in results.json\n"
         "(redraw with slmsim plot).\n"
         "\n"
+        "--jobs N spreads the replications (the first, whose time series\n"
+        "results.json keeps, in this process), the figures' re-runs and the\n"
+        "drawing over N processes; the report, results.json and every\n"
+        "figure are the same bytes with any N.\n"
+        "\n"
         "exit status: 0 success, 1 the run failed, 2 bad input, 3 the SLO was\n"
         "missed (with --fail-on-slo), 128+N stopped by signal N\n",
     .opts = cmd_run_opts_table,
@@ -88,10 +118,30 @@ static const struct cli_args_spec cmd_run_args = {
     .path = offsetof(struct cmd_run_opts, so.path),
 };
 
-/* Runs every replication; *n is how many results were initialised.
- * keep: replication 0 keeps its backends' extras (time series). */
+/* Every replication on `jobs` processes (study/reps.h); *n is how many
+ * results were initialised, *done how many reached the horizon.  keep:
+ * replication 0 keeps its backends' extras (time series). */
+static int cmd_run_parallel(const struct scenario *sc, struct run_result *res,
+                            unsigned jobs, int keep, size_t *n, size_t *done)
+{
+    struct cli_progress prog;
+    struct study_jobs sj = {jobs, cli_progress_jobs, &prog};
+    struct diag d;
+    int st;
+
+    diag_init(&d, stderr);
+    cli_progress_init(&prog, "replications");
+    st = study_run_replications(sc, keep, &sj, &d, res, n, done);
+    cli_progress_done(&prog);
+    return st;
+}
+
+/* Runs every replication, in this process with one job; *n is how many
+ * results were initialised, *done how many reached the horizon.  keep:
+ * replication 0 keeps its backends' extras (time series). */
 static int cmd_run_replications(const struct scenario *sc,
-                                struct run_result *res, size_t *n, int keep)
+                                struct run_result *res, unsigned jobs,
+                                int keep, size_t *n, size_t *done)
 {
     struct cli_progress prog;
     struct run_hooks hooks;
@@ -100,6 +150,8 @@ static int cmd_run_replications(const struct scenario *sc,
     unsigned r;
     int st = SLM_OK;
 
+    if (jobs > 1 && sc->replications > 1)
+        return cmd_run_parallel(sc, res, jobs, keep, n, done);
     memset(&hooks, 0, sizeof hooks);
     hooks.progress = cli_progress_update;
     hooks.progress_ctx = &prog;
@@ -113,6 +165,8 @@ static int cmd_run_replications(const struct scenario *sc,
         hooks.keep_extras = keep && r == 0; /* one realisation's series */
         if (!st)
             st = run_replication(sc, r, &hooks, &d, &res[r]);
+        if (!st)
+            *done = r + 1;
         cli_progress_done(&prog);
     }
     return st;
@@ -460,11 +514,172 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
     return st;
 }
 
+/* ---- drawing: gnuplot on the workers, a figure each ---- */
+
+/* What drawing figure k left, as plain bytes. */
+struct cmd_run_drawn {
+    int32_t st;    /* draw_figure's */
+    int32_t err;   /* errno after it */
+    uint32_t drawn, failed;
+    char path[4096]; /* the file that failed, after st */
+};
+
+struct cmd_run_draw {
+    const struct cli_plots *p;
+    const struct draw *proto; /* gnuplot already looked up */
+};
+
+static int cmd_run_draw_item(void *ctx, size_t k, void *out)
+{
+    const struct cmd_run_draw *c = ctx;
+    struct cmd_run_drawn *row = out;
+    struct draw dr = *c->proto;
+
+    errno = 0;
+    row->st = (int32_t)draw_figure(&dr, c->p->fig[k]);
+    row->err = errno;
+    row->drawn = (uint32_t)dr.drawn;
+    row->failed = (uint32_t)dr.failed;
+    if (row->st)
+        snprintf(row->path, sizeof row->path, "%s", dr.path);
+    return SLM_OK;
+}
+
+/* The figures drawn as cli_plots_draw does, each by one of `jobs`
+ * workers: gnuplot is most of the time a figure takes, and the figures
+ * are independent files.  The same files and messages (a failed
+ * figure's come from its worker); with one job, or without gnuplot (the
+ * missing-gnuplot warning is given once), in this process. */
+static int cmd_run_draw(struct cli_plots *p, const char *dir, int quiet,
+                        unsigned jobs)
+{
+    struct cmd_run_drawn *rows;
+    int *status;
+    struct draw c;
+    struct diag d;
+    size_t drawn = 0, failed = 0;
+    int st, rc = CLI_EXIT_OK;
+
+    diag_init(&d, stderr);
+    draw_init(&c, dir, p->formats, &d);
+    c.have_gnuplot = gnuplot_available(c.gnuplot);
+    if (jobs <= 1 || p->n < 2 || !c.have_gnuplot)
+        return cli_plots_draw(p, dir, quiet);
+    rows = mem_calloc(p->n, sizeof *rows);
+    status = mem_calloc(p->n, sizeof *status);
+    if (!rows || !status) {
+        mem_free(rows);
+        mem_free(status);
+        return cli_status_exit(SLM_ENOMEM, NULL, NULL);
+    }
+    {
+        struct cmd_run_draw ctx = {p, &c};
+        struct jobs_spec js = {.n = p->n, .rowsize = sizeof *rows,
+                               .jobs = jobs, .compute = cmd_run_draw_item,
+                               .ctx = &ctx};
+        st = jobs_run(&js, rows, status, NULL);
+    }
+    for (size_t k = 0; k < p->n && !st && rc == CLI_EXIT_OK; k++) {
+        if (status[k]) {
+            errno = ECHILD; /* its worker died */
+            rc = cli_status_exit(SLM_ESYS, "cannot draw", p->fig[k]->name);
+        } else if (rows[k].st) {
+            errno = rows[k].err;
+            rc = cli_status_exit(rows[k].st, "cannot write", rows[k].path);
+        }
+        drawn += rows[k].drawn;
+        failed += rows[k].failed;
+    }
+    mem_free(rows);
+    mem_free(status);
+    if (st == SLM_EINTR)
+        return CLI_EXIT_OK; /* the caller marks the results interrupted */
+    if (st)
+        return cli_status_exit(st, NULL, NULL);
+    if (rc)
+        return rc;
+    if (!quiet && drawn)
+        printf("drew %zu figure%s in %s/\n", drawn, drawn == 1 ? "" : "s",
+               dir);
+    return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+/* ---- --segments ---- */
+
+/* Makes sc's replications the segments of o's --segments (seg->n = 0
+ * when not split): the horizon becomes the warm-up plus one segment, the
+ * replications R x N, so that replication r's segments are the
+ * replications r N .. r N + N - 1 of the new scenario and every segment
+ * has its own seeds and its own warm-up.  A segment starts at time 0, so
+ * only arrival processes that look the same at every time (poisson,
+ * gamma, mmpp) can be split.  0, or CLI_EXIT_INPUT after saying why. */
+static int cmd_run_split(const struct cmd_run_opts *o, struct scenario *sc,
+                         struct cmd_run_segments *seg)
+{
+    unsigned n = o->segments ? (unsigned)strtoul(o->segments, NULL, 10) : 0;
+    enum arrivals_process p = sc->workload.arrivals.process;
+    struct diag_pos at = {sc->path, 0, 0};
+    struct diag d;
+
+    memset(seg, 0, sizeof *seg);
+    if (n <= 1)
+        return CLI_EXIT_OK;
+    diag_init(&d, stderr);
+    if (p != ARRIVALS_POISSON && p != ARRIVALS_GAMMA && p != ARRIVALS_MMPP) {
+        diag_error(&d, &at, "--segments needs arrivals that look the same "
+                   "at every time (poisson, gamma, mmpp): a segment starts "
+                   "at time 0, and '%s' arrivals depend on the time",
+                   arrivals_process_names[p]);
+        return CLI_EXIT_INPUT;
+    }
+    if ((unsigned long)sc->replications * n > SCENARIO_MAX_REPLICATIONS) {
+        diag_error(&d, &at, "--segments %u x %u replications is over the "
+                   "%d replications a run may have", n, sc->replications,
+                   SCENARIO_MAX_REPLICATIONS);
+        return CLI_EXIT_INPUT;
+    }
+    seg->n = n;
+    seg->reps = sc->replications;
+    seg->window = sc->horizon - sc->warmup;
+    seg->length = seg->window / n;
+    seg->warmup = sc->warmup;
+    sc->horizon = sc->warmup + seg->length;
+    sc->replications *= n;
+    return CLI_EXIT_OK;
+}
+
+/* The split said before the report. */
+static void cmd_run_segments_text(FILE *f, const struct cmd_run_segments *g)
+{
+    if (!g->n)
+        return;
+    fprintf(f, "SEGMENTS: each of the %u replication%s (a %.6g s window) "
+               "split into %u segments of %.6g s, each with its own %.6g s "
+               "warm-up, run as %u replications: the figures and intervals "
+               "below are across the segments\n\n",
+            g->reps, g->reps == 1 ? "" : "s", g->window, g->n, g->length,
+            g->warmup, g->reps * g->n);
+}
+
+static void cmd_run_segments_json(struct jw *w, const struct cmd_run_segments *g)
+{
+    if (!g->n)
+        return;
+    jw_object_begin(w, "segments");
+    jw_int(w, "per_replication", g->n);
+    jw_int(w, "replications", g->reps);
+    jw_number(w, "window", g->window);
+    jw_number(w, "length", g->length);
+    jw_number(w, "warmup", g->warmup);
+    jw_object_end(w);
+}
+
 struct cmd_run_results {
     const struct scenario *sc;
     const struct run_result *res;
     size_t n;
     struct cli_plots *plots;
+    const struct cmd_run_segments *seg;
 };
 
 /* results.json's members beyond the model's report: the cost section
@@ -473,6 +688,7 @@ static void cmd_run_json_extra(struct jw *w, void *ctx)
 {
     const struct cmd_run_results *r = ctx;
 
+    cmd_run_segments_json(w, r->seg);
     /* Out of memory here shows as a failed write of the document. */
     (void)economics_write_json(w, r->sc, r->res, r->n);
     cli_plots_write_json(r->plots, w);
@@ -492,27 +708,39 @@ struct cmd_run_stop {
     const struct scenario *sc;
     const struct run_result *res;
     const struct report_stop *stop;
+    const struct cmd_run_segments *seg;
 };
+
+static void cmd_run_stop_extra(struct jw *w, void *ctx)
+{
+    cmd_run_segments_json(w, ctx);
+}
 
 static int cmd_run_stop_json(FILE *f, const void *ctx)
 {
     const struct cmd_run_stop *c = ctx;
     return report_write_json_stop(f, c->sc, c->res, c->stop->finished,
-                                  c->stop, NULL, NULL);
+                                  c->stop, cmd_run_stop_extra,
+                                  (void *)c->seg);
 }
 
 static int cmd_run_stopped(const struct scenario *sc,
                            const struct run_result *res, size_t n,
-                           const struct cmd_run_opts *o, int st)
+                           const struct cmd_run_opts *o,
+                           const struct cmd_run_segments *seg, int st)
 {
     char note[512] = "";
     size_t done = n && res[n - 1].stopped ? n - 1 : n;
     struct report_stop stop = {st, done, sc->replications, note};
-    struct cmd_run_stop c = {sc, res, &stop};
+    struct cmd_run_stop c = {sc, res, &stop, seg};
     int rc = st == SLM_EINTR ? interrupt_exit_status() : CLI_EXIT_FAIL;
 
     if (done < n)
         run_describe_stop(sc, &res[n - 1], note, sizeof note);
+    else if (done < sc->replications)
+        /* the workers' replications were stopped whole */
+        snprintf(note, sizeof note, "interrupted after %zu of %u "
+                 "replications", done, sc->replications);
     else
         snprintf(note, sizeof note, "interrupted after the replications, "
                  "while making the figures");
@@ -520,8 +748,10 @@ static int cmd_run_stopped(const struct scenario *sc,
             st == SLM_EINTR ? "interrupted" : "error", note);
     if (done == 0)
         return rc;
-    if (!o->json && !o->so.quiet)
+    if (!o->json && !o->so.quiet) {
+        cmd_run_segments_text(stdout, seg);
         report_print_text_stop(stdout, sc, res, done, &stop);
+    }
     if (cli_write_file(sc->out_dir, "results.json", cmd_run_stop_json, &c))
         return CLI_EXIT_FAIL;
     return rc;
@@ -532,7 +762,8 @@ int cmd_run(int argc, char **argv)
     struct cmd_run_opts o;
     struct scenario *sc = NULL;
     struct run_result *res = NULL;
-    size_t n = 0, i;
+    struct cmd_run_segments seg;
+    size_t n = 0, done = 0, i;
     enum cli_args_status ast;
     int st, rc;
 
@@ -544,24 +775,30 @@ int cmd_run(int argc, char **argv)
     rc = cli_load_scenario(&o.so, &sc);
     if (rc)
         return rc;
+    rc = cmd_run_split(&o, sc, &seg);
+    if (rc) {
+        scenario_free(sc);
+        return rc;
+    }
     res = mem_calloc(sc->replications, sizeof *res);
     if (!res) {
         scenario_free(sc);
         return cli_status_exit(SLM_ENOMEM, NULL, NULL);
     }
-    st = cmd_run_replications(sc, res, &n, 1);
+    st = cmd_run_replications(sc, res, cli_jobs(o.jobs), 1, &n, &done);
     if (!st)
         st = cmd_run_figures(sc, res, n, cli_jobs(o.jobs), &o.plots);
     if (st == SLM_ELIMIT || st == SLM_EINTR)
-        rc = cmd_run_stopped(sc, res, n, &o, st);
+        rc = cmd_run_stopped(sc, res, n, &o, &seg, st);
     else
         rc = cli_status_exit(st, "run failed", sc->path);
     if (!rc && !st) {
-        struct cmd_run_results r = {sc, res, n, &o.plots};
+        struct cmd_run_results r = {sc, res, n, &o.plots, &seg};
         if (o.json)
             report_write_json_extra(stdout, sc, res, n, cmd_run_json_extra,
                                     &r);
         else if (!o.so.quiet) {
+            cmd_run_segments_text(stdout, &seg);
             report_print_text(stdout, sc, res, n);
             economics_print_text(stdout, sc, res, n);
         }
@@ -571,11 +808,12 @@ int cmd_run(int argc, char **argv)
     }
     if (!rc && !st) {
         cli_plots_clean_run(&o.plots, sc->out_dir);
-        rc = cli_plots_draw(&o.plots, sc->out_dir, o.json || o.so.quiet);
+        rc = cmd_run_draw(&o.plots, sc->out_dir, o.json || o.so.quiet,
+                          cli_jobs(o.jobs));
     }
     if (!st && interrupt_pending()) {
         /* interrupted while drawing: the results stand, marked so */
-        rc = cmd_run_stopped(sc, res, n, &o, SLM_EINTR);
+        rc = cmd_run_stopped(sc, res, n, &o, &seg, SLM_EINTR);
     }
     if (!rc && !st && o.fail_on_slo) {
         /* the verdict the report prints (models/verdict.h) */

@@ -1,6 +1,7 @@
 #include "models/run.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,6 +77,80 @@ void run_result_fini(struct run_result *out)
         mem_free(rb->down);
         rb->down = NULL;
     }
+}
+
+/* The histograms of a result in packing order: overall, then each
+ * backend's; returns how many (RUN_NMETRICS x (nbackends + 1)). */
+static size_t run_result_hists(struct run_result *res, struct qhist **h)
+{
+    size_t n = 0;
+
+    for (int m = 0; m < RUN_NMETRICS; m++)
+        h[n++] = res->overall[m].h;
+    for (size_t b = 0; b < res->nbackends; b++)
+        for (int m = 0; m < RUN_NMETRICS; m++)
+            h[n++] = res->backend[b].lat[m].h;
+    return n;
+}
+
+#define RUN_MAX_HISTS (RUN_NMETRICS * (SCENARIO_MAX_BACKENDS + 1))
+
+size_t run_result_packed_size(size_t nbackends)
+{
+    return sizeof(struct run_result) +
+           RUN_NMETRICS * (nbackends + 1) * qhist_packed_size();
+}
+
+void run_result_pack(const struct run_result *res, void *buf)
+{
+    struct qhist *h[RUN_MAX_HISTS];
+    struct run_result *copy = buf;
+    unsigned char *p = (unsigned char *)buf + sizeof *res;
+    size_t n = run_result_hists((struct run_result *)res, h);
+
+    /* The struct whole (static strings read the same in a forked child),
+     * its pointers cleared: they mean nothing in another process. */
+    memcpy(copy, res, sizeof *res);
+    for (int m = 0; m < RUN_NMETRICS; m++)
+        copy->overall[m].h = NULL;
+    for (size_t b = 0; b < res->nbackends; b++) {
+        for (int m = 0; m < RUN_NMETRICS; m++)
+            copy->backend[b].lat[m].h = NULL;
+        copy->backend[b].extras = NULL;
+        copy->backend[b].extras_kind = NULL;
+        copy->backend[b].down = NULL;
+    }
+    for (size_t i = 0; i < n; i++, p += qhist_packed_size())
+        qhist_pack(h[i], p);
+}
+
+int run_result_unpack(struct run_result *out, const void *buf)
+{
+    struct qhist *h[RUN_MAX_HISTS];
+    const unsigned char *p = (const unsigned char *)buf + sizeof *out;
+    size_t n = run_result_hists(out, h), nb;
+    struct run_backend *rb = out->backend;
+
+    memcpy(&nb, (const unsigned char *)buf +
+                    offsetof(struct run_result, nbackends), sizeof nb);
+    if (nb != out->nbackends)
+        return SLM_EINPUT;
+    for (size_t b = 0; b < nb; b++)
+        if (rb[b].extras || rb[b].down)
+            return SLM_EINPUT; /* they would be lost */
+    /* Every histogram of one build has one shape: the first answers for
+     * all, so a mismatch changes none. */
+    for (size_t i = 0; i < n; i++)
+        if (qhist_unpack(h[i], p + i * qhist_packed_size()))
+            return SLM_EINPUT;
+    memcpy(out, buf, sizeof *out);
+    n = 0;
+    for (int m = 0; m < RUN_NMETRICS; m++)
+        out->overall[m].h = h[n++];
+    for (size_t b = 0; b < out->nbackends; b++)
+        for (int m = 0; m < RUN_NMETRICS; m++)
+            rb[b].lat[m].h = h[n++];
+    return SLM_OK;
 }
 
 /* What the run keeps of each backend once the clock stops. */

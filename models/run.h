@@ -128,6 +128,20 @@ struct run_result {
 int run_result_init(struct run_result *out, size_t nbackends);
 void run_result_fini(struct run_result *out);
 
+/* A replication's result as plain bytes, to come back whole from a
+ * worker process of the same build (study/reps.h): the counts, days,
+ * backlog, routing, tasks, every backend's figures and binding, and
+ * every histogram, overall and per backend.  The extras and down
+ * windows (run_hooks.keep_extras) do not travel: the run that keeps them
+ * runs in the process that reports.  run_result_pack writes
+ * run_result_packed_size(res->nbackends) bytes into buf;
+ * run_result_unpack makes out (from run_result_init for as many
+ * backends) the result packed.  0, or SLM_EINPUT when buf does not
+ * match out (out then unchanged). */
+size_t run_result_packed_size(size_t nbackends);
+void run_result_pack(const struct run_result *res, void *buf);
+int run_result_unpack(struct run_result *out, const void *buf);
+
 /* Stability: offered against served, and the backlog's trend.
  *
  * The test: the backlog samples are averaged in 16 consecutive batches

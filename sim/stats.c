@@ -182,6 +182,30 @@ void qhist_merge(struct qhist *a, const struct qhist *b)
         a->bucket[k] += b->bucket[k];
 }
 
+/* The struct and its buckets, as they lie in memory: the same build on
+ * both ends of the pipe. */
+size_t qhist_packed_size(void)
+{
+    return sizeof(struct qhist) +
+           (size_t)QHIST_TABLE_BUCKETS * sizeof(uint64_t);
+}
+
+void qhist_pack(const struct qhist *h, void *buf)
+{
+    memcpy(buf, h, sizeof *h + h->nbuckets * sizeof h->bucket[0]);
+}
+
+int qhist_unpack(struct qhist *h, const void *buf)
+{
+    struct qhist head;
+
+    memcpy(&head, buf, sizeof head);
+    if (head.nbuckets != h->nbuckets || head.first != h->first)
+        return SLM_EINPUT;
+    memcpy(h, buf, sizeof *h + h->nbuckets * sizeof h->bucket[0]);
+    return SLM_OK;
+}
+
 uint64_t qhist_count(const struct qhist *h)
 {
     return h->count;

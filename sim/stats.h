@@ -66,6 +66,13 @@ size_t qhist_bucket_index(double x);
 /* Adds every count of b into a. */
 void qhist_merge(struct qhist *a, const struct qhist *b);
 uint64_t qhist_count(const struct qhist *h);
+/* A histogram as plain bytes, to cross a pipe between processes of one
+ * build: qhist_pack writes qhist_packed_size() bytes of h into buf;
+ * qhist_unpack makes h (from qhist_new) hold exactly what was packed.
+ * 0, or SLM_EINPUT when buf is not such a histogram (h then untouched). */
+size_t qhist_packed_size(void);
+void qhist_pack(const struct qhist *h, void *buf);
+int qhist_unpack(struct qhist *h, const void *buf);
 /* The q-quantile (q in [0,1]) by the nearest-rank rule: the value of rank
  * ceil(q n) (rank 1 for q = 0), within QHIST_REL_ERR relative error and
  * clamped to [min, max] of the samples added (so a P99 never exceeds the

@@ -14,6 +14,7 @@
 #include "sim/stats.h"
 #include "sim/units.h"
 #include "study/economics.h"
+#include "study/capacity.h"
 #include "study/jobs.h"
 #include "study/pool.h"
 #include "study/pricing.h"
@@ -289,11 +290,13 @@ static enum compare_target compare_target(const struct scenario *sc,
 
 /* Capacity at the SLO of what bounds the option (compare_target): its
  * gpu backend as declared (all its replicas), or its rate-limited api
- * backend; probes of horizon seconds. */
+ * backend; probes of horizon seconds, their replications spread as jobs
+ * says (study/capacity.h; NULL: in this process). */
 static int compare_capacity(const struct compare_opts *o,
                             struct compare_option *op, const char *path,
                             const char *const *extra, size_t nextra,
-                            double horizon, struct diag *d)
+                            double horizon, const struct study_jobs *jobs,
+                            struct diag *d)
 {
     char hz[64], wu[64], reps[64];
     const char *sets[COMPARE_MAX_SETS + 3];
@@ -326,7 +329,7 @@ static int compare_capacity(const struct compare_opts *o,
         return SLM_ENOMEM;
     }
     capacity_opts_init(&co, sc);
-    st = capacity_search(sc, (size_t)b, &co, d, r);
+    st = study_capacity_search(sc, (size_t)b, &co, jobs, d, r);
     if (!st) {
         op->capacity_searched = 1;
         op->capacity_status = r->status;
@@ -591,7 +594,7 @@ static int compare_capacity_job(void *ctx, size_t k, void *out)
     struct compare_cap_row *r = out;
     int status = compare_capacity(w->o, &op, op.path,
                                   (const char *const *)op.sets, op.nsets,
-                                  w->horizon, w->d);
+                                  w->horizon, NULL, w->d);
 
     r->searched = op.capacity_searched;
     r->unbounded = op.capacity_unbounded;
@@ -669,9 +672,34 @@ static int compare_spread(const struct compare_opts *o, size_t n,
     return st;
 }
 
+/* Fewer searches than jobs: one search at a time in this process, each
+ * probe's replications spread over the workers as `slmsim capacity`
+ * spreads them (study/capacity.h), so that no core waits while one
+ * option's probes run.  The searches give what they give in one
+ * process. */
+static int compare_capacity_probes(const struct compare_opts *o,
+                                   struct compare_study *st,
+                                   const unsigned char *skip, double horizon,
+                                   struct diag *d)
+{
+    struct study_jobs sj = {o->jobs, o->jobs_progress, o->jobs_progress_ctx};
+    int rc = SLM_OK;
+
+    for (size_t i = 0; i < st->n && !rc; i++) {
+        struct compare_option *op = &st->opt[i];
+        if (!skip[i])
+            rc = compare_capacity(o, op, op->path,
+                                  (const char *const *)op->sets, op->nsets,
+                                  horizon, &sj, d);
+    }
+    return rc;
+}
+
 /* Every option's replications, then every capacity search, each set
- * spread over the jobs; rows kept by option, so the study is the same
- * with any number of jobs. */
+ * spread over the jobs (the searches as items when there are at least as
+ * many as jobs, else one at a time with their probes' replications over
+ * the jobs); rows kept by option, so the study is the same with any
+ * number of jobs. */
 static int compare_run_options(const struct compare_opts *o,
                                struct compare_study *st, double horizon,
                                struct diag *d)
@@ -727,6 +755,8 @@ static int compare_run_options(const struct compare_opts *o,
     }
     if (o->progress)
         o->progress(o->progress_ctx, "every option", "capacity");
+    if (o->ranks <= 1 && o->jobs > 1 && nc < o->jobs)
+        return compare_capacity_probes(o, st, skip, horizon, d);
     {
         int cr = compare_spread(o, st->n, skip, sizeof cap[0],
                                 compare_capacity_job, &w, cap, status);

@@ -94,6 +94,25 @@ static size_t jobs_total(const struct jobs_spec *s)
     return t;
 }
 
+static int jobs_is_here(const struct jobs_spec *s, size_t k)
+{
+    return s->here && k < s->nhere;
+}
+
+/* Item k in this process through s->here. */
+static void jobs_here(const struct jobs_spec *s, size_t k, int *status,
+                      size_t *failed)
+{
+    int st = s->here(s->ctx, k);
+
+    if (interrupt_pending())
+        return; /* counted missing, as a worker's item would be */
+    if (status)
+        status[k] = st;
+    if (st && failed)
+        (*failed)++;
+}
+
 static int jobs_serial(const struct jobs_spec *s, void *rows,
                        int *status, size_t *failed)
 {
@@ -106,6 +125,11 @@ static int jobs_serial(const struct jobs_spec *s, void *rows,
         if (s->skip && s->skip[k])
             continue;
         jobs_progress(s, done, total, 1);
+        if (jobs_is_here(s, k)) {
+            jobs_here(s, k, status, failed);
+            jobs_progress(s, ++done, total, 0);
+            continue;
+        }
         jobs_compute(s, k, buf);
         if (!interrupt_pending())
             jobs_finish(s, k, buf, rows, status, failed);
@@ -217,6 +241,28 @@ static void jobs_poll(const struct jobs_spec *s, struct jobs_worker *w,
     }
 }
 
+/* Starts workers for the next wanted items until limit run at once. */
+static void jobs_fill(const struct jobs_spec *s, struct jobs_worker *w,
+                      size_t limit, size_t *active, size_t *next,
+                      int *status, size_t *failed, size_t *done)
+{
+    while (!interrupt_pending() && *active < limit) {
+        while (*next < s->n && s->skip && s->skip[*next])
+            ++*next;
+        if (*next == s->n)
+            break;
+        if (jobs_spawn(s, *next, &w[*active])) {
+            fprintf(stderr, "slmsim: error: cannot start a worker: %s\n",
+                    strerror(errno));
+            jobs_lost(*next, status, failed);
+            ++*done;
+        } else {
+            ++*active;
+        }
+        ++*next;
+    }
+}
+
 static int jobs_pool(const struct jobs_spec *s, void *rows,
                      int *status, size_t *failed)
 {
@@ -232,22 +278,20 @@ static int jobs_pool(const struct jobs_spec *s, void *rows,
         return SLM_ENOMEM;
     for (size_t i = 0; i < jobs; i++)
         w[i].buf = bufs + i * size;
-    for (;;) {
-        while (!interrupt_pending() && active < jobs) {
-            while (next < s->n && s->skip && s->skip[next])
-                next++;
-            if (next == s->n)
-                break;
-            if (jobs_spawn(s, next, &w[active])) {
-                fprintf(stderr, "slmsim: error: cannot start a worker: "
-                                "%s\n", strerror(errno));
-                jobs_lost(next, status, failed);
-                done++;
-            } else {
-                active++;
-            }
-            next++;
+    if (s->here) {
+        /* this process is one of the jobs while it computes its own */
+        next = s->nhere < s->n ? s->nhere : s->n;
+        jobs_fill(s, w, jobs - 1, &active, &next, status, failed, &done);
+        for (size_t k = 0; k < s->nhere && k < s->n; k++) {
+            if ((s->skip && s->skip[k]) || interrupt_pending())
+                continue;
+            jobs_progress(s, done, total, active + 1);
+            jobs_here(s, k, status, failed);
+            done++;
         }
+    }
+    for (;;) {
+        jobs_fill(s, w, jobs, &active, &next, status, failed, &done);
         if (active == 0)
             break;
         if (interrupt_pending())

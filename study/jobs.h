@@ -37,6 +37,10 @@ typedef void jobs_done_fn(void *ctx, size_t k, const void *row);
 typedef void jobs_progress_fn(void *ctx, size_t done, size_t total,
                               size_t running);
 
+/* Computes item k in the calling process, storing what it computes
+ * itself (no row); returns 0 or an SLM_* status. */
+typedef int jobs_here_fn(void *ctx, size_t k);
+
 struct jobs_spec {
     size_t n;                    /* items */
     size_t rowsize;              /* bytes per row */
@@ -48,6 +52,12 @@ struct jobs_spec {
                                     child */
     jobs_progress_fn *progress;  /* NULL: none */
     void *progress_ctx;
+    /* NULL, or items k < nhere are computed by here(ctx, k) in this
+     * process, first, while jobs - 1 workers start on the others: items
+     * whose result cannot cross a pipe (a replication's time series).
+     * Their rows stay zero and done is not called for them. */
+    jobs_here_fn *here;
+    size_t nhere;
 };
 
 /* Computes every wanted item of spec; rows (n * rowsize bytes, or NULL)
