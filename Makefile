@@ -94,24 +94,25 @@ $(B)/libslmcal.a: $(CAL_OBJ)
 # The bucket-index table of the quantile sketch (sim/stats.c), computed at
 # build time with this machine's libm: see sim/gen/qhist_table_gen.c.
 CPPFLAGS  += -I$(B)/gen
-$(B)/gen/qhist_table.h: sim/gen/qhist_table_gen.c sim/stats.h
+$(B)/gen/qhist_table.h: sim/gen/qhist_table_gen.c sim/stats.h $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $(B)/gen/qhist_table_gen \
 	    $< -lm
 	$(B)/gen/qhist_table_gen > $@.tmp && mv $@.tmp $@
 $(B)/sim/stats.o: $(B)/gen/qhist_table.h
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LTO) -MMD -MP -c -o $@ $<
 
-$(B)/tests/%: tests/%.c $(B)/libslmcal.a $(B)/libslmsim.a tests/check.h
+$(B)/tests/%: tests/%.c $(B)/libslmcal.a $(B)/libslmsim.a tests/check.h \
+              $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DTEST_DATA_DIR='"tests/data"' $(ALL_CFLAGS) $(NO_LTO) \
 	    $(shell pkg-config --cflags cmocka 2>/dev/null) -MMD -MP -o $@ $< \
 	    $(B)/libslmcal.a $(B)/libslmsim.a $(LIBS) $(TEST_LIBS)
 
-$(B)/bench/%: bench/%.c $(B)/libslmsim.a
+$(B)/bench/%: bench/%.c $(B)/libslmsim.a $(B)/flags.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(NO_LTO) -o $@ $< $(B)/libslmsim.a $(LIBS)
 
@@ -124,6 +125,14 @@ $(SHARE_USERS:%.c=$(B)/%.o): $(B)/share-dir.stamp
 $(B)/share-dir.stamp: FORCE
 	@mkdir -p $(B)
 	@echo '$(SHAREDIR)' | cmp -s - $@ || echo '$(SHAREDIR)' > $@
+# Everything is rebuilt when the compiler or its flags change (LTO=,
+# CFLAGS=...): objects of one setting are never linked with another's
+# (fat LTO objects linked without -fno-lto run LTO all the same).
+FLAGS_TEXT = $(subst ','\'',$(CC) $(ALL_CFLAGS) $(LTO) $(LTO_OPT) $(LDFLAGS))
+$(B)/slmsim: $(B)/flags.stamp
+$(B)/flags.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(FLAGS_TEXT)' | cmp -s - $@ || echo '$(FLAGS_TEXT)' > $@
 FORCE:
 
 # ---- checks -------------------------------------------------------------

@@ -536,7 +536,7 @@ static int cmd_compare_figure(const struct compare_study *st,
     figure_text(f->x.label, sizeof f->x.label, "P99 end-to-end latency");
     f->x.fmt = FIGURE_FMT_SECONDS;
     {
-        double lo = INFINITY, hi = 0;
+        double lo = (double)INFINITY, hi = 0;
         for (size_t i = 0; i < n; i++)
             if (st->opt[i].tco > 0) {
                 lo = fmin(lo, st->opt[i].tco);
@@ -604,7 +604,10 @@ static int cmd_compare_main(int argc, char **argv, int ranks)
     co.ranks = ranks;
     cli_progress_init(&prog.p, "compare");
     diag_init(&d, stderr);
+    /* A scenario error is printed once, by rank 0. */
+    int quiet_fd = ranks > 1 && pool_mpi_rank() > 0 ? cli_mute_stderr() : -1;
     rc = compare_run(&co, &d, st);
+    cli_unmute_stderr(quiet_fd);
     cli_progress_done(&prog.p);
     if (ranks > 1 && pool_mpi_rank() > 0) {
         /* a worker rank: rank 0 gathered what it computed */

@@ -1037,18 +1037,6 @@ static void sweep_fini(struct sweep_state *s)
     mem_free((char *)s->out_dir);
 }
 
-/* Points stderr at /dev/null; returns the saved descriptor, or -1. */
-static int sweep_mute_stderr(void)
-{
-    int saved = dup(STDERR_FILENO), nul = open("/dev/null", O_WRONLY);
-
-    if (saved >= 0 && nul >= 0)
-        dup2(nul, STDERR_FILENO);
-    if (nul >= 0)
-        close(nul);
-    return saved;
-}
-
 static int sweep_main(int argc, char **argv, int ranks)
 {
     struct sweep_opts o = {0};
@@ -1073,12 +1061,9 @@ static int sweep_main(int argc, char **argv, int ranks)
     s.path = so->path;
     /* Every rank checks the same inputs and fails the same way; rank 0
      * alone says so. */
-    quiet_fd = ranks > 1 && rank > 0 ? sweep_mute_stderr() : -1;
+    quiet_fd = ranks > 1 && rank > 0 ? cli_mute_stderr() : -1;
     rc = sweep_setup(&s, &o, so, max_points);
-    if (quiet_fd >= 0) {
-        dup2(quiet_fd, STDERR_FILENO);
-        close(quiet_fd);
-    }
+    cli_unmute_stderr(quiet_fd);
     if (!rc && ranks > 1 && rank > 0) {
         sweep_run_mpi(&s, &p, &failed);
         sweep_fini(&s);

@@ -6,6 +6,7 @@
 #include "study/pricing.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <math.h>
@@ -202,6 +203,25 @@ int cli_run_mpi(int (*main_fn)(int argc, char **argv, int ranks), int argc,
     fflush(stdout);
     pool_mpi_fini(ranks > 1 && rc > 128 ? rc : 0);
     return rc;
+}
+
+int cli_mute_stderr(void)
+{
+    int saved = dup(STDERR_FILENO), nul = open("/dev/null", O_WRONLY);
+
+    if (saved >= 0 && nul >= 0)
+        dup2(nul, STDERR_FILENO);
+    if (nul >= 0)
+        close(nul);
+    return saved;
+}
+
+void cli_unmute_stderr(int saved)
+{
+    if (saved < 0)
+        return;
+    dup2(saved, STDERR_FILENO);
+    close(saved);
 }
 
 int cli_interrupted_or(int st)

@@ -66,6 +66,13 @@ int cli_interrupted_or(int st);
  * be deep in an item. */
 int cli_run_mpi(int (*main_fn)(int argc, char **argv, int ranks), int argc,
                 char **argv);
+
+/* Under MPI every rank loads the same scenarios; only rank 0 reports
+ * their errors.  cli_mute_stderr points stderr at /dev/null and returns
+ * the saved descriptor (-1 when it could not); cli_unmute_stderr puts it
+ * back (nothing for -1). */
+int cli_mute_stderr(void);
+void cli_unmute_stderr(int saved);
 /* cli_csv_number for each of x[0..n). */
 void cli_csv_numbers(FILE *f, const double *x, size_t n);
 

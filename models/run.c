@@ -252,7 +252,7 @@ static double run_day_start(long d)
     while (floor(t / UNITS_DAY) >= (double)d)
         t = nextafter(t, 0.0);
     while (floor(t / UNITS_DAY) < (double)d)
-        t = nextafter(t, INFINITY);
+        t = nextafter(t, (double)INFINITY);
     return t;
 }
 
