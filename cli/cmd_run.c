@@ -618,24 +618,23 @@ static int cmd_run_split(const struct cmd_run_opts *o, struct scenario *sc,
 {
     unsigned n = o->segments ? (unsigned)strtoul(o->segments, NULL, 10) : 0;
     enum arrivals_process p = sc->workload.arrivals.process;
-    struct diag_pos at = {sc->path, 0, 0};
-    struct diag d;
 
     memset(seg, 0, sizeof *seg);
     if (n <= 1)
         return CLI_EXIT_OK;
-    diag_init(&d, stderr);
+    /* The flag is what cannot be taken, so the error is the flag's. */
     if (p != ARRIVALS_POISSON && p != ARRIVALS_GAMMA && p != ARRIVALS_MMPP) {
-        diag_error(&d, &at, "--segments needs arrivals that look the same "
-                   "at every time (poisson, gamma, mmpp): a segment starts "
-                   "at time 0, and '%s' arrivals depend on the time",
-                   arrivals_process_names[p]);
+        fprintf(stderr, "slmsim run: error: bad --segments '%s' (it needs "
+                "arrivals that look the same at every time: poisson, gamma "
+                "or mmpp; a segment starts at time 0, and %s's '%s' "
+                "arrivals depend on the time)\n", o->segments, sc->path,
+                arrivals_process_names[p]);
         return CLI_EXIT_INPUT;
     }
     if ((unsigned long)sc->replications * n > SCENARIO_MAX_REPLICATIONS) {
-        diag_error(&d, &at, "--segments %u x %u replications is over the "
-                   "%d replications a run may have", n, sc->replications,
-                   SCENARIO_MAX_REPLICATIONS);
+        fprintf(stderr, "slmsim run: error: bad --segments '%s' (%u x %u "
+                "replications is over the %d a run may have)\n",
+                o->segments, n, sc->replications, SCENARIO_MAX_REPLICATIONS);
         return CLI_EXIT_INPUT;
     }
     seg->n = n;

@@ -1,6 +1,7 @@
 #include "plots/draw.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -1165,6 +1166,16 @@ static int settle_outputs(struct draw *c, const struct figure *f, int keep)
     return status;
 }
 
+/* gnuplot's exit status says it crashed: a fault or an abort of its own,
+ * not a signal sent to stop it. */
+static int draw_crashed(int exit_status)
+{
+    int sig = exit_status - 128;
+
+    return sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS ||
+           sig == SIGFPE || sig == SIGILL;
+}
+
 static int draw_run(struct draw *c, const struct figure *f,
                     const char *script)
 {
@@ -1177,6 +1188,18 @@ static int draw_run(struct draw *c, const struct figure *f,
     snprintf(cmd, sizeof cmd, "stem = \".%s.tmp-%ld\"\nload \"%s.gp\"\n",
              f->name, (long)getpid(), f->name);
     st = gnuplot_exec(c->gnuplot, c->dir, cmd, &r);
+    if (!st && draw_crashed(r.exit_status)) {
+        /* gnuplot crashed (cairo's scaled-font hash can collide with its
+         * ZOMBIE value at random and abort; cairo before 1.18): the same
+         * script draws on a second run.  Killed by a signal sent to it
+         * (SIGINT, SIGTERM: stopping) it is not run again. */
+        const char *m = r.messages + strspn(r.messages, " \n");
+        diag_warning(c->d, NULL, "gnuplot crashed on figure '%s' (exit "
+                     "%d%s%.*s); drawing it again", f->name, r.exit_status,
+                     *m ? ": " : "", (int)strcspn(m, "\n"), m);
+        gnuplot_run_fini(&r);
+        st = gnuplot_exec(c->gnuplot, c->dir, cmd, &r);
+    }
     if (st) {
         gnuplot_run_fini(&r);
         draw_path(c, "", f->name, "gp");

@@ -77,7 +77,7 @@ grep -q '"per_replication": 4' "$OUT/segments1/results.json" &&
 "$BIN" run -q --segments 3 --out "$OUT/segtrace" \
     scenarios/azure-conv-replay.yaml >/dev/null 2>"$OUT/segtrace.err"
 rc=$?
-[ $rc = 2 ] && grep -q "scenarios/azure-conv-replay.yaml: error: --segments needs arrivals that look the same at every time" \
+[ $rc = 2 ] && grep -q "slmsim run: error: bad --segments '3' (it needs arrivals that look the same at every time: .*scenarios/azure-conv-replay.yaml's 'trace' arrivals" \
     "$OUT/segtrace.err" && [ ! -e "$OUT/segtrace/results.json" ] &&
     ok "segments: a trace replay is refused (exit 2)" ||
     bad "segments: a trace replay is refused (exit 2)"
