@@ -2,6 +2,7 @@
 
 #include <assert.h>
 
+#include "sim/hash.h"
 #include "sim/mem.h"
 
 /* One resident block hash.  Entries live in one array; the idle ones are
@@ -28,18 +29,6 @@ struct prefix {
     long pinned, idle;          /* blocks */
     uint64_t evictions;
 };
-
-/* splitmix64's finaliser: the trace's ids are small consecutive integers,
- * which would cluster in a linear probe without mixing. */
-static size_t prefix_hash(uint64_t key, size_t nslot)
-{
-    key ^= key >> 30;
-    key *= 0xbf58476d1ce4e5b9u;
-    key ^= key >> 27;
-    key *= 0x94d049bb133111ebu;
-    key ^= key >> 31;
-    return (size_t)key & (nslot - 1);
-}
 
 struct prefix *prefix_new(size_t capacity)
 {
@@ -87,7 +76,7 @@ void prefix_clear(struct prefix *pc)
 /* The slot holding key, or the empty slot where it would go. */
 static size_t prefix_find_slot(const struct prefix *pc, uint64_t key)
 {
-    size_t i = prefix_hash(key, pc->nslot);
+    size_t i = hash_home(key, pc->nslot);
     while (pc->slot[i] && pc->e[pc->slot[i] - 1].key != key)
         i = (i + 1) & (pc->nslot - 1);
     return i;
@@ -136,7 +125,7 @@ static void prefix_slot_delete(struct prefix *pc, size_t i)
         j = (j + 1) & mask;
         if (!pc->slot[j])
             return;
-        size_t home = prefix_hash(pc->e[pc->slot[j] - 1].key, pc->nslot);
+        size_t home = hash_home(pc->e[pc->slot[j] - 1].key, pc->nslot);
         /* j's entry may move to i when its home is not in (i, j] */
         if (((j - home) & mask) >= ((j - i) & mask)) {
             pc->slot[i] = pc->slot[j];

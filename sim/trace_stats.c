@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sim/diag.h"
+#include "sim/hash.h"
 #include "sim/mem.h"
 #include "sim/units.h"
 
@@ -116,17 +117,6 @@ static double trace_stats_clock(const struct trace_stats *s, double t)
     return (isnan(s->clock0) ? 0.0 : s->clock0) + t;
 }
 
-/* splitmix64's finaliser: remapped ids are consecutive integers. */
-static size_t trace_hash_home(uint64_t key, size_t nslot)
-{
-    key ^= key >> 30;
-    key *= 0xbf58476d1ce4e5b9u;
-    key ^= key >> 27;
-    key *= 0x94d049bb133111ebu;
-    key ^= key >> 31;
-    return (size_t)key & (nslot - 1);
-}
-
 /* Inserts id; 1 when it was there already, 0 when added, SLM_ENOMEM.
  * Linear probing at load <= 1/2, doubling as it fills. */
 static int trace_hash_put(struct trace_hashes *h, uint32_t id)
@@ -142,7 +132,7 @@ static int trace_hash_put(struct trace_hashes *h, uint32_t id)
         for (size_t j = 0; j < h->nslot; j++) {
             if (!h->slot[j])
                 continue;
-            for (i = trace_hash_home(h->slot[j], n); slot[i];
+            for (i = hash_home(h->slot[j], n); slot[i];
                  i = (i + 1) & (n - 1))
                 ;
             slot[i] = h->slot[j];
@@ -151,7 +141,7 @@ static int trace_hash_put(struct trace_hashes *h, uint32_t id)
         h->slot = slot;
         h->nslot = n;
     }
-    for (i = trace_hash_home(key, h->nslot); h->slot[i];
+    for (i = hash_home(key, h->nslot); h->slot[i];
          i = (i + 1) & (h->nslot - 1))
         if (h->slot[i] == key)
             return 1;
@@ -167,7 +157,7 @@ static int trace_hash_has(const struct trace_hashes *h, uint32_t id)
 
     if (!h->nslot)
         return 0;
-    for (size_t i = trace_hash_home(key, h->nslot); h->slot[i];
+    for (size_t i = hash_home(key, h->nslot); h->slot[i];
          i = (i + 1) & (h->nslot - 1))
         if (h->slot[i] == key)
             return 1;
