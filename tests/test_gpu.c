@@ -6,29 +6,15 @@
 #include "tests/check.h"
 
 #include "tests/serve_driver.h"
+#include "tests/serve_toy.h"
 
 #include "models/calib.h"
 
-/* Round numbers: weights read in 10 ms (1 GB at 100 GB/s), 1 us per
- * token of context read, 1 ms of compute per token, 1 ms overhead. */
+/* The round-number replica of tests/serve_toy.h, with room for every
+ * sequence. */
 static struct serve_params toy(void)
 {
-    struct serve_params p;
-    memset(&p, 0, sizeof p);
-    p.model.weight_read = 1e9;
-    p.model.flops_per_token = 1e10;
-    p.model.kv_per_token = 1e5;
-    p.model.layers = 2;
-    p.model.hidden = 1000;
-    p.perf.bandwidth = 1e11;
-    p.perf.flops = 1e13;
-    p.perf.overhead = 1e-3;
-    p.perf.tp = 1;
-    p.max_batch = 8;
-    p.max_batched = 4096;
-    p.block_tokens = 16;
-    p.kv_blocks = 100000;
-    return p;
+    return serve_toy_params(100000);
 }
 
 static void run_fixed(struct drv *d, const struct serve_params *p,

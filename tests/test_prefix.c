@@ -5,6 +5,7 @@
 
 #include "models/prefix.h"
 #include "models/serve.h"
+#include "tests/serve_toy.h"
 
 /* Inserts ids[0..n) in pass 0, each of `blocks` blocks (one reference
  * each), as a sequence whose prompt was just computed. */
@@ -145,25 +146,11 @@ static void test_prefix_clear_drops_everything(void **state)
 
 /* ---- the serve model with a hash cache ---- */
 
-/* test_gpu.c's toy replica: step = hypot(10 ms, 1 ms a token) + 1 us a
+/* tests/serve_toy.h's replica, caching on: step = hypot(10 ms, 1 ms a token) + 1 us a
  * context token + 1 ms, 16-token blocks, no jitter. */
 static struct serve_params toy(long kv_blocks)
 {
-    struct serve_params p;
-    memset(&p, 0, sizeof p);
-    p.model.weight_read = 1e9;
-    p.model.flops_per_token = 1e10;
-    p.model.kv_per_token = 1e5;
-    p.model.layers = 2;
-    p.model.hidden = 1000;
-    p.perf.bandwidth = 1e11;
-    p.perf.flops = 1e13;
-    p.perf.overhead = 1e-3;
-    p.perf.tp = 1;
-    p.max_batch = 8;
-    p.max_batched = 4096;
-    p.block_tokens = 16;
-    p.kv_blocks = kv_blocks;
+    struct serve_params p = serve_toy_params(kv_blocks);
     p.prefix_caching = 1;
     return p;
 }
