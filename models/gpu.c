@@ -8,14 +8,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include <gsl/gsl_randist.h>
-
 #include "models/calib.h"
 #include "models/catalog.h"
 #include "models/downlog.h"
 #include "models/outage.h"
 #include "models/serve.h"
 #include "models/workload.h"
+#include "sim/rng.h"
 #include "sim/dist.h"
 #include "sim/mem.h"
 
@@ -919,7 +918,7 @@ static void on_repair(struct sim *s, void *ctx, void *arg)
     r->up = 1;
     downlog_close(&g->down, r->down_slot, sim_now(s));
     g->downtime += down_in_window(s, r);
-    sim_schedule_in(s, gsl_ran_exponential(g->fail_rng, g->c->mtbf),
+    sim_schedule_in(s, rng_exponential(g->fail_rng, g->c->mtbf),
                     on_failure, r, NULL);
     while (g->park_head) {
         struct request *rq = g->park_head;
@@ -1022,7 +1021,7 @@ static void *gpu_create(struct sim *s, const void *vc, const char *name,
             return NULL;
         }
         for (size_t i = 0; i < g->n; i++)
-            sim_schedule_in(s, gsl_ran_exponential(g->fail_rng, c->mtbf),
+            sim_schedule_in(s, rng_exponential(g->fail_rng, c->mtbf),
                             on_failure, &g->rep[i], NULL);
     }
     return g;

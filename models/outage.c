@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
-
+#include "sim/rng.h"
 #include "sim/units.h"
 
 /* Event args that tell a window opening from a window closing; the
@@ -165,7 +164,7 @@ static double outage_period(const struct outage *o, int down)
     double mean = down ? o->spec->mean_outage
                        : o->spec->mean_outage * a / (1.0 - a);
 
-    return gsl_ran_exponential(o->rng, mean);
+    return rng_exponential(o->rng, mean);
 }
 
 static void outage_change(struct sim *s, void *ctx, void *arg)

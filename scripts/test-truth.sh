@@ -49,7 +49,7 @@ overload mm1-100x-30d --set workload.arrivals.rate=33.54/s \
     --set horizon=30d --set replications=2 scenarios/mm1.yaml
 
 # Golden: the exact message of the deterministic M/M/1 overload.
-printf '%s\n' "slmsim: error: replication 1 stopped at 6.04e+04 s of 2.592e+06 s: requests in flight reached limits.max_in_flight = 2000000 (docs/limits.md); UNSTABLE: 33.53 req/s offered, 0.4216 req/s served, 2000000 requests in the system" >"$OUT/mm1.want"
+printf '%s\n' "slmsim: error: replication 1 stopped at 6.037e+04 s of 2.592e+06 s: requests in flight reached limits.max_in_flight = 2000000 (docs/limits.md); UNSTABLE: 33.55 req/s offered, 0.4185 req/s served, 2000000 requests in the system" >"$OUT/mm1.want"
 cmp -s "$OUT/mm1.want" "$OUT/mm1-100x-30d.err" &&
     ok "golden: the M/M/1 100x overload message" ||
     { bad "golden: the M/M/1 100x overload message";

@@ -1250,7 +1250,7 @@ struct arrivals *arrivals_new(const struct arrivals_spec *spec, gsl_rng *r,
                            m->sojourn[0] / (m->sojourn[0] + m->sojourn[1])
                        ? 0
                        : 1;
-        a->switch_at = gsl_ran_exponential(r, m->sojourn[a->state]);
+        a->switch_at = rng_exponential(r, m->sojourn[a->state]);
         break;
     case ARRIVALS_TRACE:
         /* the scan found the period and checked the file */
@@ -1309,7 +1309,7 @@ static double arrivals_next_diurnal(struct arrivals *a)
             a->bound = a->spec->rate * a->peak *
                        pow(1.0 + dn->growth, (double)a->month);
         }
-        t += gsl_ran_exponential(a->r, 1.0 / a->bound);
+        t += rng_exponential(a->r, 1.0 / a->bound);
         if (t >= a->month_end) {
             t = a->month_end;
             continue;
@@ -1329,13 +1329,13 @@ static double arrivals_next_mmpp(struct arrivals *a)
 
     for (;;) {
         double rate = m->rate[a->state];
-        double gap = rate > 0 ? gsl_ran_exponential(a->r, 1.0 / rate)
+        double gap = rate > 0 ? rng_exponential(a->r, 1.0 / rate)
                               : HUGE_VAL;
         if (t + gap < a->switch_at)
             return t + gap;
         t = a->switch_at;
         a->state ^= 1;
-        a->switch_at = t + gsl_ran_exponential(a->r, m->sojourn[a->state]);
+        a->switch_at = t + rng_exponential(a->r, m->sojourn[a->state]);
     }
 }
 

@@ -71,6 +71,32 @@ double rng_uniform_pos(gsl_rng *r)
     return u;
 }
 
+double rng_exponential_rare(gsl_rng *r, uint32_t w)
+{
+    double base = 0.0;
+
+    for (;;) {
+        uint32_t j = w >> 8, i = w & (RNG_ZIG_N - 1);
+        double x = (double)j * rng_zig_w[i];
+
+        if (j < rng_zig_k[i])
+            return base + x;
+        if (i == 0) {
+            /* Strip 0 beyond r stands for the tail, of area f(r): given
+             * X > r, X - r is exponential again. */
+            base += rng_zig_r;
+        } else {
+            /* The wedge between the strip's sure part and the curve:
+             * a height uniform across the strip, kept under exp(-x). */
+            double y = rng_zig_f[i] +
+                       rng_uniform(r) * (rng_zig_f[i + 1] - rng_zig_f[i]);
+            if (y < exp(-x))
+                return base + x;
+        }
+        w = rng_word32(r);
+    }
+}
+
 /* MT19937 (Matsumoto and Nishimura, 1998) as GSL's mt.c runs it: the
  * twist over the whole array at once, then one tempered word per call. */
 #define RNG_MT_M 397

@@ -287,9 +287,18 @@ static void test_api_outage_process_matches_the_availability(void **state)
                              "mean_outage: 2h}"));
     for (r = 0; r < v.n; r++)
         up += drv_figure(&v.res[r], 0, "availability");
-    /* 120 d has ~144 outages of 2 h: sd of the share about 0.0012 per
-     * replication, 0.0004 over ten */
-    assert_within(up / (double)v.n, 0.99 - 0.0015, 0.99 + 0.0015);
+    /* Up and down are exponential (means 198 h and 2 h), a two-state
+     * Markov chain: its up share over a window T has variance
+     * 2 p (1 - p) / ((1/198 h + 1/2 h) T), p = 0.99 (the indicator's
+     * covariance decays at the sum of the two rates).  120 d holds ~14
+     * outages: sd 0.0037 per replication; the 99% interval of the mean
+     * of ten. */
+    {
+        double rates = 1.0 / (198.0 * 3600.0) + 1.0 / (2.0 * 3600.0);
+        double var = 2.0 * 0.99 * 0.01 / (rates * v.res[0].window);
+        double half = 2.576 * sqrt(var / (double)v.n);
+        assert_within(up / (double)v.n, 0.99 - half, 0.99 + half);
+    }
     drv_free(&v);
 }
 

@@ -128,7 +128,7 @@ static void test_rng_uniform_pos_stays_open_with_mean_one_half(void **state)
 
 /* Our generator is GSL's mt19937 word for word: 10^6 outputs from each of
  * several seeds (0 is GSL's default 4357, 2^32 - 1 the widest), through
- * get, gsl_rng_uniform, our inline draws and a GSL variate function. */
+ * get, gsl_rng_uniform, our inline words and a GSL variate function. */
 static void test_rng_mt19937_type_gives_gsl_mt19937_outputs(void **state)
 {
     const unsigned long seeds[] = {0, 1, 4357, 2385, 0xffffffffUL,
@@ -151,8 +151,7 @@ static void test_rng_mt19937_type_gives_gsl_mt19937_outputs(void **state)
                 a = rng_uniform(ours), b = gsl_rng_uniform(ref);
                 break;
             case 2:
-                a = rng_exponential(ours, 2.385);
-                b = gsl_ran_exponential(ref, 2.385);
+                a = rng_word32(ours), b = (double)gsl_rng_get(ref);
                 break;
             case 3:
                 a = rng_uniform_pos(ours), b = gsl_rng_uniform_pos(ref);
@@ -179,6 +178,63 @@ static void test_rng_streams_are_of_the_inline_type(void **state)
     gsl_rng_free(r);
 }
 
+/* The ziggurat's tables close: every strip has the area v of the base
+ * strip (its rectangle [0, X0] x [0, f(r)]), the ladder starts at r and
+ * reaches the top of the curve, and each sure part lies inside its strip's
+ * next width. */
+static void test_rng_ziggurat_strips_have_equal_areas(void **state)
+{
+    const double r = rng_zig_r, v = exp(-r) * (r + 1.0);
+    double x[RNG_ZIG_N + 1];
+    (void)state;
+    for (int i = 0; i < RNG_ZIG_N; i++)
+        x[i] = rng_zig_w[i] * 16777216.0;
+    x[RNG_ZIG_N] = 0.0;
+    assert_close(x[1], r, 1e-15);
+    assert_close(x[0] * rng_zig_f[1], v, 1e-12);
+    assert_close(rng_zig_f[RNG_ZIG_N], 1.0, 1e-15);
+    for (int i = 1; i < RNG_ZIG_N; i++) {
+        assert_close(x[i] * (rng_zig_f[i + 1] - rng_zig_f[i]), v, 1e-9);
+        assert_close(rng_zig_f[i], exp(-x[i]), 1e-15);
+        assert_true(rng_zig_k[i] == 0 ||
+                    (double)(rng_zig_k[i] - 1) * rng_zig_w[i] < x[i + 1]);
+    }
+}
+
+/* The draws are exponential: over n = 4 10^6 draws of mean 2.385 the
+ * count beyond each of 12 quantiles (the tail past the ziggurat's r
+ * included) sits inside its binomial 99.9% interval, and the mean
+ * inside its normal 99.9% interval (sd of one draw = the mean). */
+#define RNG_EXP_N 4000000
+static void test_rng_exponential_has_the_exponential_tail_everywhere(
+    void **state)
+{
+    const double mean = 2.385, z = 3.29;
+    const double q[] = {0.01, 0.1, 0.3, 0.5, 0.69, 1.0, 2.0, 3.5,
+                        5.0, 7.69711747, 8.5, 11.0};
+    size_t nq = sizeof q / sizeof q[0];
+    size_t beyond[12] = {0};
+    double sum = 0.0;
+    gsl_rng *g = rng_stream_new(2385, 0, "exponential");
+    (void)state;
+    assert_non_null(g);
+    for (int n = 0; n < RNG_EXP_N; n++) {
+        double e = rng_exponential(g, mean);
+        assert_true(e >= 0.0);
+        sum += e;
+        for (size_t k = 0; k < nq; k++)
+            beyond[k] += e > q[k] * mean;
+    }
+    for (size_t k = 0; k < nq; k++) {
+        double p = exp(-q[k]), sd = sqrt(RNG_EXP_N * p * (1.0 - p));
+        assert_within((double)beyond[k], RNG_EXP_N * p - z * sd - 1.0,
+                      RNG_EXP_N * p + z * sd + 1.0);
+    }
+    assert_within(sum / RNG_EXP_N, mean - z * mean / sqrt(RNG_EXP_N),
+                  mean + z * mean / sqrt(RNG_EXP_N));
+    gsl_rng_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +247,9 @@ int main(void)
         cmocka_unit_test(test_rng_uniform_pos_stays_open_with_mean_one_half),
         cmocka_unit_test(test_rng_mt19937_type_gives_gsl_mt19937_outputs),
         cmocka_unit_test(test_rng_streams_are_of_the_inline_type),
+        cmocka_unit_test(test_rng_ziggurat_strips_have_equal_areas),
+        cmocka_unit_test(
+            test_rng_exponential_has_the_exponential_tail_everywhere),
     };
     return cmocka_run_group_tests_name("rng", tests, NULL, NULL);
 }
