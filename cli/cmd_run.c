@@ -484,6 +484,30 @@ static const char *const cmd_run_drawn[] = {
     PLOT_LATENCY_CDF, PLOT_LATENCY_VS_LOAD, PLOT_TIMELINE, PLOT_UTILIZATION,
     PLOT_ACCURACY_COST, PLOT_COST_VS_VOLUME, PLOT_TCO, PLOT_SENSITIVITY};
 
+/* The sweep figures' caption: the run's, with the sweep's replications
+ * a point, and where its windows were cut (study/sweep.h), into buf. */
+static const char *cmd_run_sweep_caption(const struct scenario *sc,
+                                         const struct study_sweep *sw,
+                                         char *buf, size_t size)
+{
+    struct scenario each = *sc; /* read only: the caption's counts */
+    char vol[32], n[32];
+    size_t len;
+
+    each.replications = sw->reps ? sw->reps : sc->replications;
+    cli_plots_caption(&each, buf, size);
+    len = strlen(buf);
+    if (sw->cut_volume > 0 && len < size) {
+        draw_format_value(vol, sizeof vol, sw->cut_volume, FIGURE_FMT_NUMBER);
+        draw_format_value(n, sizeof n, STUDY_SWEEP_ARRIVALS,
+                          FIGURE_FMT_NUMBER);
+        snprintf(buf + len, size - len,
+                 "; from %s/month a point's window holds %s arrivals", vol,
+                 n);
+    }
+    return buf;
+}
+
 /* Every figure wanted that run can draw, into p. */
 static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
                            size_t n, unsigned jobs, struct cli_plots *p)
@@ -491,6 +515,8 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
     char caption[FIGURE_MAX_CAPTION];
     struct plot_meta meta = {sc->name,
                              cli_plots_caption(sc, caption, sizeof caption)};
+    char sweep_caption[FIGURE_MAX_CAPTION];
+    struct plot_meta sweep_meta = meta;
     struct study_sweep sw;
     int st = SLM_OK;
 
@@ -501,10 +527,13 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
     if (!st && (cli_plots_wanted(p, sc, PLOT_LATENCY_VS_LOAD) ||
                 cli_plots_wanted(p, sc, PLOT_UTILIZATION)))
         st = cmd_run_sweep(sc, jobs, &sw);
+    if (!st)
+        sweep_meta.caption = cmd_run_sweep_caption(sc, &sw, sweep_caption,
+                                                   sizeof sweep_caption);
     if (!st && cli_plots_wanted(p, sc, PLOT_LATENCY_VS_LOAD))
-        st = cmd_run_load_fig(sc, &sw, &meta, p);
+        st = cmd_run_load_fig(sc, &sw, &sweep_meta, p);
     if (!st && cli_plots_wanted(p, sc, PLOT_UTILIZATION))
-        st = cmd_run_util_fig(sc, &sw, &meta, p);
+        st = cmd_run_util_fig(sc, &sw, &sweep_meta, p);
     if (!st && cli_plots_wanted(p, sc, PLOT_TIMELINE))
         st = cmd_run_timeline_fig(sc, res, &meta, p);
     if (!st && cli_plots_wanted(p, sc, PLOT_ACCURACY_COST))

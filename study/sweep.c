@@ -56,20 +56,37 @@ static int sweep_has(const struct run_result *res, size_t b, const char *key,
     return report_figure(res, 1, (int)b, key, v, &(double){0}) == 0;
 }
 
+/* The measurement window of a point at `rate` arrivals per second: the
+ * scenario's, cut to STUDY_SWEEP_ARRIVALS expected arrivals but not under
+ * STUDY_SWEEP_MIN_WINDOW, for arrivals that look the same at every time
+ * (study/sweep.h). */
+static double sweep_window(const struct scenario *sc, double rate)
+{
+    enum arrivals_process p = sc->workload.arrivals.process;
+    double window = sc->horizon - sc->warmup;
+    double cut = fmax(STUDY_SWEEP_ARRIVALS / rate, STUDY_SWEEP_MIN_WINDOW);
+
+    if (p != ARRIVALS_POISSON && p != ARRIVALS_GAMMA && p != ARRIVALS_MMPP)
+        return window;
+    return cut < window ? cut : window;
+}
+
 /* Item i: replication i % reps of point first + i / reps, in a copy of
  * the arrivals: scalars only change (rate, an MMPP's two rates, a
- * trace's speedup), so the shallow copy leaves sc as it was. */
+ * trace's speedup), so the shallow copy leaves sc as it was; its horizon
+ * is the warm-up and the point's window. */
 static int sweep_item(void *ctx, size_t i, void *out)
 {
     const struct sweep_ctx *c = ctx;
     struct scenario sc = *c->sc;
     struct sweep_rep *row = out;
     struct run_result res;
+    double rate = c->rate * sweep_factor(c->first + i / c->reps);
     int st;
 
-    if (arrivals_spec_set_rate(&sc.workload.arrivals,
-                               c->rate * sweep_factor(c->first + i / c->reps)))
+    if (arrivals_spec_set_rate(&sc.workload.arrivals, rate))
         return SLM_EINPUT;
+    sc.horizon = sc.warmup + sweep_window(c->sc, rate);
     memset(&res, 0, sizeof res);
     st = run_result_init(&res, sc.nbackends);
     if (!st)
@@ -178,6 +195,7 @@ int study_load_sweep(const struct scenario *sc, struct diag *d,
     int st = SLM_OK, knee = 0;
 
     memset(sw, 0, sizeof *sw);
+    sw->reps = reps;
     if (!(c.rate > 0) || !isfinite(c.rate) || reps == 0)
         return SLM_OK;
     {
@@ -208,6 +226,10 @@ int study_load_sweep(const struct scenario *sc, struct diag *d,
                 break;
             sweep_store(sc, &rows[i * reps], reps, k,
                         c.rate * f * UNITS_MONTH, sw);
+            sw->window[k] = sweep_window(sc, c.rate * f);
+            if (sw->cut_volume == 0 &&
+                sw->window[k] < sc->horizon - sc->warmup)
+                sw->cut_volume = sw->vol[k];
             knee = f > 1.15 && sweep_knee(sc, sw, k);
         }
     }
