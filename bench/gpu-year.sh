@@ -25,10 +25,13 @@ gpu_year() {
         echo "gpu-year: run failed:"; cat "$out.err"; exit 1; }
     read -r wall user sys <<< "$t"
     bytes=$(wc -c < "$out/results.json")
-    # requests.completed: the first number after the key.
+    # requests.completed (per replication: a segment is one) times
+    # scenario.replications: the first number after each key.
     done=$(grep -m1 '"completed"' "$out/results.json" | tr -dc '0-9.')
+    reps=$(grep -m1 '"replications"' "$out/results.json" | tr -dc '0-9')
     awk -v l="$label" -v w="$wall" -v u="$user" -v s="$sys" -v b="$bytes" \
-        -v n="$done" 'BEGIN {
+        -v n="$done" -v r="$reps" 'BEGIN {
+        n *= r
         printf "GPU year, %s: wall %.1f s, CPU %.1f s, %.0f requests " \
                "(%.2f M/s of wall); results.json %.2f MB; " \
                "wall < 60 s: %s, results.json < 5 MB: %s\n",
