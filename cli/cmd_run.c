@@ -525,11 +525,12 @@ static int cmd_run_figures(struct scenario *sc, const struct run_result *res,
     if (cli_plots_wanted(p, sc, PLOT_LATENCY_CDF))
         st = cmd_run_cdf(sc, res, n, &meta, p);
     if (!st && (cli_plots_wanted(p, sc, PLOT_LATENCY_VS_LOAD) ||
-                cli_plots_wanted(p, sc, PLOT_UTILIZATION)))
+                cli_plots_wanted(p, sc, PLOT_UTILIZATION))) {
         st = cmd_run_sweep(sc, jobs, &sw);
-    if (!st)
-        sweep_meta.caption = cmd_run_sweep_caption(sc, &sw, sweep_caption,
-                                                   sizeof sweep_caption);
+        if (!st)
+            sweep_meta.caption = cmd_run_sweep_caption(
+                sc, &sw, sweep_caption, sizeof sweep_caption);
+    }
     if (!st && cli_plots_wanted(p, sc, PLOT_LATENCY_VS_LOAD))
         st = cmd_run_load_fig(sc, &sw, &sweep_meta, p);
     if (!st && cli_plots_wanted(p, sc, PLOT_UTILIZATION))
