@@ -494,7 +494,7 @@ static const char *cmd_run_sweep_caption(const struct scenario *sc,
     char vol[32], n[32];
     size_t len;
 
-    each.replications = sw->reps ? sw->reps : sc->replications;
+    each.replications = sw->reps;
     cli_plots_caption(&each, buf, size);
     len = strlen(buf);
     if (sw->cut_volume > 0 && len < size) {
@@ -647,18 +647,17 @@ static int cmd_run_split(const struct cmd_run_opts *o, struct scenario *sc,
                          struct cmd_run_segments *seg)
 {
     unsigned n = o->segments ? (unsigned)strtoul(o->segments, NULL, 10) : 0;
-    enum arrivals_process p = sc->workload.arrivals.process;
 
     memset(seg, 0, sizeof *seg);
     if (n <= 1)
         return CLI_EXIT_OK;
     /* The flag is what cannot be taken, so the error is the flag's. */
-    if (p != ARRIVALS_POISSON && p != ARRIVALS_GAMMA && p != ARRIVALS_MMPP) {
+    if (!arrivals_spec_is_stationary(&sc->workload.arrivals)) {
         fprintf(stderr, "slmsim run: error: bad --segments '%s' (it needs "
                 "arrivals that look the same at every time: poisson, gamma "
                 "or mmpp; a segment starts at time 0, and %s's '%s' "
                 "arrivals depend on the time)\n", o->segments, sc->path,
-                arrivals_process_names[p]);
+                arrivals_process_names[sc->workload.arrivals.process]);
         return CLI_EXIT_INPUT;
     }
     if ((unsigned long)sc->replications * n > SCENARIO_MAX_REPLICATIONS) {

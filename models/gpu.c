@@ -14,9 +14,9 @@
 #include "models/outage.h"
 #include "models/serve.h"
 #include "models/workload.h"
-#include "sim/rng.h"
 #include "sim/dist.h"
 #include "sim/mem.h"
+#include "sim/rng.h"
 
 enum { LB_ROUND_ROBIN, LB_LEAST_OUTSTANDING, LB_JSQ };
 static const char *const lb_names[] = {"round-robin", "least-outstanding",

@@ -1101,6 +1101,12 @@ int arrivals_scan(struct arrivals_spec *spec, const struct diag_pos *pos,
 
 /* ---- moments, description --------------------------------------------- */
 
+int arrivals_spec_is_stationary(const struct arrivals_spec *spec)
+{
+    return spec->process == ARRIVALS_POISSON ||
+           spec->process == ARRIVALS_GAMMA || spec->process == ARRIVALS_MMPP;
+}
+
 double arrivals_mean_rate(const struct arrivals_spec *spec)
 {
     if (spec->process == ARRIVALS_TRACE && !spec->trace.scanned)

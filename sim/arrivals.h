@@ -224,6 +224,10 @@ int arrivals_scan(struct arrivals_spec *spec, const struct diag_pos *pos,
 
 /* Long-run mean rate, arrivals per second (diurnal: month 0). */
 double arrivals_mean_rate(const struct arrivals_spec *spec);
+/* 1 when the process looks the same from any time on (poisson, gamma,
+ * mmpp), so a shorter run of it is a fair sample of a longer one; 0 for
+ * a diurnal profile or a trace, whose start is not the rest. */
+int arrivals_spec_is_stationary(const struct arrivals_spec *spec);
 /* Scales the process to the long-run mean rate (arrivals per second,
  * finite, > 0), keeping its shape (gamma's cv, the diurnal profile, the
  * MMPP's rate ratio; a trace changes its speedup): what a capacity search

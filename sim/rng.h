@@ -87,8 +87,9 @@ static inline uint32_t rng_word32(gsl_rng *r)
  * written by scripts/gen-exp-ziggurat.py.  One 32-bit word picks a strip
  * (its low 8 bits) and a point across it (the high 24); 98.9% of draws
  * land in a strip's sure part and cost a table load and a multiply.  It
- * replaced -mean log1p(-u) (GSL's gsl_ran_exponential), a third of the
- * station model's cycles, for a different but exactly exponential stream.
+ * replaced -mean log1p(-u) (GSL's gsl_ran_exponential), a fifth to a third
+ * of the station model's cycles, for a different but exactly exponential
+ * stream.
  */
 #define RNG_ZIG_N 256
 

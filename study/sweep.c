@@ -62,11 +62,10 @@ static int sweep_has(const struct run_result *res, size_t b, const char *key,
  * (study/sweep.h). */
 static double sweep_window(const struct scenario *sc, double rate)
 {
-    enum arrivals_process p = sc->workload.arrivals.process;
     double window = sc->horizon - sc->warmup;
     double cut = fmax(STUDY_SWEEP_ARRIVALS / rate, STUDY_SWEEP_MIN_WINDOW);
 
-    if (p != ARRIVALS_POISSON && p != ARRIVALS_GAMMA && p != ARRIVALS_MMPP)
+    if (!arrivals_spec_is_stationary(&sc->workload.arrivals))
         return window;
     return cut < window ? cut : window;
 }
@@ -226,9 +225,8 @@ int study_load_sweep(const struct scenario *sc, struct diag *d,
                 break;
             sweep_store(sc, &rows[i * reps], reps, k,
                         c.rate * f * UNITS_MONTH, sw);
-            sw->window[k] = sweep_window(sc, c.rate * f);
             if (sw->cut_volume == 0 &&
-                sw->window[k] < sc->horizon - sc->warmup)
+                sweep_window(sc, c.rate * f) < sc->horizon - sc->warmup)
                 sw->cut_volume = sw->vol[k];
             knee = f > 1.15 && sweep_knee(sc, sw, k);
         }

@@ -58,8 +58,7 @@ struct study_sweep {
     double bp99[SCENARIO_MAX_BACKENDS][STUDY_SWEEP_MAX];
     double busy[SCENARIO_MAX_BACKENDS][STUDY_SWEEP_MAX]; /* NaN: none */
     double kv[SCENARIO_MAX_BACKENDS][STUDY_SWEEP_MAX];   /* NaN: none */
-    double window[STUDY_SWEEP_MAX]; /* s: the point's measurement window */
-    unsigned reps;                  /* replications a point */
+    unsigned reps;     /* replications a point */
     double cut_volume; /* queries/month: the first point whose window was
                           cut; 0: none was */
 };
