@@ -175,7 +175,7 @@ static int workload_parse_tasks(const struct cfg_node *seq, int trace,
 static int workload_scan_trace(const struct cfg_node *arr,
                                struct workload_spec *w, struct diag *d)
 {
-    const char *names[WORKLOAD_MAX_TASKS];
+    const char *names[WORKLOAD_MAX_TASKS] = {0};
     size_t i;
     int rc;
 

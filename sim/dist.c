@@ -458,7 +458,7 @@ static double dist_sample_empirical(const struct dist *dd, gsl_rng *r)
     return dd->values[lo];
 }
 
-double dist_sample(const struct dist *dd, gsl_rng *r)
+double dist_sample_other(const struct dist *dd, gsl_rng *r)
 {
     double x;
 
@@ -467,7 +467,7 @@ double dist_sample(const struct dist *dd, gsl_rng *r)
         x = dd->a;
         break;
     case DIST_EXPONENTIAL:
-        x = rng_exponential(r, dd->a); /* takes the mean */
+        x = rng_exponential(r, dd->a);
         break;
     case DIST_LOGNORMAL:
         x = gsl_ran_lognormal(r, dd->a, dd->b);
@@ -485,11 +485,7 @@ double dist_sample(const struct dist *dd, gsl_rng *r)
         assert(0);
         x = 0.0;
     }
-    if (x < dd->lo)
-        x = dd->lo;
-    if (x > dd->hi)
-        x = dd->hi;
-    return x;
+    return dist_clamp(dd, x);
 }
 
 /* E[X^k] of the empirical law, k = 1 or 2. */

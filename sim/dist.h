@@ -31,6 +31,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "sim/cfg.h"
+#include "sim/rng.h"
 
 enum dist_kind {
     DIST_DETERMINISTIC,
@@ -68,8 +69,29 @@ void dist_fini(struct dist *dd);
 /* Deep copy: dst owns its arrays.  Returns 0 or SLM_ENOMEM. */
 int dist_copy(struct dist *dst, const struct dist *src);
 
-/* One draw, clamped to [lo, hi]. */
-double dist_sample(const struct dist *dd, gsl_rng *r);
+/* One draw, clamped to [lo, hi].  The two kinds on every request's path
+ * (a fixed token count, exponential service or gaps) are drawn inline:
+ * the call and the switch were a tenth of a station customer's work.
+ * dist_sample_other() draws the rest, clamped the same way. */
+double dist_sample_other(const struct dist *dd, gsl_rng *r);
+
+static inline double dist_clamp(const struct dist *dd, double x)
+{
+    if (x < dd->lo)
+        x = dd->lo;
+    if (x > dd->hi)
+        x = dd->hi;
+    return x;
+}
+
+static inline double dist_sample(const struct dist *dd, gsl_rng *r)
+{
+    if (dd->kind == DIST_DETERMINISTIC)
+        return dist_clamp(dd, dd->a);
+    if (dd->kind == DIST_EXPONENTIAL)
+        return dist_clamp(dd, rng_exponential(r, dd->a)); /* takes the mean */
+    return dist_sample_other(dd, r);
+}
 
 /* Exact moments before clamping: E[X] and E[X^2] (queueing formulas such as
  * Pollaczek-Khinchine need the second moment). */

@@ -83,7 +83,9 @@ double welford_variance(const struct welford *w)
 struct qhist {
     uint64_t count;    /* all samples, zero bucket included */
     uint64_t zero;     /* samples below QHIST_MIN */
-    double min, max;   /* of the samples added (NaN left out) */
+    double min, max;   /* of the samples added (NaN left out); +inf and
+                          -inf while there is none, so that an add is two
+                          compares, which NaN fails */
     double inv_log_g;  /* 1 / ln g */
     double g;
     long first;        /* absolute index of bucket[0] */
@@ -108,6 +110,8 @@ struct qhist *qhist_new(void)
 
     if (!h)
         return NULL;
+    h->min = HUGE_VAL;
+    h->max = -HUGE_VAL;
     h->g = g;
     h->inv_log_g = inv;
     h->first = first;
@@ -124,7 +128,8 @@ void qhist_reset(struct qhist *h)
 {
     h->count = 0;
     h->zero = 0;
-    h->min = h->max = 0.0;
+    h->min = HUGE_VAL;
+    h->max = -HUGE_VAL;
     memset(h->bucket, 0, h->nbuckets * sizeof h->bucket[0]);
 }
 
@@ -154,10 +159,10 @@ void qhist_add(struct qhist *h, double x)
 {
     /* The extremes are exact, so a bucket's answer can be clamped to
      * them: a P99 never reads above the largest sample seen. */
-    if (h->count == 0 || x < h->min)
-        h->min = isnan(x) ? h->min : x;
-    if (h->count == 0 || x > h->max)
-        h->max = isnan(x) ? h->max : x;
+    if (x < h->min)
+        h->min = x;
+    if (x > h->max)
+        h->max = x;
     h->count++;
     /* !(x >= MIN) also sends NaN to the zero bucket.  Chosen by a select,
      * not a branch: zero waits come and go at random (41% of customers
@@ -172,9 +177,9 @@ void qhist_merge(struct qhist *a, const struct qhist *b)
 {
     size_t k;
 
-    if (b->count && (a->count == 0 || b->min < a->min))
+    if (b->min < a->min)
         a->min = b->min;
-    if (b->count && (a->count == 0 || b->max > a->max))
+    if (b->max > a->max)
         a->max = b->max;
     a->count += b->count;
     a->zero += b->zero;
@@ -217,9 +222,12 @@ static double qhist_value(const struct qhist *h, size_t k)
     return 2.0 * pow(h->g, i) / (h->g + 1.0);
 }
 
-/* A bucket's answer, kept inside [min, max] of the samples. */
+/* A bucket's answer, kept inside [min, max] of the samples; 0 when every
+ * sample was NaN (there is no range to keep it in). */
 static double qhist_clamp(const struct qhist *h, double v)
 {
+    if (!(h->min <= h->max))
+        return 0.0;
     return v < h->min ? h->min : v > h->max ? h->max : v;
 }
 

@@ -6,6 +6,7 @@
 #include "check.h"
 
 #include <float.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_randist.h>
@@ -335,6 +336,36 @@ static void test_stats_qhist_merge_equals_a_single_sketch(void **state)
     free(x);
 }
 
+/* NaN is counted (in the zero bucket) but never moves the range a bucket's
+ * answer is clamped to: not even as the first sample, and a sketch of
+ * NaN alone answers 0.  A merge with an empty sketch keeps the range. */
+static void test_stats_qhist_range_leaves_nan_out(void **state)
+{
+    struct qhist *h = qhist_new(), *e = qhist_new();
+
+    (void)state;
+    assert_non_null(h);
+    assert_non_null(e);
+    qhist_add(h, NAN);
+    assert_close(qhist_quantile(h, 0.5), 0.0, 0.0);
+    qhist_add(h, 5.0);
+    qhist_add(h, 7.0);
+    assert_int_equal(qhist_count(h), 3);
+    /* rank 3 of 3 is 7; rank 1 is the NaN's zero bucket, clamped up to
+     * the smallest real sample, 5 (it read 0 when NaN came first) */
+    assert_close(qhist_quantile(h, 1.0), 7.0, QHIST_REL_ERR);
+    assert_close(qhist_quantile(h, 0.0), 5.0, 0.0);
+    qhist_merge(h, e);
+    qhist_merge(e, h);
+    assert_close(qhist_quantile(e, 0.0), 5.0, 0.0);
+    assert_close(qhist_quantile(e, 1.0), qhist_quantile(h, 1.0), 0.0);
+    qhist_reset(h);
+    qhist_add(h, 2.0);
+    assert_close(qhist_quantile(h, 0.5), 2.0, 0.0); /* clamped to [2, 2] */
+    qhist_free(h);
+    qhist_free(e);
+}
+
 /* ---- metric ----------------------------------------------------------- */
 
 static void test_stats_metric_feeds_both_accumulators(void **state)
@@ -483,6 +514,7 @@ int main(void)
         cmocka_unit_test(
             test_stats_quantile_min_samples_is_100_over_the_tail),
         cmocka_unit_test(test_stats_qhist_merge_equals_a_single_sketch),
+        cmocka_unit_test(test_stats_qhist_range_leaves_nan_out),
         cmocka_unit_test(test_stats_metric_feeds_both_accumulators),
         cmocka_unit_test(test_stats_metric_init_reports_out_of_memory),
         cmocka_unit_test(test_stats_ci_t_matches_a_hand_computed_interval),
