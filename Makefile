@@ -181,8 +181,9 @@ valgrind: deps
 	@$(MAKE) --no-print-directory slmsim
 	@scripts/valgrind.sh ./slmsim
 
-# slmsim against SimPy and a hand-written heapq loop (M/M/16, rho = 0.9,
-# interleaved rounds: bench/mmc_compare.py; Debian python3-simpy3), the
+# slmsim against SimPy, a hand-written heapq loop and the same queue as a
+# hand-written C loop (M/M/16, rho = 0.9, interleaved rounds:
+# bench/mmc_compare.py, bench/tight_mmc.c; Debian python3-simpy3), the
 # GPU year (bench/gpu-year.sh: wall time, results.json size), then the
 # engine benchmarks in bench/*.c: peak RSS at 10^6, 10^7 and 10^8
 # customers (bench_mmc), trace replay lines/s (bench_trace).  About five
@@ -193,10 +194,12 @@ bench: deps
 	@/usr/bin/python3 -c 'import simpy' 2>/dev/null || { echo "bench: SimPy" \
 	    "missing (apt-get install python3-simpy3)"; exit 1; }
 	@echo "== slmsim vs SimPy and heapq (bench/mmc_compare.py)"
-	@nice -n 19 /usr/bin/python3 bench/mmc_compare.py $(B)/slmsim $(BENCH_ROUNDS)
+	@nice -n 19 /usr/bin/python3 bench/mmc_compare.py $(B)/slmsim \
+	    $(BENCH_ROUNDS) $(B)/bench/tight_mmc
 	@echo "== GPU year (bench/gpu-year.sh)"
 	@bench/gpu-year.sh $(B)/slmsim $(B)/bench-gpu-year
-	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@for b in $(filter-out %/tight_mmc,$(BENCH_BIN)); do \
+	    echo "== $$b"; $$b || exit 1; done
 
 # ---- fuzzing -------------------------------------------------------------
 # libFuzzer targets in tests/fuzz/ (clang, ASan + UBSan), each run for

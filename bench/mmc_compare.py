@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """slmsim against SimPy and a heapq loop on M/M/16 at rho = 0.9.
 
-Usage: mmc_compare.py SLMSIM [ROUNDS].  Each round runs the three, one
+Usage: mmc_compare.py SLMSIM [ROUNDS [TIGHT]].  Each round runs them one
 after the other (interleaved, so a load change on the machine hits all
-three alike): slmsim on scenarios/mmc.yaml for 10^6 customers (one
+alike): slmsim on scenarios/mmc.yaml for 10^6 customers (one
 replication, no warm-up, no figures), bench/simpy_mmc.py and
-bench/heapq_mmc.py for 10^5.  Time is the child's CPU time (user + sys,
+bench/heapq_mmc.py for 10^5, and when given TIGHT, bench/tight_mmc.c's
+binary (the same queue and per-customer statistics as a hand-written C
+loop, no engine) for 10^6.  Time is the child's CPU time (user + sys,
 from getrusage), which a busy shared machine disturbs less than wall
 time; wall time is printed beside it.  The table gives medians per
 simulated customer and slmsim's speed-up over each.
@@ -48,6 +50,8 @@ def main():
         "heapq": (n_py, [PY, os.path.join(HERE, "heapq_mmc.py"),
                          "%d" % n_py]),
     }
+    if len(sys.argv) > 3:
+        runs["tight"] = (n_c, [sys.argv[3], "%d" % n_c])
     cpu = {k: [] for k in runs}
     wall = {k: [] for k in runs}
     for _ in range(rounds):
@@ -66,6 +70,11 @@ def main():
     print("slmsim vs simpy: %.1fx   slmsim vs heapq: %.1fx   (cpu time; "
           "targets 100x and 10x)" % (med["simpy"] / med["slmsim"],
                                      med["heapq"] / med["slmsim"]))
+    if "tight" in med:
+        print("slmsim vs the tight C loop: %.2fx its time (the engine's "
+              "generality; 100x SimPy needs at most %.2fx)"
+              % (med["slmsim"] / med["tight"],
+                 med["simpy"] / 100 / med["tight"]))
 
 
 if __name__ == "__main__":

@@ -259,10 +259,8 @@ static double run_day_start(long d)
 /* Simulated day of time t, or -1 past the table: floor(t / UNITS_DAY),
  * its division and floor paid once a day per span (a request's arrival
  * and departure each look one up) instead of every time. */
-static long run_day_index(struct run_day_span *c, double t)
+static long run_day_refill(struct run_day_span *c, double t)
 {
-    if (t >= c->lo && t < c->hi)
-        return c->d;
     double d = floor(t / UNITS_DAY);
     if (!(d >= 0 && d < RUN_MAX_DAYS))
         return -1;
@@ -270,6 +268,13 @@ static long run_day_index(struct run_day_span *c, double t)
     c->lo = run_day_start(c->d);
     c->hi = run_day_start(c->d + 1);
     return c->d;
+}
+
+static inline long run_day_index(struct run_day_span *c, double t)
+{
+    if (t >= c->lo && t < c->hi)
+        return c->d;
+    return run_day_refill(c, t);
 }
 
 static void run_day_arrived(struct run *run, double t)
