@@ -15,7 +15,8 @@
  * shapes from the catalog (this program does not link slmsim):
  *   slmsim-bench-cuda --model llama-3-8b --layers 32 --hidden 4096 \
  *       --heads 32 --kv-heads 8 --head-dim 128 --mlp 14336 --vocab 128256 \
- *       --quant fp16,fp8,int4 --out samples.csv [--quick] [--check-only]
+ *       --quant fp16,fp8,int4 --out samples.csv [--tp K] [--quick]
+ *       [--check-only]
  *
  * Built by `make calibrate-cuda` (nvcc, cuBLAS, cuBLASLt; NCCL when found).
  */
@@ -77,6 +78,7 @@ static const char *const dt_names[NDT] = {"fp16", "fp8", "int8", "int4",
 struct model {
     std::string name;
     long layers, hidden, heads, kv_heads, head_dim, mlp, vocab;
+    long tp; /* the shapes are one GPU's shard at this TP degree */
 };
 
 struct plan {
@@ -1430,10 +1432,12 @@ static void write_header(run &r, bool quick, const std::string &note)
             mem_khz * 1e3, (double)p.totalGlobalMem, (double)p.l2CacheSize);
     fprintf(f, "# date: %s\n# model: %s\n# kv_dtype: fp16\n# quick: %d\n"
             "# warmup: %d\n# repetitions: %d\n# buffer: %.6g\n"
-            "# dequant_tile: %d\n# allreduce: %s\n"
-            "kernel,dtype,shape,m,k,n,ctx,bytes,flops,seconds\n",
+            "# dequant_tile: %d\n# allreduce: %s\n",
             date, r.m.name.c_str(), quick ? 1 : 0, r.p.warmup, r.p.reps,
             fmax(8.0 * (double)r.l2, 1073741824.0), MT, note.c_str());
+    if (r.m.tp > 1)
+        fprintf(f, "# tensor_parallel: %ld\n", r.m.tp);
+    fputs("kernel,dtype,shape,m,k,n,ctx,bytes,flops,seconds\n", f);
 }
 
 /* ---- main ---- */
@@ -1441,11 +1445,13 @@ static void write_header(run &r, bool quick, const std::string &note)
 static const char usage[] =
     "usage: slmsim-bench-cuda --model NAME --layers N --hidden N --heads N\n"
     "         --kv-heads N --head-dim N --mlp N --vocab N [--quant LIST]\n"
-    "         --out FILE [--quick] [--check-only]\n"
+    "         --out FILE [--tp K] [--quick] [--check-only]\n"
     "Times the kernels of a decode and a prefill step on GPU 0 and writes\n"
     "the raw samples (CSV) for `slmsim calibrate --fit`.  Every kernel is\n"
-    "checked against a CPU reference first.  Exit 0, 1 a check or CUDA\n"
-    "call failed, 2 bad arguments.\n";
+    "checked against a CPU reference first.  --tp K times one GPU's shard\n"
+    "of a K-way tensor-parallel group: heads, mlp and vocab divided by K,\n"
+    "kv-heads too (at least 1, as vLLM replicates them), hidden whole.\n"
+    "Exit 0, 1 a check or CUDA call failed, 2 bad arguments.\n";
 
 static int bad_args(const char *what)
 {
@@ -1464,6 +1470,7 @@ int main(int argc, char **argv)
                            "--head-dim", "--mlp", "--vocab"};
     for (long *d : dims)
         *d = 0;
+    r.m.tp = 1;
     for (int i = 1; i < argc; i++) {
         bool took = false;
         if (!strcmp(argv[i], "--quick"))
@@ -1482,6 +1489,12 @@ int main(int argc, char **argv)
         } else if (i + 1 < argc && !strcmp(argv[i], "--quant")) {
             quant = argv[++i];
             took = true;
+        } else if (i + 1 < argc && !strcmp(argv[i], "--tp")) {
+            char *end;
+            r.m.tp = strtol(argv[++i], &end, 10);
+            if (*end || r.m.tp < 1 || r.m.tp > 64)
+                return bad_args("--tp must be an integer from 1 to 64");
+            took = true;
         }
         for (int k = 0; k < 7 && !took; k++)
             if (i + 1 < argc && !strcmp(argv[i], names[k])) {
@@ -1499,6 +1512,17 @@ int main(int argc, char **argv)
     for (long *d : dims)
         if (*d <= 0)
             return bad_args("every model dimension is required");
+    if (r.m.heads % r.m.tp || r.m.mlp % r.m.tp ||
+        (r.m.kv_heads > r.m.tp ? r.m.kv_heads % r.m.tp : r.m.tp % r.m.kv_heads))
+        return bad_args("--tp must divide heads and mlp, and divide or be a "
+                        "multiple of kv-heads");
+    /* One GPU's shard (Megatron-style): column-parallel QKV and gate/up,
+     * row-parallel O and down, the LM head split by vocabulary, the
+     * hidden width and the layer count whole. */
+    r.m.heads /= r.m.tp;
+    r.m.kv_heads = r.m.kv_heads > r.m.tp ? r.m.kv_heads / r.m.tp : 1;
+    r.m.mlp /= r.m.tp;
+    r.m.vocab = (r.m.vocab + r.m.tp - 1) / r.m.tp;
     if (r.m.hidden % GROUP || r.m.mlp % GROUP || r.m.head_dim > 256 ||
         r.m.heads % r.m.kv_heads)
         return bad_args("int4 needs widths in multiples of 128, attention "

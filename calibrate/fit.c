@@ -73,10 +73,13 @@ int fit_samples_write(FILE *f, const struct fit_samples *ss,
             m->sm_clock, m->memory_clock, m->memory_bytes, m->l2_bytes);
     fprintf(f, "# date: %s\n# model: %s\n# kv_dtype: %s\n# quick: %d\n"
             "# warmup: %d\n# repetitions: %d\n# buffer: %.6g\n"
-            "# dequant_tile: %d\n# allreduce: %s\n%s\n",
+            "# dequant_tile: %d\n# allreduce: %s\n",
             m->date, m->model, m->kv_dtype, m->quick, m->warmup,
             m->repetitions, m->buffer_bytes, m->dt[CALIB_DT_INT4].dequant_tile,
-            m->allreduce_note, csv_header);
+            m->allreduce_note);
+    if (m->tensor_parallel > 1)
+        fprintf(f, "# tensor_parallel: %d\n", m->tensor_parallel);
+    fprintf(f, "%s\n", csv_header);
     for (size_t i = 0; i < ss->n; i++) {
         const struct fit_sample *s = &ss->s[i];
         fprintf(f, "%s,%s,%s,%ld,%ld,%ld,%ld,%.17g,%.17g,%.9g\n",
@@ -144,7 +147,7 @@ static int read_meta(struct csv_ctx *x, char *line, struct calib *m)
     static const char *const num_keys[] = {
         "device.sms", "device.sm_clock", "device.memory_clock",
         "device.memory", "device.l2", "quick", "warmup", "repetitions",
-        "buffer", "dequant_tile"};
+        "buffer", "dequant_tile", "tensor_parallel"};
     double v = 0;
     char *colon = strchr(line, ':');
     if (!strncmp(line, "# slmsim calibration samples", 28))
@@ -170,13 +173,18 @@ static int read_meta(struct csv_ctx *x, char *line, struct calib *m)
         m->kind = (enum calib_kind)k;
         return 0;
     }
-    i = lookup(key, num_keys, 10);
+    i = lookup(key, num_keys, 11);
     if (i < 0) {
         csv_error(x, 3, "unknown key '%s' in the samples' identity", key);
         return -1;
     }
     if (meta_number(x, col, key, val, &v) < 0)
         return -1;
+    if (i == 10 && !(v >= 1 && v <= CALIB_MAX_TP && v == floor(v))) {
+        csv_error(x, col, "'tensor_parallel' must be an integer from 1 to "
+                  "%d, got '%s'", CALIB_MAX_TP, val);
+        return -1;
+    }
     switch (i) {
     case 0: m->sms = (int)v; break;
     case 1: m->sm_clock = v; break;
@@ -187,7 +195,8 @@ static int read_meta(struct csv_ctx *x, char *line, struct calib *m)
     case 6: m->warmup = (int)v; break;
     case 7: m->repetitions = (int)v; break;
     case 8: m->buffer_bytes = v; break;
-    default: m->dt[CALIB_DT_INT4].dequant_tile = (int)v; break;
+    case 9: m->dt[CALIB_DT_INT4].dequant_tile = (int)v; break;
+    default: m->tensor_parallel = (int)v; break;
     }
     return 0;
 }

@@ -1,9 +1,12 @@
 #!/bin/sh
 # calibrate/run-device.sh: the whole GPU calibration in one go, for a
-# machine with an NVIDIA GPU (sized to finish in under 6 minutes on a
+# machine with an NVIDIA GPU (sized to finish in under 8 minutes on a
 # data-centre GPU).  Builds the CUDA benchmark for this GPU only, runs
 # every kernel's CPU-reference check, measures Llama-3-8B (FP16, FP8,
-# int4) and Llama-3.2-1B (FP16, FP8, int4), and copies the raw samples,
+# int4) and Llama-3.2-1B (FP16, FP8, int4), then one GPU's shard of
+# Llama-3.3-70B at TP 1, 2 and 4 (FP16, FP8; quick plan: the per-shard
+# GEMM efficiency that docs/validation.md's TP bias turns on, measured on
+# one GPU), and copies the raw samples,
 # the logs and, where slmsim itself builds here (GSL and libyaml), the
 # fitted calibration files and the L40S profile derived from them to
 # $OUT.  Without slmsim here, fit the samples later on any machine:
@@ -31,6 +34,7 @@ BENCH=build/device/slmsim-bench-cuda
 # slmsim, so they are passed as they are there.
 L8B="--model llama-3-8b --layers 32 --hidden 4096 --heads 32 --kv-heads 8 --head-dim 128 --mlp 14336 --vocab 128256"
 L1B="--model llama-3.2-1b --layers 16 --hidden 2048 --heads 32 --kv-heads 8 --head-dim 64 --mlp 8192 --vocab 128256"
+L70B="--model llama-3.3-70b --layers 80 --hidden 8192 --heads 64 --kv-heads 8 --head-dim 128 --mlp 28672 --vocab 128256"
 
 log "checking every kernel against its CPU reference"
 # shellcheck disable=SC2086
@@ -66,10 +70,25 @@ measure() {
 }
 measure llama-3-8b "$L8B" 170
 measure llama-3.2-1b "$L1B" 60
+# One GPU's shard of a TP group (--tp K: heads, kv-heads, mlp, vocab / K):
+# what each GPU of the group runs, so the fitted efficiencies at K = 1, 2,
+# 4 say how much a GEMM 1/K as wide loses.  Quick plan only.
+for k in 1 2 4; do
+    csv="$OUT/samples-$DEV-llama-3.3-70b-tp$k.csv"
+    log "measuring llama-3.3-70b, one GPU's shard at TP $k (quick plan)"
+    # shellcheck disable=SC2086
+    if timeout 75 $BENCH $L70B --tp "$k" --quant fp16,fp8 --quick \
+            --out "$csv" >>"$LOG" 2>&1; then
+        log "llama-3.3-70b tp$k: $(grep -vc '^#' "$csv") rows"
+    else
+        log "llama-3.3-70b tp$k: failed"
+    fi
+done
 
 log "fitting here, if slmsim builds (GSL, libyaml)"
 if make -j"$(nproc)" slmsim >>"$LOG" 2>&1; then
-    for name in llama-3-8b llama-3.2-1b; do
+    for name in llama-3-8b llama-3.2-1b llama-3.3-70b-tp1 llama-3.3-70b-tp2 \
+            llama-3.3-70b-tp4; do
         csv="$OUT/samples-$DEV-$name.csv"
         [ -s "$csv" ] || continue
         # shellcheck disable=SC2086

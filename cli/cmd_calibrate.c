@@ -50,7 +50,7 @@ static const char cmd_calibrate_help_tail[] =
 
 struct cal_opts {
     const char *device, *model, *quant, *out, *fit, *derive, *gpu;
-    const char *samples, *bench, *catalog;
+    const char *samples, *bench, *catalog, *tp;
     int quick, quiet;
 };
 
@@ -84,6 +84,11 @@ static const struct cli_opt cal_opts_table[] = {
     CAL_OPT("--quant", "LIST",
             "formats to time: fp16,bf16,fp8,int8,int4\n"
             "(default all; cuda skips fp8 where unsupported)", quant),
+    CAL_OPT("--tp", "K",
+            "cuda: time one GPU's shard of a K-way tensor-\n"
+            "parallel group (heads, kv-heads, mlp and vocab\n"
+            "divided by K); the file then serves backends of\n"
+            "tensor_parallel K only (default 1: the whole model)", tp),
     {.name = "--quick", .kind = CLI_OPT_FLAG,
      .help = "fewer sizes and repetitions (CPU: under a\nminute)",
      .dest = offsetof(struct cal_opts, quick)},
@@ -132,6 +137,15 @@ static int cal_args(int argc, char **argv, struct cal_opts *o)
         return cal_fail("--device must be cpu or cuda, got '%s'", o->device);
     if (o->device && !o->model)
         return cal_fail("--device needs --model NAME");
+    if (o->tp && (!o->device || strcmp(o->device, "cuda")))
+        return cal_fail("--tp goes with --device cuda");
+    if (o->tp) {
+        char *end;
+        long k = strtol(o->tp, &end, 10);
+        if (*end || end == o->tp || k < 1 || k > CALIB_MAX_TP)
+            return cal_fail("--tp must be an integer from 1 to %d, got '%s'",
+                            CALIB_MAX_TP, o->tp);
+    }
     if (o->derive && !o->gpu)
         return cal_fail("--derive needs --gpu NAME");
     if (!o->derive && o->gpu)
@@ -442,7 +456,8 @@ static int cal_run_bench(const struct cal_opts *o, const struct model_spec *m,
                     num[3], "--head-dim", num[4], "--mlp", num[5], "--vocab",
                     num[6], "--quant",
                     o->quant ? o->quant : "fp16,bf16,fp8,int8,int4",
-                    "--out", csv, o->quick ? "--quick" : NULL, NULL};
+                    "--out", csv, "--tp", o->tp ? o->tp : "1",
+                    o->quick ? "--quick" : NULL, NULL};
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {

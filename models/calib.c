@@ -62,6 +62,7 @@ struct calib *calib_new(void)
             return NULL;
         }
     c->shape.name = c->model;
+    c->tensor_parallel = 1;
     return c;
 }
 
@@ -230,7 +231,8 @@ static int read_model(const struct cfg_node *root, struct calib *c,
 {
     static const char *const keys[] = {"name", "layers", "hidden", "heads",
                                        "kv_heads", "head_dim", "mlp",
-                                       "vocab", "kv_dtype"};
+                                       "vocab", "kv_dtype",
+                                       "tensor_parallel"};
     const char *w = "calibration.model";
     int bad = 0;
     const struct cfg_node *n = get_map(root, "model", "calibration", 1, &bad,
@@ -238,7 +240,7 @@ static int read_model(const struct cfg_node *root, struct calib *c,
     if (!n)
         return -1;
     struct model_spec *m = &c->shape;
-    bad |= cfg_check_keys(n, w, keys, 9, d) > 0;
+    bad |= cfg_check_keys(n, w, keys, 10, d) > 0;
     bad |= get_str(n, "name", w, CFG_REQUIRED, &c->model, d);
     const struct model_spec *cat = catalog_model_find(c->model);
     if (cat)
@@ -251,6 +253,10 @@ static int read_model(const struct cfg_node *root, struct calib *c,
     bad |= get_int(n, "mlp", w, &m->mlp, d);
     bad |= get_int(n, "vocab", w, &m->vocab, d);
     bad |= get_str(n, "kv_dtype", w, 0, &c->kv_dtype, d);
+    long tp = 1;
+    bad |= cfg_get_int(n, "tensor_parallel", w, 0, 1, CALIB_MAX_TP, &tp,
+                       d) < 0;
+    c->tensor_parallel = (int)tp;
     m->name = c->model;
     return bad ? -1 : 0;
 }
@@ -621,6 +627,9 @@ static void write_head(FILE *f, const struct calib *c)
             m->layers, m->hidden, m->heads, m->kv_heads, m->head_dim, m->mlp,
             m->vocab);
     put_str(f, c->kv_dtype);
+    /* only when set: a whole-model file reads as it always did */
+    if (c->tensor_parallel > 1)
+        fprintf(f, "\n  tensor_parallel: %d", c->tensor_parallel);
     fprintf(f, "\nbenchmark:\n  quick: %s\n  warmup: %d\n  repetitions: %d\n"
             "  buffer: %.6g\n  samples: %ld\n  raw: ",
             c->quick ? "true" : "false", c->warmup, c->repetitions,
@@ -739,15 +748,20 @@ const struct calib_dtype_fit *calib_dtype(const struct calib *c,
 
 const char *calib_describe(const struct calib *c, char *buf, size_t size)
 {
+    char shard[48] = "";
+    if (c->tensor_parallel > 1)
+        snprintf(shard, sizeof shard, ", one GPU's shard at TP %d",
+                 c->tensor_parallel);
     if (c->source == CALIB_MEASURED)
-        snprintf(buf, size, "measured on %s (%s)", c->device, c->date);
+        snprintf(buf, size, "measured on %s (%s%s)", c->device, c->date,
+                 shard);
     else if (c->from_measured)
-        snprintf(buf, size, "derived from %s (measured %s)", c->from_device,
-                 c->from_date);
+        snprintf(buf, size, "derived from %s (measured %s%s)",
+                 c->from_device, c->from_date, shard);
     else
-        snprintf(buf, size, "derived from the %s datasheet (%s)",
+        snprintf(buf, size, "derived from the %s datasheet (%s%s)",
                  c->from_catalog[0] ? c->from_catalog : c->from_device,
-                 c->from_date);
+                 c->from_date, shard);
     return buf;
 }
 

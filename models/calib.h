@@ -119,6 +119,12 @@ struct calib {
     /* model */
     char *model;      /* catalog key, e.g. "llama-3-8b" */
     struct model_spec shape; /* name points at model */
+    /* The tensor-parallel degree whose one-GPU shard was timed: the
+     * benchmark ran heads, kv_heads (at least 1), mlp and vocab divided
+     * by it, as each GPU of a TP group holds them; 1 (the default) is
+     * the whole model on one GPU.  A file with tensor_parallel > 1 serves
+     * only backends of that degree. */
+    int tensor_parallel;
     char *kv_dtype;
     /* benchmark */
     int quick, warmup, repetitions;
@@ -144,6 +150,9 @@ struct calib {
     size_t nraw;
     struct calib_raw *raw; /* owned, nraw of them */
 };
+
+/* The largest tensor_parallel a file may give. */
+#define CALIB_MAX_TP 64
 
 /* ---- lifecycle ---- */
 
@@ -181,7 +190,8 @@ const struct calib_dtype_fit *calib_dtype(const struct calib *c,
 
 /* "measured on NVIDIA H200 (2026-11-30)", "derived from NVIDIA H200
  * (measured 2026-11-30)" or "derived from the L40S datasheet (2026-01-15)"
- * into buf, which is returned. */
+ * into buf, which is returned; a shard file adds ", one GPU's shard at
+ * TP 4" inside the parentheses. */
 const char *calib_describe(const struct calib *c, char *buf, size_t size);
 
 /* Fills the peaks and every efficiency of c from g's datasheet (g NULL:

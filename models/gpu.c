@@ -466,6 +466,12 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
                    "datasheet's derived rates)", n->scalar,
                    cal->catalog[0] ? cal->catalog : cal->device, where,
                    c->gpu.name, n->scalar, c->gpu.name);
+    else if (cal->tensor_parallel > 1 && cal->tensor_parallel != c->tp)
+        /* a shard's GEMMs are 1/tp as wide: another degree's shard runs
+         * at other efficiencies */
+        diag_error(d, &n->pos, "calibration file '%s' timed one GPU's shard "
+                   "at tensor_parallel %d, not %s's %ld", n->scalar,
+                   cal->tensor_parallel, where, c->tp);
     else
         bad = 0;
     if (!bad) {

@@ -93,6 +93,37 @@ expect_exit 0 "the shipped L40S file derives to H100-SXM" "$BIN" calibrate -q --
 grep -q 'device: "L40S datasheet"' "$OUT/derive/h100.yaml" &&
     ok "a datasheet origin is kept" || bad "a datasheet origin is kept"
 
+# A shard file (one GPU of a TP group timed, calibrate --tp): it serves
+# backends of its own degree only, and the report says what was timed.
+mkdir -p "$OUT/shard"
+expect_exit 2 "calibrate --tp goes with --device cuda only" "$BIN" calibrate --device cpu --model llama-3.2-1b --tp 2 --out "$OUT/x.yaml"
+expect_exit 2 "calibrate --tp 0 exits 2" "$BIN" calibrate --device cuda --model llama-3-8b --tp 0 --out "$OUT/x.yaml"
+cp tests/data/calib/h100-synthetic-tp2.yaml "$OUT/shard/"
+scenario "$OUT/shard/tp1.yaml" h100-synthetic-tp2.yaml H100-SXM "" llama-3-8b
+sed -i 's/quant: int4/quant: fp16/' "$OUT/shard/tp1.yaml"
+expect_exit 2 "a TP2 shard file is refused by a TP1 backend" "$BIN" validate "$OUT/shard/tp1.yaml"
+grep -q "timed one GPU's shard at tensor_parallel 2, not backends.local's 1" "$OUT/last.err" &&
+    ok "the refusal names both degrees" || bad "the refusal names both degrees"
+scenario "$OUT/shard/tp2.yaml" h100-synthetic-tp2.yaml H100-SXM ", tensor_parallel: 2" llama-3-8b
+sed -i 's/quant: int4/quant: fp16/' "$OUT/shard/tp2.yaml"
+expect_exit 0 "a TP2 backend runs on the TP2 shard file" "$BIN" run --out "$OUT/shard/run" "$OUT/shard/tp2.yaml"
+grep -q "measured on NVIDIA H100 80GB HBM3 (2026-11-30, one GPU's shard at TP 2)" "$OUT/last.out" &&
+    ok "the report says a shard was timed" || bad "the report says a shard was timed"
+# the degree survives a refit of the samples and a transfer
+sed 's/^# model: \(.*\)$/# model: \1\n# tensor_parallel: 4/' "$OUT/cpu/cpu.csv" >"$OUT/shard/cpu-tp4.csv"
+expect_exit 0 "samples with '# tensor_parallel: 4' fit" "$BIN" calibrate -q --fit "$OUT/shard/cpu-tp4.csv" --out "$OUT/shard/cpu-tp4.yaml"
+grep -q "^  tensor_parallel: 4$" "$OUT/shard/cpu-tp4.yaml" &&
+    ok "the fitted file keeps tensor_parallel 4" || bad "the fitted file keeps tensor_parallel 4"
+expect_exit 0 "a shard file derives to another GPU" "$BIN" calibrate -q --derive "$OUT/shard/h100-synthetic-tp2.yaml" --gpu L40S --out "$OUT/shard/l40s-tp2.yaml"
+grep -q "^  tensor_parallel: 2$" "$OUT/shard/l40s-tp2.yaml" &&
+    ok "the derived file keeps tensor_parallel 2" || bad "the derived file keeps tensor_parallel 2"
+sed 's/tensor_parallel: 2/tensor_parallel: 99/' tests/data/calib/h100-synthetic-tp2.yaml >"$OUT/shard/h100-synthetic-tp2.yaml"
+expect_exit 2 "a file's tensor_parallel above 64 exits 2" "$BIN" validate "$OUT/shard/tp2.yaml"
+grep -q "h100-synthetic-tp2.yaml:16:60: error: 'tensor_parallel' must be an integer in \[1, 64\], got '99'" "$OUT/last.err" &&
+    ok "the bad tensor_parallel is located" || bad "the bad tensor_parallel is located"
+! grep -q "tensor_parallel" "$OUT/cpu/refit1.yaml" &&
+    ok "a whole-model file has no tensor_parallel line" || bad "a whole-model file has no tensor_parallel line"
+
 # Malformed sample files: exact messages (tests/data/calib/bad-*.csv).
 for f in tests/data/calib/bad-*.csv; do
     [ -e "$f" ] || continue
