@@ -273,6 +273,12 @@ static const struct model_spec models[] = {
       "meta-llama/Meta-Llama-3-8B config.json; vidur model_config.py"),
     M("llama-3.1-8b", 8.03e9, 32, 4096, 32, 8, 128, 14336, 128256, 0,
       131072, "meta-llama/Llama-3.1-8B config.json (unverified)"),
+    /* Tied embeddings: the one 151,936 x 896 table is the LM head. */
+    M("qwen2.5-0.5b", 0.494e9, 24, 896, 14, 2, 64, 4864, 151936, 1, 32768,
+      "Qwen/Qwen2.5-0.5B-Instruct config.json: 24 layers, 896, 14/2 "
+      "heads, 4864, 151936, tied; 0.49B parameters (model card); "
+      "cross-checked (verbatim copies of the config), not re-read from "
+      "Hugging Face"),
     M("qwen2.5-7b", 7.61e9, 28, 3584, 28, 4, 128, 18944, 152064, 0, 32768,
       "Qwen/Qwen2.5-7B-Instruct config.json"),
     M("qwen2.5-14b", 14.7e9, 48, 5120, 40, 8, 128, 13824, 152064, 0, 32768,
@@ -333,8 +339,8 @@ static const char *const gpu_names[NGPUS] = {
     "A100-80GB-PCIe", "H100-SXM", "H100-PCIe", "H100-NVL", "H200", "GH200",
     "B200", "MI300X", "RTX4090", "RTX6000-Ada"};
 static const char *const model_names[NMODELS] = {
-    "llama-2-7b", "mistral-7b", "llama-3-8b", "llama-3.1-8b", "qwen2.5-7b",
-    "qwen2.5-14b", "qwen2.5-32b", "qwen2.5-72b", "llama-3.2-1b",
+    "llama-2-7b", "mistral-7b", "llama-3-8b", "llama-3.1-8b", "qwen2.5-0.5b",
+    "qwen2.5-7b", "qwen2.5-14b", "qwen2.5-32b", "qwen2.5-72b", "llama-3.2-1b",
     "llama-3.2-3b", "phi-3.5-mini", "phi-4", "gemma-2-9b", "llama-2-70b",
     "llama-3.1-70b", "llama-3.3-70b", "mixtral-8x7b"};
 

@@ -29,9 +29,20 @@ static const char *const jitter_names[] = {"none", "gamma", "lognormal",
 /* Without a calibration file the effective rates are the datasheet's
  * times the architecture's and format's efficiencies
  * (catalog_efficiency_default, a table with its sources), int4 times its
- * kernel family's factor.  vLLM's scheduling and sampling add about 2 ms
- * a step with CUDA graphs (ASSUMED). */
-#define DEF_OVERHEAD 2e-3
+ * kernel family's factor.  Beyond the rooflines a step costs 42 us a
+ * layer and nothing per step: a layer's ten-odd kernels each leave a
+ * launch gap and a tail under CUDA graphs, and the engines overlap their
+ * scheduling with the GPU.  The figure is batch-1 decode beyond the
+ * weight read at 0.8 of the bandwidth: vLLM 0.23 on an L4, Qwen2.5-0.5B
+ * (24 layers), 5.1 ms a token against 4.1 ms (ai.wmx.dev; 1.0 ms, 42 us
+ * a layer); it predicts TurboMind's Llama-2-7B on an A100 (32 layers:
+ * 9.6 ms against 9-10 ms) and the 80-layer 70B rows within 3-5%
+ * (docs/validation.md, fourth round), and BLIS's fit for vLLM on H100
+ * has the same form and size (32.1 us a layer and 126 us a step).  It
+ * replaces a flat 2 ms a step (ASSUMED), which was 2x too much at 24
+ * layers and 1.4 ms too little at 80. */
+#define DEF_OVERHEAD 0.0
+#define DEF_LAYER_OVERHEAD 42e-6
 #define DEF_JITTER_CV 0.05
 
 /* Memory besides weights and cache, per GPU, when activation_reserve is
@@ -525,7 +536,7 @@ static int parse_efficiency(const struct cfg_node *map, const char *where,
     struct catalog_link_perf lp = catalog_link_perf(c->gpu.link);
     double bw = e.bandwidth, fl = e.compute;
     f->overhead = DEF_OVERHEAD;
-    f->layer_overhead = 0; /* no default: only measured (calibration) */
+    f->layer_overhead = DEF_LAYER_OVERHEAD;
     f->jitter = SERVE_JITTER_GAMMA;
     f->jitter_cv = DEF_JITTER_CV;
     f->tp_latency = lp.latency;
@@ -713,13 +724,14 @@ static const char *gpu_describe(const void *vc, char *buf, size_t size)
     snprintf(buf, size,
              "gpu: %ld x %s%s, %s %s (kv %s, %ld tokens), max_batch %d, "
              "chunked_prefill %d, %s; steps %s (%.4g GB/s, %.4g TFLOP/s, "
-             "%.3g ms overhead, %s%s)",
+             "overhead %.3g ms a step + %.3g us a layer, %s%s)",
              c->count, c->gpu.name, tp, c->model.name,
              catalog_quant_names[c->quant], catalog_kv_dtype_names[c->kv],
              p->kv_blocks * (long)p->block_tokens, p->max_batch, p->chunk,
              lb_names[c->balancer], c->measured ? "measured" : "derived",
              p->perf.bandwidth / 1e9, p->perf.flops / 1e12,
-             p->perf.overhead * 1e3, c->cal_path ? "from " : "datasheet x ",
+             p->perf.overhead * 1e3, p->perf.layer_overhead * 1e6,
+             c->cal_path ? "from " : "datasheet x ",
              c->cal_path ? c->cal_path : "default efficiencies");
     return buf;
 }

@@ -42,7 +42,8 @@ static void test_calib_shipped_file_is_derived_from_the_datasheet(void **st)
     assert_close(t->flops.value, 0.50 * 0.90 * 362.05e12, 1e-12);
     assert_close(calib_dtype(c, CATALOG_QUANT_FP16)->flops.value,
                  0.50 * 362.05e12, 1e-12);
-    assert_close(c->overhead.value, 2e-3, 1e-12);
+    assert_close(c->overhead.value, 0, 0);
+    assert_close(c->layer_launch.value, 42e-6, 1e-12);
     assert_int_equal(c->jitter.dist, CALIB_JITTER_GAMMA);
     assert_close(c->jitter.cv, 0.05, 1e-12);
     assert_string_equal(calib_describe(c, buf, sizeof buf),

@@ -310,13 +310,38 @@ static void test_gpu_backend_inline_definitions_parse(void **state)
                              "serving: {activation_reserve: 2GB}", &d), 0);
     gpu_backend_kind.describe(h.cfg, desc, sizeof desc);
     assert_non_null(strstr(desc, "3 x toy, toy-1b fp16"));
-    assert_non_null(strstr(desc, "100 GB/s, 10 TFLOP/s, 1 ms overhead"));
+    /* efficiency.overhead given, layer_overhead left at its default */
+    assert_non_null(strstr(desc, "100 GB/s, 10 TFLOP/s, overhead 1 ms a step "
+                                 "+ 42 us a layer"));
     assert_int_equal(gpu_cfg_replicas(h.cfg), 3);
     h_add(&h, 0.0, 10, 2);
     h_run(&h, 10.0, 1);
     assert_close(h_figure(&h, "kv.capacity_tokens"), 6e9 / 8000, 1e-12);
     assert_close(h_figure(&h, "gpus"), 3, 0);
     h_fini(&h);
+}
+
+/* Without a calibration file or efficiency.overhead a step costs 42 us a
+ * layer and nothing per step (models/gpu.c, DEF_LAYER_OVERHEAD). */
+static void test_gpu_backend_default_overhead_is_per_layer(void **state)
+{
+    static const char text[] = "kind: gpu\ngpu: L40S\nmodel: llama-3-8b\n"
+                               "quant: int4\n";
+    struct cfg_doc *doc;
+    struct diag d;
+    void *cfg;
+    char desc[512];
+    (void)state;
+
+    diag_init(&d, stderr);
+    assert_int_equal(cfg_load_buffer("l40s.yaml", text, sizeof text - 1, &d,
+                                     &doc), 0);
+    assert_int_equal(gpu_backend_kind.parse(cfg_doc_root(doc),
+                                            "backends.local", &cfg, &d), 0);
+    gpu_backend_kind.describe(cfg, desc, sizeof desc);
+    assert_non_null(strstr(desc, "overhead 0 ms a step + 42 us a layer"));
+    gpu_backend_kind.cfg_free(cfg);
+    cfg_doc_free(doc);
 }
 
 /* Without activation_reserve the memory beside weights and cache is the
@@ -553,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_gpu_backend_context_reject_is_counted),
         cmocka_unit_test(test_gpu_backend_context_truncate_is_counted),
         cmocka_unit_test(test_gpu_backend_inline_definitions_parse),
+        cmocka_unit_test(test_gpu_backend_default_overhead_is_per_layer),
         cmocka_unit_test(test_gpu_backend_activation_memory_is_a_stated_term),
         cmocka_unit_test(test_gpu_backend_every_catalog_gpu_and_model_runs),
         cmocka_unit_test(test_gpu_backend_max_tokens_per_s_is_the_saturated_rate),
