@@ -14,6 +14,9 @@ static struct serve_params params(int exact)
     struct serve_params p = drv_params("L40S", "llama-3-8b",
                                        CATALOG_QUANT_INT4);
     p.chunk = 512;
+    /* the model's default step overhead (models/gpu.c): 42 us a layer */
+    p.perf.overhead = 0;
+    p.perf.layer_overhead = 42e-6;
     p.perf.jitter = SERVE_JITTER_GAMMA;
     p.perf.jitter_cv = 0.05;
     p.exact_steps = exact;
@@ -134,9 +137,10 @@ int main(void)
 {
     struct serve_params p = params(0);
     printf("L40S, llama-3-8b int4 (AWQ), kv fp16: %.3g GB weights read/step, "
-           "%ld KV tokens, bw %.4g GB/s, %.4g TFLOP/s, overhead 2 ms\n",
+           "%ld KV tokens, bw %.4g GB/s, %.4g TFLOP/s, overhead %.3g us a "
+           "layer\n",
            p.model.weight_read / 1e9, p.kv_blocks * 16, p.perf.bandwidth / 1e9,
-           p.perf.flops / 1e12);
+           p.perf.flops / 1e12, p.perf.layer_overhead * 1e6);
     printf("single-stream decode: %.1f tokens/s\n", batch_rate(1));
     for (int b = 8; b <= 64; b *= 2)
         if (b != 16)
