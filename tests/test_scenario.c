@@ -108,6 +108,22 @@ static void test_overrides_win_over_the_file(void **state)
     scenario_free(sc);
 }
 
+static void test_a_gpu_backend_notes_that_http_time_is_not_modelled(
+    void **state)
+{
+    const char *const sets[] = {
+        "seed=9", "backends.two={kind: gpu, gpu: L4, model: llama-3.2-1b}"};
+    struct scenario *sc;
+    int st;
+
+    (void)state;
+    sc = sc_load(sets, 2, NULL, &st);
+    assert_int_equal(st, 0);
+    assert_int_equal(sc->nnotes, 1);
+    assert_non_null(strstr(sc->notes[0], "HTTP server's own time"));
+    scenario_free(sc);
+}
+
 static void test_a_bad_override_is_input_error(void **state)
 {
     const char *const sets[] = {"workload.tasks.0.share=0.9"};
@@ -134,6 +150,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scenario_loads_in_si_units_with_defaults_noted),
+        cmocka_unit_test(
+            test_a_gpu_backend_notes_that_http_time_is_not_modelled),
         cmocka_unit_test(test_overrides_win_over_the_file),
         cmocka_unit_test(test_a_bad_override_is_input_error),
         cmocka_unit_test(test_every_allocation_failure_is_clean),
