@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "models/gpu.h"
 #include "tests/serve_driver.h"
 
 static struct serve_params params(int exact)
@@ -14,9 +15,9 @@ static struct serve_params params(int exact)
     struct serve_params p = drv_params("L40S", "llama-3-8b",
                                        CATALOG_QUANT_INT4);
     p.chunk = 512;
-    /* the model's default step overhead (models/gpu.c): 42 us a layer */
-    p.perf.overhead = 0;
-    p.perf.layer_overhead = 42e-6;
+    /* the model's default step overhead (models/gpu.h) */
+    p.perf.overhead = GPU_DEFAULT_OVERHEAD;
+    p.perf.layer_overhead = GPU_DEFAULT_LAYER_OVERHEAD;
     p.perf.jitter = SERVE_JITTER_GAMMA;
     p.perf.jitter_cv = 0.05;
     p.exact_steps = exact;

@@ -40,9 +40,8 @@ static const char *const jitter_names[] = {"none", "gamma", "lognormal",
  * (docs/validation.md, fourth round), and BLIS's fit for vLLM on H100
  * has the same form and size (32.1 us a layer and 126 us a step).  It
  * replaces a flat 2 ms a step (ASSUMED), which was 2x too much at 24
- * layers and 1.4 ms too little at 80. */
-#define DEF_OVERHEAD 0.0
-#define DEF_LAYER_OVERHEAD 42e-6
+ * layers and 1.4 ms too little at 80 (GPU_DEFAULT_LAYER_OVERHEAD and
+ * GPU_DEFAULT_OVERHEAD, models/gpu.h). */
 #define DEF_JITTER_CV 0.05
 
 /* Memory besides weights and cache, per GPU, when activation_reserve is
@@ -535,8 +534,8 @@ static int parse_efficiency(const struct cfg_node *map, const char *where,
         catalog_efficiency_default(c->gpu.arch, c->quant);
     struct catalog_link_perf lp = catalog_link_perf(c->gpu.link);
     double bw = e.bandwidth, fl = e.compute;
-    f->overhead = DEF_OVERHEAD;
-    f->layer_overhead = DEF_LAYER_OVERHEAD;
+    f->overhead = GPU_DEFAULT_OVERHEAD;
+    f->layer_overhead = GPU_DEFAULT_LAYER_OVERHEAD;
     f->jitter = SERVE_JITTER_GAMMA;
     f->jitter_cv = DEF_JITTER_CV;
     f->tp_latency = lp.latency;

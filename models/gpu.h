@@ -120,6 +120,12 @@
 
 extern const struct backend_kind gpu_backend_kind;
 
+/* The step cost beyond the rooflines without a calibration file, s: per
+ * layer (efficiency.layer_overhead) and per step (efficiency.overhead);
+ * the sources are in models/gpu.c. */
+#define GPU_DEFAULT_LAYER_OVERHEAD 42e-6
+#define GPU_DEFAULT_OVERHEAD 0.0
+
 /* Replicas (count) of a configuration parsed by gpu_backend_kind.parse. */
 long gpu_cfg_replicas(const void *cfg);
 /* The GPU of such a configuration (catalog or inline figures, price and

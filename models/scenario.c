@@ -162,7 +162,7 @@ static int scenario_parse_backends(const struct cfg_node *root,
     for (i = 0; i < node->n && !diag_full(d); i++)
         bad |= scenario_parse_backend(node, i, sc, d) != 0;
     for (i = 0; i < sc->nbackends; i++)
-        if (sc->backends[i].kind && sc->backends[i].kind->has_tokens &&
+        if (sc->backends[i].kind &&
             strcmp(sc->backends[i].kind->name, "gpu") == 0) {
             /* The closed loops of docs/validation.md behind HTTP servers
              * measure TTFT 7 ms (NIM) and 19 ms (vLLM) above the model at

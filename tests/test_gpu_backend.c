@@ -322,7 +322,7 @@ static void test_gpu_backend_inline_definitions_parse(void **state)
 }
 
 /* Without a calibration file or efficiency.overhead a step costs 42 us a
- * layer and nothing per step (models/gpu.c, DEF_LAYER_OVERHEAD). */
+ * layer and nothing per step (GPU_DEFAULT_LAYER_OVERHEAD, models/gpu.h). */
 static void test_gpu_backend_default_overhead_is_per_layer(void **state)
 {
     static const char text[] = "kind: gpu\ngpu: L40S\nmodel: llama-3-8b\n"
