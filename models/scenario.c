@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "models/cost.h"
+#include "models/gpu.h"
 #include "models/run.h"
 #include "models/verdict.h"
 #include "sim/cfg.h"
@@ -162,8 +163,7 @@ static int scenario_parse_backends(const struct cfg_node *root,
     for (i = 0; i < node->n && !diag_full(d); i++)
         bad |= scenario_parse_backend(node, i, sc, d) != 0;
     for (i = 0; i < sc->nbackends; i++)
-        if (sc->backends[i].kind &&
-            strcmp(sc->backends[i].kind->name, "gpu") == 0) {
+        if (sc->backends[i].kind == &gpu_backend_kind) {
             /* The closed loops of docs/validation.md behind HTTP servers
              * measure TTFT 7 ms (NIM) and 19 ms (vLLM) above the model at
              * one client, and far more under load. */
