@@ -76,6 +76,7 @@ struct gpu_cfg {
     char *prefix_task[GPU_MAX_PREFIX_TASKS];  /* owned */
     uint32_t prefix_len[GPU_MAX_PREFIX_TASKS];
     int prefix_caching; /* serving.prefix_caching (block hashes) */
+    double frontend;    /* serving.frontend_latency, s; 0: not modelled */
 };
 
 /* ---- parsing ---- */
@@ -378,9 +379,11 @@ static int parse_serving(const struct cfg_node *map, const char *where,
         "max_batch", "chunked_prefill", "block_tokens", "max_batched_tokens",
         "gpu_memory_utilization", "activation_reserve", "exact_steps",
         "context_policy", "engine", "preemption", "shared_prefix",
-        "whole_prompts", "prefix_caching"};
+        "whole_prompts", "prefix_caching", "frontend_latency"};
     static const char *const preempt_names[] = {"recompute", "never"};
-    int bad = cfg_check_keys(n, sub, keys, 13, d) > 0;
+    int bad = cfg_check_keys(n, sub, keys, 14, d) > 0;
+    bad |= cfg_get_duration(n, "frontend_latency", sub, CFG_NONNEG,
+                            &c->frontend, d) < 0;
     bad |= cfg_get_bool(n, "prefix_caching", sub, 0, &c->prefix_caching,
                         d) < 0;
     int preempt = p->no_evict;
@@ -717,17 +720,21 @@ static const char *gpu_describe(const void *vc, char *buf, size_t size)
 {
     const struct gpu_cfg *c = vc;
     const struct serve_params *p = &c->sp;
-    char tp[32] = "";
+    char tp[32] = "", fe[48] = "";
     if (c->tp > 1)
         snprintf(tp, sizeof tp, " (TP %ld)", c->tp);
+    if (c->frontend > 0)
+        snprintf(fe, sizeof fe, ", front end %.4g ms a request",
+                 c->frontend * 1e3);
     snprintf(buf, size,
              "gpu: %ld x %s%s, %s %s (kv %s, %ld tokens), max_batch %d, "
-             "chunked_prefill %d, %s; steps %s (%.4g GB/s, %.4g TFLOP/s, "
+             "chunked_prefill %d, %s%s; steps %s (%.4g GB/s, %.4g TFLOP/s, "
              "overhead %.3g ms a step + %.3g us a layer, %s%s)",
              c->count, c->gpu.name, tp, c->model.name,
              catalog_quant_names[c->quant], catalog_kv_dtype_names[c->kv],
              p->kv_blocks * (long)p->block_tokens, p->max_batch, p->chunk,
-             lb_names[c->balancer], c->measured ? "measured" : "derived",
+             lb_names[c->balancer], fe,
+             c->measured ? "measured" : "derived",
              p->perf.bandwidth / 1e9, p->perf.flops / 1e12,
              p->perf.overhead * 1e3, p->perf.layer_overhead * 1e6,
              c->cal_path ? "from " : "datasheet x ",
@@ -811,12 +818,27 @@ static void on_step(struct sim *s, void *ctx, void *arg)
     resync(r);
 }
 
+/* The answer has reached the client: the request leaves. */
+static void on_answered(struct sim *s, void *ctx, void *arg)
+{
+    struct replica *r = ctx;
+    r->g->last_done = sim_now(s);
+    r->g->env.done(s, r->g->env.ctx, arg, BACKEND_DONE);
+}
+
+/* The engine is done with rq.  The front end's time comes after it, on
+ * the way out, where it holds no batch slot (models/gpu.h). */
 static void on_done(void *ctx, struct request *rq, double now)
 {
     struct replica *r = ctx;
+    double fe = r->g->c->frontend;
     rq->x[0] = r->index;
-    r->g->last_done = now;
-    r->g->env.done(r->g->s, r->g->env.ctx, rq, BACKEND_DONE);
+    if (fe > 0) {
+        rq->t_first_token += fe;
+        sim_schedule_at(r->g->s, now + fe, on_answered, r, rq);
+        return;
+    }
+    on_answered(r->g->s, r, rq);
 }
 
 static struct replica *choose(struct gpu *g)
@@ -1219,6 +1241,11 @@ static void gpu_collect(void *self, struct sim *s, struct backend_figures *o)
 long gpu_cfg_replicas(const void *cfg)
 {
     return ((const struct gpu_cfg *)cfg)->count;
+}
+
+double gpu_cfg_frontend(const void *cfg)
+{
+    return ((const struct gpu_cfg *)cfg)->frontend;
 }
 
 const struct gpu_spec *gpu_cfg_hardware(const void *cfg, long *tp)

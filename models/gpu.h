@@ -19,6 +19,7 @@
  *               activation_reserve: 2GB, exact_steps: false,
  *               preemption: recompute,     # recompute | never
  *               shared_prefix: {chat: 512},   # task: tokens
+ *               frontend_latency: 0ms,     # the HTTP server's own time
  *               context_policy: reject}    # reject | truncate
  *     efficiency: {bandwidth: 0.8, compute: 0.45, overhead: 2ms,
  *                  jitter: {dist: gamma, cv: 0.05}, allreduce: 4us}
@@ -67,6 +68,16 @@
  * calibration file gives them ("measured" when its source says so,
  * "derived" otherwise; the description says which).  Calibration file
  * (YAML):
+ * Front end (serving.frontend_latency, default 0: not modelled): a fixed
+ * time per request that the serving engine's HTTP server spends outside
+ * the GPU (request handling, tokenisation, detokenising and streaming),
+ * added to the request's first token and to its completion.  It holds no
+ * batch slot and no GPU time, and it does not grow with load: a figure
+ * measured on the user's own server at low load, not a model of it.
+ * (A constant delay before the queue or after the last token gives the
+ * same TTFT and e2e to every request of an open loop; it is charged on
+ * the way out, where it cannot change the batch.)
+ *
  * Context window: a request whose input + output tokens exceed the
  * model's window is rejected (context_policy: reject, the default; counted
  * as "rejected") or cut (truncate: the prompt keeps its last context - 1
@@ -128,6 +139,8 @@ extern const struct backend_kind gpu_backend_kind;
 
 /* Replicas (count) of a configuration parsed by gpu_backend_kind.parse. */
 long gpu_cfg_replicas(const void *cfg);
+/* Its serving.frontend_latency, s (0: not modelled). */
+double gpu_cfg_frontend(const void *cfg);
 /* The GPU of such a configuration (catalog or inline figures, price and
  * watts included) and its tensor-parallel degree (*tp, GPUs per replica). */
 const struct gpu_spec *gpu_cfg_hardware(const void *cfg, long *tp);

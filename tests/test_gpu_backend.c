@@ -39,7 +39,7 @@ static const char toy_fmt[] =
 struct seen {
     int done, outcome, replica;
     uint32_t attempts, in, out;
-    double t_done;
+    double t_done, t_first, t_start;
 };
 
 struct harness {
@@ -69,6 +69,8 @@ static void h_done(struct sim *s, void *ctx, struct request *r,
     w->in = r->input_tokens;
     w->out = r->output_tokens;
     w->t_done = sim_now(s);
+    w->t_first = r->t_first_token;
+    w->t_start = r->t_start;
     sim_request_free(s, r);
 }
 
@@ -507,6 +509,71 @@ static void test_gpu_backend_inline_gpu_errors_are_located(void **state)
     h_fini(&h);
 }
 
+/* serving.frontend_latency moves every request's first token and its
+ * completion by exactly its figure and nothing else: service starts when
+ * it did (the queue is the same), and the GPU's figures are unchanged.
+ * Three requests queue behind max_batch 1. */
+static void frontend_run(const char *extra, struct harness *h)
+{
+    struct diag d;
+    diag_init(&d, stderr);
+    assert_int_equal(h_parse(h, extra, &d), 0);
+    h_add(h, 0.0, 100, 20);
+    h_add(h, 0.001, 10, 5);
+    h_add(h, 0.002, 200, 3);
+    h_run(h, 100.0, 3);
+}
+
+static void test_gpu_backend_frontend_latency_delays_the_answer_only(
+    void **state)
+{
+    struct harness a, b;
+    (void)state;
+
+    frontend_run("serving: {max_batch: 1}", &a);
+    frontend_run("serving: {max_batch: 1, frontend_latency: 50ms}", &b);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(a.seen[i].done && b.seen[i].done);
+        assert_int_equal(b.seen[i].outcome, BACKEND_DONE);
+        assert_close(b.seen[i].t_start, a.seen[i].t_start, 1e-15);
+        assert_close(b.seen[i].t_first - a.seen[i].t_first, 0.05, 1e-12);
+        assert_close(b.seen[i].t_done - a.seen[i].t_done, 0.05, 1e-12);
+    }
+    /* the queue is the engine's: the second waits for the first's slot */
+    assert_true(a.seen[1].t_start >= a.seen[0].t_done - 1e-12);
+    assert_close(h_figure(&b, "steps"), h_figure(&a, "steps"), 0);
+    assert_close(h_figure(&b, "makespan") - h_figure(&a, "makespan"), 0.05,
+                 1e-12);
+    char desc[512];
+    gpu_backend_kind.describe(b.cfg, desc, sizeof desc);
+    assert_non_null(strstr(desc, "front end 50 ms a request"));
+    assert_close(gpu_cfg_frontend(b.cfg), 0.05, 0);
+    assert_close(gpu_cfg_frontend(a.cfg), 0, 0);
+    h_fini(&a);
+    h_fini(&b);
+}
+
+static void test_gpu_backend_negative_frontend_latency_is_located(
+    void **state)
+{
+    struct harness h;
+    struct diag d;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    (void)state;
+
+    assert_non_null(f);
+    diag_init(&d, f);
+    assert_int_equal(h_parse(&h, "serving: {frontend_latency: -5ms}", &d),
+                     SLM_EINPUT);
+    fclose(f);
+    assert_non_null(strstr(buf, "toy.yaml:7:"));
+    assert_non_null(strstr(buf, "frontend_latency"));
+    free(buf);
+    h_fini(&h);
+}
+
 /* The series change hands after collect: four of them, named as
  * results.json's keys, the arrivals all counted. */
 static void test_gpu_backend_hands_its_time_series_to_the_run(void **st)
@@ -584,6 +651,10 @@ int main(void)
         cmocka_unit_test(test_gpu_backend_max_tokens_per_s_is_the_saturated_rate),
         cmocka_unit_test(test_gpu_backend_int4_kernel_sets_the_compute_rate),
         cmocka_unit_test(test_gpu_backend_inline_gpu_errors_are_located),
+        cmocka_unit_test(
+            test_gpu_backend_frontend_latency_delays_the_answer_only),
+        cmocka_unit_test(
+            test_gpu_backend_negative_frontend_latency_is_located),
         cmocka_unit_test(test_gpu_backend_hands_its_time_series_to_the_run),
         cmocka_unit_test(test_gpu_backend_without_series_gives_the_same_figures),
     };

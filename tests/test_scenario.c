@@ -108,19 +108,41 @@ static void test_overrides_win_over_the_file(void **state)
     scenario_free(sc);
 }
 
+/* The one note of a scenario given a second backend `two` (its YAML). */
+static struct scenario *sc_load_one_note(const char *two)
+{
+    char set[256];
+    snprintf(set, sizeof set, "backends.two=%s", two);
+    const char *const sets[] = {"seed=9", set};
+    int st;
+    struct scenario *sc = sc_load(sets, 2, NULL, &st);
+
+    assert_int_equal(st, 0);
+    assert_int_equal(sc->nnotes, 1);
+    return sc;
+}
+
 static void test_a_gpu_backend_notes_that_http_time_is_not_modelled(
     void **state)
 {
-    const char *const sets[] = {
-        "seed=9", "backends.two={kind: gpu, gpu: L4, model: llama-3.2-1b}"};
-    struct scenario *sc;
-    int st;
-
     (void)state;
-    sc = sc_load(sets, 2, NULL, &st);
-    assert_int_equal(st, 0);
-    assert_int_equal(sc->nnotes, 1);
+    struct scenario *sc =
+        sc_load_one_note("{kind: gpu, gpu: L4, model: llama-3.2-1b}");
     assert_non_null(strstr(sc->notes[0], "HTTP server's own time"));
+    assert_non_null(strstr(sc->notes[0], "not modelled"));
+    scenario_free(sc);
+}
+
+static void test_a_stated_frontend_latency_is_noted_as_the_scenarios(
+    void **state)
+{
+    (void)state;
+    struct scenario *sc = sc_load_one_note(
+        "{kind: gpu, gpu: L4, model: llama-3.2-1b, "
+        "serving: {frontend_latency: 15ms}}");
+    assert_non_null(strstr(sc->notes[0], "backends.two"));
+    assert_non_null(strstr(sc->notes[0], "15 ms a request"));
+    assert_null(strstr(sc->notes[0], "not modelled"));
     scenario_free(sc);
 }
 
@@ -152,6 +174,8 @@ int main(void)
         cmocka_unit_test(test_scenario_loads_in_si_units_with_defaults_noted),
         cmocka_unit_test(
             test_a_gpu_backend_notes_that_http_time_is_not_modelled),
+        cmocka_unit_test(
+            test_a_stated_frontend_latency_is_noted_as_the_scenarios),
         cmocka_unit_test(test_overrides_win_over_the_file),
         cmocka_unit_test(test_a_bad_override_is_input_error),
         cmocka_unit_test(test_every_allocation_failure_is_clean),
