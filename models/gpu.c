@@ -422,6 +422,18 @@ static int parse_serving(const struct cfg_node *map, const char *where,
  * model, format or GPU, or a CPU-measured file without
  * allow_cpu_calibration, is an error at the 'calibration' key; errors
  * inside the file point into it. */
+/* The format attention's products run in: the KV cache's.  An FP16
+ * cache is read into FP16 products whatever the weights (weight-only
+ * int4 and W8A8 or FP8 GEMMs leave attention in FP16/BF16); an FP8
+ * cache on a card with FP8 tensor cores is multiplied in FP8
+ * (TensorRT-LLM's FP8 context FMHA, FlashAttention-3's FP8 path), never
+ * in a narrower weight format (an FP4 model's attention is FP8). */
+static enum catalog_quant gpu_attn_format(const struct gpu_cfg *c)
+{
+    return c->kv == CATALOG_KV_FP8 && c->gpu.flops_fp8 > 0
+               ? CATALOG_QUANT_FP8 : CATALOG_QUANT_FP16;
+}
+
 static int parse_calibration(const struct cfg_node *map, const char *where,
                              struct gpu_cfg *c, struct diag *d)
 {
@@ -494,6 +506,12 @@ static int parse_calibration(const struct cfg_node *map, const char *where,
         size_t len = strlen(n->scalar) + strlen(what) + 3;
         f->bandwidth = t->bandwidth.value;
         f->flops = t->flops.value;
+        /* attention at the file's rate for its format, or, when the file
+         * has no figures for that format, at the weights' */
+        const struct calib_dtype_fit *ta = calib_dtype(cal,
+                                                       gpu_attn_format(c));
+        f->attn_flops = ta && ta->flops.value > 0 ? ta->flops.value
+                                                  : t->flops.value;
         f->overhead = cal->overhead.value;
         /* a fitted difference may come out below 0 within its error
          * (docs/calibration.md): no gap is then charged */
@@ -544,6 +562,8 @@ static int parse_efficiency(const struct cfg_node *map, const char *where,
     f->tp_latency = lp.latency;
     f->tp_link = c->gpu.interconnect * lp.bus_efficiency;
     const struct cfg_node *n = cfg_get(map, "efficiency");
+    enum catalog_quant af = gpu_attn_format(c);
+    double afl = catalog_efficiency_default(c->gpu.arch, af).compute;
     int bad = 0;
     if (n) {
         char sub[160];
@@ -558,6 +578,8 @@ static int parse_efficiency(const struct cfg_node *map, const char *where,
                               &bw, d) < 0;
         bad |= cfg_get_number(n, "compute", sub, CFG_UNIT | CFG_POSITIVE, &fl,
                               d) < 0;
+        if (cfg_get(n, "compute")) /* the scenario's, for every product */
+            afl = fl;
         bad |= cfg_get_duration(n, "overhead", sub, CFG_NONNEG, &f->overhead,
                                 d) < 0;
         bad |= cfg_get_duration(n, "allreduce", sub, CFG_NONNEG,
@@ -573,6 +595,7 @@ static int parse_efficiency(const struct cfg_node *map, const char *where,
      * already includes it). */
     if (c->quant == CATALOG_QUANT_INT4)
         f->flops *= catalog_int4_kernel_factor(c->int4_kernel);
+    f->attn_flops = afl * catalog_gpu_flops(&c->gpu, af);
     return bad ? -1 : 0;
 }
 
@@ -720,22 +743,25 @@ static const char *gpu_describe(const void *vc, char *buf, size_t size)
 {
     const struct gpu_cfg *c = vc;
     const struct serve_params *p = &c->sp;
-    char tp[32] = "", fe[48] = "";
+    char tp[32] = "", fe[48] = "", at[48] = "";
     if (c->tp > 1)
         snprintf(tp, sizeof tp, " (TP %ld)", c->tp);
+    if (fabs(p->perf.attn_flops - p->perf.flops) > 5e-3 * p->perf.flops)
+        snprintf(at, sizeof at, ", attention %.4g TFLOP/s",
+                 p->perf.attn_flops / 1e12);
     if (c->frontend > 0)
         snprintf(fe, sizeof fe, ", front end %.4g ms a request",
                  c->frontend * 1e3);
     snprintf(buf, size,
              "gpu: %ld x %s%s, %s %s (kv %s, %ld tokens), max_batch %d, "
-             "chunked_prefill %d, %s%s; steps %s (%.4g GB/s, %.4g TFLOP/s, "
+             "chunked_prefill %d, %s%s; steps %s (%.4g GB/s, %.4g TFLOP/s%s, "
              "overhead %.3g ms a step + %.3g us a layer, %s%s)",
              c->count, c->gpu.name, tp, c->model.name,
              catalog_quant_names[c->quant], catalog_kv_dtype_names[c->kv],
              p->kv_blocks * (long)p->block_tokens, p->max_batch, p->chunk,
              lb_names[c->balancer], fe,
              c->measured ? "measured" : "derived",
-             p->perf.bandwidth / 1e9, p->perf.flops / 1e12,
+             p->perf.bandwidth / 1e9, p->perf.flops / 1e12, at,
              p->perf.overhead * 1e3, p->perf.layer_overhead * 1e6,
              c->cal_path ? "from " : "datasheet x ",
              c->cal_path ? c->cal_path : "default efficiencies");

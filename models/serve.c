@@ -223,6 +223,12 @@ long serve_peak_blocks(const struct serve_params *p, uint32_t in,
 
 /* ---- the roofline ---- */
 
+/* Attention's effective FLOP/s per GPU (serve_perf.attn_flops). */
+static double serve_attn_rate(const struct serve_perf *f)
+{
+    return f->attn_flops > 0 ? f->attn_flops : f->flops;
+}
+
 static double serve_comm_time(const struct serve_params *p, double tokens)
 {
     const struct serve_perf *f = &p->perf;
@@ -266,6 +272,7 @@ void serve_step_split(const struct serve_params *p,
     const struct serve_model *m = &p->model;
     const struct serve_perf *f = &p->perf;
     double bw = f->tp * f->bandwidth, fl = f->tp * f->flops;
+    double afl = f->tp * serve_attn_rate(f);
     /* The linear layers stream the weights once and do 2 x active params
      * FLOPs per token: one roofline.  An MoE layer reads only the experts
      * its tokens route to. */
@@ -279,9 +286,9 @@ void serve_step_split(const struct serve_params *p,
      * attention reads every context token once; prefill attention reads
      * and writes its chunk's context. */
     double dec_mem = m->kv_per_token * st->decode_ctx / bw;
-    double dec_cmp = m->attn_flops_per_ctx * st->decode_ctx / fl;
+    double dec_cmp = m->attn_flops_per_ctx * st->decode_ctx / afl;
     double pf_mem = m->kv_per_token * st->prefill_read / bw;
-    double pf_cmp = m->attn_flops_per_ctx * st->prefill_attn / fl;
+    double pf_cmp = m->attn_flops_per_ctx * st->prefill_attn / afl;
     out->attn = (dec_mem > dec_cmp ? dec_mem : dec_cmp) +
                 (pf_mem > pf_cmp ? pf_mem : pf_cmp);
     /* Every GPU of the group runs every layer's kernels: the per-layer
@@ -1202,7 +1209,7 @@ struct serve *serve_new(const struct serve_params *p, gsl_rng *jitter,
     sv->cache_capped = serve_cache_capped(p);
     {
         double bw = p->perf.tp * p->perf.bandwidth;
-        double fl = p->perf.tp * p->perf.flops;
+        double fl = p->perf.tp * serve_attn_rate(&p->perf);
         double per_ctx_mem = p->model.kv_per_token / bw;
         double per_ctx_cmp = p->model.attn_flops_per_ctx / fl;
         sv->per_ctx = per_ctx_mem > per_ctx_cmp ? per_ctx_mem : per_ctx_cmp;

@@ -57,6 +57,10 @@ enum serve_jitter { SERVE_JITTER_NONE, SERVE_JITTER_GAMMA,
 struct serve_perf {
     double bandwidth;      /* B/s, effective, per GPU */
     double flops;          /* FLOP/s, effective, per GPU, weight format */
+    double attn_flops;     /* FLOP/s, effective, per GPU, of attention's
+                              products, in the KV cache's format (FP16
+                              for weight-only int4, FP8 attention only
+                              with an FP8 cache); 0: flops */
     double overhead;       /* s added to every step */
     double layer_overhead; /* s added to every step per layer: kernel
                               launches and gaps beyond the kernels'

@@ -64,6 +64,17 @@ static void test_gpu_step_time_is_the_per_operator_roofline(void **state)
     serve_step_split(&p, &st, &parts);
     assert_close(parts.fixed, 0.001 + 2e-4, 1e-12);
     p.perf.layer_overhead = 0;
+    /* attention's products at their own rate (serve_perf.attn_flops):
+     * at 4x the weights' rate the 5.05 ms become 1.2625 ms, the linear
+     * layers unchanged */
+    p.perf.attn_flops = 4 * p.perf.flops;
+    serve_step_split(&p, &pf, &parts);
+    assert_close(parts.attn, 0.00505 / 4, 1e-12);
+    assert_close(parts.linear_cmp, 0.100, 1e-12);
+    p.perf.attn_flops = 0; /* 0: the weights' rate, as above */
+    serve_step_split(&p, &pf, &parts);
+    assert_close(parts.attn, 0.00505, 1e-12);
+    p.model.attn_flops_per_ctx = 0;
     /* far from the ridge the smooth roofline is the larger term */
     struct serve_step_parts far = {1.0, 0.1, 0, 0};
     assert_close(serve_linear_time(&far), 1.0, 0.006);
