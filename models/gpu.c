@@ -416,12 +416,6 @@ static int parse_serving(const struct cfg_node *map, const char *where,
     return bad ? SLM_EINPUT : SLM_OK;
 }
 
-/* Reads a calibration file (models/calib.h) into the effective rates.
- * The path is looked for beside the scenario (n->pos.file), then in the
- * working folder, then the installed share folder.  A file for another
- * model, format or GPU, or a CPU-measured file without
- * allow_cpu_calibration, is an error at the 'calibration' key; errors
- * inside the file point into it. */
 /* The format attention's products run in: the KV cache's.  An FP16
  * cache is read into FP16 products whatever the weights (weight-only
  * int4 and W8A8 or FP8 GEMMs leave attention in FP16/BF16); an FP8
@@ -434,6 +428,12 @@ static enum catalog_quant gpu_attn_format(const struct gpu_cfg *c)
                ? CATALOG_QUANT_FP8 : CATALOG_QUANT_FP16;
 }
 
+/* Reads a calibration file (models/calib.h) into the effective rates.
+ * The path is looked for beside the scenario (n->pos.file), then in the
+ * working folder, then the installed share folder.  A file for another
+ * model, format or GPU, or a CPU-measured file without
+ * allow_cpu_calibration, is an error at the 'calibration' key; errors
+ * inside the file point into it. */
 static int parse_calibration(const struct cfg_node *map, const char *where,
                              struct gpu_cfg *c, struct diag *d)
 {

@@ -66,8 +66,11 @@
  * (catalog_efficiency_default, a table with its sources; int4 times its
  * kernel family's factor), unless the scenario's efficiency: or a
  * calibration file gives them ("measured" when its source says so,
- * "derived" otherwise; the description says which).  Calibration file
- * (YAML):
+ * "derived" otherwise; the description says which).  The calibration
+ * file's format (YAML) is models/calib.h's; docs/calibration.md.
+ * Attention's products run at the rate of the KV cache's format (FP16,
+ * or FP8 for an FP8 cache on FP8 tensor cores), not the weights'.
+ *
  * Front end (serving.frontend_latency, default 0: not modelled): a fixed
  * time per request that the serving engine's HTTP server spends outside
  * the GPU (request handling, tokenisation, detokenising and streaming),
