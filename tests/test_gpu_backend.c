@@ -323,36 +323,8 @@ static void test_gpu_backend_inline_definitions_parse(void **state)
     h_fini(&h);
 }
 
-/* Without a calibration file or efficiency.overhead a step costs 42 us a
- * layer and nothing per step (GPU_DEFAULT_LAYER_OVERHEAD, models/gpu.h). */
-static void test_gpu_backend_default_overhead_is_per_layer(void **state)
-{
-    static const char text[] = "kind: gpu\ngpu: L40S\nmodel: llama-3-8b\n"
-                               "quant: int4\n";
-    struct cfg_doc *doc;
-    struct diag d;
-    void *cfg;
-    char desc[512];
-    (void)state;
-
-    diag_init(&d, stderr);
-    assert_int_equal(cfg_load_buffer("l40s.yaml", text, sizeof text - 1, &d,
-                                     &doc), 0);
-    assert_int_equal(gpu_backend_kind.parse(cfg_doc_root(doc),
-                                            "backends.local", &cfg, &d), 0);
-    gpu_backend_kind.describe(cfg, desc, sizeof desc);
-    assert_non_null(strstr(desc, "overhead 0 ms a step + 42 us a layer"));
-    gpu_backend_kind.cfg_free(cfg);
-    cfg_doc_free(doc);
-}
-
-/* Attention runs in the KV cache's format (models/gpu.c
- * gpu_attn_format): weight-only AWQ int4 on an L40S keeps its FP16
- * attention at the Ada FP16 rate, not at the AWQ kernel's third of it;
- * FP4 weights on a B200 with an FP8 cache multiply attention in FP8; FP8
- * weights with an FP16 cache attend in FP16.  The description gives the
- * attention rate when it is not the weights'. */
-static void attn_desc(const char *text, char *desc, size_t size)
+/* The description of a backend given as YAML text (it must parse). */
+static void h_describe(const char *text, char *desc, size_t size)
 {
     struct cfg_doc *doc;
     struct diag d;
@@ -368,40 +340,60 @@ static void attn_desc(const char *text, char *desc, size_t size)
     cfg_doc_free(doc);
 }
 
+/* Without a calibration file or efficiency.overhead a step costs 42 us a
+ * layer and nothing per step (GPU_DEFAULT_LAYER_OVERHEAD, models/gpu.h). */
+static void test_gpu_backend_default_overhead_is_per_layer(void **state)
+{
+    char desc[512];
+    (void)state;
+
+    h_describe("kind: gpu\ngpu: L40S\nmodel: llama-3-8b\nquant: int4\n",
+               desc, sizeof desc);
+    assert_non_null(strstr(desc, "overhead 0 ms a step + 42 us a layer"));
+}
+
+/* ", attention R TFLOP/s" at a format's default efficiency and peak. */
+static void want_attention(char *want, size_t size, enum catalog_arch a,
+                           enum catalog_quant q, double peak)
+{
+    snprintf(want, size, ", attention %.4g TFLOP/s",
+             catalog_efficiency_default(a, q).compute * peak / 1e12);
+}
+
+/* Attention runs in the KV cache's format (models/gpu.c
+ * gpu_attn_format): weight-only AWQ int4 on an L40S keeps its FP16
+ * attention at the Ada FP16 rate, not at the AWQ kernel's third of it;
+ * FP4 weights on a B200 with an FP8 cache multiply attention in FP8; FP8
+ * weights with an FP16 cache attend in FP16.  The description gives the
+ * attention rate when it is not the weights'. */
 static void test_gpu_backend_attention_runs_in_the_cache_format(void **state)
 {
-    char awq[512], fp4[512], fp8[512], fp16[512], want[64];
+    char desc[512], want[64];
     const struct gpu_spec *l40s = catalog_gpu_find("L40S");
     const struct gpu_spec *b200 = catalog_gpu_find("B200");
     (void)state;
 
     assert_non_null(l40s);
     assert_non_null(b200);
-    attn_desc("kind: gpu\ngpu: L40S\nmodel: llama-3-8b\nquant: int4\n"
-              "int4_kernel: awq\n", awq, sizeof awq);
-    snprintf(want, sizeof want, ", attention %.4g TFLOP/s",
-             catalog_efficiency_default(CATALOG_ARCH_ADA,
-                                        CATALOG_QUANT_FP16).compute *
-                 l40s->flops_fp16 / 1e12);
-    assert_non_null(strstr(awq, want));
-    attn_desc("kind: gpu\ngpu: B200\nmodel: llama-3.3-70b\nquant: fp4\n"
-              "kv_cache: fp8\n", fp4, sizeof fp4);
-    snprintf(want, sizeof want, ", attention %.4g TFLOP/s",
-             catalog_efficiency_default(b200->arch,
-                                        CATALOG_QUANT_FP8).compute *
-                 b200->flops_fp8 / 1e12);
-    assert_non_null(strstr(fp4, want));
-    attn_desc("kind: gpu\ngpu: L40S\nmodel: llama-3-8b\nquant: fp8\n",
-              fp8, sizeof fp8);
-    snprintf(want, sizeof want, ", attention %.4g TFLOP/s",
-             catalog_efficiency_default(CATALOG_ARCH_ADA,
-                                        CATALOG_QUANT_FP16).compute *
-                 l40s->flops_fp16 / 1e12);
-    assert_non_null(strstr(fp8, want));
+    h_describe("kind: gpu\ngpu: L40S\nmodel: llama-3-8b\nquant: int4\n"
+               "int4_kernel: awq\n", desc, sizeof desc);
+    want_attention(want, sizeof want, l40s->arch, CATALOG_QUANT_FP16,
+                   l40s->flops_fp16);
+    assert_non_null(strstr(desc, want));
+    h_describe("kind: gpu\ngpu: B200\nmodel: llama-3.3-70b\nquant: fp4\n"
+               "kv_cache: fp8\n", desc, sizeof desc);
+    want_attention(want, sizeof want, b200->arch, CATALOG_QUANT_FP8,
+                   b200->flops_fp8);
+    assert_non_null(strstr(desc, want));
+    h_describe("kind: gpu\ngpu: L40S\nmodel: llama-3-8b\nquant: fp8\n",
+               desc, sizeof desc);
+    want_attention(want, sizeof want, l40s->arch, CATALOG_QUANT_FP16,
+                   l40s->flops_fp16);
+    assert_non_null(strstr(desc, want));
     /* FP16 weights and cache: one rate, nothing more said */
-    attn_desc("kind: gpu\ngpu: L40S\nmodel: llama-3-8b\n", fp16,
-              sizeof fp16);
-    assert_null(strstr(fp16, "attention"));
+    h_describe("kind: gpu\ngpu: L40S\nmodel: llama-3-8b\n", desc,
+               sizeof desc);
+    assert_null(strstr(desc, "attention"));
 }
 
 /* Without activation_reserve the memory beside weights and cache is the
